@@ -1,0 +1,101 @@
+/**
+ * Making one outgoing call: check the arguments, work out the deadline (the
+ * caller's own timeout, cut short by the deadline of any call being served),
+ * encode the input, register the call and send it, or hold it until the peer
+ * is ready.
+ *
+ * @module
+ */
+import { nanoid } from 'nanoid';
+import { encodePayload } from './codec.js';
+import type { Connection } from './connection.js';
+import { servingContext } from './context.js';
+import { type CallSite, encodeError, siteError } from './errors.js';
+import { call, NO_TIMEOUT } from './protocol.js';
+
+/** Options of one call. */
+export interface CallOptions {
+  /**
+   * Milliseconds to wait for the answer before rejecting with `TIMEOUT`.
+   * Defaults to the `timeout` given to {@link createClusterRpc} (30 000 ms
+   * unless set). `Infinity` waits as long as the peer lives. Inside a handler,
+   * the call never waits past the deadline of the call being served.
+   */
+  readonly timeout?: number;
+  /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a call needs from the side it is made on. */
+export interface CallHost {
+  readonly defaultTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  /** False once `close()` began: new calls fail with `SHUTTING_DOWN`. */
+  readonly accepting: boolean;
+}
+
+/** Node's timers cannot wait longer than this; anything longer means no timeout. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timeout, checked: a positive number of milliseconds, `Infinity` beyond what a timer can hold. */
+export function checkTimeout(value: unknown, name: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value > MAX_TIMER_MS ? Number.POSITIVE_INFINITY : value;
+}
+
+/**
+ * Calls `path` on the peer behind `conn`; `conn` is `undefined` when the
+ * target is not a live process. Never throws: every failure rejects with an
+ * `RpcError`.
+ */
+export function startCall(
+  host: CallHost,
+  conn: Connection | undefined,
+  site: CallSite,
+  input: unknown,
+  options: CallOptions | undefined,
+): Promise<unknown> {
+  if (!host.accepting) return Promise.reject(siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
+  if (!conn || conn.state === 'gone') return Promise.reject(siteError('DISCONNECTED', site, 'The target process is not alive'));
+  if (conn.state === 'closed') return Promise.reject(siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
+
+  let timeoutMs: number;
+  const signals: AbortSignal[] = [];
+  try {
+    timeoutMs = options?.timeout === undefined ? host.defaultTimeoutMs : checkTimeout(options.timeout, 'options.timeout');
+    if (options?.signal !== undefined) {
+      if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+      signals.push(options.signal);
+    }
+  } catch (error) {
+    return Promise.reject(siteError('BAD_REQUEST', site, (error as Error).message));
+  }
+
+  const parent = servingContext();
+  if (parent) {
+    // Inherit what is left of the call being served, and its cancellation.
+    timeoutMs = Math.min(timeoutMs, parent.deadline - Date.now());
+    if (timeoutMs <= 0) return Promise.reject(siteError('TIMEOUT', site, `The call being served reached its deadline`));
+    signals.push(parent.signal);
+  }
+  const aborted = signals.find((signal) => signal.aborted);
+  if (aborted) return Promise.reject(siteError('ABORTED', site, 'Call aborted before it was sent', { cause: aborted.reason }));
+
+  const encoded = encodePayload(input, 'input', host.maxPayloadBytes);
+  if (!encoded.ok) return Promise.reject(encodeError(encoded, site, host.maxPayloadBytes));
+
+  const id = nanoid();
+  const answer = conn.pending.open(id, site, timeoutMs, signals);
+  const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload);
+  if (conn.state === 'ready') {
+    conn.send(envelope);
+  } else {
+    // Node drops what reaches a process before it listens: hold the call until the peer says hello.
+    void conn.whenReady().then((ready) => {
+      if (ready && conn.pending.has(id)) conn.send(envelope);
+    });
+  }
+  return answer;
+}

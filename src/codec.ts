@@ -1,0 +1,192 @@
+/**
+ * Payload encoding: the only file that touches superjson.
+ *
+ * superjson's walk costs 6–8× a JSON round trip (see FACTS.md), yet most
+ * payloads are plain JSON already. So one cheap pass over the value decides:
+ * plain JSON travels as itself and the receiver uses it as it arrives; anything
+ * else (`Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `NaN`, cycles…)
+ * goes through superjson and carries its `meta`. The same pass estimates the
+ * size for `maxPayloadBytes` and refuses functions and symbols, which both
+ * JSON and superjson would drop without a word.
+ *
+ * @module
+ */
+import SuperJSON from 'superjson';
+
+/**
+ * A payload as it crosses the channel: `[]` for `undefined`, `[json]` for plain
+ * JSON, `[json, meta]` for a value superjson had to describe.
+ */
+export type EncodedPayload = readonly [] | readonly [json: unknown] | readonly [json: unknown, meta: unknown];
+
+/** Why a value could not be encoded. */
+export type EncodeFailure =
+  | { readonly kind: 'unserializable'; readonly detail: string }
+  | { readonly kind: 'too-large'; readonly bytes: number };
+
+/** The outcome of {@link encodePayload}. */
+export type EncodeResult = { readonly ok: true; readonly payload: EncodedPayload } | ({ readonly ok: false } & EncodeFailure);
+
+/**
+ * Deeper than this, the pass stops looking and hands the value to superjson,
+ * which copes with cycles (a cycle is what usually gets this deep).
+ */
+const MAX_PLAIN_DEPTH = 100;
+
+/** Strings shorter than this are counted as one byte a character; longer ones are measured as UTF-8. */
+const MEASURE_UTF8_FROM_LENGTH = 256;
+
+const EMPTY: EncodedPayload = [];
+
+/** The keys superjson refuses as a prototype-pollution risk; refused on the plain path too, so both paths agree. */
+function isGuardedKey(key: string): boolean {
+  return key === '__proto__' || key === 'constructor' || key === 'prototype';
+}
+
+/** Thrown by {@link measure}; collects the path to the offending value while unwinding. */
+class Unserializable extends Error {
+  readonly segments: string[] = [];
+
+  /** `input.user.cb is a function` */
+  describe(label: string): string {
+    return `${label}${this.segments.reverse().join('')} ${this.message}`;
+  }
+}
+
+function within(error: unknown, segment: string): unknown {
+  if (error instanceof Unserializable) error.segments.push(segment);
+  return error;
+}
+
+/**
+ * Walks `value` once. Returns the approximate JSON size in bytes when the value
+ * is plain JSON, or `-1` when it needs superjson. Throws {@link Unserializable}
+ * for what cannot cross the channel at all. Paths are only built on that
+ * failure, so the common case allocates nothing.
+ */
+function measure(value: unknown, depth: number): number {
+  switch (typeof value) {
+    case 'string':
+      return (value.length < MEASURE_UTF8_FROM_LENGTH ? value.length : Buffer.byteLength(value)) + 2;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0) ? String(value).length : -1;
+    case 'boolean':
+      return 5;
+    case 'undefined':
+    case 'bigint':
+      return -1;
+    case 'function':
+      throw new Unserializable('is a function');
+    case 'symbol':
+      throw new Unserializable('is a symbol');
+  }
+  if (value === null) return 4;
+  if (depth >= MAX_PLAIN_DEPTH) return -1;
+  if (Array.isArray(value)) return measureArray(value, depth);
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto === Object.prototype || proto === null) return measureObject(value as Record<string, unknown>, depth);
+  measureSpecial(value as object, depth);
+  return -1;
+}
+
+/** Date, Map, Set, class instances…: superjson's business, but still no functions or symbols inside. */
+function measureSpecial(value: object, depth: number): void {
+  if (ArrayBuffer.isView(value)) return;
+  if (value instanceof Map) {
+    let index = 0;
+    for (const [key, item] of value) {
+      try {
+        measure(key, depth + 1);
+        measure(item, depth + 1);
+      } catch (error) {
+        throw within(error, `.<entry ${index}>`);
+      }
+      index++;
+    }
+  } else if (value instanceof Set) {
+    for (const item of value) measure(item, depth + 1);
+  } else {
+    for (const key of Object.keys(value)) {
+      try {
+        measure((value as Record<string, unknown>)[key], depth + 1);
+      } catch (error) {
+        throw within(error, `.${key}`);
+      }
+    }
+  }
+}
+
+function measureArray(items: readonly unknown[], depth: number): number {
+  let bytes = 1 + items.length;
+  let plain = true;
+  for (let index = 0; index < items.length; index++) {
+    let size: number;
+    try {
+      size = measure(items[index], depth + 1);
+    } catch (error) {
+      throw within(error, `[${index}]`);
+    }
+    if (size < 0) plain = false;
+    else bytes += size;
+  }
+  return plain ? bytes : -1;
+}
+
+function measureObject(object: Record<string, unknown>, depth: number): number {
+  let bytes = 2;
+  let plain = true;
+  for (const key in object) {
+    if (isGuardedKey(key)) throw new Unserializable(`has a key '${key}', which superjson refuses as a prototype-pollution risk`);
+    let size: number;
+    try {
+      size = measure(object[key], depth + 1);
+    } catch (error) {
+      throw within(error, `.${key}`);
+    }
+    if (size < 0) plain = false;
+    else bytes += size + key.length + 4;
+  }
+  return plain ? bytes : -1;
+}
+
+/**
+ * Encodes a payload for the wire, refusing what would be lost on the way and
+ * what is larger than `maxBytes`.
+ *
+ * @param value - The input, result, event payload or error data.
+ * @param label - How messages name the value: `input`, `result`, `payload`.
+ * @param maxBytes - The size limit (`maxPayloadBytes`).
+ */
+export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
+  if (value === undefined) return { ok: true, payload: EMPTY };
+  try {
+    let bytes = measure(value, 0);
+    let payload: EncodedPayload;
+    if (bytes >= 0) {
+      payload = [value];
+    } else {
+      const { json, meta } = SuperJSON.serialize(value);
+      bytes = Math.max(0, measure(json, 0)) + Math.max(0, measure(meta, 0));
+      payload = meta === undefined ? [json] : [json, meta];
+    }
+    return bytes > maxBytes ? { ok: false, kind: 'too-large', bytes } : { ok: true, payload };
+  } catch (error) {
+    const detail =
+      error instanceof Unserializable ? error.describe(label) : `${label} cannot be serialised: ${(error as Error).message}`;
+    return { ok: false, kind: 'unserializable', detail };
+  }
+}
+
+/** The outcome of {@link decodePayload}: a failure means the sender's `meta` was not superjson's. */
+export type DecodeResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly detail: string };
+
+/** Turns an {@link EncodedPayload} back into the value that was sent. */
+export function decodePayload(payload: EncodedPayload): DecodeResult {
+  if (payload.length === 0) return { ok: true, value: undefined };
+  if (payload.length === 1) return { ok: true, value: payload[0] };
+  try {
+    return { ok: true, value: SuperJSON.deserialize({ json: payload[0] as never, meta: payload[1] as never }) };
+  } catch (error) {
+    return { ok: false, detail: (error as Error).message };
+  }
+}

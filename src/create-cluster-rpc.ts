@@ -1,0 +1,208 @@
+/**
+ * `createClusterRpc`: checks the options, picks this process's side, and
+ * starts serving it.
+ *
+ * @module
+ */
+import { checkTimeout } from './call.js';
+import { currentSide, ownWorkerIdentity, type Side } from './channel.js';
+import type { CloseOptions } from './endpoint.js';
+import { messageOf } from './errors.js';
+import type { ListenerErrorReporter } from './event-hub.js';
+import { type EventSchemas, type Events, schemasOf } from './events.js';
+import type { AnyRouter, EmptyRouter, NoEvents } from './inference.js';
+import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.js';
+import { proceduresOf } from './router.js';
+import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
+
+/** The default per-call timeout, in milliseconds. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The default largest serialised payload, in bytes (16 MiB). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Options of {@link createClusterRpc}. Pass the same options in the primary
+ * and in every worker: each side serves its own router and calls the other's.
+ *
+ * @typeParam TPrimaryRouter - The router the primary serves.
+ * @typeParam TWorkerRouter - The router every worker serves.
+ * @typeParam TEvents - The event set.
+ */
+export interface ClusterRpcOptions<
+  TPrimaryRouter extends AnyRouter,
+  TWorkerRouter extends AnyRouter,
+  TEvents extends Events<EventSchemas>,
+> {
+  /** Procedures served in the primary and called by workers. Default: none. */
+  readonly primary?: TPrimaryRouter;
+  /** Procedures served in every worker and called by the primary. Default: none. */
+  readonly worker?: TWorkerRouter;
+  /** The events either side may send, from {@link defineEvents}. Default: none. */
+  readonly events?: TEvents;
+  /**
+   * Default per-call timeout in milliseconds, overridable per call; also how
+   * long broadcasts and events wait for a peer that is still starting.
+   * `Infinity` for none. Default: 30 000.
+   */
+  readonly timeout?: number;
+  /**
+   * The largest serialised payload (input, result, event payload or error
+   * data) in bytes, checked before sending: larger ones fail with
+   * `PAYLOAD_TOO_LARGE`. Default: 16 MiB.
+   */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Told when an event listener throws or rejects. Default: writes the error to
+   * `console.error`. Listener errors never reach the sender or stop other listeners.
+   */
+  readonly onListenerError?: (error: unknown, event: string) => void;
+}
+
+/**
+ * The rpc object: `primary` in the primary process, `worker` in a worker.
+ * Reading the other side's property throws at once.
+ *
+ * @typeParam TPrimaryRouter - The router the primary serves.
+ * @typeParam TWorkerRouter - The router every worker serves.
+ * @typeParam TEvents - The event set.
+ */
+export interface ClusterRpc<
+  TPrimaryRouter extends AnyRouter,
+  TWorkerRouter extends AnyRouter,
+  TEvents extends Events<EventSchemas>,
+> {
+  /** Which side this process is. */
+  readonly side: Side;
+  /** The primary's API: call workers, broadcast, listen. Throws when read in a worker. */
+  readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
+  /** A worker's API: call the primary, emit, broadcast, listen. Throws when read in the primary. */
+  readonly worker: WorkerRpc<TPrimaryRouter, TEvents>;
+  /**
+   * Stops serving and detaches every listener this object added. Calls still
+   * waiting (in both directions) settle with `SHUTTING_DOWN`, after the
+   * optional grace period; later calls fail with `SHUTTING_DOWN` at once.
+   * The peers are told, so their calls to this side fail fast too.
+   * Calling it again returns the same promise.
+   *
+   * @param options - `grace`: milliseconds to let calls under way finish first (default 0).
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** Calls this side waits on plus calls it is serving: 0 when idle. Useful to check for leaks. */
+  pendingCount(): number;
+}
+
+const OPEN_RPC = Symbol.for('cluster-rpc.open');
+type ProcessWithRpc = NodeJS.Process & { [OPEN_RPC]?: boolean };
+
+function defaultListenerErrorReporter(error: unknown, event: string): void {
+  console.error(`[cluster-rpc] a listener of event '${event}' threw:`, error);
+}
+
+function checkMaxPayloadBytes(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`createClusterRpc: maxPayloadBytes must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+function describeSelf(side: Side): string {
+  return side === 'primary' ? `the primary (pid ${process.pid})` : `worker ${ownWorkerIdentity().workerId} (pid ${process.pid})`;
+}
+
+/**
+ * Creates the rpc object of this process, and starts serving this side's
+ * router at once: in the primary for every worker, forked before or after,
+ * and in a worker for the primary. Call it with the same options in both.
+ *
+ * One rpc object may be open per process at a time; `close()` it before
+ * creating another.
+ *
+ * @param options - The routers, the events and the defaults. See {@link ClusterRpcOptions}.
+ * @returns The rpc object.
+ * @throws `TypeError` for an option out of range, and `Error` when an rpc object is already open in this process.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { z } from 'zod';
+ * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
+ *
+ * let hits = 0;
+ * const primaryRouter = defineRouter({
+ *   hits: { increment: procedure.input(z.object({ by: z.number() })).handler(({ input }) => (hits += input.by)) },
+ * });
+ * const workerRouter = defineRouter({ stats: procedure.handler(() => ({ pid: process.pid })) });
+ * const events = defineEvents({ configChanged: z.object({ key: z.string(), value: z.string() }) });
+ *
+ * const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, timeout: 10_000 });
+ * if (cluster.isPrimary) {
+ *   cluster.fork();
+ *   rpc.primary.on('configChanged', (change) => console.log(change.key));
+ * } else {
+ *   console.log(await rpc.worker.call('hits.increment', { by: 1 }));
+ * }
+ * ```
+ */
+export function createClusterRpc<
+  TPrimaryRouter extends AnyRouter = EmptyRouter,
+  TWorkerRouter extends AnyRouter = EmptyRouter,
+  TEvents extends Events<EventSchemas> = NoEvents,
+>(options: ClusterRpcOptions<TPrimaryRouter, TWorkerRouter, TEvents> = {}): ClusterRpc<TPrimaryRouter, TWorkerRouter, TEvents> {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createClusterRpc expects an options object');
+  const host = process as ProcessWithRpc;
+  if (host[OPEN_RPC]) {
+    throw new Error('createClusterRpc: an rpc object is already open in this process; close() it before creating another');
+  }
+  const side = currentSide();
+  const config = {
+    procedures: proceduresOf(side === 'primary' ? options.primary : options.worker),
+    events: schemasOf(options.events),
+    defaultTimeoutMs:
+      options.timeout === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeout, 'createClusterRpc: timeout'),
+    maxPayloadBytes:
+      options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
+    onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
+  };
+  const running: PrimarySide | WorkerSide = side === 'primary' ? startPrimarySide(config) : startWorkerSide(config);
+  host[OPEN_RPC] = true;
+  let closing: Promise<void> | undefined;
+
+  const wrongSide = (property: 'primary' | 'worker'): never => {
+    throw new Error(
+      `rpc.${property} is only available in the ${property === 'primary' ? 'primary' : 'workers'}; this process is ${describeSelf(side)}`,
+    );
+  };
+
+  return {
+    side,
+    get primary() {
+      return side === 'primary'
+        ? ((running as PrimarySide).api as unknown as PrimaryRpc<TWorkerRouter, TEvents>)
+        : wrongSide('primary');
+    },
+    get worker() {
+      return side === 'worker'
+        ? ((running as WorkerSide).api as unknown as WorkerRpc<TPrimaryRouter, TEvents>)
+        : wrongSide('worker');
+    },
+    close(closeOptions) {
+      closing ??= running.close(closeOptions).finally(() => {
+        host[OPEN_RPC] = false;
+      });
+      return closing;
+    },
+    pendingCount: () => running.pendingCount(),
+  };
+}
+
+/** A reporter that cannot itself throw into the message listener. */
+function guardReporter(report: ListenerErrorReporter): ListenerErrorReporter {
+  return (error, event) => {
+    try {
+      report(error, event);
+    } catch (reporterError) {
+      console.error(`[cluster-rpc] onListenerError threw: ${messageOf(reporterError)}`);
+    }
+  };
+}

@@ -1,0 +1,173 @@
+/**
+ * The one error type of cluster-rpc, its built-in codes, and the single place
+ * where anything thrown is turned into an {@link RpcError}.
+ *
+ * @module
+ */
+import type { EncodeFailure } from './codec.js';
+
+/**
+ * Every error code cluster-rpc produces itself, with when it happens.
+ * A handler may also throw an {@link RpcError} with a code of its own.
+ */
+export const RPC_ERROR_CODES = {
+  /** The input failed the procedure's input schema, or an input arrived for a procedure that takes none. The handler never ran. */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** No procedure at that path. Inherited names such as `__proto__` or `toString` are never procedures unless the router defines them. */
+  NOT_FOUND: 'NOT_FOUND',
+  /** The handler threw something that is not an {@link RpcError}; its message is kept. */
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  /** The handler's result failed the procedure's output schema. */
+  OUTPUT_INVALID: 'OUTPUT_INVALID',
+  /** No answer within the timeout; the serving side's `ctx.signal` aborts. */
+  TIMEOUT: 'TIMEOUT',
+  /** The caller's `AbortSignal` fired; the serving side's `ctx.signal` aborts. */
+  ABORTED: 'ABORTED',
+  /** The other process exited or its IPC channel closed before it answered. Comes at once, not at the timeout. */
+  DISCONNECTED: 'DISCONNECTED',
+  /** The serialised message exceeds `maxPayloadBytes`; checked before anything is sent. */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /** The rpc object on either side was closed, or its process is shutting down. */
+  SHUTTING_DOWN: 'SHUTTING_DOWN',
+  /** The value cannot cross the channel as it is: serialisation threw, or it holds a function or symbol that would silently vanish. */
+  UNSERIALIZABLE: 'UNSERIALIZABLE',
+} as const;
+
+/** One of the codes cluster-rpc produces itself. See {@link RPC_ERROR_CODES}. */
+export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
+
+/**
+ * One validation issue, as reported by the schema that refused a value.
+ * `path` locates the offending part of the value (`[]` for the value itself).
+ */
+export interface RpcIssue {
+  /** What is wrong, in the schema library's words. */
+  readonly message: string;
+  /** Where in the value: object keys and array indices from the top. */
+  readonly path: ReadonlyArray<string | number>;
+}
+
+/** Options of the {@link RpcError} constructor. */
+export interface RpcErrorOptions<TData = unknown> {
+  /** Anything the caller should receive with the error; it crosses the channel like a result does. */
+  readonly data?: TData;
+  /** Validation issues, for `BAD_REQUEST` and `OUTPUT_INVALID`. */
+  readonly issues?: readonly RpcIssue[];
+  /** The underlying error, kept in this process only (it is not sent). */
+  readonly cause?: unknown;
+}
+
+const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
+
+/**
+ * The error every failed call rejects with, on either side of the channel.
+ *
+ * The serving side sends a plain description (code, message, data, issues) and
+ * the calling side rebuilds a real `RpcError` from it, so `instanceof`, `code`
+ * and the rest work on the caller as they did where the error was thrown.
+ * `instanceof` also holds between two copies of this package in one process.
+ *
+ * A handler may throw one with a code of its own; the caller receives that
+ * code, message and data unchanged.
+ *
+ * @typeParam TData - The type of {@link RpcError.data}.
+ *
+ * @example
+ * ```ts
+ * import { RpcError } from 'cluster-rpc';
+ *
+ * function assertFound(user: { id: string } | undefined, id: string) {
+ *   if (!user) throw new RpcError('USER_NOT_FOUND', `No user ${id}`, { data: { id } });
+ *   return user;
+ * }
+ *
+ * try {
+ *   assertFound(undefined, 'u1');
+ * } catch (error) {
+ *   if (error instanceof RpcError && error.code === 'USER_NOT_FOUND') console.log(error.data);
+ * }
+ * ```
+ */
+export class RpcError<TData = unknown> extends Error {
+  /** A built-in {@link RpcErrorCode}, or the code a handler chose. */
+  readonly code: RpcErrorCode | (string & {});
+  /** What the thrower attached, if anything. */
+  readonly data: TData | undefined;
+  /** The validation issues behind a `BAD_REQUEST` or `OUTPUT_INVALID`. */
+  readonly issues: readonly RpcIssue[] | undefined;
+
+  /**
+   * @param code - A built-in code or one of your own; it is how callers tell errors apart.
+   * @param message - What happened and where.
+   * @param options - Optional `data`, `issues` and local `cause`.
+   */
+  constructor(code: RpcErrorCode | (string & {}), message: string, options: RpcErrorOptions<TData> = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.data = options.data;
+    this.issues = options.issues;
+  }
+
+  override readonly name = 'RpcError';
+
+  /**
+   * Recognises an `RpcError` by a brand rather than by prototype, so errors
+   * made by another copy of this package in the same process also match.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && RPC_ERROR_BRAND in value;
+  }
+}
+
+Object.defineProperty(RpcError.prototype, RPC_ERROR_BRAND, { value: true });
+
+/**
+ * Where a call went: the procedure path and the process that serves it.
+ * Every message cluster-rpc writes names both, through {@link describeSite}.
+ */
+export interface CallSite {
+  readonly path: string;
+  /** The serving process: a worker id, or `'primary'`. */
+  readonly target: number | 'primary';
+}
+
+/** Paths longer than this (a hostile caller's) are cut short in messages. */
+const MAX_PATH_IN_MESSAGE = 120;
+
+/** `'hits.increment' on worker 3`, `'now' on the primary`: the one spelling of a call site. */
+export function describeSite(site: CallSite): string {
+  const where = site.target === 'primary' ? 'the primary' : `worker ${site.target}`;
+  const path = site.path.length > MAX_PATH_IN_MESSAGE ? `${site.path.slice(0, MAX_PATH_IN_MESSAGE)}…` : site.path;
+  return `'${path}' on ${where}`;
+}
+
+/** Builds a built-in error whose message names the call site. */
+export function siteError(code: RpcErrorCode, site: CallSite, what: string, options?: RpcErrorOptions): RpcError {
+  return new RpcError(code, `${what} (${describeSite(site)})`, options);
+}
+
+/** The error for a value the codec refused to encode. */
+export function encodeError(failure: EncodeFailure, site: CallSite, maxBytes: number): RpcError {
+  if (failure.kind === 'unserializable') return siteError('UNSERIALIZABLE', site, `Cannot send: ${failure.detail}`);
+  return siteError('PAYLOAD_TOO_LARGE', site, `Message of about ${failure.bytes} bytes exceeds maxPayloadBytes (${maxBytes})`);
+}
+
+/** The message of anything thrown, without trusting its shape. */
+export function messageOf(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message;
+  if (typeof thrown === 'string') return thrown;
+  try {
+    return String(thrown);
+  } catch {
+    return 'a value that cannot be printed';
+  }
+}
+
+/**
+ * Turns whatever a handler threw into an {@link RpcError}: an `RpcError` is kept
+ * as it is, anything else becomes `INTERNAL_ERROR` carrying the original message.
+ */
+export function toRpcError(thrown: unknown, site: CallSite): RpcError {
+  if (thrown instanceof RpcError) return thrown;
+  return siteError('INTERNAL_ERROR', site, `Handler threw: ${messageOf(thrown)}`, { cause: thrown });
+}

@@ -1,0 +1,113 @@
+/**
+ * Events on one side: listeners by name, payloads validated before they
+ * leave and again when they arrive, and listeners kept apart so one that
+ * throws neither stops the others nor crashes the process.
+ *
+ * @module
+ */
+import { decodePayload, type EncodedPayload, encodePayload } from './codec.js';
+import { debug } from './debug.js';
+import { RpcError } from './errors.js';
+import { type Schema, summariseIssues, type Validation, validate } from './schema.js';
+
+/** A listener as stored; the public types narrow the payload and meta. */
+export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
+
+/** Told when a listener throws or rejects; nothing else sees that error. */
+export type ListenerErrorReporter = (error: unknown, event: string) => void;
+
+/** Events on one side of the channel. */
+export class EventHub<TMeta> {
+  readonly #listeners = new Map<string, Set<Listener<TMeta>>>();
+
+  constructor(
+    private readonly schemas: ReadonlyMap<string, Schema>,
+    private readonly reportListenerError: ListenerErrorReporter,
+  ) {}
+
+  /** Adds a listener; returns the function that removes it. */
+  on(name: string, listener: Listener<TMeta>): () => void {
+    this.#schema(name, (message) => new TypeError(message));
+    if (typeof listener !== 'function') throw new TypeError(`The listener for event '${name}' must be a function`);
+    let listeners = this.#listeners.get(name);
+    if (!listeners) {
+      listeners = new Set();
+      this.#listeners.set(name, listeners);
+    }
+    // A wrapper per subscription, so adding the same function twice needs two unsubscribes.
+    const entry: Listener<TMeta> = (payload, meta) => listener(payload, meta);
+    listeners.add(entry);
+    return () => {
+      listeners.delete(entry);
+    };
+  }
+
+  /** Removes every listener. */
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  /**
+   * Validates an outgoing payload against its schema and encodes it. Rejects
+   * with `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`; nothing is
+   * sent in that case.
+   */
+  async encode(name: string, payload: unknown, maxBytes: number): Promise<EncodedPayload> {
+    const schema = this.#schema(name, (message) => new RpcError('BAD_REQUEST', message));
+    const validation = await validate(schema, payload);
+    if (!validation.ok) {
+      throw new RpcError('BAD_REQUEST', `Payload of event '${name}' failed its schema: ${summariseIssues(validation.issues)}`, {
+        issues: validation.issues,
+      });
+    }
+    // The payload as given travels, not the schema's output: the receiver parses it again.
+    const encoded = encodePayload(payload, 'payload', maxBytes);
+    if (encoded.ok) return encoded.payload;
+    if (encoded.kind === 'unserializable')
+      throw new RpcError('UNSERIALIZABLE', `Event '${name}' cannot be sent: ${encoded.detail}`);
+    throw new RpcError(
+      'PAYLOAD_TOO_LARGE',
+      `Event '${name}' is about ${encoded.bytes} bytes, over maxPayloadBytes (${maxBytes})`,
+    );
+  }
+
+  /**
+   * Decodes and validates an incoming payload, then hands it to the listeners.
+   * An unknown event or invalid payload is dropped (and logged under
+   * `NODE_DEBUG=cluster-rpc`). `onValid` runs once the payload passed.
+   */
+  receive(name: string, payload: EncodedPayload, meta: TMeta, onValid?: () => void): void {
+    const schema = this.schemas.get(name);
+    if (!schema) return debug(() => `dropped event '${name}': not defined on this side`);
+    const decoded = decodePayload(payload);
+    if (!decoded.ok) return debug(() => `dropped event '${name}': payload could not be decoded: ${decoded.detail}`);
+    const deliver = (validation: Validation): void => {
+      if (!validation.ok) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
+      onValid?.();
+      for (const listener of this.#listeners.get(name) ?? []) this.#call(listener, name, validation.value, meta);
+    };
+    try {
+      const validation = validate(schema, decoded.value);
+      if (validation instanceof Promise) validation.then(deliver, (error) => this.reportListenerError(error, name));
+      else deliver(validation);
+    } catch (error) {
+      debug(() => `dropped event '${name}': its schema threw: ${String(error)}`);
+    }
+  }
+
+  #call(listener: Listener<TMeta>, name: string, payload: unknown, meta: TMeta): void {
+    try {
+      const result = listener(payload, meta);
+      if (result instanceof Promise) result.catch((error: unknown) => this.reportListenerError(error, name));
+    } catch (error) {
+      this.reportListenerError(error, name);
+    }
+  }
+
+  #schema(name: string, fail: (message: string) => Error): Schema {
+    const schema = typeof name === 'string' ? this.schemas.get(name) : undefined;
+    if (schema) return schema;
+    const known = [...this.schemas.keys()].map((known) => `'${known}'`).join(', ') || 'none';
+    throw fail(`Unknown event '${String(name)}'; defineEvents has ${known}`);
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * `defineEvents`: the typed one-way messages either side may send.
+ *
+ * @module
+ */
+import { isSchema, type Schema } from './schema.js';
+
+/** Event names mapped to the schema of their payload. */
+export type EventSchemas = { readonly [name: string]: Schema };
+
+/** The symbol under which an event set keeps its schemas. @internal */
+export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
+
+/**
+ * A set of events made by {@link defineEvents}.
+ *
+ * @typeParam TSchemas - Each event's payload schema by name.
+ */
+export interface Events<TSchemas extends EventSchemas> {
+  /** @internal */
+  readonly [EVENTS]: ReadonlyMap<string, Schema>;
+  /** The schemas as given, for inference. */
+  readonly schemas: TSchemas;
+}
+
+/**
+ * Defines the events of an application: each name with the zod schema of its
+ * payload. Payloads are validated before sending (an invalid one rejects with
+ * `BAD_REQUEST` and nothing is sent) and again on receipt (an invalid one is
+ * dropped). Use `z.void()` for an event without payload.
+ *
+ * @param schemas - Event names mapped to payload schemas.
+ * @returns The event set, to pass as `events` to {@link createClusterRpc}.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineEvents } from 'cluster-rpc';
+ *
+ * export const events = defineEvents({
+ *   configChanged: z.object({ key: z.string(), value: z.string() }),
+ *   flush: z.void(),
+ * });
+ * ```
+ */
+export function defineEvents<const TSchemas extends EventSchemas>(schemas: TSchemas): Events<TSchemas> {
+  if (typeof schemas !== 'object' || schemas === null) throw new TypeError('defineEvents expects an object of schemas');
+  const map = new Map<string, Schema>();
+  for (const name of Object.keys(schemas)) {
+    const schema: unknown = schemas[name];
+    if (name === '' || name === '__proto__') throw new TypeError(`defineEvents: '${name}' is not a usable event name`);
+    if (!isSchema(schema)) throw new TypeError(`defineEvents: '${name}' must be a zod or Standard Schema, got ${typeof schema}`);
+    map.set(name, schema);
+  }
+  return Object.freeze({ [EVENTS]: map, schemas });
+}
+
+/** The schema map of an event set. @internal */
+export function schemasOf(events: Events<EventSchemas> | undefined): ReadonlyMap<string, Schema> {
+  return events ? events[EVENTS] : EMPTY;
+}
+
+const EMPTY: ReadonlyMap<string, Schema> = new Map();

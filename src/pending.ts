@@ -1,0 +1,138 @@
+/**
+ * The calls one side is waiting on, per peer. Every way a call can end (an
+ * answer, its timeout, its abort signal, the peer going away, `close()`)
+ * passes through {@link PendingCalls.take}, which removes the entry and its
+ * timer and listeners, so each call settles exactly once and nothing stays
+ * behind.
+ *
+ * @module
+ */
+import { type CallSite, RpcError, siteError } from './errors.js';
+import type { CancelCode } from './protocol.js';
+
+/** One call in flight. */
+class PendingCall {
+  timer: NodeJS.Timeout | undefined = undefined;
+  onAbort: (() => void) | undefined = undefined;
+
+  constructor(
+    readonly table: PendingCalls,
+    readonly id: string,
+    readonly site: CallSite,
+    readonly timeoutMs: number,
+    readonly signals: readonly AbortSignal[],
+    readonly resolve: (value: unknown) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+}
+
+function onTimer(call: PendingCall): void {
+  call.table.giveUp(call.id, 'TIMEOUT');
+}
+
+/** Why each kind of giving up fails the call. */
+function giveUpError(call: PendingCall, code: CancelCode): RpcError {
+  if (code === 'TIMEOUT') return siteError('TIMEOUT', call.site, `No answer within ${call.timeoutMs} ms`);
+  const reason = call.signals.find((signal) => signal.aborted)?.reason;
+  const because = reason instanceof RpcError ? `: ${reason.message}` : reason instanceof Error ? `: ${reason.message}` : '';
+  return siteError('ABORTED', call.site, `Call aborted${because}`, { cause: reason });
+}
+
+/** The table of calls one side has sent to one peer and not yet seen settle. */
+export class PendingCalls {
+  readonly #calls = new Map<string, PendingCall>();
+  #empty: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
+
+  /**
+   * @param onGiveUp - Told when a call is dropped by its timeout or abort, so
+   *   the serving side can be told to stop too.
+   */
+  constructor(private readonly onGiveUp: (id: string, code: CancelCode) => void) {}
+
+  /** How many calls are waiting. */
+  get size(): number {
+    return this.#calls.size;
+  }
+
+  /** True while `id` waits for its answer. */
+  has(id: string): boolean {
+    return this.#calls.has(id);
+  }
+
+  /**
+   * Registers a call and returns the promise its answer settles.
+   *
+   * @param timeoutMs - `Infinity` for none.
+   * @param signals - Abort signals any of which ends the call with `ABORTED`.
+   */
+  open(id: string, site: CallSite, timeoutMs: number, signals: readonly AbortSignal[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const call = new PendingCall(this, id, site, timeoutMs, signals, resolve, reject);
+      this.#calls.set(id, call);
+      if (timeoutMs !== Number.POSITIVE_INFINITY) {
+        call.timer = setTimeout(onTimer, timeoutMs, call);
+        call.timer.unref();
+      }
+      if (signals.length > 0) {
+        call.onAbort = () => this.giveUp(id, 'ABORTED');
+        for (const signal of signals) signal.addEventListener('abort', call.onAbort, { once: true });
+      }
+    });
+  }
+
+  /** Settles `id` with its answer; `false` when nobody waits for it any more (a late answer). */
+  resolve(id: string, value: unknown): boolean {
+    const call = this.#take(id);
+    call?.resolve(value);
+    return call !== undefined;
+  }
+
+  /** Fails `id`; `false` when nobody waits for it any more. */
+  reject(id: string, error: RpcError): boolean {
+    const call = this.#take(id);
+    call?.reject(error);
+    return call !== undefined;
+  }
+
+  /** Ends `id` because of its timeout or abort signal, and tells the peer. */
+  giveUp(id: string, code: CancelCode): void {
+    const call = this.#take(id);
+    if (!call) return;
+    call.reject(giveUpError(call, code));
+    this.onGiveUp(id, code);
+  }
+
+  /** Fails every waiting call with the error `errorFor` builds for its site. */
+  rejectAll(errorFor: (site: CallSite) => RpcError): void {
+    for (const id of [...this.#calls.keys()]) {
+      const call = this.#take(id);
+      call?.reject(errorFor(call.site));
+    }
+  }
+
+  /** Resolves once no call is waiting. */
+  whenEmpty(): Promise<void> {
+    if (this.#calls.size === 0) return Promise.resolve();
+    if (!this.#empty) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      this.#empty = { promise, resolve };
+    }
+    return this.#empty.promise;
+  }
+
+  #take(id: string): PendingCall | undefined {
+    const call = this.#calls.get(id);
+    if (!call) return undefined;
+    this.#calls.delete(id);
+    if (this.#calls.size === 0 && this.#empty) {
+      this.#empty.resolve();
+      this.#empty = undefined;
+    }
+    if (call.timer) clearTimeout(call.timer);
+    if (call.onAbort) for (const signal of call.signals) signal.removeEventListener('abort', call.onAbort);
+    return call;
+  }
+}

@@ -1,0 +1,272 @@
+/**
+ * The primary's side: a connection per worker, present and future; calls to
+ * one worker or all of them; broadcasts; and the relay of workers' broadcasts.
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from './channel.js';
+import { Connection } from './connection.js';
+import { type CloseOptions, Endpoint } from './endpoint.js';
+import { RpcError } from './errors.js';
+import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import type {
+  AnyRouter,
+  CallArgs,
+  EventArgs,
+  EventInput,
+  EventName,
+  EventPayload,
+  RouterInput,
+  RouterOutput,
+  RouterPath,
+} from './inference.js';
+import type { ProcedureDef } from './procedure.js';
+import { type Envelope, event } from './protocol.js';
+import type { Schema } from './schema.js';
+
+/** Who sent an event the primary receives. */
+export interface PrimaryEventMeta {
+  /** The sending worker's cluster id. */
+  readonly workerId: number;
+  /** The sending worker's process id. */
+  readonly pid: number;
+}
+
+/** One worker's outcome in {@link PrimaryRpc.callAll}. */
+export type CallAllResult<TValue> =
+  | { readonly workerId: number; readonly status: 'fulfilled'; readonly value: TValue }
+  | { readonly workerId: number; readonly status: 'rejected'; readonly error: RpcError };
+
+/**
+ * What the primary can do: call the procedures every worker serves, send
+ * events to workers, and listen to theirs. Read it as `rpc.primary`.
+ *
+ * @typeParam TWorkerRouter - The router the workers serve.
+ * @typeParam TEvents - The event set.
+ */
+export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
+  /**
+   * Calls a procedure on one worker.
+   *
+   * A worker that is still starting is waited for, within the timeout. A
+   * worker that is not alive rejects with `DISCONNECTED` at once, and so do
+   * calls in flight to a worker that exits or disconnects.
+   *
+   * @param worker - A cluster `Worker`, or its `id`.
+   * @param path - The procedure's dotted path.
+   * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
+   * @returns The procedure's result.
+   * @throws {@link RpcError} (as a rejection) with any code of {@link RPC_ERROR_CODES}, or a handler's own.
+   *
+   * @example
+   * ```ts
+   * const worker = cluster.fork();
+   * const stats = await rpc.primary.call(worker, 'stats');
+   * ```
+   */
+  call<TPath extends RouterPath<TWorkerRouter>>(
+    worker: Worker | number,
+    path: TPath,
+    ...args: CallArgs<RouterInput<TWorkerRouter, TPath>>
+  ): Promise<RouterOutput<TWorkerRouter, TPath>>;
+
+  /**
+   * Calls a procedure on every worker alive now, including those still
+   * starting, and settles per worker: one worker failing, dying or timing out
+   * does not fail the others. Never rejects for a single worker's failure.
+   *
+   * @param path - The procedure's dotted path.
+   * @param args - The input (left out for a procedure without one), then {@link CallOptions}, applied to each worker's call.
+   * @returns One entry per worker, ordered by worker id.
+   *
+   * @example
+   * ```ts
+   * const all = await rpc.primary.callAll('stats', undefined, { timeout: 1000 });
+   * for (const entry of all) {
+   *   if (entry.status === 'fulfilled') console.log(entry.workerId, entry.value.pid);
+   *   else console.log(entry.workerId, entry.error.code);
+   * }
+   * ```
+   */
+  callAll<TPath extends RouterPath<TWorkerRouter>>(
+    path: TPath,
+    ...args: CallArgs<RouterInput<TWorkerRouter, TPath>>
+  ): Promise<Array<CallAllResult<RouterOutput<TWorkerRouter, TPath>>>>;
+
+  /**
+   * Sends an event to every worker alive now. The payload is validated first;
+   * an invalid one rejects with `BAD_REQUEST` and nothing is sent. Workers still
+   * starting receive it once ready (waiting at most the default timeout); a
+   * worker that dies meanwhile is simply not counted.
+   *
+   * @param name - The event's name.
+   * @param args - The payload (left out for an event whose schema accepts `undefined`).
+   * @returns How many workers it was handed to.
+   *
+   * @example
+   * ```ts
+   * const delivered = await rpc.primary.broadcast('configChanged', { key: 'a', value: 'b' });
+   * ```
+   */
+  broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<number>;
+
+  /**
+   * Listens to an event sent by workers (`rpc.worker.emit` or
+   * `rpc.worker.broadcast`). A listener that throws is reported and does not
+   * stop the others.
+   *
+   * @param name - The event's name.
+   * @param listener - Receives the validated payload and who sent it.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * const off = rpc.primary.on('requestServed', (payload, meta) => {
+   *   console.log(`worker ${meta.workerId} served ${payload.path} in ${payload.ms} ms`);
+   * });
+   * off();
+   * ```
+   */
+  on<TName extends EventName<TEvents>>(
+    name: TName,
+    listener: (payload: EventPayload<TEvents, TName>, meta: PrimaryEventMeta) => void | Promise<void>,
+  ): () => void;
+}
+
+/** How the primary side is set up. @internal */
+export interface PrimarySideConfig {
+  readonly procedures: ReadonlyMap<string, ProcedureDef>;
+  readonly events: ReadonlyMap<string, Schema>;
+  readonly defaultTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly onListenerError: ListenerErrorReporter;
+}
+
+/** The primary side, running. @internal */
+export interface PrimarySide {
+  readonly api: PrimaryRpc<AnyRouter, unknown>;
+  close(options?: CloseOptions): Promise<void>;
+  /** Diagnostics: calls waiting per worker and calls being served. */
+  pendingCount(): number;
+}
+
+function toRpcError(error: unknown): RpcError {
+  return error instanceof RpcError ? error : new RpcError('INTERNAL_ERROR', String(error));
+}
+
+/** Starts serving and listening in the primary. @internal */
+export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
+  const connections = new Map<number, Connection>();
+  const hub = new EventHub<PrimaryEventMeta>(config.events, config.onListenerError);
+
+  const endpoint = new Endpoint({
+    procedures: config.procedures,
+    self: 'primary',
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    maxPayloadBytes: config.maxPayloadBytes,
+    onEvent(conn, envelope) {
+      if (conn.info.side !== 'worker') return;
+      const meta: PrimaryEventMeta = { workerId: conn.info.workerId, pid: conn.info.pid };
+      switch (envelope[0]) {
+        case 'emit':
+          return hub.receive(envelope[1], envelope[2], meta);
+        case 'bcast': {
+          const [, name, payload] = envelope;
+          const relayed = event(name, meta.workerId, meta.pid, payload);
+          return hub.receive(name, payload, meta, () => void sendToAll(relayed, conn));
+        }
+        case 'event':
+          return; // only the primary sends these
+      }
+    },
+  });
+
+  const connect = (worker: Worker): Connection => {
+    const existing = connections.get(worker.id);
+    if (existing) return existing;
+    const conn = new Connection(linkToWorker(worker), worker.id, { side: 'worker', workerId: worker.id, pid: pidOf(worker) });
+    connections.set(worker.id, conn);
+    return conn;
+  };
+  /** Every worker alive now, connected: Node emits 'fork' a tick after `cluster.fork()` returns. */
+  const liveConnections = (): Connection[] => currentWorkers().map(connect);
+
+  const detach = listenToWorkers({
+    // The worker's code is not running yet: it will say hello when its rpc object exists.
+    fork: (worker) => void connect(worker),
+    message: (worker, message) => {
+      const conn = connections.get(worker.id);
+      if (conn) endpoint.receive(conn, message);
+    },
+    gone: (worker, why) => {
+      const conn = connections.get(worker.id);
+      if (!conn) return;
+      connections.delete(worker.id);
+      endpoint.connectionGone(conn, why);
+    },
+  });
+  // Workers forked before this rpc object existed may already listen: greet them.
+  for (const worker of currentWorkers()) {
+    if (worker.isConnected()) endpoint.greet(connect(worker));
+  }
+
+  const connectionFor = (worker: Worker | number): Connection | undefined => {
+    const id = typeof worker === 'number' ? worker : worker?.id;
+    const known = connections.get(id);
+    if (known) return known;
+    const live = findWorker(id);
+    return live ? connect(live) : undefined;
+  };
+
+  const sendToAll = async (envelope: Envelope, except?: Connection): Promise<number> => {
+    const outcomes = await Promise.all(
+      liveConnections()
+        .filter((conn) => conn !== except)
+        .map((conn) => conn.sendWhenReady(envelope, config.defaultTimeoutMs)),
+    );
+    return outcomes.filter((outcome) => outcome === 'sent').length;
+  };
+
+  const api: PrimaryRpc<AnyRouter, unknown> = {
+    call(worker: Worker | number, path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) {
+      const conn = connectionFor(worker);
+      const target = typeof worker === 'number' ? worker : (worker?.id ?? -1);
+      return endpoint.call(conn, target, path, input, options) as never;
+    },
+    async callAll(path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) {
+      const targets = liveConnections();
+      return Promise.all(
+        targets.map((conn) =>
+          endpoint.call(conn, conn.target, path, input, options).then(
+            (value) => ({ workerId: Number(conn.target), status: 'fulfilled' as const, value }),
+            (error: unknown) => ({ workerId: Number(conn.target), status: 'rejected' as const, error: toRpcError(error) }),
+          ),
+        ),
+      ) as never;
+    },
+    async broadcast(name: string, payload?: unknown) {
+      if (!endpoint.accepting)
+        throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
+      const encoded = await hub.encode(name, payload, config.maxPayloadBytes);
+      return sendToAll(event(name, 0, process.pid, encoded));
+    },
+    on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
+      return hub.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
+    },
+  } as PrimaryRpc<AnyRouter, unknown>;
+
+  return {
+    api,
+    close: (options) =>
+      endpoint.close(
+        () => [...connections.values()],
+        () => {
+          detach();
+          hub.clear();
+        },
+        options,
+      ),
+    pendingCount: () => [...connections.values()].reduce((sum, conn) => sum + conn.pending.size + conn.serving.size, 0),
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The immutable `procedure` builder: an optional input schema, an optional
+ * output schema, then the handler.
+ *
+ * @module
+ */
+import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
+import { isSchema } from './schema.js';
+
+/** Who made a call or sent an event: the primary, or one worker. */
+export type PeerInfo =
+  | { readonly side: 'primary' }
+  | { readonly side: 'worker'; readonly workerId: number; readonly pid: number };
+
+/** What a handler knows about the call it is serving. */
+export interface ProcedureContext {
+  /** The request id (a nanoid), the same on both sides of the channel. */
+  readonly requestId: string;
+  /** The process that made the call. */
+  readonly caller: PeerInfo;
+  /** Aborts when the caller times out, aborts, goes away, or this side closes. */
+  readonly signal: AbortSignal;
+  /**
+   * When the caller stops waiting, in `Date.now()` milliseconds (`Infinity` when
+   * it waits forever). Calls made from inside the handler inherit what is left.
+   */
+  readonly deadline: number;
+  /** The procedure's path, such as `'hits.increment'`. */
+  readonly path: string;
+}
+
+/** What a handler receives. */
+export interface HandlerArgs<TInput> {
+  /** The input after the input schema parsed it (`z.output`), or `undefined` for a procedure without input. */
+  readonly input: TInput;
+  /** The call's context. */
+  readonly ctx: ProcedureContext;
+}
+
+/** The runtime part of a procedure, kept off its public type. @internal */
+export interface ProcedureDef {
+  readonly input: Schema | undefined;
+  readonly output: Schema | undefined;
+  readonly handler: (args: HandlerArgs<unknown>) => unknown;
+}
+
+declare const types: unique symbol;
+
+/** The symbol under which a procedure keeps its runtime definition. @internal */
+export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
+
+/**
+ * A finished procedure, ready to be placed in a router with {@link defineRouter}.
+ *
+ * @typeParam TInput - What callers pass (`undefined` when it takes no input).
+ * @typeParam TOutput - What callers receive.
+ */
+export interface Procedure<TInput, TOutput> {
+  /** @internal */
+  readonly [PROCEDURE]: ProcedureDef;
+  /** Carries the types for inference only; never set at run time. @internal */
+  readonly [types]?: { readonly input: TInput; readonly output: TOutput };
+}
+
+/** Any procedure, whatever its types (both type parameters are covariant). */
+export type AnyProcedure = Procedure<unknown, unknown>;
+
+/** Marks a builder slot nobody filled. @internal */
+export type Unset = typeof UNSET_INPUT;
+declare const UNSET_INPUT: unique symbol;
+
+type CallerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaInput<TIn>;
+type HandlerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaOutput<TIn>;
+type HandlerResult<TOut> = [TOut] extends [Unset] ? unknown : SchemaInput<TOut> | Promise<SchemaInput<TOut>>;
+type CallerOutput<TOut, TReturn> = [TOut] extends [Unset] ? Awaited<TReturn> : SchemaOutput<TOut>;
+
+/**
+ * The immutable builder behind {@link procedure}. Each method returns a new
+ * builder; `.input` and `.output` may each be given once, `.handler` ends it.
+ *
+ * @typeParam TIn - The input schema, or unset.
+ * @typeParam TOut - The output schema, or unset.
+ */
+export interface ProcedureBuilder<TIn, TOut> {
+  /**
+   * Sets the input schema. Callers pass its input type (`z.input`); the handler
+   * receives its output type (`z.output`). An input that fails it rejects the
+   * call with `BAD_REQUEST` on the serving side, before the handler runs.
+   *
+   * @param schema - A zod schema, or any Standard Schema validator.
+   */
+  input: [TIn] extends [Unset]
+    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut>
+    : 'input() was already given';
+  /**
+   * Sets the output schema. The handler returns its input type; callers receive
+   * its output type. A result that fails it rejects the call with `OUTPUT_INVALID`.
+   *
+   * @param schema - A zod schema, or any Standard Schema validator.
+   */
+  output: [TOut] extends [Unset]
+    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema>
+    : 'output() was already given';
+  /**
+   * Ends the builder with the function that serves the call. It may return a
+   * value or a promise; what it throws reaches the caller as an {@link RpcError}.
+   *
+   * @param fn - Receives `{ input, ctx }`.
+   */
+  handler<TReturn extends HandlerResult<TOut>>(
+    fn: (args: HandlerArgs<HandlerInput<TIn>>) => TReturn,
+  ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
+}
+
+function createBuilder(input: Schema | undefined, output: Schema | undefined): ProcedureBuilder<unknown, unknown> {
+  const builder = {
+    input(schema: unknown) {
+      if (input) throw new TypeError('procedure.input() was already given for this procedure');
+      if (!isSchema(schema)) throw new TypeError(`procedure.input() expects a zod or Standard Schema, got ${typeof schema}`);
+      return createBuilder(schema, output);
+    },
+    output(schema: unknown) {
+      if (output) throw new TypeError('procedure.output() was already given for this procedure');
+      if (!isSchema(schema)) throw new TypeError(`procedure.output() expects a zod or Standard Schema, got ${typeof schema}`);
+      return createBuilder(input, schema);
+    },
+    handler(fn: unknown) {
+      if (typeof fn !== 'function') throw new TypeError(`procedure.handler() expects a function, got ${typeof fn}`);
+      const def: ProcedureDef = { input, output, handler: fn as ProcedureDef['handler'] };
+      return Object.freeze({ [PROCEDURE]: Object.freeze(def) });
+    },
+  };
+  return Object.freeze(builder) as unknown as ProcedureBuilder<unknown, unknown>;
+}
+
+/**
+ * The starting point of every procedure: chain `.input(schema)` and
+ * `.output(schema)` as needed, then end with `.handler(fn)`.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { procedure } from 'cluster-rpc';
+ *
+ * const increment = procedure
+ *   .input(z.object({ by: z.number().int().positive() }))
+ *   .output(z.number())
+ *   .handler(({ input }) => input.by + 1);
+ *
+ * const now = procedure.handler(() => new Date()); // no input
+ * ```
+ */
+export const procedure: ProcedureBuilder<Unset, Unset> = createBuilder(undefined, undefined) as unknown as ProcedureBuilder<
+  Unset,
+  Unset
+>;
+
+/** True when `value` is a procedure made by {@link procedure}. */
+export function isProcedure(value: unknown): value is AnyProcedure {
+  return typeof value === 'object' && value !== null && PROCEDURE in value;
+}

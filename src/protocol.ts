@@ -1,0 +1,212 @@
+/**
+ * THE wire protocol: every message cluster-rpc puts on the IPC channel, and the
+ * one gate every incoming message passes through.
+ *
+ * A frame is `{ $crpc: 1, m: [envelope, …] }`. The `$crpc` key marks the
+ * message as ours and its value is the protocol version; anything else on the
+ * channel (Node's `NODE_…` messages, PM2's strings, other libraries' objects,
+ * `null`) is left alone. Envelopes issued in the same tick share one frame,
+ * which is how many small calls cost about one IPC message.
+ *
+ * Envelopes are tuples, tagged by their first element:
+ *
+ * | kind     | direction          | fields                                  | meaning |
+ * | -------- | ------------------ | --------------------------------------- | ------- |
+ * | `hello`  | both               | `reply` (0 or 1)                        | this side's rpc object listens; a `hello` with `reply: 0` is answered by one with `reply: 1` |
+ * | `bye`    | both               | —                                       | this side's rpc object closed; calls to it fail with `SHUTTING_DOWN` |
+ * | `call`   | both               | `id`, `path`, `timeoutMs` (-1: none), `input` | run the procedure at `path` |
+ * | `ok`     | both               | `id`, `result`                          | the call `id` succeeded |
+ * | `err`    | both               | `id`, `error` ({@link WireError})       | the call `id` failed |
+ * | `cancel` | both               | `id`, `code` (`TIMEOUT` or `ABORTED`)   | the caller stopped waiting for `id`; abort its `ctx.signal` |
+ * | `emit`   | worker → primary   | `name`, `payload`                       | an event for the primary's listeners |
+ * | `bcast`  | worker → primary   | `name`, `payload`                       | an event for the primary's listeners and every other worker |
+ * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload` | an event for the worker's listeners |
+ *
+ * `input`, `result`, `payload` and error `data` are {@link EncodedPayload}s.
+ *
+ * @module
+ */
+import type { EncodedPayload } from './codec.js';
+import type { RpcIssue } from './errors.js';
+
+/** Bumped on any incompatible change; frames of another version are dropped. */
+export const PROTOCOL_VERSION = 1;
+
+/** The key that marks a frame as cluster-rpc's. */
+const MARKER = '$crpc';
+
+/** Ids are nanoids (21 characters); anything much longer is not ours. */
+const MAX_ID_LENGTH = 64;
+
+/** An {@link RpcError} as it crosses the channel. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly issues?: readonly RpcIssue[];
+  readonly data?: EncodedPayload;
+}
+
+/** Both sides announce themselves; see the table above. */
+export type HelloEnvelope = readonly ['hello', reply: 0 | 1];
+/** The sender's rpc object closed. */
+export type ByeEnvelope = readonly ['bye'];
+/** A request to run a procedure. */
+export type CallEnvelope = readonly ['call', id: string, path: string, timeoutMs: number, input: EncodedPayload];
+/** A successful answer. */
+export type OkEnvelope = readonly ['ok', id: string, result: EncodedPayload];
+/** A failed answer. */
+export type ErrEnvelope = readonly ['err', id: string, error: WireError];
+/** The caller gave up on a call. */
+export type CancelEnvelope = readonly ['cancel', id: string, code: CancelCode];
+/** A worker's event for the primary. */
+export type EmitEnvelope = readonly ['emit', name: string, payload: EncodedPayload];
+/** A worker's event for the primary and all other workers. */
+export type BroadcastEnvelope = readonly ['bcast', name: string, payload: EncodedPayload];
+/** An event delivered to a worker. */
+export type EventEnvelope = readonly ['event', name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload];
+
+/** Why a caller cancels. */
+export type CancelCode = 'TIMEOUT' | 'ABORTED';
+
+/** Every envelope. */
+export type Envelope =
+  | HelloEnvelope
+  | ByeEnvelope
+  | CallEnvelope
+  | OkEnvelope
+  | ErrEnvelope
+  | CancelEnvelope
+  | EmitEnvelope
+  | BroadcastEnvelope
+  | EventEnvelope;
+
+/** What goes through `process.send` / `worker.send`. */
+export interface Frame {
+  readonly [MARKER]: typeof PROTOCOL_VERSION;
+  readonly m: readonly Envelope[];
+}
+
+/** No deadline, on the wire. */
+export const NO_TIMEOUT = -1;
+
+export const hello = (reply: 0 | 1): HelloEnvelope => ['hello', reply];
+export const bye = (): ByeEnvelope => ['bye'];
+export const call = (id: string, path: string, timeoutMs: number, input: EncodedPayload): CallEnvelope => [
+  'call',
+  id,
+  path,
+  timeoutMs,
+  input,
+];
+export const ok = (id: string, result: EncodedPayload): OkEnvelope => ['ok', id, result];
+export const err = (id: string, error: WireError): ErrEnvelope => ['err', id, error];
+export const cancel = (id: string, code: CancelCode): CancelEnvelope => ['cancel', id, code];
+export const emit = (name: string, payload: EncodedPayload): EmitEnvelope => ['emit', name, payload];
+export const broadcast = (name: string, payload: EncodedPayload): BroadcastEnvelope => ['bcast', name, payload];
+export const event = (name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload): EventEnvelope => [
+  'event',
+  name,
+  fromWorkerId,
+  fromPid,
+  payload,
+];
+
+/** Wraps envelopes in a frame. */
+export function frame(envelopes: readonly Envelope[]): Frame {
+  return { [MARKER]: PROTOCOL_VERSION, m: envelopes };
+}
+
+/** What {@link parseFrame} found in a message. */
+export type ParsedFrame =
+  /** Not ours: leave it to whoever else listens. */
+  | { readonly kind: 'foreign' }
+  /** Ours but unusable as a whole (wrong version, no envelope list). */
+  | { readonly kind: 'malformed'; readonly reason: string }
+  /** Ours: the envelopes that passed the gate, and how many did not. */
+  | { readonly kind: 'frame'; readonly envelopes: Envelope[]; readonly dropped: number };
+
+/**
+ * The gate every incoming message passes: tells ours from foreign, and keeps
+ * only envelopes whose every field has the right type. Never throws.
+ */
+export function parseFrame(message: unknown): ParsedFrame {
+  if (typeof message !== 'object' || message === null || !Object.hasOwn(message, MARKER)) return { kind: 'foreign' };
+  const version = (message as Record<string, unknown>)[MARKER];
+  if (version !== PROTOCOL_VERSION)
+    return { kind: 'malformed', reason: `protocol version ${String(version)}, expected ${PROTOCOL_VERSION}` };
+  const list = (message as Record<string, unknown>).m;
+  if (!Array.isArray(list)) return { kind: 'malformed', reason: 'no envelope list' };
+  const envelopes: Envelope[] = [];
+  for (const candidate of list) {
+    if (isEnvelope(candidate)) envelopes.push(candidate);
+  }
+  return { kind: 'frame', envelopes, dropped: list.length - envelopes.length };
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_LENGTH;
+}
+
+function isPayload(value: unknown): value is EncodedPayload {
+  return Array.isArray(value) && value.length <= 2;
+}
+
+function isWorkerId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+function isIssue(value: unknown): value is RpcIssue {
+  if (typeof value !== 'object' || value === null) return false;
+  const { message, path } = value as Record<string, unknown>;
+  return (
+    typeof message === 'string' &&
+    Array.isArray(path) &&
+    path.every((segment) => typeof segment === 'string' || typeof segment === 'number')
+  );
+}
+
+function isWireError(value: unknown): value is WireError {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { code, message, issues, data } = value as Record<string, unknown>;
+  return (
+    typeof code === 'string' &&
+    typeof message === 'string' &&
+    (issues === undefined || (Array.isArray(issues) && issues.every(isIssue))) &&
+    (data === undefined || isPayload(data))
+  );
+}
+
+function isEnvelope(value: unknown): value is Envelope {
+  if (!Array.isArray(value)) return false;
+  const kind: unknown = value[0];
+  switch (kind) {
+    case 'hello':
+      return value.length === 2 && (value[1] === 0 || value[1] === 1);
+    case 'bye':
+      return value.length === 1;
+    case 'call':
+      return (
+        value.length === 5 &&
+        isId(value[1]) &&
+        typeof value[2] === 'string' &&
+        typeof value[3] === 'number' &&
+        (value[3] === NO_TIMEOUT || value[3] >= 0) &&
+        isPayload(value[4])
+      );
+    case 'ok':
+      return value.length === 3 && isId(value[1]) && isPayload(value[2]);
+    case 'err':
+      return value.length === 3 && isId(value[1]) && isWireError(value[2]);
+    case 'cancel':
+      return value.length === 3 && isId(value[1]) && (value[2] === 'TIMEOUT' || value[2] === 'ABORTED');
+    case 'emit':
+    case 'bcast':
+      return value.length === 3 && typeof value[1] === 'string' && isPayload(value[2]);
+    case 'event':
+      return (
+        value.length === 5 && typeof value[1] === 'string' && isWorkerId(value[2]) && isWorkerId(value[3]) && isPayload(value[4])
+      );
+    default:
+      return false;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * `defineRouter`: nested objects of procedures, flattened once at definition
+ * time into a map keyed by dotted path. Lookups go through that map only, so
+ * inherited names such as `__proto__` or `constructor` are never found.
+ *
+ * @module
+ */
+import { type AnyProcedure, isProcedure, PROCEDURE, type ProcedureDef } from './procedure.js';
+
+/** A flat record of procedures keyed by dotted path: the type a {@link Router} carries. */
+export type ProcedureMap = { readonly [path: string]: AnyProcedure };
+
+/** What {@link defineRouter} accepts: procedures, nested objects of them, and other routers. */
+export type RouterShape = { readonly [key: string]: AnyProcedure | RouterShape | Router<ProcedureMap> };
+
+/** The symbol under which a router keeps its flat runtime map. @internal */
+export const ROUTER: unique symbol = Symbol('cluster-rpc.router');
+
+declare const procedures: unique symbol;
+
+/**
+ * A router made by {@link defineRouter}: the procedures one side serves.
+ *
+ * @typeParam TProcedures - Every procedure by its dotted path.
+ */
+export interface Router<TProcedures extends ProcedureMap> {
+  /** @internal */
+  readonly [ROUTER]: ReadonlyMap<string, ProcedureDef>;
+  /** Carries the types for inference only; never set at run time. @internal */
+  readonly [procedures]?: TProcedures;
+}
+
+/** One procedure of a shape with its full path. */
+interface Entry<TPath extends string, TProcedure extends AnyProcedure> {
+  readonly path: TPath;
+  readonly procedure: TProcedure;
+}
+
+type Entries<TShape, TPrefix extends string> = {
+  [K in keyof TShape & string]: TShape[K] extends AnyProcedure
+    ? Entry<`${TPrefix}${K}`, TShape[K]>
+    : TShape[K] extends Router<infer TNested>
+      ? { [P in keyof TNested & string]: Entry<`${TPrefix}${K}.${P}`, TNested[P]> }[keyof TNested & string]
+      : Entries<TShape[K], `${TPrefix}${K}.`>;
+}[keyof TShape & string];
+
+/** A router shape flattened to one record keyed by dotted path. */
+export type FlattenShape<TShape> = {
+  [E in Entries<TShape, ''> as E extends Entry<infer TPath, AnyProcedure> ? TPath : never]: E extends Entry<
+    string,
+    infer TProcedure
+  >
+    ? TProcedure
+    : never;
+};
+
+type DotKey = `${string}.${string}`;
+
+/** Flags keys that cannot be paths, so the mistake shows at `defineRouter`. */
+type CheckShape<TShape> = {
+  [K in keyof TShape]: K extends DotKey | ''
+    ? 'Router keys cannot be empty or contain a dot: nest objects instead'
+    : TShape[K] extends AnyProcedure | Router<ProcedureMap>
+      ? TShape[K]
+      : CheckShape<TShape[K]>;
+};
+
+function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>): void {
+  if (Object.getPrototypeOf(shape) !== Object.prototype && Object.getPrototypeOf(shape) !== null) {
+    throw new TypeError(`defineRouter: '${prefix || '(root)'}' must be a plain object of procedures`);
+  }
+  for (const key of Object.keys(shape)) {
+    const path = `${prefix}${key}`;
+    if (key === '' || key.includes('.')) {
+      throw new TypeError(`defineRouter: key '${path}' cannot be empty or contain a dot; nest objects instead`);
+    }
+    if (key === '__proto__') throw new TypeError(`defineRouter: '${path}' is a reserved name`);
+    const value: unknown = (shape as Record<string, unknown>)[key];
+    if (isProcedure(value)) {
+      into.set(path, value[PROCEDURE]);
+    } else if (isRouter(value)) {
+      for (const [nestedPath, def] of value[ROUTER]) into.set(`${path}.${nestedPath}`, def);
+    } else if (typeof value === 'object' && value !== null) {
+      flatten(value, `${path}.`, into);
+    } else {
+      throw new TypeError(
+        `defineRouter: '${path}' is ${value === null ? 'null' : typeof value}, not a procedure or a nested router`,
+      );
+    }
+  }
+}
+
+function isRouter(value: unknown): value is Router<ProcedureMap> {
+  return typeof value === 'object' && value !== null && ROUTER in value;
+}
+
+/**
+ * Defines the procedures one side serves. Objects nest, and so do other
+ * routers; a procedure's path is its keys joined by dots.
+ *
+ * Mistakes throw here, at definition: keys that are empty, contain a dot or are
+ * `__proto__`, and values that are neither procedures nor objects of them.
+ *
+ * @param shape - Procedures, nested objects of procedures, and routers.
+ * @returns The router, to pass as `primary` or `worker` to {@link createClusterRpc}.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ *
+ * let hits = 0;
+ * export const primaryRouter = defineRouter({
+ *   hits: {
+ *     increment: procedure
+ *       .input(z.object({ by: z.number().int().positive() }))
+ *       .handler(({ input }) => (hits += input.by)),
+ *   },
+ *   now: procedure.handler(() => new Date()),
+ * });
+ * // paths: 'hits.increment' and 'now'
+ * ```
+ */
+export function defineRouter<const TShape extends RouterShape>(shape: TShape & CheckShape<TShape>): Router<FlattenShape<TShape>> {
+  if (typeof shape !== 'object' || shape === null) throw new TypeError('defineRouter expects an object of procedures');
+  const map = new Map<string, ProcedureDef>();
+  flatten(shape, '', map);
+  return Object.freeze({ [ROUTER]: map }) as Router<FlattenShape<TShape>>;
+}
+
+/** The flat runtime map of a router. @internal */
+export function proceduresOf(router: Router<ProcedureMap> | undefined): ReadonlyMap<string, ProcedureDef> {
+  return router ? router[ROUTER] : EMPTY;
+}
+
+const EMPTY: ReadonlyMap<string, ProcedureDef> = new Map();

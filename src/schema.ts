@@ -1,0 +1,83 @@
+/**
+ * Validation through the Standard Schema interface, which zod 4 (and valibot,
+ * arktype, …) implement; cluster-rpc depends on nothing else of a schema.
+ *
+ * @module
+ */
+import type { RpcIssue } from './errors.js';
+
+/** One issue as a Standard Schema validator reports it. */
+interface SchemaIssue {
+  readonly message: string;
+  readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
+}
+
+/** The outcome of a Standard Schema validation. */
+type SchemaResult<TOutput> =
+  | { readonly value: TOutput; readonly issues?: undefined }
+  | { readonly issues: ReadonlyArray<SchemaIssue> };
+
+/**
+ * A validator cluster-rpc accepts: anything implementing
+ * [Standard Schema](https://standardschema.dev) v1, such as every zod 4 schema.
+ *
+ * @typeParam TInput - What the schema accepts (`z.input`).
+ * @typeParam TOutput - What it produces (`z.output`).
+ */
+export interface Schema<TInput = unknown, TOutput = TInput> {
+  /** The Standard Schema entry point. */
+  readonly '~standard': {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) => SchemaResult<TOutput> | Promise<SchemaResult<TOutput>>;
+    readonly types?: { readonly input: TInput; readonly output: TOutput } | undefined;
+  };
+}
+
+/** What a schema accepts: `z.input<S>` for a zod schema. */
+export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I : never;
+
+/** What a schema produces: `z.output<S>` for a zod schema. */
+export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O : never;
+
+/** A validation outcome with issues in the shape that crosses the wire. */
+export type Validation = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: RpcIssue[] };
+
+/** True when `value` implements Standard Schema v1. */
+export function isSchema(value: unknown): value is Schema {
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
+  const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } })['~standard'];
+  return typeof standard === 'object' && standard !== null && standard.version === 1 && typeof standard.validate === 'function';
+}
+
+function toIssue(issue: SchemaIssue): RpcIssue {
+  const path: Array<string | number> = [];
+  for (const segment of issue.path ?? []) {
+    const key = typeof segment === 'object' ? segment.key : segment;
+    path.push(typeof key === 'number' ? key : String(key));
+  }
+  return { message: String(issue.message), path };
+}
+
+function settle(result: SchemaResult<unknown>): Validation {
+  if (result.issues) return { ok: false, issues: result.issues.map(toIssue) };
+  return { ok: true, value: result.value };
+}
+
+/**
+ * Validates `value`. Synchronous schemas (the usual case) answer without a
+ * promise, so the call path pays no extra microtask for them.
+ */
+export function validate(schema: Schema, value: unknown): Validation | Promise<Validation> {
+  const result = schema['~standard'].validate(value);
+  return result instanceof Promise ? result.then(settle) : settle(result);
+}
+
+/** `by: Expected number, received string`: the first issue, readable in one line. */
+export function summariseIssues(issues: readonly RpcIssue[]): string {
+  const [first] = issues;
+  if (!first) return 'invalid';
+  const where = first.path.length > 0 ? `${first.path.join('.')}: ` : '';
+  const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
+  return `${where}${first.message}${more}`;
+}

@@ -1,0 +1,198 @@
+/**
+ * A worker's side: one connection, to the primary; calls to it; events to it
+ * and, through it, to the other workers.
+ *
+ * @module
+ */
+import { linkToPrimary, listenToPrimary, ownWorkerIdentity } from './channel.js';
+import { Connection } from './connection.js';
+import { type CloseOptions, Endpoint } from './endpoint.js';
+import { RpcError } from './errors.js';
+import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import type {
+  AnyRouter,
+  CallArgs,
+  EventArgs,
+  EventInput,
+  EventName,
+  EventPayload,
+  RouterInput,
+  RouterOutput,
+  RouterPath,
+} from './inference.js';
+import type { PeerInfo, ProcedureDef } from './procedure.js';
+import { broadcast, type Envelope, emit } from './protocol.js';
+import type { Schema } from './schema.js';
+
+/** Who sent an event a worker receives. */
+export interface WorkerEventMeta {
+  /** The primary, or the worker whose `rpc.worker.broadcast` the primary relayed. */
+  readonly from: PeerInfo;
+}
+
+/**
+ * What a worker can do: call the procedures the primary serves, send events,
+ * and listen to events. Read it as `rpc.worker`.
+ *
+ * @typeParam TPrimaryRouter - The router the primary serves.
+ * @typeParam TEvents - The event set.
+ */
+export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
+  /**
+   * Calls a procedure on the primary. Before the primary's rpc object answers
+   * the worker's hello, the call is held (within its timeout), never lost.
+   *
+   * @param path - The procedure's dotted path.
+   * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
+   * @returns The procedure's result.
+   * @throws {@link RpcError} (as a rejection) with any code of {@link RPC_ERROR_CODES}, or a handler's own.
+   *
+   * @example
+   * ```ts
+   * const total = await rpc.worker.call('hits.increment', { by: 1 });
+   * const ac = new AbortController();
+   * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: ac.signal });
+   * ```
+   */
+  call<TPath extends RouterPath<TPrimaryRouter>>(
+    path: TPath,
+    ...args: CallArgs<RouterInput<TPrimaryRouter, TPath>>
+  ): Promise<RouterOutput<TPrimaryRouter, TPath>>;
+
+  /**
+   * Listens to an event: the primary's broadcasts, and other workers'
+   * broadcasts relayed by the primary. A listener that throws is reported
+   * and does not stop the others.
+   *
+   * @param name - The event's name.
+   * @param listener - Receives the validated payload and who sent it.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * const off = rpc.worker.on('configChanged', (payload, meta) => {
+   *   console.log(payload.key, '=', payload.value, 'from', meta.from.side);
+   * });
+   * ```
+   */
+  on<TName extends EventName<TEvents>>(
+    name: TName,
+    listener: (payload: EventPayload<TEvents, TName>, meta: WorkerEventMeta) => void | Promise<void>,
+  ): () => void;
+
+  /**
+   * Sends an event to the primary's listeners. The payload is validated
+   * first: an invalid one rejects with `BAD_REQUEST` and nothing is sent.
+   *
+   * @param name - The event's name.
+   * @param args - The payload (left out for an event whose schema accepts `undefined`).
+   * @returns Resolves once the event is handed to the channel; rejects with
+   *   `DISCONNECTED`, `SHUTTING_DOWN` or `TIMEOUT` (primary not ready in time) otherwise.
+   *
+   * @example
+   * ```ts
+   * await rpc.worker.emit('requestServed', { path: '/', ms: 3 });
+   * ```
+   */
+  emit<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
+
+  /**
+   * Sends an event to the primary's listeners and, relayed by the primary, to
+   * every other worker (not back to this one). Validated like {@link emit}.
+   *
+   * @param name - The event's name.
+   * @param args - The payload.
+   * @returns Resolves once the event is handed to the channel.
+   *
+   * @example
+   * ```ts
+   * await rpc.worker.broadcast('configChanged', { key: 'a', value: 'b' });
+   * ```
+   */
+  broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
+}
+
+/** How the worker side is set up. @internal */
+export interface WorkerSideConfig {
+  readonly procedures: ReadonlyMap<string, ProcedureDef>;
+  readonly events: ReadonlyMap<string, Schema>;
+  readonly defaultTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly onListenerError: ListenerErrorReporter;
+}
+
+/** The worker side, running. @internal */
+export interface WorkerSide {
+  readonly api: WorkerRpc<AnyRouter, unknown>;
+  close(options?: CloseOptions): Promise<void>;
+  /** Diagnostics: calls waiting plus calls being served. */
+  pendingCount(): number;
+}
+
+/** Starts serving and listening in a worker. @internal */
+export function startWorkerSide(config: WorkerSideConfig): WorkerSide {
+  const { workerId } = ownWorkerIdentity();
+  const conn = new Connection(linkToPrimary(), 'primary', { side: 'primary' });
+  const hub = new EventHub<WorkerEventMeta>(config.events, config.onListenerError);
+
+  const endpoint = new Endpoint({
+    procedures: config.procedures,
+    self: workerId,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    maxPayloadBytes: config.maxPayloadBytes,
+    onEvent(_conn, envelope) {
+      if (envelope[0] !== 'event') return; // only workers send the other kinds
+      const [, name, fromWorkerId, fromPid, payload] = envelope;
+      const from: PeerInfo = fromWorkerId === 0 ? { side: 'primary' } : { side: 'worker', workerId: fromWorkerId, pid: fromPid };
+      hub.receive(name, payload, { from });
+    },
+  });
+
+  const detach = listenToPrimary({
+    message: (message) => endpoint.receive(conn, message),
+    disconnect: () => endpoint.connectionGone(conn, 'the IPC channel to the primary closed'),
+  });
+  endpoint.greet(conn);
+
+  const send = async (name: string, payload: unknown, wrap: (name: string, encoded: never) => Envelope): Promise<void> => {
+    if (!endpoint.accepting)
+      throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${workerId} is closed`);
+    const encoded = await hub.encode(name, payload, config.maxPayloadBytes);
+    const outcome = await conn.sendWhenReady(wrap(name, encoded as never), config.defaultTimeoutMs);
+    switch (outcome) {
+      case 'sent':
+        return;
+      case 'timeout':
+        throw new RpcError(
+          'TIMEOUT',
+          `Event '${name}' not sent: the primary's rpc object did not answer within ${config.defaultTimeoutMs} ms`,
+        );
+      case 'closed':
+        throw new RpcError('SHUTTING_DOWN', `Event '${name}' not sent: the primary's rpc object is closed`);
+      case 'gone':
+        throw new RpcError('DISCONNECTED', `Event '${name}' not sent: the channel to the primary is closed`);
+    }
+  };
+
+  const api = {
+    call: (path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) =>
+      endpoint.call(conn, 'primary', path, input, options),
+    on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => hub.on(name, listener),
+    emit: (name: string, payload?: unknown) => send(name, payload, emit),
+    broadcast: (name: string, payload?: unknown) => send(name, payload, broadcast),
+  } as unknown as WorkerRpc<AnyRouter, unknown>;
+
+  return {
+    api,
+    close: (options) =>
+      endpoint.close(
+        () => [conn],
+        () => {
+          detach();
+          hub.clear();
+        },
+        options,
+      ),
+    pendingCount: () => conn.pending.size + conn.serving.size,
+  };
+}
