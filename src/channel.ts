@@ -110,20 +110,24 @@ export function listenToWorkers(handlers: PrimaryChannelHandlers): () => void {
   };
 }
 
-/** Workers that exist now and have not exited, ordered by id. */
+/**
+ * Workers that can still be reached: not exited and with their channel open,
+ * ordered by id. A worker that closed its channel may live on for a while, but
+ * nothing sent to it could arrive.
+ */
 export function currentWorkers(): Worker[] {
   const workers: Worker[] = [];
   for (const worker of Object.values(cluster.workers ?? {})) {
-    if (worker && !worker.isDead()) workers.push(worker);
+    if (worker && !worker.isDead() && worker.isConnected()) workers.push(worker);
   }
   return workers.sort((a, b) => a.id - b.id);
 }
 
-/** The live worker with this id, if any. */
+/** The reachable worker with this id (see {@link currentWorkers}), if any. */
 export function findWorker(id: unknown): Worker | undefined {
   if (typeof id !== 'number') return undefined;
   const worker = cluster.workers?.[id];
-  return worker && !worker.isDead() ? worker : undefined;
+  return worker && !worker.isDead() && worker.isConnected() ? worker : undefined;
 }
 
 /** The pid of a worker, or 0 once it has none. */
