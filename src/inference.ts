@@ -26,7 +26,7 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
  * const path: Paths = 'hits.get';
  * ```
  */
-export type RouterPath<TRouter> = keyof ProceduresOf<TRouter> & string;
+export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? keyof TProcedures & string : never;
 
 /** What a caller passes to the procedure at `TPath` (`undefined` when it takes no input). */
 export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =

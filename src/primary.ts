@@ -117,7 +117,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * stop the others.
    *
    * @param name - The event's name.
-   * @param listener - Receives the validated payload and who sent it.
+   * @param listener - Receives the validated payload (the schema's output type) and who sent it.
+   *   What it returns is ignored, except that a promise it returns is watched for rejection.
    * @returns A function that removes the listener.
    *
    * @example
@@ -130,7 +131,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    */
   on<TName extends EventName<TEvents>>(
     name: TName,
-    listener: (payload: EventPayload<TEvents, TName>, meta: PrimaryEventMeta) => void | Promise<void>,
+    listener: (payload: EventPayload<TEvents, TName>, meta: PrimaryEventMeta) => unknown,
   ): () => void;
 }
 

@@ -91,7 +91,7 @@ export interface ProcedureBuilder<TIn, TOut> {
    */
   input: [TIn] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut>
-    : 'input() was already given';
+    : (schema: 'input() was already given: a procedure takes one input schema') => never;
   /**
    * Sets the output schema. The handler returns its input type; callers receive
    * its output type. A result that fails it rejects the call with `OUTPUT_INVALID`.
@@ -100,7 +100,7 @@ export interface ProcedureBuilder<TIn, TOut> {
    */
   output: [TOut] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema>
-    : 'output() was already given';
+    : (schema: 'output() was already given: a procedure takes one output schema') => never;
   /**
    * Ends the builder with the function that serves the call. It may return a
    * value or a promise; what it throws reaches the caller as an {@link RpcError}.

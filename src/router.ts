@@ -44,26 +44,46 @@ type Entries<TShape, TPrefix extends string> = {
       : Entries<TShape[K], `${TPrefix}${K}.`>;
 }[keyof TShape & string];
 
-/** A router shape flattened to one record keyed by dotted path. */
-export type FlattenShape<TShape> = {
-  [E in Entries<TShape, ''> as E extends Entry<infer TPath, AnyProcedure> ? TPath : never]: E extends Entry<
-    string,
-    infer TProcedure
-  >
+/** Entries as a record: each path with its procedure. */
+type EntryRecord<TEntries> = {
+  [E in TEntries as E extends Entry<infer TPath, AnyProcedure> ? TPath : never]: E extends Entry<string, infer TProcedure>
     ? TProcedure
     : never;
 };
 
+/**
+ * A router shape flattened to one record keyed by dotted path. Resolved through
+ * `infer` so that editors and compile errors show the paths, not this name.
+ */
+export type FlattenShape<TShape> =
+  EntryRecord<Entries<TShape, ''>> extends infer TFlat ? { [P in keyof TFlat]: TFlat[P] } : never;
+
 type DotKey = `${string}.${string}`;
 
-/** Flags keys that cannot be paths, so the mistake shows at `defineRouter`. */
-type CheckShape<TShape> = {
-  [K in keyof TShape]: K extends DotKey | ''
-    ? 'Router keys cannot be empty or contain a dot: nest objects instead'
-    : TShape[K] extends AnyProcedure | Router<ProcedureMap>
-      ? TShape[K]
-      : CheckShape<TShape[K]>;
-};
+/**
+ * What a router value must be, or else a message saying why it cannot be one:
+ * the message becomes the expected type, so the mistake reads well where
+ * `defineRouter` is called.
+ */
+type CheckEntry<TKey, TValue> = TKey extends DotKey | ''
+  ? 'Router keys cannot be empty or contain a dot: nest objects instead'
+  : TKey extends '__proto__'
+    ? "'__proto__' cannot be a router key"
+    : TValue extends AnyProcedure | Router<ProcedureMap>
+      ? TValue
+      : TValue extends { readonly handler: (fn: never) => AnyProcedure }
+        ? 'Not a procedure yet: end the builder with .handler(fn)'
+        : TValue extends (...args: never) => unknown
+          ? 'A plain function is not a procedure: wrap it as procedure.handler(fn)'
+          : TValue extends object
+            ? CheckShape<TValue>
+            : 'Router values must be procedures, nested objects of procedures, or routers';
+
+/**
+ * A router shape with every unusable key or value replaced by an error message.
+ * Being a homomorphic mapped type, it also lets `defineRouter` infer the shape.
+ */
+type CheckShape<TShape> = { [K in keyof TShape]: CheckEntry<K, TShape[K]> };
 
 function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>): void {
   if (Object.getPrototypeOf(shape) !== Object.prototype && Object.getPrototypeOf(shape) !== null) {
@@ -121,7 +141,7 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
  * // paths: 'hits.increment' and 'now'
  * ```
  */
-export function defineRouter<const TShape extends RouterShape>(shape: TShape & CheckShape<TShape>): Router<FlattenShape<TShape>> {
+export function defineRouter<const TShape extends object>(shape: CheckShape<TShape>): Router<FlattenShape<TShape>> {
   if (typeof shape !== 'object' || shape === null) throw new TypeError('defineRouter expects an object of procedures');
   const map = new Map<string, ProcedureDef>();
   flatten(shape, '', map);

@@ -65,7 +65,8 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * and does not stop the others.
    *
    * @param name - The event's name.
-   * @param listener - Receives the validated payload and who sent it.
+   * @param listener - Receives the validated payload (the schema's output type) and who sent it.
+   *   What it returns is ignored, except that a promise it returns is watched for rejection.
    * @returns A function that removes the listener.
    *
    * @example
@@ -77,7 +78,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    */
   on<TName extends EventName<TEvents>>(
     name: TName,
-    listener: (payload: EventPayload<TEvents, TName>, meta: WorkerEventMeta) => void | Promise<void>,
+    listener: (payload: EventPayload<TEvents, TName>, meta: WorkerEventMeta) => unknown,
   ): () => void;
 
   /**
