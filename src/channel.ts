@@ -75,7 +75,9 @@ export function listenToPrimary(handlers: WorkerChannelHandlers): () => void {
   const onMessage = (message: unknown): void => handlers.message(message);
   const onDisconnect = (): void => handlers.disconnect();
   process.on('message', onMessage);
-  process.on('disconnect', onDisconnect);
+  // First in line: when the primary dies, Node's cluster code calls process.exit()
+  // from its own 'disconnect' listener, and listeners after it never run.
+  process.prependListener('disconnect', onDisconnect);
   return () => {
     process.off('message', onMessage);
     process.off('disconnect', onDisconnect);
