@@ -112,8 +112,12 @@ export interface ProcedureBuilder<TIn, TOut> {
   ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
 }
 
+/** Marks an unfinished builder, so `defineRouter` can say `.handler()` is missing. @internal */
+export const BUILDER: unique symbol = Symbol('cluster-rpc.builder');
+
 function createBuilder(input: Schema | undefined, output: Schema | undefined): ProcedureBuilder<unknown, unknown> {
   const builder = {
+    [BUILDER]: true,
     input(schema: unknown) {
       if (input) throw new TypeError('procedure.input() was already given for this procedure');
       if (!isSchema(schema)) throw new TypeError(`procedure.input() expects a zod or Standard Schema, got ${typeof schema}`);
@@ -155,7 +159,13 @@ export const procedure: ProcedureBuilder<Unset, Unset> = createBuilder(undefined
   Unset
 >;
 
+/** True when `value` is a builder from {@link procedure} that was never ended with `.handler()`. @internal */
+export function isProcedureBuilder(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, BUILDER);
+}
+
 /** True when `value` is a procedure made by {@link procedure}. */
 export function isProcedure(value: unknown): value is AnyProcedure {
-  return typeof value === 'object' && value !== null && PROCEDURE in value;
+  // Own key only: an object literal with `__proto__: someProcedure` must not pass for one.
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, PROCEDURE);
 }

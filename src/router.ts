@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type AnyProcedure, isProcedure, PROCEDURE, type ProcedureDef } from './procedure.js';
+import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type ProcedureDef } from './procedure.js';
 
 /** A flat record of procedures keyed by dotted path: the type a {@link Router} carries. */
 export type ProcedureMap = { readonly [path: string]: AnyProcedure };
@@ -87,7 +87,10 @@ type CheckShape<TShape> = { [K in keyof TShape]: CheckEntry<K, TShape[K]> };
 
 function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>): void {
   if (Object.getPrototypeOf(shape) !== Object.prototype && Object.getPrototypeOf(shape) !== null) {
-    throw new TypeError(`defineRouter: '${prefix || '(root)'}' must be a plain object of procedures`);
+    // An object literal's `__proto__: value` sets the prototype instead of adding a key, and lands here too.
+    throw new TypeError(
+      `defineRouter: '${prefix.slice(0, -1) || '(root)'}' must be a plain object of procedures, not an array, a class instance or an object with a '__proto__' key`,
+    );
   }
   for (const key of Object.keys(shape)) {
     const path = `${prefix}${key}`;
@@ -100,6 +103,10 @@ function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>)
       into.set(path, value[PROCEDURE]);
     } else if (isRouter(value)) {
       for (const [nestedPath, def] of value[ROUTER]) into.set(`${path}.${nestedPath}`, def);
+    } else if (isProcedureBuilder(value)) {
+      throw new TypeError(`defineRouter: '${path}' is not a procedure yet: end its builder with .handler(fn)`);
+    } else if (typeof value === 'function') {
+      throw new TypeError(`defineRouter: '${path}' is a plain function, not a procedure: wrap it as procedure.handler(fn)`);
     } else if (typeof value === 'object' && value !== null) {
       flatten(value, `${path}.`, into);
     } else {
@@ -111,7 +118,7 @@ function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>)
 }
 
 function isRouter(value: unknown): value is Router<ProcedureMap> {
-  return typeof value === 'object' && value !== null && ROUTER in value;
+  return typeof value === 'object' && value !== null && Object.hasOwn(value, ROUTER);
 }
 
 /**
