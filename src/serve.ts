@@ -2,7 +2,9 @@
  * Serving one incoming call: find the procedure, decode and validate the
  * input, run the handler with its context, validate and encode the result,
  * answer. Synchronous schemas and handlers are followed synchronously, so a
- * batch of such calls is answered in the same tick, in one frame.
+ * batch of such calls is answered in the same tick, in one frame; the steps
+ * are methods of one object per call rather than closures, which keeps that
+ * path free of per-call function allocations.
  *
  * @module
  */
@@ -27,17 +29,35 @@ export interface ServeHost {
   servingEnded(): void;
 }
 
-/** The context of one served call; its `signal` is only created if a handler reads it. */
+const NO_INPUT: Validation = { ok: true, value: undefined };
+
+/**
+ * One call being served, and the `ctx` its handler receives. Its `signal` is
+ * only created if the handler reads it.
+ */
 class ServedCall implements ProcedureContext {
+  readonly #host: ServeHost;
+  readonly #conn: Connection;
+  readonly #def: ProcedureDef;
   #controller: AbortController | undefined = undefined;
   #abortReason: Error | undefined = undefined;
+  #released = false;
 
   constructor(
+    host: ServeHost,
+    conn: Connection,
+    def: ProcedureDef,
     readonly requestId: string,
     readonly path: string,
     readonly caller: PeerInfo,
     readonly deadline: number,
-  ) {}
+  ) {
+    this.#host = host;
+    this.#conn = conn;
+    this.#def = def;
+    conn.serving.set(requestId, this);
+    host.servingStarted();
+  }
 
   get signal(): AbortSignal {
     if (!this.#controller) {
@@ -47,91 +67,108 @@ class ServedCall implements ProcedureContext {
     return this.#controller.signal;
   }
 
-  /** True once the caller stopped waiting or went away. */
-  get aborted(): boolean {
-    return this.#abortReason !== undefined;
-  }
-
+  /**
+   * The caller stopped waiting, went away, or this side closed: abort the
+   * handler's signal. The call stops counting as served at once, even if its
+   * handler never returns; its eventual result is dropped.
+   */
   abort(reason: Error): void {
     if (this.#abortReason) return;
     this.#abortReason = reason;
     this.#controller?.abort(reason);
+    this.#release();
+  }
+
+  /** Runs the call from its decoded input. */
+  start(input: unknown): void {
+    try {
+      this.#then(this.#def.input ? validate(this.#def.input, input) : NO_INPUT, this.#afterInput);
+    } catch (thrown) {
+      this.#fail(thrown);
+    }
+  }
+
+  #afterInput(validation: Validation): void {
+    if (!validation.ok) {
+      const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
+      return this.#answerError(siteError('BAD_REQUEST', this.#site(), what, { issues: validation.issues }));
+    }
+    let result: unknown;
+    try {
+      result = runServing(this, this.#def.handler, { input: validation.value, ctx: this });
+    } catch (thrown) {
+      return this.#fail(thrown);
+    }
+    this.#then(result, this.#afterHandler);
+  }
+
+  #afterHandler(result: unknown): void {
+    if (!this.#def.output) return this.#afterOutput({ ok: true, value: result });
+    this.#then(validate(this.#def.output, result), this.#afterOutput);
+  }
+
+  #afterOutput(validation: Validation): void {
+    if (!validation.ok) {
+      const what = `Handler result failed the output schema: ${summariseIssues(validation.issues)}`;
+      return this.#answerError(siteError('OUTPUT_INVALID', this.#site(), what, { issues: validation.issues }));
+    }
+    const encoded = encodePayload(validation.value, 'result', this.#host.maxPayloadBytes);
+    if (!encoded.ok) return this.#answerError(encodeError(encoded, this.#site(), this.#host.maxPayloadBytes));
+    if (this.#release()) this.#conn.send(ok(this.requestId, encoded.payload), encoded.bytes);
+  }
+
+  /** Continues with `value` now if it is not a promise, after it settles if it is. */
+  #then<T>(value: T | PromiseLike<T>, next: (this: ServedCall, value: T) => void): void {
+    if (!isThenable(value)) return next.call(this, value);
+    Promise.resolve(value).then(
+      (settled) => {
+        try {
+          next.call(this, settled);
+        } catch (thrown) {
+          this.#fail(thrown);
+        }
+      },
+      (thrown: unknown) => this.#fail(thrown),
+    );
+  }
+
+  #fail(thrown: unknown): void {
+    this.#answerError(toRpcError(thrown, this.#site()));
+  }
+
+  #answerError(error: RpcError): void {
+    if (this.#release()) answerError(this.#host, this.#conn, this.requestId, error);
+  }
+
+  /** Ends the call's bookkeeping once; false when that already happened (answered, or aborted). */
+  #release(): boolean {
+    if (this.#released) return false;
+    this.#released = true;
+    this.#conn.serving.delete(this.requestId);
+    this.#host.servingEnded();
+    return true;
+  }
+
+  #site(): CallSite {
+    return { path: this.path, target: this.#host.self };
   }
 }
-
-const NO_INPUT: Validation = { ok: true, value: undefined };
 
 /** Serves `envelope` from `conn`. Never throws; every outcome answers the caller unless it gave up. */
 export function serveCall(host: ServeHost, conn: Connection, envelope: CallEnvelope): void {
   const [, id, path, timeoutMs, input] = envelope;
-  const site: CallSite = { path, target: host.self };
   if (conn.serving.has(id)) return; // a duplicate id: the first one answers
+  const site: CallSite = { path, target: host.self };
   if (!host.accepting) return answerError(host, conn, id, siteError('SHUTTING_DOWN', site, 'The serving side is shutting down'));
   const def = host.procedures.get(path);
   if (!def) return answerError(host, conn, id, siteError('NOT_FOUND', site, 'No such procedure'));
   const decoded = decodePayload(input);
-  if (!decoded.ok)
-    return answerError(host, conn, id, siteError('BAD_REQUEST', site, `Input could not be decoded: ${decoded.detail}`));
+  if (!decoded.ok) return answerError(host, conn, id, siteError('BAD_REQUEST', site, `Input could not be decoded: ${decoded.detail}`));
   if (!def.input && decoded.value !== undefined) {
     return answerError(host, conn, id, siteError('BAD_REQUEST', site, 'This procedure takes no input, but one was given'));
   }
-
   const deadline = timeoutMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-  const served = new ServedCall(id, path, conn.info, deadline);
-  conn.serving.set(id, served);
-  host.servingStarted();
-  let finished = false;
-  const finish = (outcome: { ok: true; payload: EncodedPayload } | { ok: false; error: RpcError }): void => {
-    if (finished) return;
-    finished = true;
-    conn.serving.delete(id);
-    host.servingEnded();
-    if (served.aborted) return; // the caller stopped waiting; it has its answer already
-    if (outcome.ok) conn.send(ok(id, outcome.payload));
-    else answerError(host, conn, id, outcome.error);
-  };
-  const fail = (thrown: unknown): void => finish({ ok: false, error: toRpcError(thrown, site) });
-
-  const afterOutput = (validation: Validation): void => {
-    if (!validation.ok) {
-      const what = `Handler result failed the output schema: ${summariseIssues(validation.issues)}`;
-      return finish({ ok: false, error: siteError('OUTPUT_INVALID', site, what, { issues: validation.issues }) });
-    }
-    const encoded = encodePayload(validation.value, 'result', host.maxPayloadBytes);
-    if (encoded.ok) return finish({ ok: true, payload: encoded.payload });
-    return finish({ ok: false, error: encodeError(encoded, site, host.maxPayloadBytes) });
-  };
-  const afterHandler = (result: unknown): void => {
-    if (!def.output) return afterOutput({ ok: true, value: result });
-    then(validate(def.output, result), afterOutput, fail);
-  };
-  const afterInput = (validation: Validation): void => {
-    if (!validation.ok) {
-      const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
-      return finish({ ok: false, error: siteError('BAD_REQUEST', site, what, { issues: validation.issues }) });
-    }
-    let result: unknown;
-    try {
-      result = runServing(served, def.handler, { input: validation.value, ctx: served });
-    } catch (thrown) {
-      return fail(thrown);
-    }
-    then(result, afterHandler, fail);
-  };
-  try {
-    then(def.input ? validate(def.input, decoded.value) : NO_INPUT, afterInput, fail);
-  } catch (thrown) {
-    fail(thrown);
-  }
-}
-
-/** Continues with `value` now if it is not a promise, after it settles if it is. */
-function then<T>(value: T | PromiseLike<T>, next: (value: T) => void, fail: (thrown: unknown) => void): void {
-  if (isThenable(value)) {
-    Promise.resolve(value).then(next, fail).catch(fail);
-  } else {
-    next(value);
-  }
+  new ServedCall(host, conn, def, id, path, conn.info, deadline).start(decoded.value);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
