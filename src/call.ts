@@ -90,11 +90,11 @@ export function startCall(
   const answer = conn.pending.open(id, site, timeoutMs, signals);
   const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload);
   if (conn.state === 'ready') {
-    conn.send(envelope);
+    conn.send(envelope, encoded.bytes);
   } else {
     // Node drops what reaches a process before it listens: hold the call until the peer says hello.
     void conn.whenReady().then((ready) => {
-      if (ready && conn.pending.has(id)) conn.send(envelope);
+      if (ready && conn.pending.has(id)) conn.send(envelope, encoded.bytes);
     });
   }
   return answer;

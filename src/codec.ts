@@ -25,7 +25,9 @@ export type EncodeFailure =
   | { readonly kind: 'too-large'; readonly bytes: number };
 
 /** The outcome of {@link encodePayload}. */
-export type EncodeResult = { readonly ok: true; readonly payload: EncodedPayload } | ({ readonly ok: false } & EncodeFailure);
+export type EncodeResult =
+  | { readonly ok: true; readonly payload: EncodedPayload /** Approximate JSON size. */; readonly bytes: number }
+  | ({ readonly ok: false } & EncodeFailure);
 
 /**
  * Deeper than this, the pass stops looking and hands the value to superjson,
@@ -158,7 +160,7 @@ function measureObject(object: Record<string, unknown>, depth: number): number {
  * @param maxBytes - The size limit (`maxPayloadBytes`).
  */
 export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
-  if (value === undefined) return { ok: true, payload: EMPTY };
+  if (value === undefined) return { ok: true, payload: EMPTY, bytes: 0 };
   try {
     let bytes = measure(value, 0);
     let payload: EncodedPayload;
@@ -169,7 +171,7 @@ export function encodePayload(value: unknown, label: string, maxBytes: number): 
       bytes = Math.max(0, measure(json, 0)) + Math.max(0, measure(meta, 0));
       payload = meta === undefined ? [json] : [json, meta];
     }
-    return bytes > maxBytes ? { ok: false, kind: 'too-large', bytes } : { ok: true, payload };
+    return bytes > maxBytes ? { ok: false, kind: 'too-large', bytes } : { ok: true, payload, bytes };
   } catch (error) {
     const detail =
       error instanceof Unserializable ? error.describe(label) : `${label} cannot be serialised: ${(error as Error).message}`;

@@ -5,8 +5,8 @@
  *
  * Batching: envelopes are queued and flushed together at the end of the
  * current tick, so a lone call leaves at once while calls issued together
- * travel as one IPC message. While a frame is still being written the next
- * one keeps filling, which batches harder exactly when the channel is busy.
+ * travel as one IPC message; a batch that fills up leaves early so both
+ * processes stay busy.
  *
  * @module
  */
@@ -32,6 +32,21 @@ export interface ServedCallHandle {
   abort(reason: Error): void;
 }
 
+/**
+ * A batch leaves as soon as it holds this many envelopes, without waiting for
+ * the end of the tick, so the peer starts on the first calls while later ones
+ * are still being produced. Measured at concurrency 64 and 256 on 2 cores:
+ * one frame per tick left both processes idle half the time (each waited for
+ * the other's whole batch); 8–32 kept both busy, 16 was best.
+ */
+const MAX_BATCH_ENVELOPES = 16;
+
+/**
+ * Likewise for size: big payloads leave at once rather than piling up into
+ * one multi-megabyte frame. 64 KiB is what one pipe read usually delivers.
+ */
+const MAX_BATCH_BYTES = 64 * 1024;
+
 /** What became of an envelope given to {@link Connection.sendWhenReady}. */
 export type DeliveryOutcome = 'sent' | 'timeout' | 'closed' | 'gone';
 
@@ -44,8 +59,9 @@ export class Connection {
   readonly serving = new Map<string, ServedCallHandle>();
 
   #outbox: Envelope[] = [];
+  #outboxBytes = 0;
   #flushQueued = false;
-  #writing = false;
+  #writes = 0;
   #readyWaiters: Array<(ready: boolean) => void> = [];
   #writtenWaiters: Array<() => void> = [];
 
@@ -67,39 +83,56 @@ export class Connection {
     return { path, target: this.target };
   }
 
-  /** Queues an envelope; it leaves with the others at the end of this tick. */
-  send(envelope: Envelope): void {
+  /**
+   * Queues an envelope; it leaves with the others at the end of this tick, or
+   * at once when the batch is full.
+   *
+   * @param bytes - The approximate size of its payload, if known.
+   */
+  send(envelope: Envelope, bytes = 0): void {
     if (this.state === 'gone') return;
     this.#outbox.push(envelope);
-    if (!this.#flushQueued) {
+    this.#outboxBytes += bytes;
+    if (this.#outbox.length >= MAX_BATCH_ENVELOPES || this.#outboxBytes >= MAX_BATCH_BYTES) {
+      this.#flush();
+    } else if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#flush);
+      queueMicrotask(this.#endOfTick);
     }
   }
 
-  readonly #flush = (): void => {
+  readonly #endOfTick = (): void => {
     this.#flushQueued = false;
-    if (this.#writing || this.#outbox.length === 0) return;
-    const envelopes = this.#outbox;
-    this.#outbox = [];
-    this.#writing = true;
-    if (!this.link.send(frame(envelopes), this.#written)) {
-      this.#writing = false;
-      debug(() => `channel to ${this.describe()} is closed; dropped ${envelopes.length} envelope(s)`);
-      for (const wake of this.#writtenWaiters.splice(0)) wake();
-    }
+    this.#flush();
   };
 
+  #flush(): void {
+    if (this.#outbox.length === 0) return;
+    const envelopes = this.#outbox;
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    this.#writes++;
+    if (!this.link.send(frame(envelopes), this.#written)) {
+      this.#writes--;
+      debug(() => `channel to ${this.describe()} is closed; dropped ${envelopes.length} envelope(s)`);
+      this.#wakeWritten();
+    }
+  }
+
   readonly #written = (error: Error | null): void => {
-    this.#writing = false;
+    this.#writes--;
     if (error) debug(() => `writing to ${this.describe()} failed: ${error.message}`);
-    if (this.#outbox.length > 0) this.#flush();
-    else for (const wake of this.#writtenWaiters.splice(0)) wake();
+    if (this.#writes === 0 && this.#outbox.length === 0) this.#wakeWritten();
   };
+
+  #wakeWritten(): void {
+    for (const wake of this.#writtenWaiters.splice(0)) wake();
+  }
 
   /** Resolves once everything queued so far has been written (or dropped with the channel). */
   whenWritten(): Promise<void> {
-    if (this.state === 'gone' || (!this.#writing && this.#outbox.length === 0 && !this.#flushQueued)) return Promise.resolve();
+    if (this.state === 'gone' || (this.#writes === 0 && this.#outbox.length === 0 && !this.#flushQueued))
+      return Promise.resolve();
     return new Promise((wake) => this.#writtenWaiters.push(wake));
   }
 
@@ -145,7 +178,7 @@ export class Connection {
     this.state = 'gone';
     this.#outbox = [];
     this.#wakeWaiters(false);
-    for (const wake of this.#writtenWaiters.splice(0)) wake();
+    this.#wakeWritten();
   }
 
   #wakeWaiters(ready: boolean): void {

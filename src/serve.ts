@@ -163,7 +163,8 @@ export function serveCall(host: ServeHost, conn: Connection, envelope: CallEnvel
   const def = host.procedures.get(path);
   if (!def) return answerError(host, conn, id, siteError('NOT_FOUND', site, 'No such procedure'));
   const decoded = decodePayload(input);
-  if (!decoded.ok) return answerError(host, conn, id, siteError('BAD_REQUEST', site, `Input could not be decoded: ${decoded.detail}`));
+  if (!decoded.ok)
+    return answerError(host, conn, id, siteError('BAD_REQUEST', site, `Input could not be decoded: ${decoded.detail}`));
   if (!def.input && decoded.value !== undefined) {
     return answerError(host, conn, id, siteError('BAD_REQUEST', site, 'This procedure takes no input, but one was given'));
   }
