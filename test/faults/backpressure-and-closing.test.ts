@@ -1,0 +1,186 @@
+/**
+ * Sending into a channel that pushes back (`send()` returns `false` while the
+ * peer is busy-blocked and the pipe is full) and into a channel that is
+ * closing: nothing crashes, and every call ends, with its value or a clear code.
+ *
+ * The core queues without a bound while the channel is full: the figures
+ * printed here (memory held, time to drain) are what that costs.
+ */
+import type { Worker } from 'node:cluster';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  exited,
+  forkFaultWorker,
+  killAllWorkers,
+  ReportDir,
+  readReport,
+  sleep,
+  tally,
+  track,
+  useFaultWorker,
+  waitFor,
+} from './fixtures/harness.js';
+import { blockFor, createFaultRpc, type FaultRpc, stats } from './fixtures/router.js';
+
+const BLOCK_MS = 1_500;
+const BIG_BYTES = 256 * 1024;
+const ROUNDS = 10;
+const PER_ROUND = 10;
+const SHORT_TIMEOUT_MS = 300;
+
+let rpc: FaultRpc;
+let worker: Worker;
+const reports = new ReportDir();
+/** `worker.send` calls that returned false, and all of them. */
+const sends = { refused: 0, total: 0 };
+
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
+beforeAll(async () => {
+  useFaultWorker();
+  rpc = createFaultRpc();
+  worker = forkFaultWorker(reports.file());
+  // Observes backpressure only; every message still goes through Node's own worker.send.
+  const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
+  worker.send = ((...args: unknown[]) => {
+    const accepted = send(...args);
+    sends.total++;
+    if (accepted === false) sends.refused++;
+    return accepted;
+  }) as typeof worker.send;
+  await rpc.primary.call(worker, 'probe');
+});
+afterAll(async () => {
+  await killAllWorkers();
+  await rpc.close();
+  reports.remove();
+});
+
+describe('backpressure: the peer is busy-blocked while large calls pile up', () => {
+  it('primary → worker: 100 calls of 256 KiB all succeed, short-timeout ones fail with TIMEOUT, nothing is lost', async () => {
+    const text = 'z'.repeat(BIG_BYTES);
+    const rssBefore = process.memoryUsage().rss;
+    let rssPeak = rssBefore;
+    const sendsBefore = { ...sends };
+    const blocking = rpc.primary.call(worker, 'block', BLOCK_MS);
+    await sleep(50); // the worker is now spinning and reads nothing
+
+    const started = Date.now();
+    const long: Array<Promise<unknown>> = [];
+    const short: Array<Promise<unknown>> = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let index = 0; index < PER_ROUND; index++) long.push(rpc.primary.call(worker, 'length', text, { timeout: 30_000 }));
+      short.push(rpc.primary.call(worker, 'length', text, { timeout: SHORT_TIMEOUT_MS }));
+      rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
+      await sleep(10);
+    }
+    const longOutcomes = track(long).all;
+    const shortOutcomes = await track(short).all;
+    const results = await Promise.all(long);
+    const drainedMs = Date.now() - started;
+    await longOutcomes;
+    await blocking;
+
+    expect(results).toEqual(long.map(() => BIG_BYTES));
+    expect(tally(shortOutcomes)).toEqual({ TIMEOUT: ROUNDS });
+    expect(sends.refused - sendsBefore.refused).toBeGreaterThan(0);
+    expect(rpc.pendingCount()).toBe(0);
+    const seen = await rpc.primary.call(worker, 'probe');
+    expect(seen.pending).toBe(0);
+    console.log(
+      `[faults] backpressure primary→worker: ${long.length + short.length} calls × 256 KiB while the worker spun ${BLOCK_MS} ms; ` +
+        `worker.send returned false ${sends.refused - sendsBefore.refused} of ${sends.total - sendsBefore.total} times; ` +
+        `all ${long.length} long calls ok, drained after ${drainedMs} ms; ${ROUNDS} short ones TIMEOUT; ` +
+        `the worker still ran ${seen.byPath.length} 'length' handlers; primary RSS +${mib(rssPeak - rssBefore)} at peak`,
+    );
+  });
+
+  it('worker → primary: 100 calls of 256 KiB sent while the primary spins all succeed', async () => {
+    const flood = rpc.primary.call(worker, 'flood', { count: 100, bytes: BIG_BYTES, timeout: 30_000 });
+    const servedBefore = stats.byPath.length ?? 0;
+    await sleep(100); // the worker is now writing to a primary that reads nothing
+    blockFor(BLOCK_MS);
+    const outcome = await flood;
+    expect(outcome.codes).toEqual({ ok: 100 });
+    expect(outcome.sendFalse).toBeGreaterThan(0);
+    expect((stats.byPath.length ?? 0) - servedBefore).toBe(100);
+    expect(rpc.pendingCount()).toBe(0);
+    console.log(
+      `[faults] backpressure worker→primary: 100 calls × 256 KiB while the primary spun ${BLOCK_MS} ms; ` +
+        `process.send returned false ${outcome.sendFalse} times; all ok after ${outcome.ms} ms`,
+    );
+  });
+});
+
+describe('sending while the channel is closing', () => {
+  it('calls made right after worker.disconnect() and right after the channel closed end at once, without a crash', async () => {
+    const closing = forkFaultWorker(reports.file());
+    await rpc.primary.call(closing, 'probe');
+    const gone = exited(closing);
+    closing.disconnect();
+    const during = track([rpc.primary.call(closing, 'echo', 'during', { timeout: 30_000 })]).all;
+    await new Promise((done) => closing.once('disconnect', done));
+    const after = track([
+      rpc.primary.call(closing, 'echo', 'after', { timeout: 30_000 }),
+      rpc.primary.call(closing.id, 'echo', 'after', { timeout: 30_000 }),
+    ]).all;
+    const [duringOutcome] = await during;
+    const afterOutcomes = await after;
+    await gone;
+
+    // Sent before the channel closed, it may still have been answered; it must not hang.
+    expect(['ok', 'DISCONNECTED']).toContain(duringOutcome?.code);
+    expect(tally(afterOutcomes)).toEqual({ DISCONNECTED: 2 });
+    expect(Math.max(...afterOutcomes.map((outcome) => outcome.ms))).toBeLessThan(1_000);
+    expect(rpc.pendingCount()).toBe(0);
+  });
+
+  it('calls made in the same tick as a SIGKILL, before Node has noticed, end with DISCONNECTED and do not crash the primary', async () => {
+    const victim = forkFaultWorker(reports.file());
+    await rpc.primary.call(victim, 'probe');
+    const gone = exited(victim);
+    victim.process.kill('SIGKILL');
+    const tracked = track(Array.from({ length: 20 }, (_, index) => rpc.primary.call(victim, 'echo', index, { timeout: 30_000 })));
+    await sleep(20);
+    const late = track(Array.from({ length: 20 }, (_, index) => rpc.primary.call(victim, 'echo', index, { timeout: 30_000 })));
+    const outcomes = [...(await tracked.all), ...(await late.all)];
+    await gone;
+    expect(tally(outcomes)).toEqual({ DISCONNECTED: 40 });
+    expect(Math.max(...outcomes.map((outcome) => outcome.ms))).toBeLessThan(5_000);
+    expect(await rpc.primary.call(worker, 'echo', 'still here')).toBe('still here');
+  });
+
+  it('close() with calls in flight both ways and new ones arriving: all settle with SHUTTING_DOWN, and a new rpc serves again', async () => {
+    const file = reports.file();
+    const busy = forkFaultWorker(file);
+    await rpc.primary.call(busy, 'probe');
+    await rpc.primary.call(busy, 'fire', { path: 'hang', count: 50, timeout: 30_000, batch: 'close' });
+    const toWorker = track(Array.from({ length: 50 }, () => rpc.primary.call(busy, 'hang', undefined, { timeout: 30_000 })));
+    await sleep(100);
+    const closed = rpc.close();
+    const refused = track([rpc.primary.call(busy, 'echo', 1), rpc.primary.call(worker, 'echo', 1)]).all;
+    await closed;
+    expect(tally(await toWorker.all)).toEqual({ SHUTTING_DOWN: 50 });
+    expect(tally(await refused)).toEqual({ SHUTTING_DOWN: 2 });
+    expect(rpc.pendingCount()).toBe(0);
+
+    await waitFor(
+      'the worker to report its calls',
+      () => readReport(file).filter((line) => line.batch === 'close').length === 50,
+    );
+    expect(
+      tally(
+        readReport(file)
+          .filter((line) => line.batch === 'close')
+          .map((line) => String(line.code)),
+      ),
+    ).toEqual({
+      SHUTTING_DOWN: 50,
+    });
+
+    rpc = createFaultRpc();
+    expect(await rpc.primary.call(busy, 'echo', 'again')).toBe('again');
+    const seen = await rpc.primary.call(busy, 'probe');
+    expect(seen.pending).toBe(0);
+  });
+});
