@@ -6,6 +6,37 @@
  */
 export type { CallOptions } from './call.js';
 export {
+  type ClusterManager,
+  type ClusterManagerState,
+  type ClusterManagerStats,
+  createClusterManager,
+  type ShutdownOptions,
+} from './cluster/manager.js';
+export type { ClusterManagerEvents, CrashLoopInfo } from './cluster/manager-events.js';
+export {
+  type ClosableRpc,
+  type ClusterLogger,
+  type ClusterManagerOptions,
+  DEFAULT_CRASH_LOOP_LIMIT,
+  DEFAULT_HEALTHY_AFTER_MS,
+  DEFAULT_MAX_RESPAWN_DELAY_MS,
+  DEFAULT_READY_TIMEOUT_MS,
+  DEFAULT_RESPAWN_DELAY_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  type RespawnOptions,
+  type SchedulingPolicy,
+} from './cluster/options.js';
+export type { RestartResult } from './cluster/rolling-restart.js';
+export {
+  type DrainableRpc,
+  type DrainResult,
+  type ServedWorker,
+  type ServeWorkerOptions,
+  serveWorker,
+} from './cluster/serve-worker.js';
+export { KILL_AFTER_GRACE_MS, type ShutdownResult } from './cluster/shutdown.js';
+export type { WorkerExit } from './cluster/tracked-worker.js';
+export {
   type ClusterRpc,
   type ClusterRpcOptions,
   createClusterRpc,

@@ -1,0 +1,46 @@
+/**
+ * What the manager tells the workers it forks, through their environment,
+ * and how either side recognises a primary that is not ours (PM2's cluster
+ * mode).
+ *
+ * @module
+ */
+import cluster from 'node:cluster';
+
+/** Set to `'1'` in every worker the manager forks. @internal */
+export const MANAGED_ENV = 'CLUSTER_RPC_MANAGED';
+/** The shutdown grace period, in ms, for `serveWorker` in the workers. @internal */
+export const GRACE_ENV = 'CLUSTER_RPC_SHUTDOWN_GRACE_MS';
+
+/**
+ * PM2's cluster mode forks the application itself as a cluster worker of
+ * PM2's daemon and gives it `pm_id`; the daemon owns the primary and does
+ * not speak cluster-rpc. Says so, when that is where this process runs.
+ * @internal
+ */
+export function pm2ClusterModeProblem(): string | undefined {
+  if (!cluster.isWorker || process.env.pm_id === undefined || process.env[MANAGED_ENV] !== undefined) return undefined;
+  return (
+    `this process runs under PM2's cluster mode (pm_id ${process.env.pm_id}): PM2's daemon is the cluster primary, ` +
+    'so cluster-rpc can neither fork workers there nor answer their calls. Start the app with PM2 in fork mode ' +
+    "(exec_mode: 'fork', instances: 1) and let createClusterManager fork the workers"
+  );
+}
+
+/** Why a cluster manager cannot run in this process, if it cannot. @internal */
+export function managerRefusal(): string | undefined {
+  const pm2 = pm2ClusterModeProblem();
+  if (pm2) return pm2;
+  if (cluster.isWorker) {
+    return `this process is cluster worker ${cluster.worker?.id ?? '?'}; the manager runs in the primary (check cluster.isPrimary first)`;
+  }
+  return undefined;
+}
+
+/** The grace period the manager passed down, if this is a worker it forked. @internal */
+export function inheritedGraceMs(): number | undefined {
+  const raw = process.env[GRACE_ENV];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}

@@ -1,0 +1,80 @@
+/**
+ * The events a cluster manager reports, and the small listener registry
+ * behind `manager.on`: a listener that throws is logged and never disturbs
+ * the manager or the other listeners.
+ *
+ * @module
+ */
+import type { Address, Worker } from 'node:cluster';
+import { messageOf } from '../errors.js';
+import type { ClusterLogger } from './options.js';
+import type { RestartResult } from './rolling-restart.js';
+import type { ShutdownResult } from './shutdown.js';
+import type { WorkerExit } from './tracked-worker.js';
+
+/** What the manager says when it stops respawning: the `crashLoop` event. */
+export interface CrashLoopInfo {
+  /** The worker slot that kept crashing (0 to `workers - 1`). */
+  readonly slot: number;
+  /** How many times in a row it crashed. */
+  readonly crashes: number;
+  /** The last of those crashes. */
+  readonly lastExit: WorkerExit;
+  /** What the manager logged: the slot, the count, the last exit. */
+  readonly message: string;
+}
+
+/** Every event of a {@link ClusterManager}, with its listener's signature. */
+export interface ClusterManagerEvents {
+  /** A worker was forked (at start, as a respawn, or as a rolling replacement). */
+  fork: (worker: Worker) => void;
+  /** A worker is ready: it listens (`address`, when `readyOn` is `'listening'`) and passed `readyCheck`. */
+  ready: (worker: Worker, address: Address | undefined) => void;
+  /** A worker exited, expectedly or not. */
+  exit: (exit: WorkerExit) => void;
+  /**
+   * Crash-loop limit reached: respawning stopped. With a listener for this
+   * event the manager leaves the decision to it (the workers still running
+   * keep serving); without one it shuts down and, when `exitProcess`, exits
+   * with code 1.
+   */
+  crashLoop: (info: CrashLoopInfo) => void;
+  /** A rolling restart completed. */
+  restarted: (result: RestartResult) => void;
+  /** The manager stopped: every worker is gone. */
+  stopped: (result: ShutdownResult) => void;
+}
+
+/** The manager's listeners. @internal */
+export class ManagerListeners {
+  readonly #byEvent = new Map<keyof ClusterManagerEvents, Set<(...args: never[]) => void>>();
+
+  constructor(private readonly logger: ClusterLogger) {}
+
+  on<TEvent extends keyof ClusterManagerEvents>(event: TEvent, listener: ClusterManagerEvents[TEvent]): () => void {
+    if (typeof listener !== 'function') throw new TypeError(`manager.on('${event}'): the listener must be a function`);
+    let listeners = this.#byEvent.get(event);
+    if (!listeners) {
+      listeners = new Set();
+      this.#byEvent.set(event, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  count(event: keyof ClusterManagerEvents): number {
+    return this.#byEvent.get(event)?.size ?? 0;
+  }
+
+  emit<TEvent extends keyof ClusterManagerEvents>(event: TEvent, ...args: Parameters<ClusterManagerEvents[TEvent]>): void {
+    for (const listener of [...(this.#byEvent.get(event) ?? [])]) {
+      try {
+        (listener as unknown as (...values: typeof args) => void)(...args);
+      } catch (error) {
+        this.logger.error(`[cluster] a '${event}' listener threw: ${messageOf(error)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,264 @@
+/**
+ * The cluster manager's options: what each one means, its default, and the
+ * one function that checks what a user passed and fills in the rest.
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import os from 'node:os';
+import type { CloseOptions } from '../endpoint.js';
+
+/**
+ * How the primary spreads incoming connections over the workers:
+ * `'rr'` (round-robin: the primary accepts and hands each connection to the
+ * next worker) or `'none'` (every worker accepts on the shared socket and the
+ * operating system picks).
+ */
+export type SchedulingPolicy = 'rr' | 'none';
+
+/** Where the manager writes what happens to its workers. `console` fits. */
+export interface ClusterLogger {
+  /** Starts, deaths that were asked for, rolling restarts, shutdowns. */
+  info(message: string): void;
+  /** Unexpected deaths and respawns. */
+  warn(message: string): void;
+  /** A crash loop, a worker that never became ready, a failed rolling restart. */
+  error(message: string): void;
+}
+
+/** When and how often a crashed worker is replaced. */
+export interface RespawnOptions {
+  /** Wait before the first respawn after a crash, in ms; doubled for each further crash in a row. Default: 200. */
+  readonly initialDelayMs?: number;
+  /** The longest wait between respawns, in ms. Default: 10 000. */
+  readonly maxDelayMs?: number;
+  /**
+   * A worker that ran this long (ms since its fork) before dying was healthy:
+   * its crash starts a new count, with the initial delay. Default: 30 000.
+   */
+  readonly healthyAfterMs?: number;
+  /**
+   * Crashes in a row of one worker slot, each before `healthyAfterMs`, after
+   * which the manager stops respawning: a crash loop. Default: 6.
+   */
+  readonly crashLoopLimit?: number;
+}
+
+/** The primary's rpc object, or anything else the manager should close last. */
+export interface ClosableRpc {
+  /** Called once every worker is gone, with what is left of the grace period. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+/**
+ * Options of {@link createClusterManager}. Every one is optional.
+ *
+ * @example
+ * ```ts
+ * const manager = createClusterManager({
+ *   workers: 4,
+ *   schedulingPolicy: 'rr',
+ *   shutdownGraceMs: 15_000,
+ *   respawn: { initialDelayMs: 500, crashLoopLimit: 10 },
+ *   rpc,
+ * });
+ * ```
+ */
+export interface ClusterManagerOptions {
+  /** How many workers to keep running. Default: `os.availableParallelism()`. */
+  readonly workers?: number;
+  /** The worker script. Default: Node's, the primary's own script (`process.argv[1]`). */
+  readonly exec?: string;
+  /** Node flags for the workers. Default: Node's, the primary's `process.execArgv`. */
+  readonly execArgv?: readonly string[];
+  /** Arguments for the worker script. Default: Node's, the primary's `process.argv.slice(2)`. */
+  readonly args?: readonly string[];
+  /** Send the workers' stdout and stderr to the primary's pipes instead of its terminal. Default: `false`. */
+  readonly silent?: boolean;
+  /** Environment variables added to each worker's (which starts as the primary's). Default: none. */
+  readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The scheduling policy. Default: what Node would use, which is
+   * `NODE_CLUSTER_SCHED_POLICY` when it is `'rr'` or `'none'`, else `'rr'`
+   * (`'none'` on Windows). Like an assignment to `cluster.schedulingPolicy`,
+   * an explicit value wins over the environment variable.
+   */
+  readonly schedulingPolicy?: SchedulingPolicy;
+  /** Respawn with backoff, and the crash-loop limit. */
+  readonly respawn?: RespawnOptions;
+  /**
+   * How long a stopping worker may take to finish its in-flight requests
+   * and calls, in ms; `serveWorker` in the worker uses it too. One second
+   * after it ends, workers still alive are killed with `SIGKILL`.
+   * Default: 10 000.
+   */
+  readonly shutdownGraceMs?: number;
+  /**
+   * When a new worker counts as up: `'listening'` (its server listens: the
+   * cluster `'listening'` event) or `'online'` (its process runs; for
+   * workers without a server). Default: `'listening'`.
+   */
+  readonly readyOn?: 'listening' | 'online';
+  /**
+   * Run after `readyOn`; the worker is ready once it resolves. For example a
+   * call to the worker through the rpc layer, which proves it serves calls.
+   * A rejection counts as not ready. Default: none.
+   */
+  readonly readyCheck?: (worker: Worker) => unknown;
+  /** A new worker not ready within this many ms is killed (and counts as a crash). Default: 30 000. */
+  readonly readyTimeoutMs?: number;
+  /** How many workers a rolling restart replaces at a time. Default: 1. */
+  readonly restartConcurrency?: number;
+  /**
+   * Handle `SIGTERM` and `SIGINT` (graceful shutdown) and `SIGHUP` (rolling
+   * restart) from `start()` until the manager stops. Default: `true`.
+   */
+  readonly signals?: boolean;
+  /**
+   * After a shutdown caused by a signal or a crash loop, end the process:
+   * exit code 0 when every worker drained, 1 otherwise. Default: `true`.
+   */
+  readonly exitProcess?: boolean;
+  /** Closed once the workers are gone, with the rest of the grace period: pass the primary's rpc object. */
+  readonly rpc?: ClosableRpc;
+  /** Where to log; `false` for nothing. Default: `console`. */
+  readonly logger?: ClusterLogger | false;
+}
+
+/** Default of {@link RespawnOptions.initialDelayMs}. */
+export const DEFAULT_RESPAWN_DELAY_MS = 200;
+/** Default of {@link RespawnOptions.maxDelayMs}. */
+export const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
+/** Default of {@link RespawnOptions.healthyAfterMs}. */
+export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
+/**
+ * Default of {@link RespawnOptions.crashLoopLimit}. With the default delays
+ * the sixth crash in a row comes some 6 s plus six start-up times after the
+ * first: long enough for a dependency that blinks, short enough to fail a
+ * broken deployment within seconds.
+ */
+export const DEFAULT_CRASH_LOOP_LIMIT = 6;
+/**
+ * Default of {@link ClusterManagerOptions.shutdownGraceMs}. Long enough for
+ * ordinary requests, and well inside Kubernetes' 30 s before its `SIGKILL`.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+/** Default of {@link ClusterManagerOptions.readyTimeoutMs}: generous, as a cold start under load can take seconds. */
+export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+
+/** Every option, checked and with its default. @internal */
+export interface ResolvedOptions {
+  readonly workers: number;
+  readonly setup: { exec?: string; execArgv?: string[]; args?: string[]; silent?: boolean };
+  readonly env: Readonly<Record<string, string>>;
+  readonly schedulingPolicy: SchedulingPolicy | undefined;
+  readonly respawn: Required<RespawnOptions>;
+  readonly shutdownGraceMs: number;
+  readonly readyOn: 'listening' | 'online';
+  readonly readyCheck: ((worker: Worker) => unknown) | undefined;
+  readonly readyTimeoutMs: number;
+  readonly restartConcurrency: number;
+  readonly signals: boolean;
+  readonly exitProcess: boolean;
+  readonly rpc: ClosableRpc | undefined;
+  readonly logger: ClusterLogger;
+}
+
+const SILENT_LOGGER: ClusterLogger = { info() {}, warn() {}, error() {} };
+
+/** Checks `options` and fills in the defaults. @throws `TypeError` naming the option and the value. @internal */
+export function resolveOptions(options: ClusterManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('createClusterManager expects an options object');
+  const respawn = options.respawn ?? {};
+  const setup: ResolvedOptions['setup'] = {};
+  if (options.exec !== undefined) setup.exec = checkString(options.exec, 'exec');
+  if (options.execArgv !== undefined) setup.execArgv = checkStrings(options.execArgv, 'execArgv');
+  if (options.args !== undefined) setup.args = checkStrings(options.args, 'args');
+  if (options.silent !== undefined) setup.silent = checkBoolean(options.silent, 'silent');
+  return {
+    workers: checkCount(options.workers ?? os.availableParallelism(), 'workers'),
+    setup,
+    env: checkEnv(options.env ?? {}),
+    schedulingPolicy: options.schedulingPolicy === undefined ? undefined : checkPolicy(options.schedulingPolicy),
+    respawn: {
+      initialDelayMs: checkMs(respawn.initialDelayMs ?? DEFAULT_RESPAWN_DELAY_MS, 'respawn.initialDelayMs'),
+      maxDelayMs: checkMs(respawn.maxDelayMs ?? DEFAULT_MAX_RESPAWN_DELAY_MS, 'respawn.maxDelayMs'),
+      healthyAfterMs: checkMs(respawn.healthyAfterMs ?? DEFAULT_HEALTHY_AFTER_MS, 'respawn.healthyAfterMs'),
+      crashLoopLimit: checkCount(respawn.crashLoopLimit ?? DEFAULT_CRASH_LOOP_LIMIT, 'respawn.crashLoopLimit'),
+    },
+    shutdownGraceMs: checkMs(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS, 'shutdownGraceMs'),
+    readyOn: checkReadyOn(options.readyOn ?? 'listening'),
+    readyCheck: options.readyCheck === undefined ? undefined : checkFunction(options.readyCheck, 'readyCheck'),
+    readyTimeoutMs: checkMs(options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, 'readyTimeoutMs'),
+    restartConcurrency: checkCount(options.restartConcurrency ?? 1, 'restartConcurrency'),
+    signals: checkBoolean(options.signals ?? true, 'signals'),
+    exitProcess: checkBoolean(options.exitProcess ?? true, 'exitProcess'),
+    rpc: options.rpc === undefined ? undefined : checkRpc(options.rpc),
+    logger: options.logger === false ? SILENT_LOGGER : checkLogger(options.logger ?? console),
+  };
+}
+
+function fail(name: string, expected: string, value: unknown): never {
+  throw new TypeError(`createClusterManager: ${name} must be ${expected}, got ${describe(value)}`);
+}
+
+function describe(value: unknown): string {
+  return typeof value === 'string' ? `'${value}'` : String(value);
+}
+
+function checkCount(value: unknown, name: string): number {
+  return Number.isInteger(value) && (value as number) > 0 ? (value as number) : fail(name, 'a positive integer', value);
+}
+
+function checkMs(value: unknown, name: string): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0
+    ? value
+    : fail(name, 'a finite number of milliseconds (0 or more)', value);
+}
+
+function checkString(value: unknown, name: string): string {
+  return typeof value === 'string' && value !== '' ? value : fail(name, 'a non-empty string', value);
+}
+
+function checkStrings(value: unknown, name: string): string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string')
+    ? [...value]
+    : fail(name, 'an array of strings', value);
+}
+
+function checkBoolean(value: unknown, name: string): boolean {
+  return typeof value === 'boolean' ? value : fail(name, 'true or false', value);
+}
+
+function checkFunction<T>(value: T, name: string): T {
+  return typeof value === 'function' ? value : fail(name, 'a function', value);
+}
+
+function checkPolicy(value: unknown): SchedulingPolicy {
+  return value === 'rr' || value === 'none' ? value : fail('schedulingPolicy', "'rr' or 'none'", value);
+}
+
+function checkReadyOn(value: unknown): 'listening' | 'online' {
+  return value === 'listening' || value === 'online' ? value : fail('readyOn', "'listening' or 'online'", value);
+}
+
+function checkEnv(value: unknown): Readonly<Record<string, string>> {
+  const valid = typeof value === 'object' && value !== null && Object.values(value).every((item) => typeof item === 'string');
+  return valid ? { ...(value as Record<string, string>) } : fail('env', 'an object of strings', value);
+}
+
+function checkRpc(value: unknown): ClosableRpc {
+  const valid = typeof value === 'object' && value !== null && typeof (value as ClosableRpc).close === 'function';
+  return valid ? (value as ClosableRpc) : fail('rpc', 'an object with a close() method (the rpc object)', value);
+}
+
+function checkLogger(value: unknown): ClusterLogger {
+  const logger = value as ClusterLogger;
+  const valid =
+    typeof value === 'object' &&
+    value !== null &&
+    typeof logger.info === 'function' &&
+    typeof logger.warn === 'function' &&
+    typeof logger.error === 'function';
+  return valid ? logger : fail('logger', 'an object with info, warn and error methods, or false', value);
+}

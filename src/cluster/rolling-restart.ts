@@ -1,0 +1,74 @@
+/**
+ * Rolling restart: replace the workers a few at a time, each new one ready
+ * (listening, and past `readyCheck`) before the old one it replaces is asked
+ * to drain, so the port is served throughout.
+ *
+ * @module
+ */
+import { messageOf } from '../errors.js';
+import { drainedCleanly, type StopOutcome, stopWorker } from './shutdown.js';
+import type { TrackedWorker } from './tracked-worker.js';
+
+/** What a rolling restart did: {@link ClusterManager.restart}'s result and the `restarted` event. */
+export interface RestartResult {
+  /** How many workers were replaced. */
+  readonly replaced: number;
+  /** `true` when every old worker finished its work and exited on its own within the grace period. */
+  readonly drained: boolean;
+  /** Milliseconds from start to the last old worker's exit. */
+  readonly durationMs: number;
+}
+
+/** What a rolling restart needs from the manager. @internal */
+export interface RestartHost {
+  /** The workers serving now, in slot order. */
+  serving(): readonly TrackedWorker[];
+  /** Forks a new worker for `slot`; it does not serve the slot yet. */
+  forkReplacement(slot: number): TrackedWorker;
+  /**
+   * Makes `replacement` serve its slot and returns who served it until now
+   * (the old worker, or `undefined` if the slot was empty). Returns `false`
+   * when the manager is stopping: the replacement is not promoted.
+   */
+  promote(replacement: TrackedWorker): TrackedWorker | undefined | false;
+  readonly graceMs: number;
+  readonly concurrency: number;
+}
+
+/**
+ * Replaces every worker serving now, `host.concurrency` at a time. Stops at
+ * the first replacement that does not become ready: the old worker it was
+ * to replace keeps serving, and the promise rejects saying why.
+ *
+ * @internal
+ */
+export async function rollingRestart(host: RestartHost): Promise<RestartResult> {
+  const startedAt = Date.now();
+  const old = host.serving();
+  let replaced = 0;
+  let drained = true;
+  for (let first = 0; first < old.length; first += host.concurrency) {
+    const batch = old.slice(first, first + host.concurrency);
+    const settled = await Promise.allSettled(batch.map((tracked) => replace(host, tracked)));
+    for (const outcome of settled) {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      replaced++;
+      if (outcome.value) drained &&= drainedCleanly(outcome.value);
+    }
+  }
+  return { replaced, drained, durationMs: Date.now() - startedAt };
+}
+
+/** Replaces one worker: resolves with how the old one stopped, or `undefined` if there was none left to stop. */
+async function replace(host: RestartHost, old: TrackedWorker): Promise<StopOutcome | undefined> {
+  const replacement = host.forkReplacement(old.slot);
+  try {
+    await replacement.ready;
+  } catch (error) {
+    void stopWorker(replacement, 0);
+    throw new Error(`rolling restart stopped: ${messageOf(error)}; ${old.describe()} keeps serving`);
+  }
+  const previous = host.promote(replacement);
+  if (previous === false) throw new Error('rolling restart stopped: the manager is shutting down');
+  return previous && previous.phase !== 'exited' ? stopWorker(previous, host.graceMs) : undefined;
+}

@@ -1,0 +1,267 @@
+/**
+ * The worker's half of a graceful stop: on `SIGTERM` (what the manager
+ * sends) or `SIGINT` (a terminal's Ctrl-C), stop accepting connections, let
+ * the requests and rpc calls under way finish within the grace period, close
+ * the rpc object, and exit with code 0 if everything finished, 1 if not.
+ *
+ * @module
+ */
+import cluster from 'node:cluster';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server, Socket } from 'node:net';
+import type { CloseOptions } from '../endpoint.js';
+import { inheritedGraceMs, pm2ClusterModeProblem } from './environment.js';
+import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
+
+/** The worker's rpc object, as `serveWorker` uses it. */
+export interface DrainableRpc {
+  /** Closed after the requests finished, with what is left of the grace period. */
+  close(options?: CloseOptions): Promise<void>;
+  /** Calls under way; while it is above 0 the drain waits (within the grace period). */
+  pendingCount?(): number;
+}
+
+/** Options of {@link serveWorker}. */
+export interface ServeWorkerOptions {
+  /** The server or servers this worker listens with (`http`, `https` or `net`). */
+  readonly server: Server | readonly Server[];
+  /** The worker's rpc object: its calls under way count as work in flight, and it is closed last. */
+  readonly rpc?: DrainableRpc;
+  /**
+   * How long the drain may take, in ms; then remaining connections are cut.
+   * Default: the manager's `shutdownGraceMs` when the manager forked this
+   * worker, else 10 000.
+   */
+  readonly graceMs?: number;
+  /** The signals that start the drain, or `false` for none (call `drain()` yourself). Default: `['SIGTERM', 'SIGINT']`. */
+  readonly signals?: readonly NodeJS.Signals[] | false;
+  /** Runs after the drain, before the exit: close database pools and the like. What it throws is logged. */
+  readonly onDrained?: (result: DrainResult) => unknown;
+  /** End the process after the drain: code 0 if it drained, 1 if not. Default: `true`. */
+  readonly exitProcess?: boolean;
+  /** Where to log the drain's outcome; `false` for nothing. Default: `console`. */
+  readonly logger?: ClusterLogger | false;
+}
+
+/** What a drain achieved. */
+export interface DrainResult {
+  /** `true` when every request and call under way finished within the grace period. */
+  readonly drained: boolean;
+  /** Requests still running at the end of the grace period; their connections were cut. */
+  readonly abandonedRequests: number;
+  /** Rpc calls still under way at the end of the grace period; the rpc object settled them with `SHUTTING_DOWN`. */
+  readonly abandonedCalls: number;
+  /** What started the drain: the signal's name, or `drain()`'s argument. */
+  readonly reason: string;
+  /** Milliseconds the drain took. */
+  readonly durationMs: number;
+}
+
+/** A worker's graceful-stop handle: {@link serveWorker}'s result. */
+export interface ServedWorker {
+  /** `true` once the drain has begun. */
+  readonly draining: boolean;
+  /** HTTP requests being answered now. */
+  inFlight(): number;
+  /**
+   * Drains now, as a signal would: stops accepting, waits for the work under
+   * way (within the grace period), closes the rpc object, then exits the
+   * process unless `exitProcess: false`. Calling it again returns the same promise.
+   *
+   * @param reason - What to report as the cause. Default: `'drain()'`.
+   */
+  drain(reason?: string): Promise<DrainResult>;
+  /** Removes the signal handlers and listeners `serveWorker` added; does not close anything. */
+  dispose(): void;
+}
+
+/** While draining, how often the work in flight is checked. Drains are rare; this adds at most 25 ms to one. */
+const DRAIN_POLL_MS = 25;
+
+/**
+ * Makes this worker stop gracefully: call it once its servers exist, in
+ * every worker. On `SIGTERM` (sent by the cluster manager on shutdown and
+ * rolling restart) or `SIGINT`:
+ *
+ * 1. the servers stop accepting (`server.close()`: under the `'rr'` policy the
+ *    primary stops handing this worker connections); idle keep-alive
+ *    connections are closed, and responses still to be written ask the client
+ *    to close (`Connection: close`);
+ * 2. requests under way and rpc calls under way (in either direction) finish,
+ *    within the grace period; the rpc object keeps working meanwhile, since
+ *    the requests may need it;
+ * 3. the rpc object is closed with what is left of the grace period: calls
+ *    made from then on fail with `SHUTTING_DOWN`;
+ * 4. if the grace period ran out, the connections left are cut;
+ * 5. `onDrained` runs, and the process exits: code 0 if everything finished, 1 if not.
+ *
+ * Create the rpc object before the server listens: the manager counts a worker
+ * ready when it listens, and its rpc object then has already said hello.
+ *
+ * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
+ * @returns A handle to drain on demand or to undo the signal handlers.
+ * @throws `TypeError` for a bad option; `Error` under PM2's cluster mode, where
+ *   PM2's daemon, not cluster-rpc, is the primary: there is no one to answer this worker's calls.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { serveWorker } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const server = http.createServer(async (req, res) => {
+ *   res.end(String(await rpc.worker.call('hits.increment', { by: 1 })));
+ * });
+ * server.listen(8000);
+ * serveWorker({ server, rpc, onDrained: () => console.log('bye') });
+ * ```
+ */
+export function serveWorker(options: ServeWorkerOptions): ServedWorker {
+  const pm2 = pm2ClusterModeProblem();
+  if (pm2) throw new Error(`serveWorker: ${pm2}`);
+  const settings = checkOptions(options);
+  const { servers, rpc, graceMs, logger } = settings;
+  const responses = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  let draining: Promise<DrainResult> | undefined;
+
+  const onRequest = (_request: IncomingMessage, response: ServerResponse): void => {
+    responses.add(response);
+    if (draining) askToClose(response);
+    response.once('close', () => responses.delete(response));
+  };
+  const onConnection = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  };
+  for (const server of servers) {
+    server.on('request', onRequest);
+    server.on('connection', onConnection);
+  }
+  const onSignal = (signal: NodeJS.Signals): void => void drain(signal);
+  for (const signal of settings.signals) process.on(signal, onSignal);
+
+  const dispose = (): void => {
+    for (const signal of settings.signals) process.off(signal, onSignal);
+    for (const server of servers) {
+      server.off('request', onRequest);
+      server.off('connection', onConnection);
+    }
+  };
+
+  const drainOnce = async (reason: string): Promise<DrainResult> => {
+    const startedAt = Date.now();
+    const deadline = startedAt + graceMs;
+    for (const server of servers) server.close();
+    for (const response of responses) askToClose(response);
+    const busy = (): boolean => {
+      for (const server of servers) closeIdleConnections(server);
+      return responses.size > 0 || sockets.size > 0 || (rpc?.pendingCount?.() ?? 0) > 0;
+    };
+    while (busy() && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, deadline - Date.now()));
+    const abandonedRequests = responses.size;
+    const abandonedCalls = rpc?.pendingCount?.() ?? 0;
+    for (const socket of sockets) socket.destroy();
+    try {
+      await rpc?.close({ grace: Math.max(0, deadline - Date.now()) });
+    } catch (error) {
+      logger.error(`[cluster] ${describeSelf()}: closing the rpc object failed: ${String(error)}`);
+    }
+    const result: DrainResult = {
+      drained: abandonedRequests === 0 && abandonedCalls === 0,
+      abandonedRequests,
+      abandonedCalls,
+      reason,
+      durationMs: Date.now() - startedAt,
+    };
+    if (result.drained) logger.info(`[cluster] ${describeSelf()} drained in ${result.durationMs} ms (${reason})`);
+    else
+      logger.warn(
+        `[cluster] ${describeSelf()}: grace period of ${graceMs} ms over (${reason}); ` +
+          `cut ${abandonedRequests} request(s), ${abandonedCalls} rpc call(s) settled with SHUTTING_DOWN`,
+      );
+    try {
+      await settings.onDrained?.(result);
+    } catch (error) {
+      logger.error(`[cluster] ${describeSelf()}: onDrained threw: ${String(error)}`);
+    }
+    if (settings.exitProcess) process.exit(result.drained ? 0 : 1);
+    return result;
+  };
+  const drain = (reason = 'drain()'): Promise<DrainResult> => {
+    draining ??= drainOnce(reason);
+    return draining;
+  };
+
+  return {
+    get draining() {
+      return draining !== undefined;
+    },
+    inFlight: () => responses.size,
+    drain,
+    dispose,
+  };
+}
+
+interface ServeWorkerSettings {
+  readonly servers: readonly Server[];
+  readonly rpc: DrainableRpc | undefined;
+  readonly graceMs: number;
+  readonly signals: readonly NodeJS.Signals[];
+  readonly onDrained: ServeWorkerOptions['onDrained'];
+  readonly exitProcess: boolean;
+  readonly logger: ClusterLogger;
+}
+
+function checkOptions(options: ServeWorkerOptions): ServeWorkerSettings {
+  if (typeof options !== 'object' || options === null) throw new TypeError('serveWorker expects an options object');
+  const servers: readonly unknown[] = Array.isArray(options.server) ? options.server : [options.server];
+  if (servers.length === 0 || !servers.every(isServer)) {
+    throw new TypeError(
+      `serveWorker: server must be a server (http, https or net) or an array of them, got ${String(options.server)}`,
+    );
+  }
+  const graceMs = options.graceMs ?? inheritedGraceMs() ?? DEFAULT_SHUTDOWN_GRACE_MS;
+  if (typeof graceMs !== 'number' || !Number.isFinite(graceMs) || graceMs < 0) {
+    throw new TypeError(`serveWorker: graceMs must be a finite number of milliseconds (0 or more), got ${String(graceMs)}`);
+  }
+  if (options.rpc !== undefined && typeof options.rpc?.close !== 'function') {
+    throw new TypeError('serveWorker: rpc must be the rpc object (with a close() method)');
+  }
+  if (options.onDrained !== undefined && typeof options.onDrained !== 'function') {
+    throw new TypeError(`serveWorker: onDrained must be a function, got ${String(options.onDrained)}`);
+  }
+  const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT']);
+  return {
+    servers: servers as readonly Server[],
+    rpc: options.rpc,
+    graceMs,
+    signals: [...signals],
+    onDrained: options.onDrained,
+    exitProcess: options.exitProcess ?? true,
+    logger: options.logger === false ? { info() {}, warn() {}, error() {} } : (options.logger ?? console),
+  };
+}
+
+function isServer(value: unknown): value is Server {
+  return typeof value === 'object' && value !== null && typeof (value as Server).close === 'function' && 'listen' in value;
+}
+
+/** A response not yet started tells the client to close the connection after it. */
+function askToClose(response: ServerResponse): void {
+  if (!response.headersSent) response.setHeader('Connection', 'close');
+}
+
+/** HTTP servers (Node >= 18.2) can close their keep-alive connections that wait between requests. */
+function closeIdleConnections(server: Server): void {
+  const http = server as Server & { closeIdleConnections?: () => void };
+  http.closeIdleConnections?.();
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+function describeSelf(): string {
+  return cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `process ${process.pid}`;
+}

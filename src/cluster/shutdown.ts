@@ -1,0 +1,111 @@
+/**
+ * Graceful stop, seen from the primary: ask a worker to drain with
+ * `SIGTERM` (its `serveWorker` stops accepting, lets requests and calls under
+ * way finish, closes its rpc object and exits), wait for it up to the grace
+ * period, then `SIGKILL` what is left.
+ *
+ * A signal rather than an IPC message: it reaches a worker whose channel is
+ * busy or gone, it is what `kill`, systemd and Kubernetes send, and a worker
+ * without `serveWorker` still stops (Node's default for `SIGTERM`).
+ * `worker.disconnect()` is not used: it would close the IPC channel as soon
+ * as the servers close, cutting off the rpc calls of requests still running.
+ *
+ * @module
+ */
+import type { TrackedWorker, WorkerExit } from './tracked-worker.js';
+
+/**
+ * How long after the grace period a stopping worker is killed. A worker that
+ * reached its own deadline (the same grace period) still has to cut its
+ * connections, close its rpc object (which waits up to 1 s for its last
+ * frames) and exit.
+ */
+export const KILL_AFTER_GRACE_MS = 1000;
+
+/** What became of one worker asked to stop. @internal */
+export interface StopOutcome {
+  readonly exit: WorkerExit;
+  /** It was still alive after the grace period and was killed with `SIGKILL`. */
+  readonly killed: boolean;
+}
+
+/**
+ * What a shutdown achieved: {@link ClusterManager.shutdown}'s result and the
+ * manager's `stopped` event.
+ */
+export interface ShutdownResult {
+  /**
+   * `true` when every worker finished its work and exited on its own, with
+   * code 0, within the grace period (which `serveWorker` does after a full
+   * drain). A worker ended by the signal itself (no `serveWorker`), one that
+   * exited non-zero, or one that was killed makes it `false`.
+   */
+  readonly drained: boolean;
+  /** How each worker that was running ended. */
+  readonly exits: readonly WorkerExit[];
+  /** Ids of the workers killed with `SIGKILL` after the grace period. */
+  readonly killed: readonly number[];
+  /** Why the manager stopped: `SIGTERM`, `shutdown()`, a crash loop… */
+  readonly reason: string;
+  /** Milliseconds from the start of the shutdown to the last worker's exit. */
+  readonly durationMs: number;
+}
+
+const stops = new WeakMap<TrackedWorker, Promise<StopOutcome>>();
+
+/**
+ * Asks one worker to stop, gracefully, and settles once it has exited.
+ * Asking again returns the first request's outcome.
+ *
+ * @param tracked - The worker.
+ * @param graceMs - How long it may drain before it is killed (plus {@link KILL_AFTER_GRACE_MS}).
+ * @internal
+ */
+export function stopWorker(tracked: TrackedWorker, graceMs: number): Promise<StopOutcome> {
+  let stop = stops.get(tracked);
+  if (!stop) {
+    stop = stopOnce(tracked, graceMs);
+    stops.set(tracked, stop);
+  }
+  return stop;
+}
+
+async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOutcome> {
+  if (tracked.phase === 'exited') return { exit: await tracked.exited, killed: false };
+  tracked.phase = 'stopping';
+  tracked.worker.process.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), graceMs + KILL_AFTER_GRACE_MS);
+  });
+  const exit = await Promise.race([tracked.exited, deadline]);
+  clearTimeout(timer);
+  if (exit) return { exit, killed: false };
+  tracked.worker.process.kill('SIGKILL');
+  return { exit: await tracked.exited, killed: true };
+}
+
+/**
+ * Stops workers in parallel and sums up.
+ *
+ * @param workers - The workers to stop.
+ * @param graceMs - Their grace period.
+ * @param reason - Why, for the result.
+ * @internal
+ */
+export async function stopWorkers(workers: readonly TrackedWorker[], graceMs: number, reason: string): Promise<ShutdownResult> {
+  const startedAt = Date.now();
+  const outcomes = await Promise.all(workers.map((tracked) => stopWorker(tracked, graceMs)));
+  return {
+    drained: outcomes.every(drainedCleanly),
+    exits: outcomes.map((outcome) => outcome.exit),
+    killed: outcomes.filter((outcome) => outcome.killed).map((outcome) => outcome.exit.workerId),
+    reason,
+    durationMs: Date.now() - startedAt,
+  };
+}
+
+/** It exited on its own, with code 0. @internal */
+export function drainedCleanly(outcome: StopOutcome): boolean {
+  return !outcome.killed && outcome.exit.code === 0;
+}

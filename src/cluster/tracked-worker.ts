@@ -1,0 +1,125 @@
+/**
+ * One worker the manager forked, followed from fork to exit: when it is
+ * ready, and how it died.
+ *
+ * @module
+ */
+import type { Address, Worker } from 'node:cluster';
+import { messageOf } from '../errors.js';
+
+/** How a worker died, as the manager's `exit` event and log report it. */
+export interface WorkerExit {
+  /** Its cluster id. */
+  readonly workerId: number;
+  /** Its process id. */
+  readonly pid: number;
+  /** The exit code, or `null` when a signal ended it. */
+  readonly code: number | null;
+  /** The signal that ended it, or `null`. */
+  readonly signal: NodeJS.Signals | null;
+  /** Milliseconds from its fork to its exit. */
+  readonly uptimeMs: number;
+  /** `true` when the manager had asked it to stop (shutdown, rolling restart, not ready in time). */
+  readonly expected: boolean;
+}
+
+/** How a worker's readiness is judged. @internal */
+export interface Readiness {
+  readonly readyOn: 'listening' | 'online';
+  readonly readyCheck: ((worker: Worker) => unknown) | undefined;
+  readonly readyTimeoutMs: number;
+}
+
+/**
+ * - `starting`: forked, not ready yet.
+ * - `ready`: up and serving.
+ * - `stopping`: asked to stop; its exit is expected.
+ * - `exited`: final.
+ * @internal
+ */
+export type WorkerPhase = 'starting' | 'ready' | 'stopping' | 'exited';
+
+/** A forked worker and what is known of it. @internal */
+export class TrackedWorker {
+  phase: WorkerPhase = 'starting';
+  readonly pid: number;
+  readonly forkedAt = Date.now();
+  /** The address it listens on, once `readyOn: 'listening'` saw it. */
+  address: Address | undefined;
+  /** Resolves once ready; rejects, with the reason, if it exits or times out first. Never unhandled. */
+  readonly ready: Promise<void>;
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<WorkerExit>;
+
+  #readyTimer: NodeJS.Timeout | undefined;
+  #readySettled = false;
+  #settleReady: (error?: Error) => void = () => {};
+
+  /**
+   * @param worker - The forked worker.
+   * @param slot - Which of the manager's slots it fills.
+   * @param readiness - When it counts as ready.
+   */
+  constructor(
+    readonly worker: Worker,
+    readonly slot: number,
+    readiness: Readiness,
+  ) {
+    this.pid = worker.process.pid ?? 0;
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.#settleReady = (error) => {
+        if (this.#readySettled) return;
+        this.#readySettled = true;
+        clearTimeout(this.#readyTimer);
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    this.ready.catch(() => {});
+    this.exited = new Promise<WorkerExit>((resolve) => {
+      worker.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
+        const exit: WorkerExit = {
+          workerId: worker.id,
+          pid: this.pid,
+          code,
+          signal,
+          uptimeMs: Date.now() - this.forkedAt,
+          expected: this.phase === 'stopping',
+        };
+        this.phase = 'exited';
+        this.#settleReady(new Error(`${this.describe()} ${describeExit(exit)} before it was ready`));
+        resolve(exit);
+      });
+    });
+    this.#readyTimer = setTimeout(
+      () => this.#settleReady(new Error(`${this.describe()} was not ready within ${readiness.readyTimeoutMs} ms`)),
+      readiness.readyTimeoutMs,
+    );
+    worker.once(readiness.readyOn, (address?: Address) => {
+      this.address = address;
+      void this.#check(readiness.readyCheck);
+    });
+  }
+
+  async #check(readyCheck: Readiness['readyCheck']): Promise<void> {
+    try {
+      if (readyCheck) await readyCheck(this.worker);
+    } catch (error) {
+      return this.#settleReady(new Error(`the readyCheck of ${this.describe()} failed: ${messageOf(error)}`));
+    }
+    // Too late if it timed out or exited meanwhile.
+    if (this.#readySettled) return;
+    if (this.phase === 'starting') this.phase = 'ready';
+    this.#settleReady();
+  }
+
+  /** `worker 3 (pid 1234)`. */
+  describe(): string {
+    return `worker ${this.worker.id} (pid ${this.pid})`;
+  }
+}
+
+/** `exited with code 1` or `was killed by SIGKILL`. @internal */
+export function describeExit(exit: WorkerExit): string {
+  return exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code ?? 'unknown'}`;
+}
