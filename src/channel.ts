@@ -10,14 +10,19 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Frame } from './protocol.js';
 
+/**
+ * What became of a frame handed to a {@link Link}:
+ * - `sent`: Node took it;
+ * - `congested`: Node took it, but its write queue is past its high-water
+ *   mark (`send()` returned `false`); better wait for `done` before sending more;
+ * - `closed`: the channel is closed; the frame was dropped and `done` will not run.
+ */
+export type SendResult = 'sent' | 'congested' | 'closed';
+
 /** A way to send frames to one peer process. */
 export interface Link {
-  /**
-   * Hands `frame` to the channel. `done` runs once Node has written it (or
-   * failed to). Returns `false`, without ever calling `done`, when the channel
-   * is closed. Never throws.
-   */
-  send(frame: Frame, done: (error: Error | null) => void): boolean;
+  /** Hands `frame` to the channel; `done` runs once Node has written it (or failed to). Never throws. */
+  send(frame: Frame, done: (error: Error | null) => void): SendResult;
 }
 
 /** Which side of the cluster this process is. */
@@ -35,17 +40,16 @@ export function ownWorkerIdentity(): { readonly workerId: number; readonly pid: 
 
 type Sender = (message: Frame, callback: (error: Error | null) => void) => boolean;
 
-function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): boolean {
-  if (!isConnected()) return false;
+function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): SendResult {
+  if (!isConnected()) return 'closed';
   try {
     // With a callback, Node reports a write failure to it instead of emitting
     // 'error' on the process object, which would crash a process with no
     // listener for it (nodejs/node#32106).
-    send(frame, done);
-    return true;
+    return send(frame, done) ? 'sent' : 'congested';
   } catch {
     // The channel closed between the check and the send.
-    return false;
+    return 'closed';
   }
 }
 

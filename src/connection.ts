@@ -60,6 +60,7 @@ export class Connection {
 
   #outbox: Envelope[] = [];
   #outboxBytes = 0;
+  #congested = false;
   #flushQueued = false;
   #writes = 0;
   #readyWaiters: Array<(ready: boolean) => void> = [];
@@ -93,6 +94,7 @@ export class Connection {
     if (this.state === 'gone') return;
     this.#outbox.push(envelope);
     this.#outboxBytes += bytes;
+    if (this.#congested) return; // the write that congested the channel flushes when it completes
     if (this.#outbox.length >= MAX_BATCH_ENVELOPES || this.#outboxBytes >= MAX_BATCH_BYTES) {
       this.#flush();
     } else if (!this.#flushQueued) {
@@ -107,12 +109,18 @@ export class Connection {
   };
 
   #flush(): void {
-    if (this.#outbox.length === 0) return;
+    if (this.#congested || this.#outbox.length === 0) return;
     const envelopes = this.#outbox;
     this.#outbox = [];
     this.#outboxBytes = 0;
     this.#writes++;
-    if (!this.link.send(frame(envelopes), this.#written)) {
+    const result = this.link.send(frame(envelopes), this.#written);
+    if (result === 'congested') {
+      // Node queues what it cannot write yet, without bound. Hold further
+      // envelopes here instead, where calls that time out meanwhile are
+      // dropped before they are ever written.
+      this.#congested = true;
+    } else if (result === 'closed') {
       this.#writes--;
       debug(() => `channel to ${this.describe()} is closed; dropped ${envelopes.length} envelope(s)`);
       this.#wakeWritten();
@@ -122,8 +130,25 @@ export class Connection {
   readonly #written = (error: Error | null): void => {
     this.#writes--;
     if (error) debug(() => `writing to ${this.describe()} failed: ${error.message}`);
+    if (this.#congested && this.#writes === 0) this.#sendHeld();
     if (this.#writes === 0 && this.#outbox.length === 0) this.#wakeWritten();
   };
+
+  /** The channel drained: send what was held, in batches, until it congests again. */
+  #sendHeld(): void {
+    this.#congested = false;
+    const held = this.#outbox.filter((envelope) => envelope[0] !== 'call' || this.pending.has(envelope[1]));
+    this.#outbox = [];
+    this.#outboxBytes = 0;
+    for (let start = 0; start < held.length; start += MAX_BATCH_ENVELOPES) {
+      this.#outbox.push(...held.slice(start, start + MAX_BATCH_ENVELOPES));
+      this.#flush();
+      if (this.#congested) {
+        this.#outbox.push(...held.slice(start + MAX_BATCH_ENVELOPES));
+        return;
+      }
+    }
+  }
 
   #wakeWritten(): void {
     for (const wake of this.#writtenWaiters.splice(0)) wake();
