@@ -7,7 +7,7 @@
  * @module
  */
 import { nanoid } from 'nanoid';
-import { encodePayload } from './codec.js';
+import { type EncodeResult, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
 import { servingContext } from './context.js';
 import { type CallSite, encodeError, siteError } from './errors.js';
@@ -56,6 +56,8 @@ export function startCall(
   site: CallSite,
   input: unknown,
   options: CallOptions | undefined,
+  /** The input already encoded, when one input goes to many peers. */
+  encodedInput?: EncodeResult,
 ): Promise<unknown> {
   if (!host.accepting) return Promise.reject(siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
   if (!conn || conn.state === 'gone') return Promise.reject(siteError('DISCONNECTED', site, 'The target process is not alive'));
@@ -83,7 +85,7 @@ export function startCall(
   const aborted = signals.find((signal) => signal.aborted);
   if (aborted) return Promise.reject(siteError('ABORTED', site, 'Call aborted before it was sent', { cause: aborted.reason }));
 
-  const encoded = encodePayload(input, 'input', host.maxPayloadBytes);
+  const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);
   if (!encoded.ok) return Promise.reject(encodeError(encoded, site, host.maxPayloadBytes));
 
   const id = nanoid();

@@ -8,7 +8,7 @@
  */
 import pTimeout from 'p-timeout';
 import { type CallHost, type CallOptions, startCall } from './call.js';
-import { decodePayload } from './codec.js';
+import { decodePayload, type EncodeResult } from './codec.js';
 import type { Connection } from './connection.js';
 import { debug } from './debug.js';
 import { RpcError, siteError } from './errors.js';
@@ -78,11 +78,12 @@ export class Endpoint implements ServeHost, CallHost {
     path: unknown,
     input: unknown,
     options?: CallOptions,
+    encodedInput?: EncodeResult,
   ): Promise<unknown> {
     if (typeof path !== 'string') {
       return Promise.reject(siteError('NOT_FOUND', { path: String(path), target }, 'A procedure path must be a string'));
     }
-    return startCall(this, conn, { path, target }, input, options);
+    return startCall(this, conn, { path, target }, input, options, encodedInput);
   }
 
   /** Takes one message from `conn`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */

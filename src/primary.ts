@@ -6,6 +6,7 @@
  */
 import type { Worker } from 'node:cluster';
 import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from './channel.js';
+import { encodePayload } from './codec.js';
 import { Connection } from './connection.js';
 import { type CloseOptions, Endpoint } from './endpoint.js';
 import { RpcError } from './errors.js';
@@ -237,9 +238,11 @@ export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
     },
     async callAll(path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) {
       const targets = liveConnections();
+      // One input, encoded once for every worker.
+      const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
       return Promise.all(
         targets.map((conn) =>
-          endpoint.call(conn, conn.target, path, input, options).then(
+          endpoint.call(conn, conn.target, path, input, options, encoded).then(
             (value) => ({ workerId: Number(conn.target), status: 'fulfilled' as const, value }),
             (error: unknown) => ({ workerId: Number(conn.target), status: 'rejected' as const, error: toRpcError(error) }),
           ),
