@@ -1,0 +1,201 @@
+/**
+ * The cluster manager as a process: a primary (fixtures/manager-primary.ts)
+ * spawned as a child, so that it can receive SIGTERM and SIGHUP and its exit
+ * code can be checked. Real workers, real HTTP on 127.0.0.1.
+ */
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { freePort, get } from './fixtures/manager-http.js';
+
+const primaryScript = fileURLToPath(new URL('./fixtures/manager-primary.ts', import.meta.url));
+const pm2ProbeScript = fileURLToPath(new URL('./fixtures/manager-pm2-probe.ts', import.meta.url));
+
+type Line = { event: string } & Record<string, unknown>;
+
+interface Primary {
+  readonly child: ChildProcess;
+  readonly lines: Line[];
+  /** Resolves with the first line (already printed or to come) that matches. */
+  waitFor(match: (line: Line) => boolean, timeoutMs?: number): Promise<Line>;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+
+afterEach(() => {
+  // A primary killed outright takes its workers along: they exit when their IPC channel closes.
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function startPrimary(env: Record<string, string>): Primary {
+  const child = spawn(process.execPath, ['--import', 'tsx', primaryScript], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const lines: Line[] = [];
+  const waiters = new Set<() => void>();
+  let buffered = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    buffered += chunk;
+    const complete = buffered.split('\n');
+    buffered = complete.pop() ?? '';
+    for (const text of complete) {
+      try {
+        lines.push(JSON.parse(text) as Line);
+      } catch {
+        // Not one of the fixture's lines.
+      }
+    }
+    for (const wake of [...waiters]) wake();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const waitFor = (match: (line: Line) => boolean, timeoutMs = 15_000): Promise<Line> =>
+    new Promise((resolve, reject) => {
+      const check = (): void => {
+        const found = lines.find(match);
+        if (!found) return;
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(found);
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`no matching line within ${timeoutMs} ms; got:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`));
+      }, timeoutMs);
+      waiters.add(check);
+      check();
+    });
+  return { child, lines, waitFor, exited };
+}
+
+const event =
+  (name: string) =>
+  (line: Line): boolean =>
+    line.event === name;
+
+describe('the cluster manager as a process', () => {
+  it('on SIGTERM stops accepting, lets an in-flight slow request (and its rpc call) finish, and exits 0', async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), GRACE_MS: '5000' });
+    await primary.waitFor(event('started'));
+
+    const slow = get(port, '/slow?ms=1200');
+    await primary.waitFor(event('slow-started'));
+    const signalledAt = Date.now();
+    primary.child.kill('SIGTERM');
+    await primary.waitFor((line) => line.event === 'log' && String(line.message).includes('shutting down (SIGTERM)'));
+    // No new request is served: under 'rr' the primary may still accept a connection while the
+    // workers close their servers, then resets it; once they have, the port refuses.
+    let refused = false;
+    while (!refused) {
+      const failure = await get(port).then(
+        (answer) => `served with status ${answer.status}`,
+        (error: Error) => error.message,
+      );
+      expect(failure).toMatch(/ECONNREFUSED|ECONNRESET|socket hang up/);
+      refused = failure.includes('ECONNREFUSED');
+    }
+
+    const answer = await slow;
+    expect(answer.status).toBe(200);
+    expect(answer.body.hits).toBeGreaterThan(0); // its call to the primary, made during the drain, was answered
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(5000); // it waited for the request, not for the grace period
+    expect(primary.lines.find(event('stopped'))).toMatchObject({ drained: true, killed: [], reason: 'SIGTERM' });
+  });
+
+  it('cuts a request that outlasts the grace period, and exits 1 to say so', async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), GRACE_MS: '300', WORKERS: '1' });
+    await primary.waitFor(event('started'));
+
+    const slow = get(port, '/slow?ms=8000');
+    await primary.waitFor(event('slow-started'));
+    primary.child.kill('SIGTERM');
+
+    await expect(slow).rejects.toThrow(/socket hang up|ECONNRESET/);
+    expect(await primary.exited).toEqual({ code: 1, signal: null });
+    expect(primary.lines.find(event('stopped'))).toMatchObject({ drained: false });
+    expect(primary.lines.find(event('exit'))).toMatchObject({ code: 1, expected: true });
+  });
+
+  it('stops respawning a worker that crashes at start-up, says why, and exits 1', async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), CRASH_AT_START: '1', WORKERS: '1' });
+
+    expect(await primary.exited).toEqual({ code: 1, signal: null });
+    const exits = primary.lines.filter(event('exit'));
+    expect(exits).toHaveLength(3); // crashLoopLimit: 3
+    for (const exit of exits) expect(exit).toMatchObject({ code: 3, signal: null, expected: false });
+    const errors = primary.lines.filter((line) => line.event === 'log' && line.level === 'error').map((line) => line.message);
+    expect(errors.join('\n')).toMatch(
+      /crash loop: worker slot 0 crashed 3 times in a row.*exited with code 3.*respawning stopped/,
+    );
+    expect(primary.lines.find(event('start-failed'))?.message).toMatch(/crash loop/);
+  });
+
+  for (const policy of ['rr', 'none'] as const) {
+    it(`serves every request with schedulingPolicy '${policy}', and a SIGHUP replaces the workers without dropping one`, async () => {
+      const port = await freePort();
+      const primary = startPrimary({ PORT: String(port), POLICY: policy });
+      const started = await primary.waitFor(event('started'));
+      expect(started.policy).toBe(policy);
+
+      const answers = await Promise.all(Array.from({ length: 20 }, () => get(port)));
+      for (const answer of answers) {
+        expect(answer.status).toBe(200);
+        expect(answer.body.handle).toBe(policy === 'rr' ? 'stand-in' : 'socket');
+        expect(started.pids).toContain(answer.body.pid);
+      }
+
+      let failures = 0;
+      let looping = true;
+      const loop = (async () => {
+        while (looping) await get(port).catch(() => failures++);
+      })();
+      primary.child.kill('SIGHUP');
+      const restarted = await primary.waitFor(event('restarted'));
+      looping = false;
+      await loop;
+      expect(failures).toBe(0);
+      expect(restarted).toMatchObject({ replaced: 2, drained: true });
+      for (const pid of restarted.pids as number[]) expect(started.pids).not.toContain(pid);
+
+      primary.child.kill('SIGTERM');
+      expect(await primary.exited).toEqual({ code: 0, signal: null });
+    });
+  }
+
+  it("honours NODE_CLUSTER_SCHED_POLICY when no policy is passed, as Node's cluster does", async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), NODE_CLUSTER_SCHED_POLICY: 'none', WORKERS: '1' });
+    expect((await primary.waitFor(event('started'))).policy).toBe('none');
+    expect((await get(port)).body.handle).toBe('socket');
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("refuses to run under PM2's cluster mode, saying why, instead of waiting on a primary that never answers", async () => {
+    const child = fork(pm2ProbeScript, [], {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, NODE_UNIQUE_ID: '1', pm_id: '7' },
+      silent: true,
+    });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    const result = JSON.parse(output.trim()) as { isWorker: boolean; manager: string; serveWorker: string };
+    expect(result.isWorker).toBe(true);
+    expect(result.manager).toMatch(/^createClusterManager: this process runs under PM2's cluster mode \(pm_id 7\).*fork mode/);
+    expect(result.serveWorker).toMatch(/^serveWorker: this process runs under PM2's cluster mode \(pm_id 7\)/);
+  });
+});
