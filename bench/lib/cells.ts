@@ -1,0 +1,135 @@
+/**
+ * The cells of the benchmark, in the order they run, and the targets of
+ * issue 7 each cell is held to.
+ *
+ * Point-to-point cells run with exactly one worker alive; fan-out cells with
+ * exactly as many workers as they fan out to (cluster-rpc's `broadcast` and
+ * `callAll` cover every live worker), so workers are added as the run goes.
+ *
+ * @module
+ */
+import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
+
+/** Who issues the calls. */
+export type Direction = 'w2p' | 'p2w';
+
+/** One cell. */
+export type Cell =
+  | {
+      readonly id: string;
+      readonly type: 'call';
+      readonly payload: PayloadKind;
+      readonly concurrency: number;
+      readonly direction: Direction;
+      readonly workers: 1;
+    }
+  | { readonly id: string; readonly type: 'broadcast' | 'callAll'; readonly payload: PayloadKind; readonly workers: number };
+
+/** The concurrencies of point-to-point cells. */
+export const CONCURRENCIES = [1, 64, 256] as const;
+
+/** The fan-out sizes of broadcast cells; `callAll` uses the largest. */
+export const DEFAULT_FANOUTS = [2, 4, 8, 16] as const;
+
+/** Payloads of the fan-out cells: tiny at every size, and 100 KB at the largest. */
+const LARGE_FANOUT_PAYLOAD: PayloadKind = '100kb';
+
+/** The cells `--quick` runs (each kept only if the filters allow it). */
+export const QUICK_CELLS = ['tiny/c1/w2p', 'tiny/c64/w2p', 'tiny/c64/p2w', '4kb/c64/w2p', '100kb/c64/w2p', 'bcast/16/tiny'];
+
+/** Every cell, in run order: point to point first (one worker), then fan-outs by growing size. */
+export function allCells(fanouts: readonly number[]): Cell[] {
+  const cells: Cell[] = [];
+  for (const payload of PAYLOAD_KINDS) {
+    for (const concurrency of CONCURRENCIES) {
+      for (const direction of ['w2p', 'p2w'] as const) {
+        cells.push({ id: `${payload}/c${concurrency}/${direction}`, type: 'call', payload, concurrency, direction, workers: 1 });
+      }
+    }
+  }
+  const sizes = [...new Set(fanouts)].sort((a, b) => a - b);
+  const largest = sizes.at(-1);
+  for (const workers of sizes) {
+    cells.push({ id: `bcast/${workers}/tiny`, type: 'broadcast', payload: 'tiny', workers });
+    if (workers === largest) {
+      cells.push({ id: `bcast/${workers}/${LARGE_FANOUT_PAYLOAD}`, type: 'broadcast', payload: LARGE_FANOUT_PAYLOAD, workers });
+      cells.push({ id: `callall/${workers}/tiny`, type: 'callAll', payload: 'tiny', workers });
+      cells.push({ id: `callall/${workers}/${LARGE_FANOUT_PAYLOAD}`, type: 'callAll', payload: LARGE_FANOUT_PAYLOAD, workers });
+    }
+  }
+  return cells;
+}
+
+/** How tables name a cell: `tiny (64 B) c=64 worker→primary`. */
+export function describeCell(cell: Cell): string {
+  const size = PAYLOAD_LABELS[cell.payload];
+  switch (cell.type) {
+    case 'call':
+      return `${size} c=${cell.concurrency} ${cell.direction === 'w2p' ? 'worker→primary' : 'primary→worker'}`;
+    case 'broadcast':
+      return `broadcast+ack ×${cell.workers} ${size}`;
+    case 'callAll':
+      return `callAll ×${cell.workers} ${size}`;
+  }
+}
+
+/** The median figures of one contender in one cell. */
+export interface Figures {
+  readonly callsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+/** One target a cell is held to, and how it fared. */
+export interface TargetOutcome {
+  /** `p50 ≤ 1.25× raw`, `≥ 1.0× raw`, `> birpc`… */
+  readonly name: string;
+  readonly pass: boolean;
+  /** The figure compared, e.g. `1.12×`. */
+  readonly actual: string;
+}
+
+function ratio(value: number, base: number): number {
+  return base > 0 ? value / base : Number.NaN;
+}
+
+function times(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
+
+/**
+ * The issue 7 targets for `cell`, judged on the figures of its contenders.
+ * Missing contenders make the targets that need them disappear.
+ */
+export function judge(cell: Cell, figures: Partial<Record<'raw' | 'birpc' | 'cluster-rpc', Figures>>): TargetOutcome[] {
+  const raw = figures.raw;
+  const birpc = figures.birpc;
+  const ours = figures['cluster-rpc'];
+  if (!ours) return [];
+  const outcomes: TargetOutcome[] = [];
+  const atLeast = (minimum: number): void => {
+    if (!raw) return;
+    const value = ratio(ours.callsPerSec, raw.callsPerSec);
+    outcomes.push({ name: `calls/s ≥ ${minimum.toFixed(1)}× raw`, pass: value >= minimum, actual: times(value) });
+  };
+  const latencyAtMost = (maximum: number, what: string): void => {
+    if (!raw) return;
+    const value = ratio(ours.p50Ms, raw.p50Ms);
+    outcomes.push({ name: `${what} ≤ ${maximum.toFixed(2)}× raw`, pass: value <= maximum, actual: times(value) });
+  };
+  if (cell.type === 'call') {
+    if (cell.payload === 'tiny' && cell.concurrency === 1) latencyAtMost(1.25, 'p50');
+    if (cell.payload === 'tiny' && cell.concurrency > 1) atLeast(1.0);
+    if (cell.payload === '4kb' && cell.concurrency === 64) atLeast(0.8);
+    if (cell.payload === '100kb' || cell.payload === '1mb') atLeast(0.7);
+  }
+  if (cell.type === 'broadcast' && cell.workers >= 16) latencyAtMost(1.3, 'p50 time');
+  if (birpc) {
+    const value = ratio(ours.callsPerSec, birpc.callsPerSec);
+    outcomes.push({ name: '> birpc', pass: value > 1, actual: times(value) });
+  }
+  return outcomes;
+}
+
+/** The memory target: RSS after the last call within this factor of RSS after the first stretch. */
+export const MEMORY_GROWTH_LIMIT = 1.1;

@@ -1,0 +1,120 @@
+/**
+ * cluster-rpc through its public API only, as an application would use it:
+ * routers whose procedures validate input and output with zod, events with
+ * zod payloads, default options. A new rpc object is created for each phase
+ * and closed after it (one may be open per process at a time).
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import { z } from 'zod';
+import { type CallAllResult, createClusterRpc, defineEvents, defineRouter, procedure } from '../../../src/index.js';
+import { type PayloadKind, payloadOf, type RecordsPayload, recordsSchema, type TinyPayload, tinySchema } from '../payloads.js';
+import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
+
+/** The echo procedures both sides serve. */
+function echoRouter() {
+  return defineRouter({
+    echo: {
+      tiny: procedure
+        .input(tinySchema)
+        .output(tinySchema)
+        .handler(({ input }) => input),
+      records: procedure
+        .input(recordsSchema)
+        .output(recordsSchema)
+        .handler(({ input }) => input),
+    },
+  });
+}
+
+const events = defineEvents({
+  fanoutTiny: z.object({ seq: z.number().int(), data: tinySchema }),
+  fanoutRecords: z.object({ seq: z.number().int(), data: recordsSchema }),
+  ack: z.object({ seq: z.number().int() }),
+});
+
+function open() {
+  return createClusterRpc({ primary: echoRouter(), worker: echoRouter(), events });
+}
+
+type BenchRpc = ReturnType<typeof open>;
+
+function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
+  const values: T[] = [];
+  for (const result of results) {
+    if (result.status === 'rejected') throw new GatherError(`callAll: worker ${result.workerId}: ${result.error.message}`);
+    values.push(result.value);
+  }
+  return values;
+}
+
+/** Opens the cluster-rpc contender in the primary. Every live worker takes part. */
+export function openClusterRpcPrimary(): PrimaryContender {
+  const rpc: BenchRpc = open();
+  let nextSeq = 0;
+  const acks = new Map<number, { remaining: number; resolve: () => void }>();
+  rpc.primary.on('ack', ({ seq }) => {
+    const waiter = acks.get(seq);
+    if (waiter && --waiter.remaining === 0) {
+      acks.delete(seq);
+      waiter.resolve();
+    }
+  });
+
+  return {
+    caller(worker: Worker, kind): Operation {
+      if (kind === 'tiny') {
+        const payload = payloadOf(kind) as TinyPayload;
+        return () => rpc.primary.call(worker, 'echo.tiny', payload);
+      }
+      const payload = payloadOf(kind) as RecordsPayload;
+      return () => rpc.primary.call(worker, 'echo.records', payload);
+    },
+    callAllCaller(_workers, kind): Operation {
+      if (kind === 'tiny') {
+        const payload = payloadOf(kind) as TinyPayload;
+        return async () => valuesOrThrow(await rpc.primary.callAll('echo.tiny', payload));
+      }
+      const payload = payloadOf(kind) as RecordsPayload;
+      return async () => valuesOrThrow(await rpc.primary.callAll('echo.records', payload));
+    },
+    broadcaster(targets, kind: PayloadKind): Operation {
+      const data = payloadOf(kind);
+      return async () => {
+        const seq = ++nextSeq;
+        const acknowledged = new Promise<void>((resolve) => acks.set(seq, { remaining: targets.length, resolve }));
+        const delivered =
+          kind === 'tiny'
+            ? await rpc.primary.broadcast('fanoutTiny', { seq, data: data as TinyPayload })
+            : await rpc.primary.broadcast('fanoutRecords', { seq, data: data as RecordsPayload });
+        if (delivered !== targets.length) throw new GatherError(`broadcast reached ${delivered} of ${targets.length} workers`);
+        await acknowledged;
+      };
+    },
+    pendingCount: () => rpc.pendingCount() + acks.size,
+    close: () => rpc.close(),
+  };
+}
+
+/** Opens the cluster-rpc contender in a worker. */
+export function openClusterRpcWorker(): WorkerContender {
+  const rpc: BenchRpc = open();
+  const acknowledge = ({ seq }: { seq: number }): void => {
+    rpc.worker.emit('ack', { seq }).catch(() => undefined);
+  };
+  rpc.worker.on('fanoutTiny', acknowledge);
+  rpc.worker.on('fanoutRecords', acknowledge);
+  return {
+    caller(kind): Operation {
+      if (kind === 'tiny') {
+        const payload = payloadOf(kind) as TinyPayload;
+        return () => rpc.worker.call('echo.tiny', payload);
+      }
+      const payload = payloadOf(kind) as RecordsPayload;
+      return () => rpc.worker.call('echo.records', payload);
+    },
+    pendingCount: () => rpc.pendingCount(),
+    close: () => rpc.close(),
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * Opens a contender by name, on either side.
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import { openBirpcPrimary, openBirpcWorker } from './birpc.js';
+import { openClusterRpcPrimary, openClusterRpcWorker } from './cluster-rpc.js';
+import { openRawPrimary, openRawWorker } from './raw.js';
+import type { ContenderName, PrimaryContender, WorkerContender } from './types.js';
+
+export { CONTENDERS, type ContenderName, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
+
+/** Attaches `name` in the primary, for `workers`. */
+export function openPrimaryContender(name: ContenderName, workers: readonly Worker[]): PrimaryContender {
+  switch (name) {
+    case 'raw':
+      return openRawPrimary(workers);
+    case 'birpc':
+      return openBirpcPrimary(workers);
+    case 'cluster-rpc':
+      return openClusterRpcPrimary();
+  }
+}
+
+/** Attaches `name` in this worker. */
+export function openWorkerContender(name: ContenderName): WorkerContender {
+  switch (name) {
+    case 'raw':
+      return openRawWorker();
+    case 'birpc':
+      return openBirpcWorker();
+    case 'cluster-rpc':
+      return openClusterRpcWorker();
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * What each contender provides, on each side. A contender is attached to the
+ * channel only for its own phase (opened, measured, closed), so no contender
+ * pays for another's listeners.
+ *
+ * Every measured operation is a prebuilt function `() => Promise`, bound to
+ * its peer and payload before the window opens, so the loop calls the
+ * contender and nothing else.
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import type { PayloadKind } from '../payloads.js';
+
+/** The three contenders. */
+export const CONTENDERS = ['raw', 'birpc', 'cluster-rpc'] as const;
+
+/** One contender. */
+export type ContenderName = (typeof CONTENDERS)[number];
+
+/** A measured operation. */
+export type Operation = () => Promise<unknown>;
+
+/** A contender in the benchmark's primary. */
+export interface PrimaryContender {
+  /** One echo round trip to `worker` with the payload of `kind`. */
+  caller(worker: Worker, kind: PayloadKind): Operation;
+  /** The same echo to every worker of `workers`, resolving once all answered; rejects if any failed. */
+  callAllCaller(workers: readonly Worker[], kind: PayloadKind): Operation;
+  /** One one-way message to each of `workers`, resolving once every worker acknowledged it with a one-way message. */
+  broadcaster(workers: readonly Worker[], kind: PayloadKind): Operation;
+  /** Calls (or broadcasts) still waiting: 0 after a clean phase. */
+  pendingCount(): number;
+  /** Detaches everything `open` attached. */
+  close(): Promise<void>;
+}
+
+/** A contender in a worker. */
+export interface WorkerContender {
+  /** One echo round trip to the primary with the payload of `kind`. */
+  caller(kind: PayloadKind): Operation;
+  /** Calls still waiting or being served: 0 after a clean phase. */
+  pendingCount(): number;
+  /** Detaches everything `open` attached. */
+  close(): Promise<void>;
+}
+
+/** Fails a gather when any of its answers is missing. */
+export class GatherError extends Error {
+  override readonly name = 'GatherError';
+}

@@ -1,0 +1,145 @@
+/**
+ * How the benchmark's primary steers its workers: small request/reply
+ * messages marked `$bench`, on the same IPC channel but never while a
+ * measured window is open (except the one reply that ends it). Every
+ * contender sees these messages' listener equally; none sees another
+ * contender's listener, because each is attached only for its own phase.
+ *
+ * @module
+ */
+import type { Worker } from 'node:cluster';
+import type { ContenderName } from './contenders/types.js';
+import type { DriveResult, DriveSpec } from './drive.js';
+import type { PayloadKind } from './payloads.js';
+
+/** What the primary asks a worker to do. */
+export type ControlRequest =
+  | { readonly op: 'open'; readonly contender: ContenderName }
+  | { readonly op: 'run'; readonly payload: PayloadKind; readonly spec: DriveSpec }
+  | { readonly op: 'close' }
+  | { readonly op: 'stats'; readonly gc: boolean }
+  | { readonly op: 'burst'; readonly calls: number; readonly concurrency: number }
+  | { readonly op: 'exit' };
+
+/** A worker's process figures. */
+export interface ProcessStats {
+  readonly pid: number;
+  readonly rssBytes: number;
+  readonly heapUsedBytes: number;
+}
+
+/** The replies, by request. */
+export interface ControlReplies {
+  open: null;
+  run: DriveResult;
+  close: { readonly pending: number };
+  stats: ProcessStats;
+  burst: { readonly errors: number; readonly ms: number; readonly pending: number };
+  exit: null;
+}
+
+/** The marker of control messages. */
+const MARKER = '$bench';
+
+interface RequestMessage {
+  readonly [MARKER]: number;
+  readonly request: ControlRequest;
+}
+
+interface ReplyMessage {
+  readonly [MARKER]: number;
+  readonly reply?: unknown;
+  readonly error?: string;
+}
+
+/** The id 0 announces a worker that listens. */
+const READY_ID = 0;
+
+function isControl(message: unknown): message is Record<typeof MARKER, number> & Record<string, unknown> {
+  return typeof message === 'object' && message !== null && typeof (message as Record<string, unknown>)[MARKER] === 'number';
+}
+
+/** Current figures of this process; collects garbage first when asked and possible. */
+export function processStats(gc: boolean): ProcessStats {
+  if (gc) collectGarbage();
+  const usage = process.memoryUsage();
+  return { pid: process.pid, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+}
+
+/** Runs a full collection when Node was started with `--expose-gc`. */
+export function collectGarbage(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+}
+
+/** True when `collectGarbage` can do anything. */
+export function canCollectGarbage(): boolean {
+  return typeof (globalThis as { gc?: unknown }).gc === 'function';
+}
+
+/** Worker side: serves the primary's requests with `handle`, then announces itself. */
+export function serveControl(handle: (request: ControlRequest) => Promise<unknown>): void {
+  process.on('message', (message: unknown) => {
+    if (!isControl(message) || !('request' in message)) return;
+    const id = message[MARKER];
+    handle(message.request as ControlRequest).then(
+      (reply) => process.send?.({ [MARKER]: id, reply: reply ?? null } satisfies ReplyMessage),
+      (error: unknown) => process.send?.({ [MARKER]: id, error: error instanceof Error ? error.stack : String(error) }),
+    );
+  });
+  process.send?.({ [MARKER]: READY_ID, reply: null } satisfies ReplyMessage);
+}
+
+/** Primary side: one worker's control line. */
+export class ControlLine {
+  #nextId = READY_ID + 1;
+  readonly #waiting = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();
+  readonly ready: Promise<void>;
+
+  constructor(readonly worker: Worker) {
+    let announce!: () => void;
+    this.ready = new Promise((resolve) => {
+      announce = resolve;
+    });
+    worker.on('message', (message: unknown) => {
+      if (!isControl(message) || 'request' in message) return;
+      const id = message[MARKER];
+      if (id === READY_ID) return announce();
+      const waiter = this.#waiting.get(id);
+      if (!waiter) return;
+      this.#waiting.delete(id);
+      if (typeof message.error === 'string') waiter.reject(new Error(`worker ${worker.id}: ${message.error}`));
+      else waiter.resolve(message.reply);
+    });
+    worker.on('exit', (code, signal) => {
+      const error = new Error(`worker ${worker.id} exited (${signal ?? code})`);
+      for (const waiter of this.#waiting.values()) waiter.reject(error);
+      this.#waiting.clear();
+    });
+  }
+
+  /** Sends `request` and resolves with the worker's reply; rejects after `timeoutMs`. */
+  request<TRequest extends ControlRequest>(request: TRequest, timeoutMs: number): Promise<ControlReplies[TRequest['op']]> {
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error(`worker ${this.worker.id} did not answer '${request.op}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#waiting.set(id, {
+        resolve: (reply) => {
+          clearTimeout(timer);
+          resolve(reply as ControlReplies[TRequest['op']]);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.worker.send({ [MARKER]: id, request } satisfies RequestMessage);
+    });
+  }
+}

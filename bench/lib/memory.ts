@@ -1,0 +1,116 @@
+/**
+ * The memory cell: a long run of cluster-rpc calls from one worker to the
+ * primary, stopped at fixed points to take both processes' figures after a
+ * full collection, with the pending tables' sizes. Flat memory means RSS at
+ * the end within {@link MEMORY_GROWTH_LIMIT} of RSS after the first stretch,
+ * and nothing pending.
+ *
+ * Sampling between bursts, on a quiet channel and after `gc()`, measures what
+ * the calls left behind rather than garbage not yet collected.
+ *
+ * @module
+ */
+import { MEMORY_GROWTH_LIMIT } from './cells.js';
+import { openPrimaryContender } from './contenders/index.js';
+import { canCollectGarbage, type ProcessStats, processStats } from './control.js';
+import type { Fleet } from './fleet.js';
+
+/** Calls in flight during the memory cell. */
+const MEMORY_CONCURRENCY = 64;
+/** The first sample, the baseline the end is compared with. */
+const BASELINE_CALLS = 10_000;
+/** Samples after the baseline. */
+const LATER_SAMPLES = 10;
+const CONTROL_TIMEOUT_MS = 30_000;
+
+/** One stop of the memory cell. */
+export interface MemorySample {
+  readonly calls: number;
+  readonly primary: ProcessStats;
+  readonly worker: ProcessStats;
+  readonly pendingPrimary: number;
+  readonly pendingWorker: number;
+  /** Calls per second over the stretch before this sample. */
+  readonly callsPerSec: number;
+}
+
+/** The memory cell's outcome. */
+export interface MemoryRecord {
+  readonly calls: number;
+  readonly concurrency: number;
+  readonly gcExposed: boolean;
+  readonly samples: readonly MemorySample[];
+  readonly errors: number;
+  /** RSS at the end over RSS at the baseline. */
+  readonly growth: { readonly primary: number; readonly worker: number };
+  readonly pass: boolean;
+}
+
+/** The call counts after which to sample: the baseline, then evenly up to `total`. */
+function stops(total: number): number[] {
+  const baseline = Math.min(BASELINE_CALLS, total);
+  const points = [baseline];
+  for (let index = 1; index <= LATER_SAMPLES; index++) {
+    const point = Math.round(baseline + ((total - baseline) * index) / LATER_SAMPLES);
+    if (point > (points.at(-1) ?? 0)) points.push(point);
+  }
+  return points;
+}
+
+/** Runs the memory cell with `total` calls; `progress` hears of each sample. */
+export async function runMemoryCell(
+  fleet: Fleet,
+  total: number,
+  progress: (sample: MemorySample, total: number) => void,
+): Promise<MemoryRecord> {
+  await fleet.resize(1);
+  const line = fleet.lines[0];
+  if (!line) throw new Error('no worker is running');
+  const side = openPrimaryContender('cluster-rpc', fleet.workers);
+  const samples: MemorySample[] = [];
+  let errors = 0;
+  try {
+    await line.request({ op: 'open', contender: 'cluster-rpc' }, CONTROL_TIMEOUT_MS);
+    let done = 0;
+    for (const stop of stops(total)) {
+      const burst = await line.request({ op: 'burst', calls: stop - done, concurrency: MEMORY_CONCURRENCY }, 10 * 60_000);
+      errors += burst.errors;
+      const callsPerSec = ((stop - done) / burst.ms) * 1000;
+      done = stop;
+      const worker = await line.request({ op: 'stats', gc: true }, CONTROL_TIMEOUT_MS);
+      const sample: MemorySample = {
+        calls: done,
+        primary: processStats(true),
+        worker,
+        pendingPrimary: side.pendingCount(),
+        pendingWorker: burst.pending,
+        callsPerSec,
+      };
+      samples.push(sample);
+      progress(sample, total);
+    }
+  } finally {
+    await line.request({ op: 'close' }, CONTROL_TIMEOUT_MS).catch(() => undefined);
+    await side.close();
+  }
+  const first = samples[0] as MemorySample;
+  const last = samples.at(-1) as MemorySample;
+  const growth = {
+    primary: last.primary.rssBytes / first.primary.rssBytes,
+    worker: last.worker.rssBytes / first.worker.rssBytes,
+  };
+  return {
+    calls: total,
+    concurrency: MEMORY_CONCURRENCY,
+    gcExposed: canCollectGarbage(),
+    samples,
+    errors,
+    growth,
+    pass:
+      growth.primary <= MEMORY_GROWTH_LIMIT &&
+      growth.worker <= MEMORY_GROWTH_LIMIT &&
+      last.pendingPrimary === 0 &&
+      last.pendingWorker === 0 &&
+      errors === 0,
+  };
+}

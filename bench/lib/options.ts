@@ -1,0 +1,118 @@
+/**
+ * The command line of `npm run bench`. See bench/README.md.
+ *
+ * @module
+ */
+import { DEFAULT_FANOUTS } from './cells.js';
+import { CONTENDERS, type ContenderName } from './contenders/types.js';
+
+/** What a run does. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Cell ids must contain one of these (empty: every cell). */
+  readonly only: readonly string[];
+  readonly contenders: readonly ContenderName[];
+  /** The measured window of each phase, in ms. */
+  readonly durationMs: number;
+  /** The warm-up before each measured window, in ms. */
+  readonly warmupMs: number;
+  /** How many times each cell runs its contenders (in rotating order). */
+  readonly rounds: number;
+  /** Broadcast fan-out sizes; `callAll` uses the largest. */
+  readonly fanouts: readonly number[];
+  /** Run only the memory cell. */
+  readonly memory: boolean;
+  /** Calls of the memory cell. */
+  readonly memoryCalls: number;
+  /** Write CPU profiles of every process to this directory (`undefined`: no profiling). */
+  readonly profileDir: string | undefined;
+  /** Where results go. */
+  readonly outDir: string | undefined;
+  readonly help: boolean;
+}
+
+/** Shown by `--help`. */
+export const USAGE = `npm run bench -- [options]
+
+  --quick              a small subset (${'tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16'}), 1 round, short windows
+  --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16
+  --contenders=<a,b>   raw, birpc, cluster-rpc (alias crpc); default all three
+  --duration=<ms>      measured window per phase (default 1000; --quick 500)
+  --warmup=<ms>        warm-up before each window (default 300; --quick 200)
+  --rounds=<n>         times each cell runs its contenders, rotating their order (default 3; --quick 1)
+  --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
+  --memory             only the memory cell: RSS after 1,000,000 cluster-rpc calls vs after 10,000
+  --memory-calls=<n>   calls of the memory cell (default 1000000)
+  --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them
+                       (default dir bench/results/profiles/<time>)
+  --out=<dir>          results directory (default bench/results)
+  --help`;
+
+const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = { crpc: 'cluster-rpc' };
+
+function positiveInteger(name: string, value: string | undefined): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`--${name} must be a positive integer, got ${String(value)}`);
+  return number;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Parses `argv` (without node and the script). Throws with a readable message on a bad option. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const given = new Map<string, string | undefined>();
+  for (const arg of argv) {
+    const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!match?.[1]) throw new Error(`unknown argument '${arg}'\n\n${USAGE}`);
+    given.set(match[1], match[2]);
+  }
+  const known = [
+    'quick',
+    'only',
+    'contenders',
+    'duration',
+    'warmup',
+    'rounds',
+    'workers',
+    'memory',
+    'memory-calls',
+    'profile',
+    'out',
+    'help',
+  ];
+  for (const name of given.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
+
+  const quick = given.has('quick');
+  const contenders = given.has('contenders')
+    ? list(given.get('contenders')).map((name) => {
+        const resolved = CONTENDER_ALIASES[name] ?? name;
+        if (!(CONTENDERS as readonly string[]).includes(resolved)) {
+          throw new Error(`--contenders: unknown contender '${name}' (known: ${CONTENDERS.join(', ')}, crpc)`);
+        }
+        return resolved as ContenderName;
+      })
+    : [...CONTENDERS];
+  const fanouts = given.has('workers')
+    ? list(given.get('workers')).map((value) => positiveInteger('workers', value))
+    : [...DEFAULT_FANOUTS];
+  const profile = given.get('profile');
+  return {
+    quick,
+    only: list(given.get('only')),
+    contenders: CONTENDERS.filter((name) => contenders.includes(name)),
+    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 500 : 1000,
+    warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 200 : 300,
+    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 1 : 3,
+    fanouts,
+    memory: given.has('memory'),
+    memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,
+    profileDir: given.has('profile') ? (profile ?? '') : undefined,
+    outDir: given.get('out'),
+    help: given.has('help'),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Reads V8 `.cpuprofile` files (from `node --cpu-prof`) and lists where the
+ * time went: the functions with the most self time, overall and within
+ * cluster-rpc's own code (`src/`).
+ *
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly children?: readonly number[];
+}
+
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly startTime: number;
+  readonly endTime: number;
+  readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+/** One function's self time. */
+export interface SelfTime {
+  /** `encodePayload src/codec.js:166`, `(garbage collector)`, `JSONParse node:internal/…` */
+  readonly name: string;
+  readonly ms: number;
+  /** Share of the busy time (everything but idle). */
+  readonly share: number;
+  /** True for cluster-rpc's own code. */
+  readonly ours: boolean;
+}
+
+/** A profile, summarised. */
+export interface ProfileSummary {
+  readonly totalMs: number;
+  readonly idleMs: number;
+  readonly functions: readonly SelfTime[];
+}
+
+/** Where cluster-rpc's sources are, as the profile's URLs spell them (compiled or through tsx). */
+const OURS = /\/src\/[\w-]+\.(?:js|ts)$/;
+
+function shortUrl(url: string): string {
+  if (url === '') return '';
+  const ours = /\/(src\/[\w-]+\.(?:js|ts))$/.exec(url);
+  if (ours?.[1]) return ours[1];
+  const dependency = /node_modules\/(?!\.cache)((?:@[^/]+\/)?[^/]+)\//.exec(url);
+  if (dependency?.[1]) return dependency[1];
+  return url.replace(/^file:\/\/.*\/(bench\/)/, '$1');
+}
+
+/** Sums self time per function over a `.cpuprofile` file. */
+export function summariseProfile(file: string): ProfileSummary {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const selfUs = new Map<number, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let index = 0; index < samples.length; index++) {
+    // The delta before sample i+1 is the time spent in sample i.
+    const id = samples[index] as number;
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[index + 1] ?? 0));
+  }
+  const byName = new Map<string, { us: number; ours: boolean }>();
+  let idleUs = 0;
+  let totalUs = 0;
+  for (const [id, us] of selfUs) {
+    const frame = byId.get(id)?.callFrame;
+    if (!frame) continue;
+    totalUs += us;
+    if (frame.functionName === '(idle)') {
+      idleUs += us;
+      continue;
+    }
+    const where = shortUrl(frame.url);
+    const name = `${frame.functionName || '(anonymous)'}${where ? ` ${where}:${frame.lineNumber + 1}` : ''}`;
+    const entry = byName.get(name) ?? { us: 0, ours: OURS.test(frame.url) };
+    entry.us += us;
+    byName.set(name, entry);
+  }
+  const busyUs = Math.max(1, totalUs - idleUs);
+  const functions = [...byName]
+    .map(([name, { us, ours }]) => ({ name, ms: us / 1000, share: us / busyUs, ours }))
+    .sort((a, b) => b.ms - a.ms);
+  return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, functions };
+}
+
+/** The summary as text: the top `count` overall and the top `count` of cluster-rpc's code. */
+export function renderProfileSummary(label: string, summary: ProfileSummary, count: number): string {
+  const busy = summary.totalMs - summary.idleMs;
+  const row = (entry: SelfTime): string =>
+    `  ${entry.ms.toFixed(0).padStart(7)} ms ${(entry.share * 100).toFixed(1).padStart(5)} %  ${entry.name}`;
+  const ours = summary.functions.filter((entry) => entry.ours);
+  const oursMs = ours.reduce((sum, entry) => sum + entry.ms, 0);
+  return [
+    `${label}: ${busy.toFixed(0)} ms busy of ${summary.totalMs.toFixed(0)} ms; cluster-rpc's own code ${oursMs.toFixed(0)} ms (${((oursMs / Math.max(1, busy)) * 100).toFixed(1)} %)`,
+    ' top self time, all code:',
+    ...summary.functions.slice(0, count).map(row),
+    ' top self time, cluster-rpc (src/):',
+    ...ours.slice(0, count).map(row),
+  ].join('\n');
+}

@@ -1,0 +1,209 @@
+/**
+ * Turning records into text: the one-line summary after each cell, the table
+ * at the end (ratios to raw stand out, targets say PASS or FAIL), and the
+ * Markdown table meant for the README's "Performance" section.
+ *
+ * @module
+ */
+import { MEMORY_GROWTH_LIMIT } from './cells.js';
+import type { ContenderName } from './contenders/types.js';
+import { type MachineInfo, machineLine } from './machine.js';
+import type { MemoryRecord } from './memory.js';
+import type { CellRecord, ContenderFigures } from './run.js';
+
+/** ANSI styling, or none when the output is not a terminal or NO_COLOR is set. */
+export interface Style {
+  bold(text: string): string;
+  dim(text: string): string;
+  good(text: string): string;
+  bad(text: string): string;
+  ratio(text: string): string;
+}
+
+/** Styling for `stream`. */
+export function styleFor(stream: NodeJS.WriteStream): Style {
+  const on = stream.isTTY === true && !process.env.NO_COLOR;
+  const wrap =
+    (open: number, close: number) =>
+    (text: string): string =>
+      on ? `\x1b[${open}m${text}\x1b[${close}m` : text;
+  return { bold: wrap(1, 22), dim: wrap(2, 22), good: wrap(32, 39), bad: wrap(31, 39), ratio: wrap(36, 39) };
+}
+
+/** `182,345` */
+export function formatRate(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
+}
+
+/** Milliseconds with three significant digits: `0.0912`, `1.23`, `456`. */
+export function formatMs(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (value >= 100) return Math.round(value).toString();
+  return value.toPrecision(3);
+}
+
+/** `1.05×` */
+export function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
+
+const SHORT: Readonly<Record<ContenderName, string>> = { raw: 'raw', birpc: 'birpc', 'cluster-rpc': 'crpc' };
+
+function ratioTo(
+  figure: ContenderFigures | undefined,
+  raw: ContenderFigures | undefined,
+  key: 'callsPerSec' | 'p50Ms' | 'p99Ms',
+) {
+  return figure && raw ? figure[key] / raw[key] : Number.NaN;
+}
+
+/** The verdict of a cell's targets: `PASS`, `FAIL (2)` or `-` when none apply. */
+function verdict(record: CellRecord, style: Style): string {
+  if (record.targets.length === 0) return style.dim('-');
+  const failed = record.targets.filter((target) => !target.pass).length;
+  return failed === 0 ? style.good('PASS') : style.bad(`FAIL (${failed})`);
+}
+
+/** The line printed once a cell is done. */
+export function cellLine(record: CellRecord, style: Style): string {
+  const raw = record.figures.raw;
+  const parts: string[] = [];
+  for (const [name, figure] of Object.entries(record.figures) as Array<[ContenderName, ContenderFigures]>) {
+    const rate = `${formatRate(figure.callsPerSec)}/s`;
+    const relative = name === 'raw' || !raw ? '' : ` ${style.ratio(formatRatio(ratioTo(figure, raw, 'callsPerSec')))}`;
+    parts.push(`${SHORT[name]} ${rate}${relative} p50 ${formatMs(figure.p50Ms)}ms`);
+  }
+  const problems = record.problems.length > 0 ? style.bad(`  (${record.problems.length} problem(s), see the table)`) : '';
+  return `${record.label.padEnd(36)} ${parts.join('  ')}  ${verdict(record, style)}${problems}`;
+}
+
+function pad(text: string, width: number, visible: string = text): string {
+  return text + ' '.repeat(Math.max(0, width - visible.length));
+}
+
+function padStart(text: string, width: number, visible: string = text): string {
+  return ' '.repeat(Math.max(0, width - visible.length)) + text;
+}
+
+/** The table printed at the end: a row per contender and cell, ratios to raw, RSS, and the targets. */
+export function renderTable(records: readonly CellRecord[], style: Style): string {
+  const head = [
+    pad('cell', 36),
+    pad('contender', 12),
+    padStart('calls/s', 10),
+    padStart('×raw', 7),
+    padStart('p50 ms', 9),
+    padStart('×raw', 7),
+    padStart('p99 ms', 9),
+    padStart('×raw', 7),
+    padStart('RSS P/W MiB', 13),
+    '  targets (cluster-rpc)',
+  ].join('');
+  const lines = [style.bold(head)];
+  for (const record of records) {
+    const raw = record.figures.raw;
+    const entries = Object.entries(record.figures) as Array<[ContenderName, ContenderFigures]>;
+    entries.forEach(([name, figure], index) => {
+      const ratio = (key: 'callsPerSec' | 'p50Ms' | 'p99Ms'): string => {
+        const text = name === 'raw' ? '' : formatRatio(ratioTo(figure, raw, key));
+        return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
+      };
+      let targets = '';
+      if (name === 'cluster-rpc') {
+        targets = record.targets
+          .map((target) => `${target.pass ? style.good('PASS') : style.bad('FAIL')} ${target.name} (${target.actual})`)
+          .join(' · ');
+      }
+      const rss = `${Math.round(figure.rssPrimaryMiB)}/${Math.round(figure.rssWorkerMiB)}`;
+      lines.push(
+        [
+          pad(index === 0 ? record.label : '', 36),
+          pad(name, 12),
+          padStart(formatRate(figure.callsPerSec), 10),
+          ratio('callsPerSec'),
+          padStart(formatMs(figure.p50Ms), 9),
+          ratio('p50Ms'),
+          padStart(formatMs(figure.p99Ms), 9),
+          ratio('p99Ms'),
+          padStart(rss, 13),
+          targets ? `  ${targets}` : '',
+        ].join(''),
+      );
+    });
+    for (const problem of record.problems) lines.push(`${' '.repeat(36)}${style.bad(`! ${problem}`)}`);
+  }
+  return lines.join('\n');
+}
+
+/** Counts of passed and failed targets over every cell. */
+export function tally(records: readonly CellRecord[]): { passed: number; failed: number } {
+  let passed = 0;
+  let failed = 0;
+  for (const record of records) {
+    for (const target of record.targets) {
+      if (target.pass) passed++;
+      else failed++;
+    }
+  }
+  return { passed, failed };
+}
+
+/** The Markdown summary: machine, settings, one row per cell, and the memory cell if it ran. */
+export function renderMarkdown(
+  machine: MachineInfo,
+  settings: string,
+  records: readonly CellRecord[],
+  memory: MemoryRecord | undefined,
+): string {
+  const lines = [`Measured on ${machineLine(machine)}; ${settings}.`, ''];
+  if (records.length > 0) {
+    lines.push(
+      '| cell | raw calls/s | raw p50 / p99 ms | birpc calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    );
+    for (const record of records) {
+      const { raw, birpc } = record.figures;
+      const ours = record.figures['cluster-rpc'];
+      const cellWith = (figure: ContenderFigures | undefined, key: 'callsPerSec' | 'p50Ms' | 'p99Ms'): string => {
+        if (!figure) return '–';
+        const value = key === 'callsPerSec' ? formatRate(figure[key]) : formatMs(figure[key]);
+        return raw ? `${value} (**${formatRatio(figure[key] / raw[key])}**)` : value;
+      };
+      const targets =
+        record.targets.map((target) => `${target.pass ? 'PASS' : '**FAIL**'} ${target.name} (${target.actual})`).join('; ') ||
+        '–';
+      lines.push(
+        `| ${record.label} | ${raw ? formatRate(raw.callsPerSec) : '–'} | ${raw ? `${formatMs(raw.p50Ms)} / ${formatMs(raw.p99Ms)}` : '–'} | ${cellWith(birpc, 'callsPerSec')} | ${cellWith(ours, 'callsPerSec')} | ${cellWith(ours, 'p50Ms')} | ${cellWith(ours, 'p99Ms')} | ${ours ? `${Math.round(ours.rssPrimaryMiB)} / ${Math.round(ours.rssWorkerMiB)}` : '–'} | ${targets} |`,
+      );
+    }
+    lines.push(
+      '',
+      'Broadcast cells count broadcasts per second, and their latency is the time until every worker acknowledged; callAll cells count gathers. Ratios are to raw `process.send`/`worker.send` with JSON in the same run; medians of the rounds.',
+    );
+  }
+  if (memory) {
+    lines.push('', renderMemoryMarkdown(memory));
+  }
+  return lines.join('\n');
+}
+
+/** The memory cell as Markdown. */
+export function renderMemoryMarkdown(memory: MemoryRecord): string {
+  const first = memory.samples[0];
+  const last = memory.samples.at(-1);
+  if (!first || !last) return 'Memory cell: no samples.';
+  const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+  return [
+    `Memory (cluster-rpc, tiny calls worker→primary, concurrency ${memory.concurrency}, after a full GC in each process): `,
+    '',
+    '| after calls | primary RSS MiB | primary heap MiB | worker RSS MiB | worker heap MiB | pending (primary / worker) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...memory.samples.map(
+      (sample) =>
+        `| ${sample.calls.toLocaleString('en-US')} | ${mib(sample.primary.rssBytes)} | ${mib(sample.primary.heapUsedBytes)} | ${mib(sample.worker.rssBytes)} | ${mib(sample.worker.heapUsedBytes)} | ${sample.pendingPrimary} / ${sample.pendingWorker} |`,
+    ),
+    '',
+    `RSS growth from ${first.calls.toLocaleString('en-US')} to ${last.calls.toLocaleString('en-US')} calls: primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)} (target ≤ ${MEMORY_GROWTH_LIMIT.toFixed(2)}×): ${memory.pass ? 'PASS' : '**FAIL**'}.`,
+  ].join('\n');
+}

@@ -1,0 +1,209 @@
+/**
+ * Runs the cells: for each cell, every contender in turn, for several rounds
+ * in rotating order (raw, birpc, cluster-rpc; then birpc, cluster-rpc, raw;
+ * …), so a burst of noise from elsewhere on the machine lands on a different
+ * contender each round and the median of the rounds shrugs it off. Each phase
+ * starts after a full garbage collection in every process, attaches only its
+ * contender, and detaches it after.
+ *
+ * @module
+ */
+import { type Cell, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
+import { type ContenderName, openPrimaryContender } from './contenders/index.js';
+import { collectGarbage } from './control.js';
+import { type DriveResult, type DriveSpec, drive } from './drive.js';
+import type { Fleet } from './fleet.js';
+
+/** Slack given to a phase on top of its own limits before it is declared hung. */
+const PHASE_SLACK_MS = 120_000;
+/** Control requests outside a measured window answer quickly. */
+const CONTROL_TIMEOUT_MS = 30_000;
+
+/** One contender, one round, one cell. */
+export interface PhaseRecord {
+  readonly contender: ContenderName;
+  readonly round: number;
+  readonly result: DriveResult;
+  /** Resident set sizes at the end of the window, in bytes. */
+  readonly rss: { readonly primary: number; readonly workers: readonly number[] };
+  /** Calls still pending after the window drained: anything but 0 is a leak. */
+  readonly pendingAfter: { readonly primary: number; readonly workers: readonly number[] };
+}
+
+/** A contender's medians over the rounds of one cell. */
+export interface ContenderFigures extends Figures {
+  /** RSS of the primary, MiB. */
+  readonly rssPrimaryMiB: number;
+  /** RSS of the workers (their mean in fan-out cells), MiB. */
+  readonly rssWorkerMiB: number;
+  readonly errors: number;
+  readonly leaked: number;
+}
+
+/** One cell's outcome. */
+export interface CellRecord {
+  readonly cell: Cell;
+  readonly label: string;
+  readonly phases: readonly PhaseRecord[];
+  readonly figures: Partial<Record<ContenderName, ContenderFigures>>;
+  readonly targets: readonly TargetOutcome[];
+  /** Problems worth a line in the report: hung phases, errors, leaks. */
+  readonly problems: readonly string[];
+}
+
+/** How the cells are run. */
+export interface RunSettings {
+  readonly contenders: readonly ContenderName[];
+  readonly rounds: number;
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+/** Told before each phase and after each cell, for progress. */
+export interface RunObserver {
+  phase(cell: Cell, round: number, contender: ContenderName): void;
+  cell(record: CellRecord): void;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+const MIB = 1024 * 1024;
+
+function specFor(cell: Cell, settings: RunSettings): DriveSpec {
+  const concurrency = cell.type === 'call' ? cell.concurrency : 1;
+  return {
+    concurrency,
+    warmupMs: settings.warmupMs,
+    durationMs: settings.durationMs,
+    // Slow cells still complete two full rounds of their lanes, within a cap.
+    minCalls: Math.max(20, 2 * concurrency),
+    maxMs: 5 * settings.durationMs,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Runs one contender on one cell, once. */
+async function runPhase(
+  fleet: Fleet,
+  cell: Cell,
+  contender: ContenderName,
+  spec: DriveSpec,
+  round: number,
+): Promise<PhaseRecord> {
+  const lines = fleet.lines;
+  const workers = fleet.workers;
+  collectGarbage();
+  await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: true }, CONTROL_TIMEOUT_MS)));
+
+  // The primary attaches first, so nothing the workers send on opening is missed.
+  const side = openPrimaryContender(contender, workers);
+  let measured: { result: DriveResult; rss: PhaseRecord['rss'] } | undefined;
+  let failure: unknown;
+  try {
+    await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
+    const limitMs = spec.warmupMs + spec.maxMs + PHASE_SLACK_MS;
+    const what = `${contender} on ${cell.id}`;
+    const first = workers[0];
+    if (!first) throw new Error('no worker is running');
+    let result: DriveResult;
+    switch (cell.type) {
+      case 'call':
+        result =
+          cell.direction === 'w2p'
+            ? await (lines[0] as (typeof lines)[number]).request({ op: 'run', payload: cell.payload, spec }, limitMs)
+            : await withTimeout(drive(side.caller(first, cell.payload), spec), limitMs, what);
+        break;
+      case 'broadcast':
+        result = await withTimeout(drive(side.broadcaster(workers, cell.payload), spec), limitMs, what);
+        break;
+      case 'callAll':
+        result = await withTimeout(drive(side.callAllCaller(workers, cell.payload), spec), limitMs, what);
+        break;
+    }
+    const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
+    measured = { result, rss: { primary: process.memoryUsage.rss(), workers: stats.map((stat) => stat.rssBytes) } };
+  } catch (error) {
+    failure = error;
+  }
+  // Workers first: cluster-rpc workers say bye, then the primary closes.
+  const closed = await Promise.allSettled(lines.map((line) => line.request({ op: 'close' }, CONTROL_TIMEOUT_MS)));
+  const workerPending = closed.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.pending : -1));
+  const primaryPending = side.pendingCount();
+  await side.close();
+  if (!measured) throw failure;
+  return { contender, round, ...measured, pendingAfter: { primary: primaryPending, workers: workerPending } };
+}
+
+/** The medians of `phases` for one contender. */
+function figuresOf(phases: readonly PhaseRecord[]): ContenderFigures {
+  const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / Math.max(1, values.length);
+  return {
+    callsPerSec: median(phases.map((phase) => phase.result.callsPerSec)),
+    p50Ms: median(phases.map((phase) => phase.result.p50Ms)),
+    p99Ms: median(phases.map((phase) => phase.result.p99Ms)),
+    rssPrimaryMiB: median(phases.map((phase) => phase.rss.primary)) / MIB,
+    rssWorkerMiB: median(phases.map((phase) => mean(phase.rss.workers))) / MIB,
+    errors: phases.reduce((sum, phase) => sum + phase.result.errors, 0),
+    leaked: phases.reduce(
+      (sum, phase) => sum + phase.pendingAfter.primary + phase.pendingAfter.workers.reduce((a, b) => a + Math.max(0, b), 0),
+      0,
+    ),
+  };
+}
+
+/** Runs `cells` in order and returns their records. */
+export async function runCells(
+  fleet: Fleet,
+  cells: readonly Cell[],
+  settings: RunSettings,
+  observer: RunObserver,
+): Promise<CellRecord[]> {
+  const records: CellRecord[] = [];
+  for (const cell of cells) {
+    await fleet.resize(cell.workers);
+    const spec = specFor(cell, settings);
+    const phases: PhaseRecord[] = [];
+    const problems: string[] = [];
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = settings.contenders.map((_, index, all) => all[(index + round) % all.length] as ContenderName);
+      for (const contender of order) {
+        observer.phase(cell, round, contender);
+        try {
+          const phase = await runPhase(fleet, cell, contender, spec, round);
+          phases.push(phase);
+          if (phase.result.errors > 0) {
+            problems.push(
+              `${contender} round ${round + 1}: ${phase.result.errors} call(s) failed, first: ${phase.result.firstError}`,
+            );
+          }
+        } catch (error) {
+          problems.push(`${contender} round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    }
+    const figures: CellRecord['figures'] = {};
+    for (const contender of settings.contenders) {
+      const own = phases.filter((phase) => phase.contender === contender);
+      if (own.length === 0) continue;
+      const figure = figuresOf(own);
+      figures[contender] = figure;
+      if (figure.leaked > 0) problems.push(`${contender}: ${figure.leaked} call(s) still pending after the window drained`);
+    }
+    const record: CellRecord = { cell, label: describeCell(cell), phases, figures, targets: judge(cell, figures), problems };
+    records.push(record);
+    observer.cell(record);
+  }
+  return records;
+}

@@ -1,0 +1,270 @@
+/**
+ * `npm run bench`: the benchmark's primary. Forks real cluster workers and
+ * measures raw IPC, birpc and cluster-rpc side by side, cell by cell; prints
+ * progress and a table, and writes JSON, Markdown and an SVG chart to
+ * bench/results/. Options: bench/README.md, or `npm run bench -- --help`.
+ *
+ * @module
+ */
+import { spawn } from 'node:child_process';
+import cluster from 'node:cluster';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allCells, type Cell, QUICK_CELLS } from './lib/cells.js';
+import { renderChart } from './lib/chart.js';
+import { canCollectGarbage, collectGarbage } from './lib/control.js';
+import { Fleet } from './lib/fleet.js';
+import { describeMachine, type MachineInfo, machineLine } from './lib/machine.js';
+import { type MemoryRecord, runMemoryCell } from './lib/memory.js';
+import { type BenchOptions, parseOptions, USAGE } from './lib/options.js';
+import { PAYLOAD_KINDS, payloadBytes, payloadOf } from './lib/payloads.js';
+import { renderProfileSummary, summariseProfile } from './lib/profile.js';
+import {
+  cellLine,
+  formatRatio,
+  renderMarkdown,
+  renderMemoryMarkdown,
+  renderTable,
+  type Style,
+  styleFor,
+  tally,
+} from './lib/report.js';
+import { type CellRecord, type RunObserver, type RunSettings, runCells } from './lib/run.js';
+
+/** Set in the child of a `--profile` run: where its profiles go. */
+const PROFILE_DIR_ENV = 'CRPC_BENCH_PROFILE_DIR';
+
+/** The package root: results live under its bench/ folder whether this runs compiled or through tsx. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string }).name === 'cluster-rpc') {
+      return dir;
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return process.cwd();
+    dir = parent;
+  }
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-').replace(/Z$/, '');
+}
+
+function elapsed(since: number): string {
+  const seconds = Math.round((performance.now() - since) / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** The cells this run measures. */
+function selectCells(options: BenchOptions): Cell[] {
+  const fanouts = options.quick && !options.only.length ? [Math.max(...options.fanouts)] : options.fanouts;
+  return allCells(fanouts).filter(
+    (cell) =>
+      (!options.quick || QUICK_CELLS.includes(cell.id) || options.only.length > 0) &&
+      (options.only.length === 0 || options.only.some((filter) => cell.id.includes(filter))),
+  );
+}
+
+function settingsLine(settings: RunSettings): string {
+  return `${settings.rounds} round(s) of ${settings.warmupMs} ms warm-up + ${settings.durationMs} ms measured per contender and cell, contenders in rotating order, medians of the rounds`;
+}
+
+/** Progress: a live status line on a terminal, and a summary line per finished cell everywhere. */
+function progressObserver(total: number, rounds: number, started: number, style: Style): RunObserver {
+  const live = process.stdout.isTTY === true;
+  let index = 0;
+  const counter = (): string => `[${String(index + 1).padStart(String(total).length)}/${total}]`;
+  return {
+    phase(cell, round, contender) {
+      if (!live) return;
+      process.stdout.write(`\r\x1b[K${counter()} ${cell.id} · round ${round + 1}/${rounds} · ${contender} · ${elapsed(started)}`);
+    },
+    cell(record) {
+      if (live) process.stdout.write('\r\x1b[K');
+      console.log(`${counter()} ${cellLine(record, style)}`);
+      index++;
+    },
+  };
+}
+
+function writeResults(outDir: string, name: string, files: Readonly<Record<string, string>>): string[] {
+  mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [suffix, content] of Object.entries(files)) {
+    for (const file of [`${name}-${suffix}`, `latest-${suffix}`]) {
+      writeFileSync(join(outDir, file), content);
+    }
+    written.push(join(outDir, `${name}-${suffix}`));
+  }
+  return written;
+}
+
+async function runBench(options: BenchOptions, root: string): Promise<number> {
+  const style = styleFor(process.stdout);
+  const outDir = resolve(root, options.outDir ?? 'bench/results');
+  const machine: MachineInfo = describeMachine();
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const fleet = new Fleet(fileURLToPath(new URL(`./worker${ext}`, import.meta.url)));
+  const roles: Record<number, string> = { [process.pid]: 'primary' };
+  cluster.on('fork', (worker) => {
+    if (worker.process.pid) roles[worker.process.pid] = `worker ${worker.id}`;
+  });
+  const interrupted = (): void => {
+    fleet.killAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+
+  console.log(style.bold('cluster-rpc benchmark'));
+  console.log(`machine: ${machineLine(machine)}`);
+  if (ext === '.ts')
+    console.log(
+      style.dim(
+        'running TypeScript through tsx; `npm run bench` runs compiled JavaScript, which is what the figures should come from',
+      ),
+    );
+  if (!canCollectGarbage())
+    console.log(style.bad('no --expose-gc: phases cannot start from a collected heap (npm run bench passes it)'));
+  for (const kind of PAYLOAD_KINDS) payloadOf(kind);
+  console.log(
+    `payloads: ${PAYLOAD_KINDS.map((kind) => `${kind} ${payloadBytes(kind).toLocaleString('en-US')} B`).join(', ')} (JSON)`,
+  );
+
+  try {
+    if (options.memory) {
+      console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} cluster-rpc calls worker→primary`);
+      const memory: MemoryRecord = await runMemoryCell(fleet, options.memoryCalls, (sample, total) => {
+        const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+        console.log(
+          `  ${sample.calls.toLocaleString('en-US').padStart(String(total).length + 2)} calls  primary RSS ${mib(sample.primary.rssBytes)} MiB heap ${mib(sample.primary.heapUsedBytes)} MiB · worker RSS ${mib(sample.worker.rssBytes)} MiB heap ${mib(sample.worker.heapUsedBytes)} MiB · pending ${sample.pendingPrimary}/${sample.pendingWorker} · ${Math.round(sample.callsPerSec).toLocaleString('en-US')} calls/s`,
+        );
+      });
+      const markdown = renderMemoryMarkdown(memory);
+      console.log(`\n${markdown}`);
+      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine, memory }, null, 2);
+      const written = writeResults(outDir, `memory-${stamp()}`, { 'memory.json': json, 'memory.md': `${markdown}\n` });
+      console.log(`\nwrote ${written.join(', ')}`);
+      console.log(
+        `memory growth primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}`,
+      );
+      return memory.pass ? 0 : 1;
+    }
+
+    const cells = selectCells(options);
+    if (cells.length === 0) {
+      console.error(
+        `no cell matches --only=${options.only.join(',')}; cell ids look like tiny/c64/w2p, 1mb/c1/p2w, bcast/16/tiny, callall/16/100kb`,
+      );
+      return 2;
+    }
+    const settings: RunSettings = {
+      contenders: options.contenders,
+      rounds: options.rounds,
+      warmupMs: options.warmupMs,
+      durationMs: options.durationMs,
+    };
+    const phases = cells.length * settings.rounds * settings.contenders.length;
+    const estimateS = Math.round((phases * (settings.warmupMs + settings.durationMs + 250)) / 1000);
+    console.log(
+      `${cells.length} cell(s) × ${settings.contenders.join(', ')}; ${settingsLine(settings)}; roughly ${Math.ceil(estimateS / 60)} min or more`,
+    );
+
+    // One short unrecorded pass per contender, so the first cell does not pay for JIT warm-up alone.
+    await fleet.resize(1);
+    const warmCells = allCells([]).filter((cell) => cell.id === 'tiny/c64/w2p' || cell.id === 'tiny/c64/p2w');
+    await runCells(fleet, warmCells, { ...settings, rounds: 1, warmupMs: 100, durationMs: 300 }, { phase() {}, cell() {} });
+    collectGarbage();
+
+    const records: CellRecord[] = await runCells(
+      fleet,
+      cells,
+      settings,
+      progressObserver(cells.length, settings.rounds, started, style),
+    );
+    console.log(`\n${renderTable(records, style)}\n`);
+    const { passed, failed } = tally(records);
+    console.log(
+      `targets: ${style.good(`${passed} PASS`)}, ${failed > 0 ? style.bad(`${failed} FAIL`) : '0 FAIL'} · ${elapsed(started)} elapsed`,
+    );
+
+    const finishedAt = new Date().toISOString();
+    const settingsText = settingsLine(settings);
+    const loadAverageAtEnd = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+    const json = JSON.stringify(
+      { version: 1, startedAt, finishedAt, machine: { ...machine, loadAverageAtEnd }, settings, options, cells: records },
+      null,
+      2,
+    );
+    const markdown = renderMarkdown(machine, settingsText, records, undefined);
+    const chart = renderChart(records, `${machineLine(machine)} · ${settingsText}`);
+    const written = writeResults(outDir, `bench-${stamp()}`, {
+      'results.json': json,
+      'table.md': `${markdown}\n`,
+      'chart.svg': chart,
+    });
+    console.log(`wrote ${written.join(', ')} (and latest-*)`);
+    return failed > 0 ? 1 : 0;
+  } finally {
+    await fleet.stopAll();
+    const profileDir = process.env[PROFILE_DIR_ENV];
+    if (profileDir) writeFileSync(join(profileDir, 'roles.json'), JSON.stringify(roles));
+  }
+}
+
+/** `--profile`: runs the benchmark again under `--cpu-prof` (workers inherit it), then summarises each process's profile. */
+async function runProfiled(options: BenchOptions, root: string): Promise<number> {
+  const dir = resolve(root, options.profileDir || join(options.outDir ?? 'bench/results', 'profiles', stamp()));
+  mkdirSync(dir, { recursive: true });
+  const args = process.argv.slice(2).filter((arg) => !arg.startsWith('--profile'));
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${dir}`, process.argv[1] as string, ...args],
+    {
+      stdio: 'inherit',
+      env: { ...process.env, [PROFILE_DIR_ENV]: dir },
+    },
+  );
+  const code = await new Promise<number>((done) => child.on('exit', (exitCode) => done(exitCode ?? 1)));
+  const roles = existsSync(join(dir, 'roles.json'))
+    ? (JSON.parse(readFileSync(join(dir, 'roles.json'), 'utf8')) as Record<string, string>)
+    : {};
+  const files = readdirSync(dir).filter((file) => file.endsWith('.cpuprofile'));
+  const reports = files
+    .map((file) => {
+      const pid = /^CPU\.\d+\.\d+\.(\d+)\./.exec(file)?.[1] ?? '?';
+      return { role: roles[pid] ?? `pid ${pid}`, file, summary: summariseProfile(join(dir, file)) };
+    })
+    .sort((a, b) =>
+      a.role === 'primary' ? -1 : b.role === 'primary' ? 1 : a.role.localeCompare(b.role, 'en', { numeric: true }),
+    );
+  const text = reports.map((report) => renderProfileSummary(`${report.role} (${report.file})`, report.summary, 12)).join('\n\n');
+  writeFileSync(join(dir, 'summary.txt'), `${text}\n`);
+  console.log(`\n${text}\n\nprofiles and summary.txt in ${dir} (open a .cpuprofile in Chrome DevTools › Performance)`);
+  return code;
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    console.error((error as Error).message);
+    return 2;
+  }
+  if (options.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const root = packageRoot();
+  if (options.profileDir !== undefined && !process.env[PROFILE_DIR_ENV]) return runProfiled(options, root);
+  return runBench(options, root);
+}
+
+process.exitCode = await main();
