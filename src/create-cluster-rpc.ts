@@ -72,8 +72,8 @@ export interface ClusterRpc<
   TWorkerRouter extends AnyRouter,
   TEvents extends Events<EventSchemas>,
 > {
-  /** Which side this process is. */
-  readonly side: Side;
+  /** Which side this process is: `'primary'`, or `'worker'` in a cluster worker. */
+  readonly side: 'primary' | 'worker';
   /** The primary's API: call workers, broadcast, listen. Throws when read in a worker. */
   readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
   /** A worker's API: call the primary, emit, broadcast, listen. Throws when read in the primary. */

@@ -108,6 +108,7 @@ export class RpcError<TData = unknown> extends Error {
     this.issues = options.issues;
   }
 
+  /** Always `'RpcError'`, so logs and stack traces name the class. */
   override readonly name = 'RpcError';
 
   /**

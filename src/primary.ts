@@ -36,8 +36,22 @@ export interface PrimaryEventMeta {
 
 /** One worker's outcome in {@link PrimaryRpc.callAll}. */
 export type CallAllResult<TValue> =
-  | { readonly workerId: number; readonly status: 'fulfilled'; readonly value: TValue }
-  | { readonly workerId: number; readonly status: 'rejected'; readonly error: RpcError };
+  | {
+      /** The worker's cluster id. */
+      readonly workerId: number;
+      /** The call succeeded. */
+      readonly status: 'fulfilled';
+      /** What the worker's procedure returned. */
+      readonly value: TValue;
+    }
+  | {
+      /** The worker's cluster id. */
+      readonly workerId: number;
+      /** The call failed on this worker. */
+      readonly status: 'rejected';
+      /** Why: `TIMEOUT`, `DISCONNECTED`, the handler's own error, and so on. */
+      readonly error: RpcError;
+    };
 
 /**
  * What the primary can do: call the procedures every worker serves, send

@@ -9,8 +9,18 @@ import { isSchema } from './schema.js';
 
 /** Who made a call or sent an event: the primary, or one worker. */
 export type PeerInfo =
-  | { readonly side: 'primary' }
-  | { readonly side: 'worker'; readonly workerId: number; readonly pid: number };
+  | {
+      /** The primary process. */
+      readonly side: 'primary';
+    }
+  | {
+      /** A cluster worker. */
+      readonly side: 'worker';
+      /** The worker's cluster id (`cluster.worker.id`). */
+      readonly workerId: number;
+      /** The worker's process id. */
+      readonly pid: number;
+    };
 
 /** What a handler knows about the call it is serving. */
 export interface ProcedureContext {

@@ -27,10 +27,21 @@ type SchemaResult<TOutput> =
 export interface Schema<TInput = unknown, TOutput = TInput> {
   /** The Standard Schema entry point. */
   readonly '~standard': {
+    /** The Standard Schema version: 1. */
     readonly version: 1;
+    /** The library that made the schema, such as `'zod'`. */
     readonly vendor: string;
+    /** Checks a value: the parsed value, or the issues found. */
     readonly validate: (value: unknown) => SchemaResult<TOutput> | Promise<SchemaResult<TOutput>>;
-    readonly types?: { readonly input: TInput; readonly output: TOutput } | undefined;
+    /** Carries the input and output types for inference only. */
+    readonly types?:
+      | {
+          /** What the schema accepts. */
+          readonly input: TInput;
+          /** What it produces. */
+          readonly output: TOutput;
+        }
+      | undefined;
   };
 }
 
