@@ -133,7 +133,8 @@ export function parseFrame(message: unknown): ParsedFrame {
   if (typeof message !== 'object' || message === null || !Object.hasOwn(message, MARKER)) return { kind: 'foreign' };
   const version = (message as Record<string, unknown>)[MARKER];
   if (version !== PROTOCOL_VERSION)
-    return { kind: 'malformed', reason: `protocol version ${String(version)}, expected ${PROTOCOL_VERSION}` };
+    // Not String(version): a peer's `{ "toString": 0 }` would make that throw, and this gate must not.
+    return { kind: 'malformed', reason: `protocol version ${describeVersion(version)}, expected ${PROTOCOL_VERSION}` };
   const list = (message as Record<string, unknown>).m;
   if (!Array.isArray(list)) return { kind: 'malformed', reason: 'no envelope list' };
   const envelopes: Envelope[] = [];
@@ -141,6 +142,10 @@ export function parseFrame(message: unknown): ParsedFrame {
     if (isEnvelope(candidate)) envelopes.push(candidate);
   }
   return { kind: 'frame', envelopes, dropped: list.length - envelopes.length };
+}
+
+function describeVersion(version: unknown): string {
+  return typeof version === 'number' ? String(version) : typeof version;
 }
 
 function isId(value: unknown): value is string {
