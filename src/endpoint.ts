@@ -81,7 +81,10 @@ export class Endpoint implements ServeHost, CallHost {
     encodedInput?: EncodeResult,
   ): Promise<unknown> {
     if (typeof path !== 'string') {
-      return Promise.reject(siteError('NOT_FOUND', { path: String(path), target }, 'A procedure path must be a string'));
+      // Not String(path) for objects: `{ toString: 'x' }` would make it throw instead of rejecting.
+      const shown =
+        typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
+      return Promise.reject(siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'));
     }
     return startCall(this, conn, { path, target }, input, options, encodedInput);
   }
