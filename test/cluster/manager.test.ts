@@ -4,6 +4,7 @@
  * both directions. Signals and exit codes: manager-process.test.ts.
  */
 import cluster, { type Worker } from 'node:cluster';
+import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterManager, createClusterManager, RpcError, type WorkerExit } from '../../src/index.js';
@@ -95,16 +96,17 @@ describe('createClusterManager, in this process', () => {
     expect(await rpc.primary.call(newcomer, 'whoami')).toEqual({ pid: newcomer.process.pid, workerId: newcomer.id });
   });
 
-  it('keeps the port answering through a rolling restart, and lets old workers finish their requests', async () => {
+  it('keeps the port answering through a rolling restart, on new and keep-alive connections, and lets old workers finish their requests', async () => {
     const before = pidsOf(manager.workers);
     const slow = get(port, '/slow?ms=1500');
     let ok = 0;
     const failures: string[] = [];
     let looping = true;
-    const loop = async (): Promise<void> => {
+    const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 2 });
+    const loop = async (agent: http.Agent | false): Promise<void> => {
       while (looping) {
         try {
-          const answer = await get(port);
+          const answer = await get(port, '/', agent);
           if (answer.status === 200) ok++;
           else failures.push(`status ${answer.status}`);
         } catch (error) {
@@ -112,11 +114,12 @@ describe('createClusterManager, in this process', () => {
         }
       }
     };
-    const loops = [loop(), loop(), loop()];
+    const loops = [loop(false), loop(false), loop(keepAlive), loop(keepAlive)];
 
     const result = await manager.restart();
     looping = false;
     await Promise.all(loops);
+    keepAlive.destroy();
 
     expect(failures).toEqual([]);
     expect(ok).toBeGreaterThan(20);
