@@ -13,16 +13,28 @@ import { servingContext } from './context.js';
 import { type CallSite, encodeError, siteError } from './errors.js';
 import { call, NO_TIMEOUT } from './protocol.js';
 
-/** Options of one call. */
+/**
+ * Options of one call: the last argument of `rpc.worker.call`,
+ * `rpc.primary.call` and `rpc.primary.callAll`. Every one is optional.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 100); // rejects the call with ABORTED
+ * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: controller.signal });
+ * ```
+ */
 export interface CallOptions {
   /**
-   * Milliseconds to wait for the answer before rejecting with `TIMEOUT`.
-   * Defaults to the `timeout` given to {@link createClusterRpc} (30 000 ms
-   * unless set). `Infinity` waits as long as the peer lives. Inside a handler,
-   * the call never waits past the deadline of the call being served.
+   * Milliseconds to wait for the answer before rejecting with `TIMEOUT`; a
+   * positive number. `Infinity` waits as long as the peer lives. Inside a
+   * handler, the call never waits past the deadline of the call being served.
+   * Default: the `timeout` given to {@link createClusterRpc} (30 000 ms unless set).
    */
   readonly timeout?: number;
-  /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. */
+  /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. Default: none. */
   readonly signal?: AbortSignal;
 }
 

@@ -15,19 +15,55 @@ import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.j
 import { proceduresOf } from './router.js';
 import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
 
-/** The default per-call timeout, in milliseconds. */
+/**
+ * The default per-call timeout, in milliseconds (30 s): what calls wait when
+ * neither the call nor {@link createClusterRpc} sets `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
+ *
+ * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 }); // slow machines: a minute
+ * ```
+ */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/** The default largest serialised payload, in bytes (16 MiB). */
+/**
+ * The default largest serialised payload, in bytes (16 MiB): what
+ * `maxPayloadBytes` is unless {@link createClusterRpc} sets it.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
+ *
+ * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 }); // 1 MiB
+ * ```
+ */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Options of {@link createClusterRpc}. Pass the same options in the primary
- * and in every worker: each side serves its own router and calls the other's.
+ * Options of {@link createClusterRpc}. Every one is optional. Pass the same
+ * options in the primary and in every worker: each side serves its own router
+ * and calls the other's.
  *
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TWorkerRouter - The router every worker serves.
  * @typeParam TEvents - The event set.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc } from 'cluster-rpc';
+ * import { events, primaryRouter, workerRouter } from './routers.js';
+ *
+ * export const rpc = createClusterRpc({
+ *   primary: primaryRouter, // served in the primary
+ *   worker: workerRouter, // served in every worker
+ *   events,
+ *   timeout: 10_000, // default 30 000 ms
+ *   maxPayloadBytes: 1 << 20, // default 16 MiB
+ *   onListenerError: (error, event) => console.error(`listener of ${event} failed`, error), // default: console.error
+ * });
+ * ```
  */
 export interface ClusterRpcOptions<
   TPrimaryRouter extends AnyRouter,
@@ -43,13 +79,15 @@ export interface ClusterRpcOptions<
   /**
    * Default per-call timeout in milliseconds, overridable per call; also how
    * long broadcasts and events wait for a peer that is still starting.
-   * `Infinity` for none. Default: 30 000.
+   * A positive number, or `Infinity` for none. Default: 30 000
+   * ({@link DEFAULT_TIMEOUT_MS}).
    */
   readonly timeout?: number;
   /**
    * The largest serialised payload (input, result, event payload or error
    * data) in bytes, checked before sending: larger ones fail with
-   * `PAYLOAD_TOO_LARGE`. Default: 16 MiB.
+   * `PAYLOAD_TOO_LARGE`. A positive integer. Default: 16 MiB
+   * ({@link DEFAULT_MAX_PAYLOAD_BYTES}).
    */
   readonly maxPayloadBytes?: number;
   /**
@@ -60,12 +98,22 @@ export interface ClusterRpcOptions<
 }
 
 /**
- * The rpc object: `primary` in the primary process, `worker` in a worker.
- * Reading the other side's property throws at once.
+ * The rpc object that {@link createClusterRpc} returns: `primary` in the
+ * primary process, `worker` in a worker. Reading the other side's property
+ * throws at once, with a message saying which side this process is.
  *
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TWorkerRouter - The router every worker serves.
  * @typeParam TEvents - The event set.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * if (rpc.side === 'worker') console.log(await rpc.worker.call('now'));
+ * console.log('calls in flight:', rpc.pendingCount());
+ * await rpc.close({ grace: 1000 });
+ * ```
  */
 export interface ClusterRpc<
   TPrimaryRouter extends AnyRouter,
@@ -83,12 +131,19 @@ export interface ClusterRpc<
    * waiting (in both directions) settle with `SHUTTING_DOWN`, after the
    * optional grace period; later calls fail with `SHUTTING_DOWN` at once.
    * The peers are told, so their calls to this side fail fast too.
-   * Calling it again returns the same promise.
+   * Calling it again returns the same promise. Once it resolves, a new rpc
+   * object may be created in this process.
    *
    * @param options - `grace`: milliseconds to let calls under way finish first (default 0).
+   * @returns Resolves when every call is settled and every listener detached.
    */
   close(options?: CloseOptions): Promise<void>;
-  /** Calls this side waits on plus calls it is serving: 0 when idle. Useful to check for leaks. */
+  /**
+   * Calls this side waits on plus calls it is serving: 0 when idle. Useful to
+   * check for leaks, or to wait for quiet before a restart.
+   *
+   * @returns The number of calls in flight in this process, both directions.
+   */
   pendingCount(): number;
 }
 

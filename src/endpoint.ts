@@ -39,7 +39,19 @@ export interface EndpointConfig {
   readonly onEvent: (conn: Connection, envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope) => void;
 }
 
-/** Options of `rpc.close()`. */
+/**
+ * Options of `rpc.close()`.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * process.once('SIGTERM', async () => {
+ *   await rpc.close({ grace: 5000 }); // calls under way get up to 5 s to finish
+ *   process.exit(0);
+ * });
+ * ```
+ */
 export interface CloseOptions {
   /**
    * Milliseconds to let calls already under way finish, in both directions,

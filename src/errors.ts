@@ -9,6 +9,21 @@ import type { EncodeFailure } from './codec.js';
 /**
  * Every error code cluster-rpc produces itself, with when it happens.
  * A handler may also throw an {@link RpcError} with a code of its own.
+ *
+ * @example
+ * ```ts
+ * import { RPC_ERROR_CODES, RpcError } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * try {
+ *   await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 1000 });
+ * } catch (error) {
+ *   if (!(error instanceof RpcError)) throw error;
+ *   if (error.code === RPC_ERROR_CODES.TIMEOUT || error.code === RPC_ERROR_CODES.DISCONNECTED) console.log('retry later');
+ *   else if (error.code === RPC_ERROR_CODES.BAD_REQUEST) console.log(error.issues);
+ *   else throw error;
+ * }
+ * ```
  */
 export const RPC_ERROR_CODES = {
   /** The input failed the procedure's input schema, or an input arrived for a procedure that takes none. The handler never ran. */
@@ -33,12 +48,34 @@ export const RPC_ERROR_CODES = {
   UNSERIALIZABLE: 'UNSERIALIZABLE',
 } as const;
 
-/** One of the codes cluster-rpc produces itself. See {@link RPC_ERROR_CODES}. */
+/**
+ * One of the codes cluster-rpc produces itself. See {@link RPC_ERROR_CODES}
+ * for when each happens.
+ *
+ * @example
+ * ```ts
+ * import type { RpcErrorCode } from 'cluster-rpc';
+ *
+ * const retryable = new Set<RpcErrorCode>(['TIMEOUT', 'DISCONNECTED', 'SHUTTING_DOWN']);
+ * ```
+ */
 export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
 
 /**
  * One validation issue, as reported by the schema that refused a value.
  * `path` locates the offending part of the value (`[]` for the value itself).
+ * A `BAD_REQUEST` or `OUTPUT_INVALID` error carries them in `issues`.
+ *
+ * @example
+ * ```ts
+ * import { RpcError, type RpcIssue } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const describeIssue = (issue: RpcIssue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`;
+ * await rpc.worker.call('hits.increment', { by: -1 }).catch((error: unknown) => {
+ *   if (error instanceof RpcError && error.code === 'BAD_REQUEST') console.log(error.issues?.map(describeIssue));
+ * });
+ * ```
  */
 export interface RpcIssue {
   /** What is wrong, in the schema library's words. */
@@ -47,13 +84,25 @@ export interface RpcIssue {
   readonly path: ReadonlyArray<string | number>;
 }
 
-/** Options of the {@link RpcError} constructor. */
+/**
+ * Options of the {@link RpcError} constructor. Every one is optional.
+ *
+ * @typeParam TData - The type of `data`.
+ *
+ * @example
+ * ```ts
+ * import { type RpcErrorOptions, RpcError } from 'cluster-rpc';
+ *
+ * const options: RpcErrorOptions<{ retryAfterMs: number }> = { data: { retryAfterMs: 500 } };
+ * throw new RpcError('RATE_LIMITED', 'Too many calls', options);
+ * ```
+ */
 export interface RpcErrorOptions<TData = unknown> {
-  /** Anything the caller should receive with the error; it crosses the channel like a result does. */
+  /** Anything the caller should receive with the error; it crosses the channel like a result does. Default: none. */
   readonly data?: TData;
-  /** Validation issues, for `BAD_REQUEST` and `OUTPUT_INVALID`. */
+  /** Validation issues, for `BAD_REQUEST` and `OUTPUT_INVALID`. Default: none. */
   readonly issues?: readonly RpcIssue[];
-  /** The underlying error, kept in this process only (it is not sent). */
+  /** The underlying error, kept in this process only (it is not sent). Default: none. */
   readonly cause?: unknown;
 }
 

@@ -5,16 +5,38 @@
  */
 import { isSchema, type Schema } from './schema.js';
 
-/** Event names mapped to the schema of their payload. */
+/**
+ * Event names mapped to the schema of their payload: what {@link defineEvents}
+ * accepts.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineEvents, type EventSchemas } from 'cluster-rpc';
+ *
+ * const cacheEvents = { cacheCleared: z.object({ keys: z.number() }) } satisfies EventSchemas;
+ * const events = defineEvents({ ...cacheEvents, flush: z.void() });
+ * ```
+ */
 export type EventSchemas = { readonly [name: string]: Schema };
 
 /** The symbol under which an event set keeps its schemas. @internal */
 export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
 
 /**
- * A set of events made by {@link defineEvents}.
+ * A set of events made by {@link defineEvents}, to pass as `events` to
+ * {@link createClusterRpc}.
  *
  * @typeParam TSchemas - Each event's payload schema by name.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineEvents, type Events } from 'cluster-rpc';
+ *
+ * const events: Events<{ flush: z.ZodVoid }> = defineEvents({ flush: z.void() });
+ * console.log(Object.keys(events.schemas)); // ['flush']
+ * ```
  */
 export interface Events<TSchemas extends EventSchemas> {
   /** @internal */
@@ -29,8 +51,9 @@ export interface Events<TSchemas extends EventSchemas> {
  * `BAD_REQUEST` and nothing is sent) and again on receipt (an invalid one is
  * dropped). Use `z.void()` for an event without payload.
  *
- * @param schemas - Event names mapped to payload schemas.
+ * @param schemas - Event names mapped to payload schemas (zod, or any Standard Schema).
  * @returns The event set, to pass as `events` to {@link createClusterRpc}.
+ * @throws `TypeError` for an empty or `__proto__` name, or a value that is not a schema.
  *
  * @example
  * ```ts

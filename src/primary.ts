@@ -26,7 +26,22 @@ import type { ProcedureDef } from './procedure.js';
 import { type Envelope, event } from './protocol.js';
 import type { Schema } from './schema.js';
 
-/** Who sent an event the primary receives. */
+/**
+ * Who sent an event the primary receives: the second argument of its
+ * listeners.
+ *
+ * @example
+ * ```ts
+ * import type { PrimaryEventMeta } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const slowest = new Map<number, number>();
+ * function record({ ms }: { ms: number }, meta: PrimaryEventMeta): void {
+ *   slowest.set(meta.workerId, Math.max(ms, slowest.get(meta.workerId) ?? 0));
+ * }
+ * rpc.primary.on('requestServed', record);
+ * ```
+ */
 export interface PrimaryEventMeta {
   /** The sending worker's cluster id. */
   readonly workerId: number;
@@ -34,7 +49,25 @@ export interface PrimaryEventMeta {
   readonly pid: number;
 }
 
-/** One worker's outcome in {@link PrimaryRpc.callAll}. */
+/**
+ * One worker's outcome in {@link PrimaryRpc.callAll}, shaped like an entry of
+ * `Promise.allSettled` plus the worker's id. Narrow it on `status`.
+ *
+ * @typeParam TValue - What the procedure returns.
+ *
+ * @example
+ * ```ts
+ * import type { CallAllResult } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * function summarise(entries: Array<CallAllResult<{ pid: number }>>): string[] {
+ *   return entries.map((entry) =>
+ *     entry.status === 'fulfilled' ? `worker ${entry.workerId}: pid ${entry.value.pid}` : `worker ${entry.workerId}: ${entry.error.code}`,
+ *   );
+ * }
+ * console.log(summarise(await rpc.primary.callAll('stats')));
+ * ```
+ */
 export type CallAllResult<TValue> =
   | {
       /** The worker's cluster id. */
@@ -55,10 +88,24 @@ export type CallAllResult<TValue> =
 
 /**
  * What the primary can do: call the procedures every worker serves, send
- * events to workers, and listen to theirs. Read it as `rpc.primary`.
+ * events to workers, and listen to theirs. Read it as `rpc.primary` (in the
+ * primary only: reading it in a worker throws).
  *
  * @typeParam TWorkerRouter - The router the workers serve.
  * @typeParam TEvents - The event set.
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { rpc } from './rpc.js';
+ *
+ * if (cluster.isPrimary) {
+ *   const worker = cluster.fork();
+ *   rpc.primary.on('requestServed', ({ path, ms }, { workerId }) => console.log(workerId, path, ms));
+ *   console.log(await rpc.primary.call(worker, 'stats'));
+ *   await rpc.primary.broadcast('configChanged', { key: 'mode', value: 'fast' });
+ * }
+ * ```
  */
 export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   /**
@@ -70,14 +117,28 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    *
    * @param worker - A cluster `Worker`, or its `id`.
    * @param path - The procedure's dotted path.
-   * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
-   * @returns The procedure's result.
-   * @throws {@link RpcError} (as a rejection) with any code of {@link RPC_ERROR_CODES}, or a handler's own.
+   * @param args - The input (left out for a procedure without one), then
+   *   {@link CallOptions} (`timeout` defaults to the rpc object's, 30 000 ms unless set).
+   * @returns The procedure's result: its output schema's output type, or what its handler returned.
+   * @throws {@link RpcError} (as a rejection), with the code saying why:
+   *   `BAD_REQUEST` (input failed the schema), `NOT_FOUND`, `INTERNAL_ERROR` (the handler threw),
+   *   `OUTPUT_INVALID`, `TIMEOUT`, `ABORTED`, `DISCONNECTED` (the worker is not alive, or died),
+   *   `PAYLOAD_TOO_LARGE`, `SHUTTING_DOWN`, `UNSERIALIZABLE`, or a code the handler chose.
    *
    * @example
    * ```ts
+   * import cluster from 'node:cluster';
+   * import { RpcError } from 'cluster-rpc';
+   * import { rpc } from './rpc.js';
+   *
    * const worker = cluster.fork();
-   * const stats = await rpc.primary.call(worker, 'stats');
+   * try {
+   *   const stats = await rpc.primary.call(worker, 'stats', undefined, { timeout: 2000 });
+   *   console.log(stats.pid, stats.requestId);
+   * } catch (error) {
+   *   if (error instanceof RpcError && error.code === 'DISCONNECTED') console.log('worker died first');
+   *   else throw error;
+   * }
    * ```
    */
   call<TPath extends RouterPath<TWorkerRouter>>(
@@ -89,14 +150,18 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   /**
    * Calls a procedure on every worker alive now, including those still
    * starting, and settles per worker: one worker failing, dying or timing out
-   * does not fail the others. Never rejects for a single worker's failure.
+   * does not fail the others. It does not reject: each failure is an entry
+   * whose `error` carries one of the codes {@link PrimaryRpc.call} can reject with.
    *
    * @param path - The procedure's dotted path.
-   * @param args - The input (left out for a procedure without one), then {@link CallOptions}, applied to each worker's call.
-   * @returns One entry per worker, ordered by worker id.
+   * @param args - The input (left out for a procedure without one), then
+   *   {@link CallOptions}, applied to each worker's call.
+   * @returns One {@link CallAllResult} per worker, ordered by worker id; empty without workers.
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * const all = await rpc.primary.callAll('stats', undefined, { timeout: 1000 });
    * for (const entry of all) {
    *   if (entry.status === 'fulfilled') console.log(entry.workerId, entry.value.pid);
@@ -116,11 +181,15 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * worker that dies meanwhile is simply not counted.
    *
    * @param name - The event's name.
-   * @param args - The payload (left out for an event whose schema accepts `undefined`).
+   * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
    * @returns How many workers it was handed to.
+   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` (the payload failed its schema),
+   *   `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE`, or `SHUTTING_DOWN` (the rpc object is closed).
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * const delivered = await rpc.primary.broadcast('configChanged', { key: 'a', value: 'b' });
    * ```
    */
@@ -128,8 +197,9 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
 
   /**
    * Listens to an event sent by workers (`rpc.worker.emit` or
-   * `rpc.worker.broadcast`). A listener that throws is reported and does not
-   * stop the others.
+   * `rpc.worker.broadcast`). Payloads that fail the schema on arrival are
+   * dropped, never handed to listeners. A listener that throws or rejects is
+   * reported to `onListenerError` and does not stop the others.
    *
    * @param name - The event's name.
    * @param listener - Receives the validated payload (the schema's output type) and who sent it.
@@ -138,6 +208,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * const off = rpc.primary.on('requestServed', (payload, meta) => {
    *   console.log(`worker ${meta.workerId} served ${payload.path} in ${payload.ms} ms`);
    * });

@@ -7,7 +7,20 @@
 import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 import { isSchema } from './schema.js';
 
-/** Who made a call or sent an event: the primary, or one worker. */
+/**
+ * Who made a call or sent an event: the primary, or one worker. Narrow it on
+ * `side` to reach the worker's id and pid.
+ *
+ * @example
+ * ```ts
+ * import { procedure, type PeerInfo } from 'cluster-rpc';
+ *
+ * function describePeer(peer: PeerInfo): string {
+ *   return peer.side === 'primary' ? 'the primary' : `worker ${peer.workerId} (pid ${peer.pid})`;
+ * }
+ * const whoAmI = procedure.handler(({ ctx }) => `called by ${describePeer(ctx.caller)}`);
+ * ```
+ */
 export type PeerInfo =
   | {
       /** The primary process. */
@@ -22,7 +35,22 @@ export type PeerInfo =
       readonly pid: number;
     };
 
-/** What a handler knows about the call it is serving. */
+/**
+ * What a handler knows about the call it is serving: `ctx` in its arguments.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { procedure } from 'cluster-rpc';
+ *
+ * const fetchPage = procedure.input(z.object({ url: z.url() })).handler(async ({ input, ctx }) => {
+ *   console.log(`${ctx.path} #${ctx.requestId} from ${ctx.caller.side}, ${ctx.deadline - Date.now()} ms left`);
+ *   // Stops the download when the caller times out, aborts or goes away.
+ *   const response = await fetch(input.url, { signal: ctx.signal });
+ *   return response.text();
+ * });
+ * ```
+ */
 export interface ProcedureContext {
   /** The request id (a nanoid), the same on both sides of the channel. */
   readonly requestId: string;
@@ -39,7 +67,25 @@ export interface ProcedureContext {
   readonly path: string;
 }
 
-/** What a handler receives. */
+/**
+ * What a handler receives: the parsed input and the call's context. Name it
+ * to write a handler as a separate function.
+ *
+ * @typeParam TInput - The input schema's output type (`z.output`), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { type HandlerArgs, procedure } from 'cluster-rpc';
+ *
+ * const Greeting = z.object({ name: z.string().trim(), excited: z.boolean().default(false) });
+ *
+ * function greet({ input }: HandlerArgs<z.output<typeof Greeting>>): string {
+ *   return `Hello, ${input.name}${input.excited ? '!' : '.'}`;
+ * }
+ * const hello = procedure.input(Greeting).handler(greet);
+ * ```
+ */
 export interface HandlerArgs<TInput> {
   /** The input after the input schema parsed it (`z.output`), or `undefined` for a procedure without input. */
   readonly input: TInput;
@@ -61,9 +107,20 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
 
 /**
  * A finished procedure, ready to be placed in a router with {@link defineRouter}.
+ * Its type carries what callers pass and what they receive; build one with
+ * {@link procedure}.
  *
  * @typeParam TInput - What callers pass (`undefined` when it takes no input).
  * @typeParam TOutput - What callers receive.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { type Procedure, procedure } from 'cluster-rpc';
+ *
+ * // Callers pass a string and receive a number.
+ * const length: Procedure<string, number> = procedure.input(z.string()).handler(({ input }) => input.length);
+ * ```
  */
 export interface Procedure<TInput, TOutput> {
   /** @internal */
@@ -72,7 +129,21 @@ export interface Procedure<TInput, TOutput> {
   readonly [types]?: { readonly input: TInput; readonly output: TOutput };
 }
 
-/** Any procedure, whatever its types (both type parameters are covariant). */
+/**
+ * Any procedure, whatever its types (both type parameters are covariant), for
+ * constraints in code that handles procedures generically.
+ *
+ * @example
+ * ```ts
+ * import { type AnyProcedure, defineRouter, procedure } from 'cluster-rpc';
+ *
+ * // Builds the same admin procedures for any service.
+ * function withAdmin<TProcedures extends Record<string, AnyProcedure>>(procedures: TProcedures) {
+ *   return { ...procedures, health: procedure.handler(() => 'ok' as const) };
+ * }
+ * const router = defineRouter({ admin: withAdmin({ uptime: procedure.handler(() => process.uptime()) }) });
+ * ```
+ */
 export type AnyProcedure = Procedure<unknown, unknown>;
 
 /** Marks a builder slot nobody filled. @internal */
@@ -86,18 +157,34 @@ type CallerOutput<TOut, TReturn> = [TOut] extends [Unset] ? Awaited<TReturn> : S
 
 /**
  * The immutable builder behind {@link procedure}. Each method returns a new
- * builder; `.input` and `.output` may each be given once, `.handler` ends it.
+ * builder and leaves the old one as it was, so a partly built procedure can be
+ * shared; `.input` and `.output` may each be given once (a second one does
+ * not compile), `.handler` ends it.
  *
  * @typeParam TIn - The input schema, or unset.
  * @typeParam TOut - The output schema, or unset.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { procedure } from 'cluster-rpc';
+ *
+ * const byId = procedure.input(z.object({ id: z.uuid() })); // a builder, shared
+ * const getUser = byId.handler(({ input }) => ({ id: input.id, name: 'Ada' }));
+ * const deleteUser = byId.output(z.boolean()).handler(() => true);
+ * ```
  */
 export interface ProcedureBuilder<TIn, TOut> {
   /**
    * Sets the input schema. Callers pass its input type (`z.input`); the handler
    * receives its output type (`z.output`). An input that fails it rejects the
    * call with `BAD_REQUEST` on the serving side, before the handler runs.
+   * Without it, the procedure takes no input and an input that arrives anyway
+   * is `BAD_REQUEST` too.
    *
    * @param schema - A zod schema, or any Standard Schema validator.
+   * @returns A new builder with the input set.
+   * @throws `TypeError` when `schema` is not a schema, or an input schema was already given.
    */
   input: [TIn] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut>
@@ -105,17 +192,24 @@ export interface ProcedureBuilder<TIn, TOut> {
   /**
    * Sets the output schema. The handler returns its input type; callers receive
    * its output type. A result that fails it rejects the call with `OUTPUT_INVALID`.
+   * Without it, callers receive what the handler returns, unchecked.
    *
    * @param schema - A zod schema, or any Standard Schema validator.
+   * @returns A new builder with the output set.
+   * @throws `TypeError` when `schema` is not a schema, or an output schema was already given.
    */
   output: [TOut] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema>
     : (schema: 'output() was already given: a procedure takes one output schema') => never;
   /**
    * Ends the builder with the function that serves the call. It may return a
-   * value or a promise; what it throws reaches the caller as an {@link RpcError}.
+   * value or a promise. What it throws reaches the caller as an {@link RpcError}:
+   * an `RpcError` as it was thrown (code, message, data), anything else as
+   * `INTERNAL_ERROR` with its message.
    *
-   * @param fn - Receives `{ input, ctx }`.
+   * @param fn - Receives {@link HandlerArgs}: `{ input, ctx }`.
+   * @returns The finished {@link Procedure}.
+   * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(
     fn: (args: HandlerArgs<HandlerInput<TIn>>) => TReturn,

@@ -7,10 +7,32 @@
  */
 import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type ProcedureDef } from './procedure.js';
 
-/** A flat record of procedures keyed by dotted path: the type a {@link Router} carries. */
+/**
+ * A flat record of procedures keyed by dotted path: the type a {@link Router}
+ * carries, and the constraint on it.
+ *
+ * @example
+ * ```ts
+ * import { defineRouter, procedure, type ProcedureMap, type ProceduresOf } from 'cluster-rpc';
+ *
+ * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
+ * const flat: ProcedureMap = {} as ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
+ * ```
+ */
 export type ProcedureMap = { readonly [path: string]: AnyProcedure };
 
-/** What {@link defineRouter} accepts: procedures, nested objects of them, and other routers. */
+/**
+ * What {@link defineRouter} accepts: procedures, nested objects of them, and
+ * other routers. Keys may not be empty, contain a dot, or be `__proto__`.
+ *
+ * @example
+ * ```ts
+ * import { defineRouter, procedure, type RouterShape } from 'cluster-rpc';
+ *
+ * const users = { list: procedure.handler(() => ['ada', 'grace']) } satisfies RouterShape;
+ * const router = defineRouter({ users, ping: procedure.handler(() => 'pong') });
+ * ```
+ */
 export type RouterShape = { readonly [key: string]: AnyProcedure | RouterShape | Router<ProcedureMap> };
 
 /** The symbol under which a router keeps its flat runtime map. @internal */
@@ -19,9 +41,20 @@ export const ROUTER: unique symbol = Symbol('cluster-rpc.router');
 declare const procedures: unique symbol;
 
 /**
- * A router made by {@link defineRouter}: the procedures one side serves.
+ * A router made by {@link defineRouter}: the procedures one side serves, as
+ * a frozen map from dotted path to procedure. Give it to
+ * {@link createClusterRpc} as `primary` or `worker`, or nest it in another
+ * router.
  *
  * @typeParam TProcedures - Every procedure by its dotted path.
+ *
+ * @example
+ * ```ts
+ * import { defineRouter, procedure, type Procedure, type Router } from 'cluster-rpc';
+ *
+ * const admin: Router<{ ping: Procedure<undefined, string> }> = defineRouter({ ping: procedure.handler(() => 'pong') });
+ * const router = defineRouter({ admin }); // path: 'admin.ping'
+ * ```
  */
 export interface Router<TProcedures extends ProcedureMap> {
   /** @internal */
@@ -59,8 +92,19 @@ type FlatRecord<TShape> = {
 };
 
 /**
- * A router shape flattened to one record keyed by dotted path. Resolved through
+ * A router shape flattened to one record keyed by dotted path: what
+ * {@link defineRouter} computes for its {@link Router}. Resolved through
  * `infer` so that editors and compile errors show the paths, not this name.
+ *
+ * @typeParam TShape - A {@link RouterShape}.
+ *
+ * @example
+ * ```ts
+ * import type { FlattenShape, Procedure } from 'cluster-rpc';
+ *
+ * type Flat = FlattenShape<{ hits: { get: Procedure<undefined, number> }; ping: Procedure<undefined, string> }>;
+ * const paths: Array<keyof Flat> = ['hits.get', 'ping'];
+ * ```
  */
 export type FlattenShape<TShape> = FlatRecord<TShape> extends infer TFlat ? { [P in keyof TFlat]: TFlat[P] } : never;
 
@@ -131,11 +175,16 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
  * Defines the procedures one side serves. Objects nest, and so do other
  * routers; a procedure's path is its keys joined by dots.
  *
- * Mistakes throw here, at definition: keys that are empty, contain a dot or are
- * `__proto__`, and values that are neither procedures nor objects of them.
+ * Mistakes are caught here, at definition, and most of them already by the
+ * compiler, with a message saying what is wrong: keys that are empty, contain
+ * a dot or are `__proto__`, builders not ended with `.handler()`, plain
+ * functions, and values that are neither procedures nor objects of them.
+ * Only the shape's own keys become paths, so inherited names such as
+ * `constructor` or `toString` are never procedures.
  *
  * @param shape - Procedures, nested objects of procedures, and routers.
  * @returns The router, to pass as `primary` or `worker` to {@link createClusterRpc}.
+ * @throws `TypeError` naming the offending key, for the mistakes above.
  *
  * @example
  * ```ts

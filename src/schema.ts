@@ -19,7 +19,26 @@ type SchemaResult<TOutput> =
 
 /**
  * A validator cluster-rpc accepts: anything implementing
- * [Standard Schema](https://standardschema.dev) v1, such as every zod 4 schema.
+ * [Standard Schema](https://standardschema.dev) v1, such as every zod 4
+ * schema (and valibot's, arktype's, …). Validation may be asynchronous.
+ *
+ * @example
+ * ```ts
+ * import { procedure, type Schema } from 'cluster-rpc';
+ *
+ * // A hand-written validator: accepts a port number as a number or a numeric string.
+ * const port: Schema<number | string, number> = {
+ *   '~standard': {
+ *     version: 1,
+ *     vendor: 'my-app',
+ *     validate(value) {
+ *       const port = Number(value);
+ *       return Number.isInteger(port) && port > 0 && port < 65_536 ? { value: port } : { issues: [{ message: 'not a port' }] };
+ *     },
+ *   },
+ * };
+ * const listen = procedure.input(port).handler(({ input }) => `listening on ${input}`); // input: number
+ * ```
  *
  * @typeParam TInput - What the schema accepts (`z.input`).
  * @typeParam TOutput - What it produces (`z.output`).
@@ -45,10 +64,38 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
   };
 }
 
-/** What a schema accepts: `z.input<S>` for a zod schema. */
+/**
+ * What a schema accepts: `z.input<S>` for a zod schema. Callers of a
+ * procedure pass its input schema's `SchemaInput`.
+ *
+ * @typeParam TSchema - A {@link Schema}.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import type { SchemaInput } from 'cluster-rpc';
+ *
+ * const Page = z.object({ size: z.number().default(20) });
+ * const request: SchemaInput<typeof Page> = {}; // size is optional on the way in
+ * ```
+ */
 export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I : never;
 
-/** What a schema produces: `z.output<S>` for a zod schema. */
+/**
+ * What a schema produces: `z.output<S>` for a zod schema. Handlers receive
+ * their input schema's `SchemaOutput`, callers their output schema's.
+ *
+ * @typeParam TSchema - A {@link Schema}.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import type { SchemaOutput } from 'cluster-rpc';
+ *
+ * const Page = z.object({ size: z.number().default(20) });
+ * const parsed: SchemaOutput<typeof Page> = { size: 20 }; // size is always there once parsed
+ * ```
+ */
 export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O : never;
 
 /** A validation outcome with issues in the shape that crosses the wire. */

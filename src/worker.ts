@@ -24,7 +24,19 @@ import type { PeerInfo, ProcedureDef } from './procedure.js';
 import { broadcast, type Envelope, emit } from './protocol.js';
 import type { Schema } from './schema.js';
 
-/** Who sent an event a worker receives. */
+/**
+ * Who sent an event a worker receives: the second argument of its listeners.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * rpc.worker.on('configChanged', (change, meta) => {
+ *   const from = meta.from.side === 'worker' ? `worker ${meta.from.workerId}` : 'the primary';
+ *   console.log(`${change.key} changed by ${from}`);
+ * });
+ * ```
+ */
 export interface WorkerEventMeta {
   /** The primary, or the worker whose `rpc.worker.broadcast` the primary relayed. */
   readonly from: PeerInfo;
@@ -32,7 +44,21 @@ export interface WorkerEventMeta {
 
 /**
  * What a worker can do: call the procedures the primary serves, send events,
- * and listen to events. Read it as `rpc.worker`.
+ * and listen to events. Read it as `rpc.worker` (in a worker only: reading it
+ * in the primary throws).
+ *
+ * @example
+ * ```ts
+ * import cluster from 'node:cluster';
+ * import { rpc } from './rpc.js';
+ *
+ * if (cluster.isWorker) {
+ *   rpc.worker.on('flush', () => console.log('flushing'));
+ *   const total = await rpc.worker.call('hits.increment', { by: 1 });
+ *   await rpc.worker.emit('requestServed', { path: '/', ms: 3 });
+ *   console.log(total);
+ * }
+ * ```
  *
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TEvents - The event set.
@@ -43,12 +69,18 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * the worker's hello, the call is held (within its timeout), never lost.
    *
    * @param path - The procedure's dotted path.
-   * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
-   * @returns The procedure's result.
-   * @throws {@link RpcError} (as a rejection) with any code of {@link RPC_ERROR_CODES}, or a handler's own.
+   * @param args - The input (left out for a procedure without one), then
+   *   {@link CallOptions} (`timeout` defaults to the rpc object's, 30 000 ms unless set).
+   * @returns The procedure's result: its output schema's output type, or what its handler returned.
+   * @throws {@link RpcError} (as a rejection), with the code saying why:
+   *   `BAD_REQUEST` (input failed the schema), `NOT_FOUND`, `INTERNAL_ERROR` (the handler threw),
+   *   `OUTPUT_INVALID`, `TIMEOUT`, `ABORTED`, `DISCONNECTED` (the channel to the primary closed),
+   *   `PAYLOAD_TOO_LARGE`, `SHUTTING_DOWN`, `UNSERIALIZABLE`, or a code the handler chose.
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * const total = await rpc.worker.call('hits.increment', { by: 1 });
    * const ac = new AbortController();
    * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: ac.signal });
@@ -61,8 +93,9 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
 
   /**
    * Listens to an event: the primary's broadcasts, and other workers'
-   * broadcasts relayed by the primary. A listener that throws is reported
-   * and does not stop the others.
+   * broadcasts relayed by the primary. Payloads that fail the schema on
+   * arrival are dropped, never handed to listeners. A listener that throws or
+   * rejects is reported to `onListenerError` and does not stop the others.
    *
    * @param name - The event's name.
    * @param listener - Receives the validated payload (the schema's output type) and who sent it.
@@ -71,6 +104,8 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * const off = rpc.worker.on('configChanged', (payload, meta) => {
    *   console.log(payload.key, '=', payload.value, 'from', meta.from.side);
    * });
@@ -86,12 +121,17 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * first: an invalid one rejects with `BAD_REQUEST` and nothing is sent.
    *
    * @param name - The event's name.
-   * @param args - The payload (left out for an event whose schema accepts `undefined`).
-   * @returns Resolves once the event is handed to the channel; rejects with
-   *   `DISCONNECTED`, `SHUTTING_DOWN` or `TIMEOUT` (primary not ready in time) otherwise.
+   * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
+   * @returns Resolves once the event is handed to the channel.
+   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` (the payload failed its schema),
+   *   `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE`, `SHUTTING_DOWN` (either rpc object is closed),
+   *   `DISCONNECTED` (the channel is closed) or `TIMEOUT` (the primary's rpc object did not
+   *   answer within the default timeout).
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * await rpc.worker.emit('requestServed', { path: '/', ms: 3 });
    * ```
    */
@@ -102,11 +142,14 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * every other worker (not back to this one). Validated like {@link emit}.
    *
    * @param name - The event's name.
-   * @param args - The payload.
+   * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
    * @returns Resolves once the event is handed to the channel.
+   * @throws {@link RpcError} (as a rejection), with the codes of {@link emit}.
    *
    * @example
    * ```ts
+   * import { rpc } from './rpc.js';
+   *
    * await rpc.worker.broadcast('configChanged', { key: 'a', value: 'b' });
    * ```
    */

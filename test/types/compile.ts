@@ -1,17 +1,19 @@
 /**
- * Type-checks TypeScript sources held in memory, with the repository's
- * compiler options, as if they were files in `test/__virtual__/` (so `zod`
- * and `../../src/index.js` resolve as they do for the real tests, and
- * `cluster-rpc` resolves to the package source). Nothing is written to disk.
+ * Type-checks TypeScript sources with the repository's compiler options, as
+ * the type tests and the documentation examples need: from memory (as if the
+ * files were in `test/__virtual__/`, so `zod` and `../../src/index.js` resolve
+ * as they do for the real tests) or from files in any folder. In both,
+ * `cluster-rpc` resolves to the package source.
  */
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIRTUAL_DIR = fileURLToPath(new URL('../__virtual__/', import.meta.url));
 
-/** One compiler complaint, located in a virtual file. */
+/** One compiler complaint about one of the files checked. */
 export interface Complaint {
+  /** The file's name as given. */
   readonly file: string;
   /** 1-based. */
   readonly line: number;
@@ -19,24 +21,39 @@ export interface Complaint {
   readonly message: string;
 }
 
-function compilerOptions(): ts.CompilerOptions {
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    `${ROOT}tsconfig.json`,
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-      },
+/** The options of `tsconfig.json`, without emit, with `cluster-rpc` mapped to `src/index.ts`. */
+export function compilerOptions(): ts.CompilerOptions {
+  const parsed = ts.getParsedCommandLineOfConfigFile(`${ROOT}tsconfig.json`, {}, {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
+      throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
     },
-  );
+  });
   if (!parsed) throw new Error('tsconfig.json could not be read');
   return { ...parsed.options, noEmit: true, paths: { 'cluster-rpc': [`${ROOT}src/index.ts`] } };
 }
 
+function complaintsAbout(program: ts.Program, files: readonly string[], nameOf: (path: string) => string): Complaint[] {
+  const complaints: Complaint[] = [];
+  for (const path of files) {
+    const source = program.getSourceFile(path);
+    if (!source) throw new Error(`${path} did not load`);
+    for (const diagnostic of [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]) {
+      const { line } = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
+      complaints.push({
+        file: nameOf(path),
+        line: line + 1,
+        code: diagnostic.code,
+        message: ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
+      });
+    }
+  }
+  return complaints;
+}
+
 /**
- * Type-checks `files` (names relative to the virtual folder, such as
- * `'a.ts'`) in one program and returns every complaint about them.
+ * Type-checks `files` held in memory (names relative to the virtual folder,
+ * such as `'a.ts'`) in one program; returns every complaint about them.
  */
 export function typeCheck(files: Readonly<Record<string, string>>): Complaint[] {
   const sources = new Map(Object.entries(files).map(([name, text]) => [`${VIRTUAL_DIR}${name}`, text]));
@@ -52,19 +69,16 @@ export function typeCheck(files: Readonly<Record<string, string>>): Complaint[] 
       : ts.createSourceFile(name, text, languageVersion, true);
   };
   const program = ts.createProgram([...sources.keys()], options, host);
-  const complaints: Complaint[] = [];
-  for (const name of sources.keys()) {
-    const source = program.getSourceFile(name);
-    if (!source) throw new Error(`${name} did not load`);
-    for (const diagnostic of [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]) {
-      const { line } = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
-      complaints.push({
-        file: name.slice(VIRTUAL_DIR.length),
-        line: line + 1,
-        code: diagnostic.code,
-        message: ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
-      });
-    }
-  }
-  return complaints;
+  return complaintsAbout(program, [...sources.keys()], (path) => path.slice(VIRTUAL_DIR.length));
+}
+
+/**
+ * Type-checks files on disk (absolute paths) in one program; returns every
+ * complaint about them, named by absolute path. `rootDir` is lifted so the
+ * files may live outside the repository.
+ */
+export function typeCheckFiles(paths: readonly string[]): Complaint[] {
+  const options: ts.CompilerOptions = { ...compilerOptions(), rootDir: undefined };
+  const program = ts.createProgram(paths, options);
+  return complaintsAbout(program, paths, (path) => path);
 }
