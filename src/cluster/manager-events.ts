@@ -12,7 +12,20 @@ import type { RestartResult } from './rolling-restart.js';
 import type { ShutdownResult } from './shutdown.js';
 import type { WorkerExit } from './tracked-worker.js';
 
-/** What the manager says when it stops respawning: the `crashLoop` event. */
+/**
+ * What the manager says when it stops respawning: the `crashLoop` event.
+ *
+ * @example
+ * ```ts
+ * import { type CrashLoopInfo, createClusterManager } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * manager.on('crashLoop', (info: CrashLoopInfo) => {
+ *   console.error(info.message);
+ *   void manager.shutdown({ reason: `slot ${info.slot} crash loop (exit code ${info.lastExit.code})` });
+ * });
+ * ```
+ */
 export interface CrashLoopInfo {
   /** The worker slot that kept crashing (0 to `workers - 1`). */
   readonly slot: number;
@@ -24,7 +37,20 @@ export interface CrashLoopInfo {
   readonly message: string;
 }
 
-/** Every event of a {@link ClusterManager}, with its listener's signature. */
+/**
+ * Every event of a {@link ClusterManager}, with its listener's signature.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * manager.on('ready', (worker, address) => console.log(`worker ${worker.id} listens on port ${address?.port}`));
+ * manager.on('crashLoop', (info) => {
+ *   console.error(info.message); // the workers still running keep serving
+ * });
+ * ```
+ */
 export interface ClusterManagerEvents {
   /** A worker was forked (at start, as a respawn, or as a rolling replacement). */
   fork: (worker: Worker) => void;

@@ -17,15 +17,39 @@ import { handleSignals } from './signals.js';
 import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.js';
 
 /**
+ * Where a {@link ClusterManager} is in its life:
+ *
  * - `idle`: created, `start()` not called yet.
  * - `starting`: forking; not every worker is ready yet.
  * - `running`: every slot has had a ready worker (crashed ones are being respawned).
  * - `stopping`: shutting down: workers are draining.
  * - `stopped`: every worker is gone; signal handlers are removed. Final.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterManagerState, createClusterManager } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * const healthy = (state: ClusterManagerState): boolean => state === 'running';
+ * await manager.start();
+ * console.log(healthy(manager.state)); // true
+ * ```
  */
 export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
-/** Counters for a status display: {@link ClusterManager.stats}. */
+/**
+ * Counters for a status display: {@link ClusterManager.stats}.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterManagerStats, createClusterManager } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * await manager.start();
+ * const stats: ClusterManagerStats = manager.stats();
+ * console.log(`${stats.ready}/${stats.size} workers ready, ${stats.respawns} respawned after a crash`);
+ * ```
+ */
 export interface ClusterManagerStats {
   /** The number of worker slots (the `workers` option). */
   readonly size: number;
@@ -41,7 +65,19 @@ export interface ClusterManagerStats {
   readonly crashLoop: boolean;
 }
 
-/** Options of {@link ClusterManager.shutdown}. */
+/**
+ * Options of {@link ClusterManager.shutdown}.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type ShutdownOptions } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager({ signals: false });
+ * await manager.start();
+ * const options: ShutdownOptions = { reason: 'maintenance window' };
+ * await manager.shutdown(options);
+ * ```
+ */
 export interface ShutdownOptions {
   /** Why, for the log and {@link ShutdownResult.reason}. Default: `'shutdown()'`. */
   readonly reason?: string;
@@ -50,6 +86,22 @@ export interface ShutdownOptions {
 /**
  * A running cluster: made by {@link createClusterManager}, started with
  * {@link ClusterManager.start}.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const manager = createClusterManager({ workers: 4, rpc, signals: false, exitProcess: false });
+ * manager.on('exit', (exit) => {
+ *   if (!exit.expected) console.log(`worker ${exit.workerId} (pid ${exit.pid}) died: ${exit.signal ?? exit.code}`);
+ * });
+ * await manager.start();
+ * console.log(manager.workers.map((worker) => worker.process.pid), manager.stats());
+ * const restart = await manager.restart(); // rolling: the port keeps answering
+ * const result = await manager.shutdown({ reason: 'deploy done' });
+ * process.exitCode = result.drained ? 0 : 1;
+ * ```
  */
 export interface ClusterManager {
   /** Where it is in its life. See {@link ClusterManagerState}. */

@@ -13,10 +13,32 @@ import type { CloseOptions } from '../endpoint.js';
  * `'rr'` (round-robin: the primary accepts and hands each connection to the
  * next worker) or `'none'` (every worker accepts on the shared socket and the
  * operating system picks).
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type SchedulingPolicy } from 'cluster-rpc';
+ *
+ * const schedulingPolicy: SchedulingPolicy = process.env.SPREAD_BY_KERNEL ? 'none' : 'rr';
+ * const manager = createClusterManager({ schedulingPolicy });
+ * ```
  */
 export type SchedulingPolicy = 'rr' | 'none';
 
-/** Where the manager writes what happens to its workers. `console` fits. */
+/**
+ * Where the manager writes what happens to its workers. `console` fits.
+ *
+ * @example
+ * ```ts
+ * import { type ClusterLogger, createClusterManager } from 'cluster-rpc';
+ *
+ * const logger: ClusterLogger = {
+ *   info: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
+ *   warn: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
+ *   error: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
+ * };
+ * const manager = createClusterManager({ logger });
+ * ```
+ */
 export interface ClusterLogger {
   /** Starts, deaths that were asked for, rolling restarts, shutdowns. */
   info(message: string): void;
@@ -26,7 +48,18 @@ export interface ClusterLogger {
   error(message: string): void;
 }
 
-/** When and how often a crashed worker is replaced. */
+/**
+ * When and how often a crashed worker is replaced.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type RespawnOptions } from 'cluster-rpc';
+ *
+ * // Patient with a database that takes a minute to come back.
+ * const respawn: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
+ * const manager = createClusterManager({ respawn });
+ * ```
+ */
 export interface RespawnOptions {
   /** Wait before the first respawn after a crash, in ms; doubled for each further crash in a row. Default: 200. */
   readonly initialDelayMs?: number;
@@ -44,7 +77,18 @@ export interface RespawnOptions {
   readonly crashLoopLimit?: number;
 }
 
-/** The primary's rpc object, or anything else the manager should close last. */
+/**
+ * The primary's rpc object, or anything else the manager should close last.
+ *
+ * @example
+ * ```ts
+ * import { type ClosableRpc, createClusterManager } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const closable: ClosableRpc = rpc;
+ * const manager = createClusterManager({ rpc: closable });
+ * ```
+ */
 export interface ClosableRpc {
   /** Called once every worker is gone, with what is left of the grace period. */
   close(options?: CloseOptions): Promise<void>;
@@ -55,6 +99,9 @@ export interface ClosableRpc {
  *
  * @example
  * ```ts
+ * import { createClusterManager } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
  * const manager = createClusterManager({
  *   workers: 4,
  *   schedulingPolicy: 'rr',
@@ -141,6 +188,14 @@ export const DEFAULT_CRASH_LOOP_LIMIT = 6;
 /**
  * Default of {@link ClusterManagerOptions.shutdownGraceMs}. Long enough for
  * ordinary requests, and well inside Kubernetes' 30 s before its `SIGKILL`.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc';
+ *
+ * // Reports can take a while to render.
+ * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
+ * ```
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: generous, as a cold start under load can take seconds. */

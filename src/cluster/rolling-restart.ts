@@ -9,7 +9,19 @@ import { messageOf } from '../errors.js';
 import { drainedCleanly, type StopOutcome, stopWorker } from './shutdown.js';
 import type { TrackedWorker } from './tracked-worker.js';
 
-/** What a rolling restart did: {@link ClusterManager.restart}'s result and the `restarted` event. */
+/**
+ * What a rolling restart did: {@link ClusterManager.restart}'s result and the `restarted` event.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type RestartResult } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * await manager.start();
+ * const result: RestartResult = await manager.restart();
+ * console.log(`${result.replaced} workers replaced in ${result.durationMs} ms; drained: ${result.drained}`);
+ * ```
+ */
 export interface RestartResult {
   /** How many workers were replaced. */
   readonly replaced: number;

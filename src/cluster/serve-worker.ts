@@ -13,7 +13,19 @@ import type { CloseOptions } from '../endpoint.js';
 import { inheritedGraceMs, pm2ClusterModeProblem } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 
-/** The worker's rpc object, as `serveWorker` uses it. */
+/**
+ * The worker's rpc object, as `serveWorker` uses it.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { type DrainableRpc, serveWorker } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const drainable: DrainableRpc = rpc;
+ * serveWorker({ server: http.createServer().listen(8000), rpc: drainable });
+ * ```
+ */
 export interface DrainableRpc {
   /** Closed after the requests finished, with what is left of the grace period. */
   close(options?: CloseOptions): Promise<void>;
@@ -21,7 +33,24 @@ export interface DrainableRpc {
   pendingCount?(): number;
 }
 
-/** Options of {@link serveWorker}. */
+/**
+ * Options of {@link serveWorker}.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { type ServeWorkerOptions, serveWorker } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const options: ServeWorkerOptions = {
+ *   server: http.createServer((req, res) => res.end('ok')).listen(8000),
+ *   rpc,
+ *   graceMs: 5000,
+ *   onDrained: (result) => console.log(`drained: ${result.drained}`),
+ * };
+ * serveWorker(options);
+ * ```
+ */
 export interface ServeWorkerOptions {
   /** The server or servers this worker listens with (`http`, `https` or `net`). */
   readonly server: Server | readonly Server[];
@@ -43,7 +72,20 @@ export interface ServeWorkerOptions {
   readonly logger?: ClusterLogger | false;
 }
 
-/** What a drain achieved. */
+/**
+ * What a drain achieved.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { type DrainResult, serveWorker } from 'cluster-rpc';
+ *
+ * const report = (result: DrainResult): void => {
+ *   if (!result.drained) console.error(`cut ${result.abandonedRequests} requests after ${result.durationMs} ms`);
+ * };
+ * serveWorker({ server: http.createServer().listen(8000), onDrained: report });
+ * ```
+ */
 export interface DrainResult {
   /** `true` when every request and call under way finished within the grace period. */
   readonly drained: boolean;
@@ -57,7 +99,23 @@ export interface DrainResult {
   readonly durationMs: number;
 }
 
-/** A worker's graceful-stop handle: {@link serveWorker}'s result. */
+/**
+ * A worker's graceful-stop handle: {@link serveWorker}'s result.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { serveWorker } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const server = http.createServer((req, res) => res.end('ok')).listen(8000);
+ * const served = serveWorker({ server, rpc, exitProcess: false });
+ * // Drain on a message of your own instead of a signal:
+ * process.on('message', async (message) => {
+ *   if (message === 'drain') console.log(await served.drain('asked by the primary'));
+ * });
+ * ```
+ */
 export interface ServedWorker {
   /** `true` once the drain has begun. */
   readonly draining: boolean;

@@ -32,6 +32,16 @@ export interface StopOutcome {
 /**
  * What a shutdown achieved: {@link ClusterManager.shutdown}'s result and the
  * manager's `stopped` event.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type ShutdownResult } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager({ signals: false });
+ * await manager.start();
+ * const result: ShutdownResult = await manager.shutdown();
+ * if (!result.drained) console.error(`killed after the grace period: ${result.killed.join(', ')}`);
+ * ```
  */
 export interface ShutdownResult {
   /**

@@ -7,7 +7,19 @@
 import type { Address, Worker } from 'node:cluster';
 import { messageOf } from '../errors.js';
 
-/** How a worker died, as the manager's `exit` event and log report it. */
+/**
+ * How a worker died, as the manager's `exit` event and log report it.
+ *
+ * @example
+ * ```ts
+ * import { createClusterManager, type WorkerExit } from 'cluster-rpc';
+ *
+ * const manager = createClusterManager();
+ * manager.on('exit', (exit: WorkerExit) => {
+ *   if (!exit.expected) console.warn(`worker ${exit.workerId} (pid ${exit.pid}) died: ${exit.signal ?? `code ${exit.code}`}`);
+ * });
+ * ```
+ */
 export interface WorkerExit {
   /** Its cluster id. */
   readonly workerId: number;
@@ -19,7 +31,11 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** Milliseconds from its fork to its exit. */
   readonly uptimeMs: number;
-  /** `true` when the manager had asked it to stop (shutdown, rolling restart, not ready in time). */
+  /**
+   * `true` when the manager had asked it to stop (shutdown, or replaced by a
+   * rolling restart). A worker killed for not being ready in time is not: it
+   * counts as a crash.
+   */
   readonly expected: boolean;
 }
 
