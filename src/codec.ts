@@ -105,9 +105,40 @@ function measure(value: unknown, depth: number): number {
   return -1;
 }
 
+/** Typed arrays superjson rebuilds on the other side; it sends their elements as JSON numbers. */
+const CARRIED_VIEWS: ReadonlySet<unknown> = new Set([
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+]);
+
+/** Refuses the binary values superjson would send but the other side could not rebuild as they were. */
+function measureView(view: ArrayBufferView): void {
+  const name = (view.constructor as { name?: string } | undefined)?.name ?? 'ArrayBufferView';
+  // BigInt64Array would make the channel's JSON.stringify throw; Buffer, DataView and subclasses fail to decode.
+  if (!CARRIED_VIEWS.has(view.constructor))
+    throw new Unserializable(`is a ${name}, which cannot cross a JSON channel; copy it into a Uint8Array`);
+  if (view instanceof Float32Array || view instanceof Float64Array) {
+    for (const item of view) {
+      if (!Number.isFinite(item) || Object.is(item, -0))
+        throw new Unserializable(`is a ${name} holding ${Object.is(item, -0) ? '-0' : item}, which would arrive as 0`);
+    }
+  }
+}
+
 /** Date, Map, Set, class instances…: superjson's business, but still no functions or symbols inside. */
 function measureSpecial(value: object, depth: number): void {
-  if (ArrayBuffer.isView(value)) return;
+  if (ArrayBuffer.isView(value)) return measureView(value);
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new Unserializable('is an invalid Date, which would arrive as null');
+    return;
+  }
   if (value instanceof Map) {
     let index = 0;
     for (const [key, item] of value) {
@@ -123,6 +154,8 @@ function measureSpecial(value: object, depth: number): void {
     for (const item of value) measure(item, depth + 1);
   } else {
     for (const key of Object.keys(value)) {
+      if (isGuardedKey(key))
+        throw new Unserializable(`has a key '${key}', which superjson refuses as a prototype-pollution risk`);
       try {
         measure((value as Record<string, unknown>)[key], depth + 1);
       } catch (error) {
@@ -142,8 +175,12 @@ function measureArray(items: readonly unknown[], depth: number): number {
     } catch (error) {
       throw within(error, `[${index}]`);
     }
-    if (size < 0) plain = false;
-    else bytes += size;
+    if (size < 0) {
+      // superjson sends a hole as null, not as undefined.
+      if (!(index in items))
+        throw within(new Unserializable('is a hole in a sparse array, which would arrive as null'), `[${index}]`);
+      plain = false;
+    } else bytes += size;
   }
   return plain ? bytes : -1;
 }
