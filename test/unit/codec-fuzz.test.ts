@@ -70,6 +70,13 @@ const CARRIED: ReadonlyArray<[name: string, value: unknown]> = [
   ['an object with keys that look like paths', { 'a.b': 1, '': 2, '0': 3, __defineGetter__: 4 }],
 ];
 
+/** `[1, <hole>, 3]`, built without a literal hole. */
+function sparse(): unknown[] {
+  const items: unknown[] = [1];
+  items[2] = 3;
+  return items;
+}
+
 /** Values that cannot cross as they are: refused on the sending side, with a message naming where. */
 const REFUSED: ReadonlyArray<[name: string, value: unknown, where: string]> = [
   ['a function', () => 1, 'input is a function'],
@@ -94,7 +101,7 @@ const REFUSED: ReadonlyArray<[name: string, value: unknown, where: string]> = [
   ],
   // JSON would turn these into something else without a word.
   ['an invalid Date', new Date(Number.NaN), 'invalid Date'],
-  ['a sparse array', [1, , 3], 'hole'],
+  ['a sparse array', sparse(), 'hole'],
   ['a Float64Array holding NaN', new Float64Array([1, Number.NaN]), 'Float64Array'],
   ['a Float32Array holding -0', new Float32Array([-0]), 'Float32Array'],
   ['a BigInt64Array', new BigInt64Array([1n]), 'BigInt64Array'],
