@@ -180,6 +180,27 @@ describe('the cluster manager as a process', () => {
     expect(await primary.exited).toEqual({ code: 0, signal: null });
   });
 
+  it('adds no listener to the process or to cluster when the package is imported', async () => {
+    const script = `
+      import cluster from 'node:cluster';
+      const names = () => ({ process: process.eventNames(), cluster: cluster.eventNames() });
+      const before = names();
+      await import(${JSON.stringify(fileURLToPath(new URL('../../src/index.ts', import.meta.url)))});
+      process.stdout.write(JSON.stringify({ before, after: names() }));
+    `;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const { before, after } = JSON.parse(output) as { before: unknown; after: unknown };
+    expect(after).toEqual(before);
+  });
+
   it("refuses to run under PM2's cluster mode, saying why, instead of waiting on a primary that never answers", async () => {
     const child = fork(pm2ProbeScript, [], {
       execArgv: ['--import', 'tsx'],

@@ -153,3 +153,24 @@ describe('createClusterManager, in this process', () => {
     expect(rpc.pendingCount()).toBe(0);
   });
 });
+
+describe('createClusterManager with signals', () => {
+  it('handles SIGTERM, SIGINT and SIGHUP only from start() until it stops', async () => {
+    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+    const count = (): number[] => signals.map((signal) => process.listenerCount(signal));
+    const before = count();
+    const withSignals = createClusterManager({
+      workers: 1,
+      exec: workerScript,
+      execArgv: ['--import', 'tsx'],
+      env: { PORT: String(await freePort()) },
+      exitProcess: false,
+      logger: false,
+    });
+    expect(count()).toEqual(before);
+    await withSignals.start();
+    expect(count()).toEqual(before.map((listeners) => listeners + 1));
+    await withSignals.shutdown();
+    expect(count()).toEqual(before);
+  });
+});
