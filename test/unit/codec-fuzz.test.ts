@@ -8,6 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodePayload, type EncodedPayload, encodePayload } from '../../src/codec.js';
+import { CARRIED, REFUSED } from '../faults/fixtures/values.js';
 
 /** What Node's channel does to a message: `JSON.stringify` on one side, `JSON.parse` on the other. */
 function overTheChannel(payload: EncodedPayload): EncodedPayload {
@@ -34,80 +35,6 @@ function trip(value: unknown): Trip {
   if (!decoded.ok) return { kind: 'broken', why: `accepted, but the receiver cannot decode it: ${decoded.detail}` };
   return isDeepStrictEqual(decoded.value, value) ? { kind: 'equal' } : { kind: 'changed', arrived: decoded.value };
 }
-
-const cycle: Record<string, unknown> = { name: 'cycle' };
-cycle.self = cycle;
-const shared = { shared: true };
-
-/** Values that must arrive as themselves. */
-const CARRIED: ReadonlyArray<[name: string, value: unknown]> = [
-  ['undefined', undefined],
-  ['null', null],
-  ['NaN', Number.NaN],
-  ['-0', -0],
-  ['±Infinity', [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]],
-  ['an object with an undefined property', { a: undefined, b: 1 }],
-  ['an array holding undefined', [1, undefined, 3]],
-  ['a Date', new Date(0)],
-  ['the latest Date', new Date(8.64e15)],
-  [
-    'a Map with object keys',
-    new Map<unknown, unknown>([
-      [{ k: 1 }, 'v'],
-      [-0, new Set([1n])],
-    ]),
-  ],
-  ['a Set of Maps', new Set([new Map([[1, 2]])])],
-  ['a huge BigInt', 2n ** 200n],
-  ['a RegExp with flags', /a+b?/gimsu],
-  ['a URL', new URL('http://127.0.0.1:8000/a?b=c')],
-  ['a Uint8Array', new Uint8Array([0, 1, 255])],
-  ['a Float64Array of finite numbers', new Float64Array([1.5, -2.25, 1e300])],
-  ['a cycle', cycle],
-  ['one object referenced twice', { a: shared, b: shared }],
-  ['control characters', '\u0000\u0001\u001f"\\'],
-  ['lone surrogates', '\ud800\udfff\ud800'],
-  ['an object with keys that look like paths', { 'a.b': 1, '': 2, '0': 3, __defineGetter__: 4 }],
-];
-
-/** `[1, <hole>, 3]`, built without a literal hole. */
-function sparse(): unknown[] {
-  const items: unknown[] = [1];
-  items[2] = 3;
-  return items;
-}
-
-/** Values that cannot cross as they are: refused on the sending side, with a message naming where. */
-const REFUSED: ReadonlyArray<[name: string, value: unknown, where: string]> = [
-  ['a function', () => 1, 'input is a function'],
-  ['a symbol', Symbol('s'), 'input is a symbol'],
-  ['a function in a nested object', { a: [1, { f: () => 2 }] }, 'input.a[1].f'],
-  ['a function as a Map value', new Map([['f', () => 1]]), 'input.<entry 0>'],
-  ['a symbol in a Set', new Set([Symbol('s')]), 'input'],
-  ['a constructor key', { constructor: 'x' }, "key 'constructor'"],
-  ['an own __proto__ key', JSON.parse('{"__proto__":{"polluted":"yes"}}'), "key '__proto__'"],
-  ['a prototype key', { prototype: 1 }, "key 'prototype'"],
-  ['a constructor key inside a Map value', new Map([['a', { constructor: 1 }]]), "key 'constructor'"],
-  ['an object with a toJSON method', { toJSON: () => 'x' }, 'input.toJSON is a function'],
-  [
-    'a getter that throws',
-    Object.defineProperty({}, 'g', {
-      enumerable: true,
-      get: () => {
-        throw new Error('no');
-      },
-    }),
-    'no',
-  ],
-  // JSON would turn these into something else without a word.
-  ['an invalid Date', new Date(Number.NaN), 'invalid Date'],
-  ['a sparse array', sparse(), 'hole'],
-  ['a Float64Array holding NaN', new Float64Array([1, Number.NaN]), 'Float64Array'],
-  ['a Float32Array holding -0', new Float32Array([-0]), 'Float32Array'],
-  ['a BigInt64Array', new BigInt64Array([1n]), 'BigInt64Array'],
-  ['a Buffer', Buffer.from('hi'), 'Buffer'],
-  ['a DataView', new DataView(new ArrayBuffer(2)), 'DataView'],
-];
 
 describe('encodePayload / decodePayload: values that must arrive as themselves', () => {
   it.each(CARRIED)('%s', (_name, value) => {
