@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import { decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
 import { runServing } from './context.js';
@@ -62,6 +63,8 @@ class ServedCall implements ProcedureContext {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
+      // Every call the handler makes listens to this signal; fifty at once are no leak to warn about.
+      setMaxListeners(0, this.#controller.signal);
       if (this.#abortReason) this.#controller.abort(this.#abortReason);
     }
     return this.#controller.signal;
