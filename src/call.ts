@@ -25,6 +25,8 @@ import { call, NO_TIMEOUT } from './protocol.js';
  * setTimeout(() => controller.abort(), 100); // rejects the call with ABORTED
  * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: controller.signal });
  * ```
+ *
+ * @group Call and listen
  */
 export interface CallOptions {
   /**

@@ -25,6 +25,8 @@ import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
  *
  * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 }); // slow machines: a minute
  * ```
+ *
+ * @group Call and listen
  */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -38,6 +40,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  *
  * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 }); // 1 MiB
  * ```
+ *
+ * @group Call and listen
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
@@ -64,6 +68,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
  *   onListenerError: (error, event) => console.error(`listener of ${event} failed`, error), // default: console.error
  * });
  * ```
+ *
+ * @group Call and listen
  */
 export interface ClusterRpcOptions<
   TPrimaryRouter extends AnyRouter,
@@ -114,6 +120,8 @@ export interface ClusterRpcOptions<
  * console.log('calls in flight:', rpc.pendingCount());
  * await rpc.close({ grace: 1000 });
  * ```
+ *
+ * @group Call and listen
  */
 export interface ClusterRpc<
   TPrimaryRouter extends AnyRouter,
@@ -166,38 +174,71 @@ function describeSelf(side: Side): string {
 }
 
 /**
- * Creates the rpc object of this process, and starts serving this side's
+ * Creates the rpc object of this process and starts serving this side's
  * router at once: in the primary for every worker, forked before or after,
- * and in a worker for the primary. Call it with the same options in both.
+ * and in a worker for the primary. Call it with the same options in both
+ * (typically in one module that both import).
+ *
+ * The primary then calls workers through `rpc.primary`, a worker calls the
+ * primary through `rpc.worker`; reading the other side's property throws.
+ * Calls made before the other side's rpc object exists are held, within their
+ * timeout, and delivered once it does.
  *
  * One rpc object may be open per process at a time; `close()` it before
  * creating another.
  *
- * @param options - The routers, the events and the defaults. See {@link ClusterRpcOptions}.
- * @returns The rpc object.
- * @throws `TypeError` for an option out of range, and `Error` when an rpc object is already open in this process.
+ * @typeParam TPrimaryRouter - The primary's router, inferred from `options.primary`.
+ * @typeParam TWorkerRouter - The workers' router, inferred from `options.worker`.
+ * @typeParam TEvents - The event set, inferred from `options.events`.
+ * @param options - The routers, the events and the defaults; every one is
+ *   optional. See {@link ClusterRpcOptions}.
+ * @returns The {@link ClusterRpc} object of this process.
+ * @throws `TypeError` for an option out of range (`timeout` not a positive
+ *   number, `maxPayloadBytes` not a positive integer), and `Error` when an rpc
+ *   object is already open in this process. Calls made through the object
+ *   reject with an {@link RpcError} instead; see {@link PrimaryRpc.call}.
  *
  * @example
  * ```ts
  * import cluster from 'node:cluster';
  * import { z } from 'zod';
- * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
+ * import {
+ *   createClusterRpc,
+ *   defineEvents,
+ *   defineRouter,
+ *   procedure,
+ * } from 'cluster-rpc';
  *
  * let hits = 0;
  * const primaryRouter = defineRouter({
- *   hits: { increment: procedure.input(z.object({ by: z.number() })).handler(({ input }) => (hits += input.by)) },
+ *   increment: procedure
+ *     .input(z.object({ by: z.number() }))
+ *     .handler(({ input }) => (hits += input.by)),
  * });
- * const workerRouter = defineRouter({ stats: procedure.handler(() => ({ pid: process.pid })) });
- * const events = defineEvents({ configChanged: z.object({ key: z.string(), value: z.string() }) });
+ * const workerRouter = defineRouter({
+ *   pid: procedure.handler(() => process.pid),
+ * });
+ * const events = defineEvents({ flush: z.void() });
  *
- * const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, timeout: 10_000 });
+ * // The same call in the primary and in every worker:
+ * const rpc = createClusterRpc({
+ *   primary: primaryRouter,
+ *   worker: workerRouter,
+ *   events,
+ *   timeout: 10_000,
+ * });
+ *
  * if (cluster.isPrimary) {
- *   cluster.fork();
- *   rpc.primary.on('configChanged', (change) => console.log(change.key));
+ *   const worker = cluster.fork();
+ *   console.log(await rpc.primary.call(worker, 'pid')); // number
+ *   await rpc.primary.broadcast('flush');
  * } else {
- *   console.log(await rpc.worker.call('hits.increment', { by: 1 }));
+ *   rpc.worker.on('flush', () => console.log('flushing'));
+ *   console.log(await rpc.worker.call('increment', { by: 1 })); // number
  * }
  * ```
+ *
+ * @group Call and listen
  */
 export function createClusterRpc<
   TPrimaryRouter extends AnyRouter = EmptyRouter,

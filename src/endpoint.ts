@@ -51,6 +51,8 @@ export interface EndpointConfig {
  *   process.exit(0);
  * });
  * ```
+ *
+ * @group Call and listen
  */
 export interface CloseOptions {
   /**

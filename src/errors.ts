@@ -24,6 +24,8 @@ import type { EncodeFailure } from './codec.js';
  *   else throw error;
  * }
  * ```
+ *
+ * @group Errors
  */
 export const RPC_ERROR_CODES = {
   /** The input failed the procedure's input schema, or an input arrived for a procedure that takes none. The handler never ran. */
@@ -58,6 +60,8 @@ export const RPC_ERROR_CODES = {
  *
  * const retryable = new Set<RpcErrorCode>(['TIMEOUT', 'DISCONNECTED', 'SHUTTING_DOWN']);
  * ```
+ *
+ * @group Errors
  */
 export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
 
@@ -76,6 +80,8 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
  *   if (error instanceof RpcError && error.code === 'BAD_REQUEST') console.log(error.issues?.map(describeIssue));
  * });
  * ```
+ *
+ * @group Errors
  */
 export interface RpcIssue {
   /** What is wrong, in the schema library's words. */
@@ -96,6 +102,8 @@ export interface RpcIssue {
  * const options: RpcErrorOptions<{ retryAfterMs: number }> = { data: { retryAfterMs: 500 } };
  * throw new RpcError('RATE_LIMITED', 'Too many calls', options);
  * ```
+ *
+ * @group Errors
  */
 export interface RpcErrorOptions<TData = unknown> {
   /** Anything the caller should receive with the error; it crosses the channel like a result does. Default: none. */
@@ -136,6 +144,8 @@ const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
  *   if (error instanceof RpcError && error.code === 'USER_NOT_FOUND') console.log(error.data);
  * }
  * ```
+ *
+ * @group Errors
  */
 export class RpcError<TData = unknown> extends Error {
   /** A built-in {@link RpcErrorCode}, or the code a handler chose. */

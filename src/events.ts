@@ -17,6 +17,8 @@ import { isSchema, type Schema } from './schema.js';
  * const cacheEvents = { cacheCleared: z.object({ keys: z.number() }) } satisfies EventSchemas;
  * const events = defineEvents({ ...cacheEvents, flush: z.void() });
  * ```
+ *
+ * @group Define
  */
 export type EventSchemas = { readonly [name: string]: Schema };
 
@@ -37,6 +39,8 @@ export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
  * const events: Events<{ flush: z.ZodVoid }> = defineEvents({ flush: z.void() });
  * console.log(Object.keys(events.schemas)); // ['flush']
  * ```
+ *
+ * @group Define
  */
 export interface Events<TSchemas extends EventSchemas> {
   /** @internal */
@@ -65,6 +69,8 @@ export interface Events<TSchemas extends EventSchemas> {
  *   flush: z.void(),
  * });
  * ```
+ *
+ * @group Define
  */
 export function defineEvents<const TSchemas extends EventSchemas>(schemas: TSchemas): Events<TSchemas> {
   if (typeof schemas !== 'object' || schemas === null) throw new TypeError('defineEvents expects an object of schemas');

@@ -39,7 +39,10 @@
  * });
  *
  * export const workerRouter = defineRouter({
- *   stats: procedure.handler(({ ctx }) => ({ pid: process.pid, requestId: ctx.requestId })),
+ *   stats: procedure.handler(({ ctx }) => ({
+ *     pid: process.pid,
+ *     requestId: ctx.requestId,
+ *   })),
  * });
  *
  * export const events = defineEvents({
@@ -67,7 +70,11 @@
  * import { events, primaryRouter, workerRouter } from './routers.js';
  *
  * export { events, primaryRouter, workerRouter };
- * export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
+ * export const rpc = createClusterRpc({
+ *   primary: primaryRouter, // served in the primary, called by workers
+ *   worker: workerRouter, // served in every worker, called by the primary
+ *   events,
+ * });
  * ```
  *
  * In the primary use `rpc.primary` ({@link PrimaryRpc}); in a worker,
@@ -81,12 +88,16 @@
  *
  * if (cluster.isPrimary) {
  *   const worker = cluster.fork();
- *   const stats = await rpc.primary.call(worker, 'stats'); // { pid: number; requestId: string }
- *   const all = await rpc.primary.callAll('stats', undefined, { timeout: 1000 }); // one entry per worker
- *   console.log(stats.pid, all.filter((entry) => entry.status === 'fulfilled').length);
+ *   // stats: { pid: number; requestId: string }
+ *   const stats = await rpc.primary.call(worker, 'stats');
+ *   // one entry per worker: { workerId, status, value } or { …, error }
+ *   const all = await rpc.primary.callAll('stats', undefined, {
+ *     timeout: 1000,
+ *   });
+ *   console.log(stats.pid, all.length);
  * } else {
- *   const total = await rpc.worker.call('hits.increment', { by: 1 }); // number
- *   const at = await rpc.worker.call('now'); // Date
+ *   const total = await rpc.worker.call('hits.increment', { by: 1 });
+ *   const at = await rpc.worker.call('now'); // a Date, not a string
  *   console.log(total, at.toISOString());
  * }
  * ```
@@ -104,13 +115,23 @@
  * import { rpc } from './rpc.js';
  *
  * if (cluster.isPrimary) {
- *   rpc.primary.on('requestServed', ({ path, ms }, { workerId }) => console.log(`worker ${workerId}: ${path} ${ms} ms`));
- *   const delivered = await rpc.primary.broadcast('configChanged', { key: 'mode', value: 'fast' }); // workers reached
+ *   rpc.primary.on('requestServed', ({ path, ms }, { workerId }) => {
+ *     console.log(`worker ${workerId} served ${path} in ${ms} ms`);
+ *   });
+ *   // resolves with the number of workers it reached
+ *   const delivered = await rpc.primary.broadcast('configChanged', {
+ *     key: 'mode',
+ *     value: 'fast',
+ *   });
  *   console.log(delivered);
  * } else {
- *   rpc.worker.on('configChanged', ({ key, value }, { from }) => console.log(`${key}=${value} from ${from.side}`));
- *   await rpc.worker.emit('requestServed', { path: '/', ms: 3 }); // to the primary
- *   await rpc.worker.broadcast('flush'); // to the primary and every other worker
+ *   rpc.worker.on('configChanged', ({ key, value }, { from }) => {
+ *     console.log(`${key}=${value}, from ${from.side}`);
+ *   });
+ *   // to the primary's listeners
+ *   await rpc.worker.emit('requestServed', { path: '/', ms: 3 });
+ *   // to the primary and every other worker
+ *   await rpc.worker.broadcast('flush');
  * }
  * ```
  *
@@ -134,7 +155,8 @@
  * import { rpc } from './rpc.js';
  *
  * if (cluster.isPrimary) {
- *   await createClusterManager({ rpc }).start(); // workers: os.availableParallelism()
+ *   // one worker per CPU (os.availableParallelism()) unless `workers` says
+ *   await createClusterManager({ rpc }).start();
  * } else {
  *   const server = http.createServer(async (req, res) => {
  *     const total = await rpc.worker.call('hits.increment', { by: 1 });
@@ -153,6 +175,25 @@
  * {@link RouterPath}, {@link RouterInput}, {@link RouterOutput},
  * {@link EventName} and {@link EventPayload} name a router's paths, inputs and
  * outputs and an event set's payloads, for code that wraps calls.
+ *
+ * A handler that calls the other side through `rpc` makes its router's type
+ * depend on `rpc`, whose type depends on the router: TypeScript then gives up
+ * (`'rpc' implicitly has type 'any'`). Give such a handler its return type:
+ *
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * export const workerRouter = defineRouter({
+ *   stamp: procedure
+ *     .input(z.string())
+ *     .handler(async ({ input }): Promise<string> => {
+ *       const at = await rpc.worker.call('now'); // calls the primary
+ *       return `${input} at ${at.toISOString()}`;
+ *     }),
+ * });
+ * ```
  *
  * @packageDocumentation
  */

@@ -23,6 +23,8 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
  * type Procedures = ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
  * const count: keyof Procedures = 'hits.get';
  * ```
+ *
+ * @group Type helpers
  */
 export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? TProcedures : never;
 
@@ -40,6 +42,8 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
  * type Paths = RouterPath<typeof router>; // 'hits.get' | 'ping'
  * const path: Paths = 'hits.get';
  * ```
+ *
+ * @group Type helpers
  */
 export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? keyof TProcedures & string : never;
 
@@ -59,6 +63,8 @@ export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? ke
  * const batch: Increment[] = [{ by: 1 }, { by: 2 }];
  * for (const input of batch) await rpc.worker.call('hits.increment', input);
  * ```
+ *
+ * @group Type helpers
  */
 export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown> ? TInput : never;
@@ -82,6 +88,8 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
  *   if (entry.status === 'fulfilled') byWorker.set(entry.workerId, entry.value);
  * }
  * ```
+ *
+ * @group Type helpers
  */
 export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<unknown, infer TOutput> ? TOutput : never;
@@ -116,6 +124,8 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
  * await timed('hits.increment', { by: 1 });
  * await timed('now');
  * ```
+ *
+ * @group Type helpers
  */
 export type CallArgs<TInput> = undefined extends TInput
   ? [input?: TInput, options?: CallOptions]
@@ -133,6 +143,8 @@ export type CallArgs<TInput> = undefined extends TInput
  *
  * const logged: Array<EventName<typeof events>> = ['configChanged', 'flush'];
  * ```
+ *
+ * @group Type helpers
  */
 export type EventName<TEvents> = TEvents extends Events<infer TSchemas> ? keyof TSchemas & string : never;
 
@@ -154,6 +166,8 @@ type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : Ev
  * const change: EventInput<typeof events, 'configChanged'> = { key: 'mode', value: 'fast' };
  * await rpc.primary.broadcast('configChanged', change);
  * ```
+ *
+ * @group Type helpers
  */
 export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<SchemasOf<TEvents>[TName]>;
 
@@ -173,6 +187,8 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
  * }
  * rpc.worker.on('configChanged', applyChange);
  * ```
+ *
+ * @group Type helpers
  */
 export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutput<SchemasOf<TEvents>[TName]>;
 
@@ -198,6 +214,8 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
  * await announce('flush');
  * await announce('configChanged', { key: 'mode', value: 'fast' });
  * ```
+ *
+ * @group Type helpers
  */
 export type EventArgs<TPayload> = undefined extends TPayload ? [payload?: TPayload] : [payload: TPayload];
 
@@ -213,6 +231,8 @@ export type EventArgs<TPayload> = undefined extends TPayload ? [payload?: TPaylo
  * const rpc = createClusterRpc({ primary: defineRouter({ ping: procedure.handler(() => 'pong') }) });
  * const none: EmptyRouter = defineRouter({});
  * ```
+ *
+ * @group Type helpers
  */
 export type EmptyRouter = Router<Record<never, never>>;
 
@@ -226,6 +246,8 @@ export type EmptyRouter = Router<Record<never, never>>;
  *
  * const none: NoEvents = defineEvents({});
  * ```
+ *
+ * @group Type helpers
  */
 export type NoEvents = Events<Record<never, never>>;
 
@@ -244,5 +266,7 @@ export type NoEvents = Events<Record<never, never>>;
  * const router = defineRouter({ ping: procedure.handler(() => 'pong') });
  * describe<typeof router>(['ping']);
  * ```
+ *
+ * @group Type helpers
  */
 export type AnyRouter = Router<ProcedureMap>;

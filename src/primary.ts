@@ -41,6 +41,8 @@ import type { Schema } from './schema.js';
  * }
  * rpc.primary.on('requestServed', record);
  * ```
+ *
+ * @group Call and listen
  */
 export interface PrimaryEventMeta {
   /** The sending worker's cluster id. */
@@ -67,6 +69,8 @@ export interface PrimaryEventMeta {
  * }
  * console.log(summarise(await rpc.primary.callAll('stats')));
  * ```
+ *
+ * @group Call and listen
  */
 export type CallAllResult<TValue> =
   | {
@@ -106,6 +110,8 @@ export type CallAllResult<TValue> =
  *   await rpc.primary.broadcast('configChanged', { key: 'mode', value: 'fast' });
  * }
  * ```
+ *
+ * @group Call and listen
  */
 export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   /**
@@ -116,6 +122,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * calls in flight to a worker that exits or disconnects.
    *
    * @param worker - A cluster `Worker`, or its `id`.
+   * @typeParam TPath - The path called: one of `RouterPath<TWorkerRouter>`, the paths the workers serve
+   *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
    *   {@link CallOptions} (`timeout` defaults to the rpc object's, 30 000 ms unless set).
@@ -153,6 +161,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * does not fail the others. It does not reject: each failure is an entry
    * whose `error` carries one of the codes {@link PrimaryRpc.call} can reject with.
    *
+   * @typeParam TPath - The path called: one of `RouterPath<TWorkerRouter>`, the paths the workers serve
+   *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
    *   {@link CallOptions}, applied to each worker's call.
@@ -180,6 +190,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * starting receive it once ready (waiting at most the default timeout); a
    * worker that dies meanwhile is simply not counted.
    *
+   * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
    * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
    * @returns How many workers it was handed to.
@@ -201,6 +212,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * dropped, never handed to listeners. A listener that throws or rejects is
    * reported to `onListenerError` and does not stop the others.
    *
+   * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
    * @param listener - Receives the validated payload (the schema's output type) and who sent it.
    *   What it returns is ignored, except that a promise it returns is watched for rejection.

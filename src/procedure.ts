@@ -20,6 +20,8 @@ import { isSchema } from './schema.js';
  * }
  * const whoAmI = procedure.handler(({ ctx }) => `called by ${describePeer(ctx.caller)}`);
  * ```
+ *
+ * @group Define
  */
 export type PeerInfo =
   | {
@@ -50,6 +52,8 @@ export type PeerInfo =
  *   return response.text();
  * });
  * ```
+ *
+ * @group Define
  */
 export interface ProcedureContext {
   /** The request id (a nanoid), the same on both sides of the channel. */
@@ -85,6 +89,8 @@ export interface ProcedureContext {
  * }
  * const hello = procedure.input(Greeting).handler(greet);
  * ```
+ *
+ * @group Define
  */
 export interface HandlerArgs<TInput> {
   /** The input after the input schema parsed it (`z.output`), or `undefined` for a procedure without input. */
@@ -121,6 +127,8 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
  * // Callers pass a string and receive a number.
  * const length: Procedure<string, number> = procedure.input(z.string()).handler(({ input }) => input.length);
  * ```
+ *
+ * @group Define
  */
 export interface Procedure<TInput, TOutput> {
   /** @internal */
@@ -143,6 +151,8 @@ export interface Procedure<TInput, TOutput> {
  * }
  * const router = defineRouter({ admin: withAdmin({ uptime: procedure.handler(() => process.uptime()) }) });
  * ```
+ *
+ * @group Type helpers
  */
 export type AnyProcedure = Procedure<unknown, unknown>;
 
@@ -173,6 +183,8 @@ type CallerOutput<TOut, TReturn> = [TOut] extends [Unset] ? Awaited<TReturn> : S
  * const getUser = byId.handler(({ input }) => ({ id: input.id, name: 'Ada' }));
  * const deleteUser = byId.output(z.boolean()).handler(() => true);
  * ```
+ *
+ * @group Define
  */
 export interface ProcedureBuilder<TIn, TOut> {
   /**
@@ -243,7 +255,14 @@ function createBuilder(input: Schema | undefined, output: Schema | undefined): P
 
 /**
  * The starting point of every procedure: chain `.input(schema)` and
- * `.output(schema)` as needed, then end with `.handler(fn)`.
+ * `.output(schema)` as needed, then end with `.handler(fn)` (see
+ * {@link ProcedureBuilder} for each step). The result goes into a router with
+ * {@link defineRouter}.
+ *
+ * Types follow the schemas: callers pass the input schema's input type and the
+ * handler receives its output type; the handler returns the output schema's
+ * input type and callers receive its output type. Without `.output`, callers
+ * receive what the handler returns.
  *
  * @example
  * ```ts
@@ -257,6 +276,8 @@ function createBuilder(input: Schema | undefined, output: Schema | undefined): P
  *
  * const now = procedure.handler(() => new Date()); // no input
  * ```
+ *
+ * @group Define
  */
 export const procedure: ProcedureBuilder<Unset, Unset> = createBuilder(undefined, undefined) as unknown as ProcedureBuilder<
   Unset,

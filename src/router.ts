@@ -18,6 +18,8 @@ import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type Pro
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * const flat: ProcedureMap = {} as ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
  * ```
+ *
+ * @group Type helpers
  */
 export type ProcedureMap = { readonly [path: string]: AnyProcedure };
 
@@ -32,6 +34,8 @@ export type ProcedureMap = { readonly [path: string]: AnyProcedure };
  * const users = { list: procedure.handler(() => ['ada', 'grace']) } satisfies RouterShape;
  * const router = defineRouter({ users, ping: procedure.handler(() => 'pong') });
  * ```
+ *
+ * @group Define
  */
 export type RouterShape = { readonly [key: string]: AnyProcedure | RouterShape | Router<ProcedureMap> };
 
@@ -55,6 +59,8 @@ declare const procedures: unique symbol;
  * const admin: Router<{ ping: Procedure<undefined, string> }> = defineRouter({ ping: procedure.handler(() => 'pong') });
  * const router = defineRouter({ admin }); // path: 'admin.ping'
  * ```
+ *
+ * @group Define
  */
 export interface Router<TProcedures extends ProcedureMap> {
   /** @internal */
@@ -105,6 +111,8 @@ type FlatRecord<TShape> = {
  * type Flat = FlattenShape<{ hits: { get: Procedure<undefined, number> }; ping: Procedure<undefined, string> }>;
  * const paths: Array<keyof Flat> = ['hits.get', 'ping'];
  * ```
+ *
+ * @group Type helpers
  */
 export type FlattenShape<TShape> = FlatRecord<TShape> extends infer TFlat ? { [P in keyof TFlat]: TFlat[P] } : never;
 
@@ -202,6 +210,8 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
  * });
  * // paths: 'hits.increment' and 'now'
  * ```
+ *
+ * @group Define
  */
 export function defineRouter<const TShape extends object>(shape: CheckShape<TShape>): Router<FlattenShape<TShape>> {
   if (typeof shape !== 'object' || shape === null) throw new TypeError('defineRouter expects an object of procedures');

@@ -42,6 +42,8 @@ type SchemaResult<TOutput> =
  *
  * @typeParam TInput - What the schema accepts (`z.input`).
  * @typeParam TOutput - What it produces (`z.output`).
+ *
+ * @group Define
  */
 export interface Schema<TInput = unknown, TOutput = TInput> {
   /** The Standard Schema entry point. */
@@ -78,6 +80,8 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
  * const Page = z.object({ size: z.number().default(20) });
  * const request: SchemaInput<typeof Page> = {}; // size is optional on the way in
  * ```
+ *
+ * @group Type helpers
  */
 export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I : never;
 
@@ -95,6 +99,8 @@ export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I 
  * const Page = z.object({ size: z.number().default(20) });
  * const parsed: SchemaOutput<typeof Page> = { size: 20 }; // size is always there once parsed
  * ```
+ *
+ * @group Type helpers
  */
 export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O : never;
 

@@ -36,6 +36,8 @@ import type { Schema } from './schema.js';
  *   console.log(`${change.key} changed by ${from}`);
  * });
  * ```
+ *
+ * @group Call and listen
  */
 export interface WorkerEventMeta {
   /** The primary, or the worker whose `rpc.worker.broadcast` the primary relayed. */
@@ -62,12 +64,16 @@ export interface WorkerEventMeta {
  *
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TEvents - The event set.
+ *
+ * @group Call and listen
  */
 export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
    * Calls a procedure on the primary. Before the primary's rpc object answers
    * the worker's hello, the call is held (within its timeout), never lost.
    *
+   * @typeParam TPath - The path called: one of `RouterPath<TPrimaryRouter>`, the paths the primary serves
+   *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
    *   {@link CallOptions} (`timeout` defaults to the rpc object's, 30 000 ms unless set).
@@ -97,6 +103,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * arrival are dropped, never handed to listeners. A listener that throws or
    * rejects is reported to `onListenerError` and does not stop the others.
    *
+   * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
    * @param listener - Receives the validated payload (the schema's output type) and who sent it.
    *   What it returns is ignored, except that a promise it returns is watched for rejection.
@@ -120,6 +127,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * Sends an event to the primary's listeners. The payload is validated
    * first: an invalid one rejects with `BAD_REQUEST` and nothing is sent.
    *
+   * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
    * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
    * @returns Resolves once the event is handed to the channel.
@@ -141,6 +149,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * Sends an event to the primary's listeners and, relayed by the primary, to
    * every other worker (not back to this one). Validated like {@link emit}.
    *
+   * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
    * @param args - The payload: the schema's input type (left out for an event whose schema accepts `undefined`).
    * @returns Resolves once the event is handed to the channel.

@@ -25,6 +25,8 @@ import type { WorkerExit } from './tracked-worker.js';
  *   void manager.shutdown({ reason: `slot ${info.slot} crash loop (exit code ${info.lastExit.code})` });
  * });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface CrashLoopInfo {
   /** The worker slot that kept crashing (0 to `workers - 1`). */
@@ -50,6 +52,8 @@ export interface CrashLoopInfo {
  *   console.error(info.message); // the workers still running keep serving
  * });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClusterManagerEvents {
   /** A worker was forked (at start, as a respawn, or as a rolling replacement). */

@@ -34,6 +34,8 @@ import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.j
  * await manager.start();
  * console.log(healthy(manager.state)); // true
  * ```
+ *
+ * @group Cluster manager
  */
 export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
@@ -49,6 +51,8 @@ export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' |
  * const stats: ClusterManagerStats = manager.stats();
  * console.log(`${stats.ready}/${stats.size} workers ready, ${stats.respawns} respawned after a crash`);
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClusterManagerStats {
   /** The number of worker slots (the `workers` option). */
@@ -77,6 +81,8 @@ export interface ClusterManagerStats {
  * const options: ShutdownOptions = { reason: 'maintenance window' };
  * await manager.shutdown(options);
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ShutdownOptions {
   /** Why, for the log and {@link ShutdownResult.reason}. Default: `'shutdown()'`. */
@@ -102,6 +108,8 @@ export interface ShutdownOptions {
  * const result = await manager.shutdown({ reason: 'deploy done' });
  * process.exitCode = result.drained ? 0 : 1;
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClusterManager {
   /** Where it is in its life. See {@link ClusterManagerState}. */
@@ -211,6 +219,8 @@ export interface ClusterManager {
  *   serveWorker({ server, rpc });
  * }
  * ```
+ *
+ * @group Cluster manager
  */
 export function createClusterManager(options: ClusterManagerOptions = {}): ClusterManager {
   const refusal = managerRefusal();

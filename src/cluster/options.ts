@@ -21,6 +21,8 @@ import type { CloseOptions } from '../endpoint.js';
  * const schedulingPolicy: SchedulingPolicy = process.env.SPREAD_BY_KERNEL ? 'none' : 'rr';
  * const manager = createClusterManager({ schedulingPolicy });
  * ```
+ *
+ * @group Cluster manager
  */
 export type SchedulingPolicy = 'rr' | 'none';
 
@@ -38,6 +40,8 @@ export type SchedulingPolicy = 'rr' | 'none';
  * };
  * const manager = createClusterManager({ logger });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClusterLogger {
   /** Starts, deaths that were asked for, rolling restarts, shutdowns. */
@@ -59,6 +63,8 @@ export interface ClusterLogger {
  * const respawn: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
  * const manager = createClusterManager({ respawn });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface RespawnOptions {
   /** Wait before the first respawn after a crash, in ms; doubled for each further crash in a row. Default: 200. */
@@ -88,6 +94,8 @@ export interface RespawnOptions {
  * const closable: ClosableRpc = rpc;
  * const manager = createClusterManager({ rpc: closable });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClosableRpc {
   /** Called once every worker is gone, with what is left of the grace period. */
@@ -110,6 +118,8 @@ export interface ClosableRpc {
  *   rpc,
  * });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ClusterManagerOptions {
   /** How many workers to keep running. Default: `os.availableParallelism()`. */
@@ -196,6 +206,8 @@ export const DEFAULT_CRASH_LOOP_LIMIT = 6;
  * // Reports can take a while to render.
  * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
  * ```
+ *
+ * @group Cluster manager
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: generous, as a cold start under load can take seconds. */

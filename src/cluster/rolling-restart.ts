@@ -21,6 +21,8 @@ import type { TrackedWorker } from './tracked-worker.js';
  * const result: RestartResult = await manager.restart();
  * console.log(`${result.replaced} workers replaced in ${result.durationMs} ms; drained: ${result.drained}`);
  * ```
+ *
+ * @group Cluster manager
  */
 export interface RestartResult {
   /** How many workers were replaced. */

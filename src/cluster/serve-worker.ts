@@ -25,6 +25,8 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  * const drainable: DrainableRpc = rpc;
  * serveWorker({ server: http.createServer().listen(8000), rpc: drainable });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface DrainableRpc {
   /** Closed after the requests finished, with what is left of the grace period. */
@@ -50,6 +52,8 @@ export interface DrainableRpc {
  * };
  * serveWorker(options);
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ServeWorkerOptions {
   /** The server or servers this worker listens with (`http`, `https` or `net`). */
@@ -85,6 +89,8 @@ export interface ServeWorkerOptions {
  * };
  * serveWorker({ server: http.createServer().listen(8000), onDrained: report });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface DrainResult {
   /** `true` when every request and call under way finished within the grace period. */
@@ -115,6 +121,8 @@ export interface DrainResult {
  *   if (message === 'drain') console.log(await served.drain('asked by the primary'));
  * });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ServedWorker {
   /** `true` once the drain has begun. */
@@ -184,6 +192,8 @@ const IDLE_LINGER_MS = 1000;
  * server.listen(8000);
  * serveWorker({ server, rpc, onDrained: () => console.log('bye') });
  * ```
+ *
+ * @group Cluster manager
  */
 export function serveWorker(options: ServeWorkerOptions): ServedWorker {
   const pm2 = pm2ClusterModeProblem();

@@ -42,6 +42,8 @@ export interface StopOutcome {
  * const result: ShutdownResult = await manager.shutdown();
  * if (!result.drained) console.error(`killed after the grace period: ${result.killed.join(', ')}`);
  * ```
+ *
+ * @group Cluster manager
  */
 export interface ShutdownResult {
   /**

@@ -19,6 +19,8 @@ import { messageOf } from '../errors.js';
  *   if (!exit.expected) console.warn(`worker ${exit.workerId} (pid ${exit.pid}) died: ${exit.signal ?? `code ${exit.code}`}`);
  * });
  * ```
+ *
+ * @group Cluster manager
  */
 export interface WorkerExit {
   /** Its cluster id. */
