@@ -1,0 +1,167 @@
+/**
+ * The package as users get it: built, packed, installed from the tarball into
+ * a fresh folder (with zod, its peer), then used from ESM (`import`) and from
+ * CommonJS (`require()`, which Node 20.19+ allows for ESM-only packages) in a
+ * real cluster: the primary forks one worker and each side calls the other.
+ *
+ * The build goes to a staging folder, so the repository's own `dist/` is
+ * neither used nor touched. Dependencies come from npm's local cache when they
+ * are there (`--prefer-offline`), from the registry otherwise.
+ */
+import { execFile } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const folder = realpathSync(mkdtempSync(join(tmpdir(), 'cluster-rpc-install-')));
+const staging = join(folder, 'staging');
+const app = join(folder, 'app');
+
+/** The same program twice, once per module system; only the first lines differ. */
+function clusterProgram(imports: string): string {
+  return `${imports}
+// The primary doubles numbers; each worker says who it is and who called.
+const rpc = createClusterRpc({
+  primary: defineRouter({
+    double: procedure.input(z.number()).handler(({ input }) => input * 2),
+    report: procedure.input(z.object({ doubled: z.number(), rejectedWith: z.string() })).handler(({ input }) => {
+      reported(input);
+    }),
+  }),
+  worker: defineRouter({
+    whoami: procedure.handler(({ ctx }) => ({ pid: process.pid, caller: ctx.caller.side, at: new Date(0) })),
+  }),
+});
+
+let reported;
+const fromWorkerReport = new Promise((resolve) => { reported = resolve; });
+
+async function primary() {
+  const watchdog = setTimeout(() => { for (const w of Object.values(cluster.workers)) w.kill(); process.exit(2); }, 20000);
+  const worker = cluster.fork();
+  try {
+    const whoami = await rpc.primary.call(worker, 'whoami');
+    const report = await fromWorkerReport;
+    console.log(JSON.stringify({
+      resolved: resolvedFrom,
+      workerPid: worker.process.pid,
+      whoami: { pid: whoami.pid, caller: whoami.caller, atIsDate: whoami.at instanceof Date, at: whoami.at.getTime() },
+      report,
+    }));
+  } finally {
+    worker.kill();
+    await rpc.close();
+    clearTimeout(watchdog);
+  }
+}
+
+async function worker() {
+  const doubled = await rpc.worker.call('double', 21);
+  const rejectedWith = await rpc.worker.call('double', 'not a number').then(
+    () => 'nothing',
+    (error) => (error instanceof RpcError ? error.code : 'not an RpcError'),
+  );
+  await rpc.worker.call('report', { doubled, rejectedWith });
+}
+
+(cluster.isPrimary ? primary() : worker()).catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
+`;
+}
+
+const ESM_PROGRAM = clusterProgram(`import cluster from 'node:cluster';
+import { z } from 'zod';
+import { createClusterRpc, defineRouter, procedure, RpcError } from 'cluster-rpc';
+const resolvedFrom = import.meta.resolve('cluster-rpc');`);
+
+const CJS_PROGRAM = clusterProgram(`'use strict';
+const cluster = require('node:cluster');
+const { z } = require('zod');
+const { createClusterRpc, defineRouter, procedure, RpcError } = require('cluster-rpc');
+const resolvedFrom = require.resolve('cluster-rpc');`);
+
+interface Outcome {
+  resolved: string;
+  workerPid: number;
+  whoami: { pid: number; caller: string; atIsDate: boolean; at: number };
+  report: { doubled: number; rejectedWith: string };
+}
+
+async function runProgram(name: string): Promise<Outcome> {
+  const { stdout } = await run(process.execPath, [name], { cwd: app, timeout: 25_000 });
+  const last = stdout.trim().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as Outcome;
+}
+
+let packedFiles: string[] = [];
+
+beforeAll(async () => {
+  // Build into the staging folder, next to what `files` ships, and pack that.
+  await run(process.execPath, [
+    join(ROOT, 'node_modules/typescript/bin/tsc'),
+    '-p',
+    join(ROOT, 'tsconfig.build.json'),
+    '--outDir',
+    join(staging, 'dist'),
+  ]);
+  for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(ROOT, file), join(staging, file));
+  const { stdout } = await run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', folder], { cwd: staging });
+  const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  if (!packed) throw new Error(`npm pack said nothing useful: ${stdout}`);
+  packedFiles = packed.files.map((file) => file.path);
+
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
+  await run(
+    NPM,
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(folder, packed.filename), 'zod@^4'],
+    { cwd: app, timeout: 120_000 },
+  );
+  writeFileSync(join(app, 'esm.mjs'), ESM_PROGRAM);
+  writeFileSync(join(app, 'cjs.cjs'), CJS_PROGRAM);
+}, 150_000);
+
+afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+describe('the packed tarball', () => {
+  test('holds only the built JavaScript, declarations and maps, the README, the LICENSE and package.json', () => {
+    const unexpected = packedFiles.filter(
+      (path) =>
+        !['package.json', 'README.md', 'LICENSE'].includes(path) && !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(path),
+    );
+    expect(unexpected).toEqual([]);
+    expect(packedFiles).toContain('dist/index.js');
+    expect(packedFiles).toContain('dist/index.d.ts');
+  });
+
+  test('installs with its dependencies, and its exports map points at what was packed', () => {
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules/cluster-rpc/package.json'), 'utf8')) as {
+      exports: { '.': { types: string; default: string } };
+    };
+    for (const target of [manifest.exports['.'].types, manifest.exports['.'].default]) {
+      expect(packedFiles).toContain(target.replace(/^\.\//, ''));
+    }
+  });
+});
+
+describe.each([
+  ['ESM (import)', 'esm.mjs'],
+  ['CommonJS (require)', 'cjs.cjs'],
+])('used from %s in a real cluster', (_, program) => {
+  test('resolves to the installed package; the primary calls the worker and the worker calls the primary', async () => {
+    const outcome = await runProgram(program);
+    expect(outcome.resolved).toContain(join(app, 'node_modules', 'cluster-rpc'));
+    // primary -> worker: the worker answered, with a Date that crossed the channel as a Date
+    expect(outcome.whoami).toEqual({ pid: outcome.workerPid, caller: 'primary', atIsDate: true, at: 0 });
+    // worker -> primary: a result, and a validation failure that arrives as an RpcError
+    expect(outcome.report).toEqual({ doubled: 42, rejectedWith: 'BAD_REQUEST' });
+  });
+});
