@@ -203,7 +203,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       2,
     );
     const markdown = renderMarkdown(machine, settingsText, records, undefined);
-    const chart = renderChart(records, `${machineLine(machine)} · ${settingsText}`);
+    const chart = renderChart(records, [machineLine(machine), settingsText]);
     const written = writeResults(outDir, `bench-${stamp()}`, {
       'results.json': json,
       'table.md': `${markdown}\n`,

@@ -14,10 +14,10 @@ import type { CellRecord } from './run.js';
 /** Okabe–Ito colours, distinguishable with common colour blindness. */
 const COLOURS: Readonly<Record<ContenderName, string>> = { raw: '#7f7f7f', birpc: '#e69f00', 'cluster-rpc': '#0072b2' };
 
-const PANEL_WIDTH = 400;
-const PANEL_HEIGHT = 270;
-const PLOT = { left: 58, right: 12, top: 34, bottom: 40 } as const;
-const HEADER_HEIGHT = 74;
+const PANEL_WIDTH = 460;
+const PANEL_HEIGHT = 300;
+const PLOT = { left: 58, right: 12, top: 34, bottom: 66 } as const;
+const HEADER_HEIGHT = 92;
 
 function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -95,8 +95,10 @@ function panel(records: readonly CellRecord[], direction: Direction, concurrency
         `<text x="${(bx + barWidth / 2 - 1).toFixed(1)}" y="${(top - 3).toFixed(1)}" class="value">${compact(value)}</text>`,
       );
       if (raw && name !== 'raw') {
+        // Ratios go under the group's label, one line per contender, in its colour.
+        const line = index === 1 ? 30 : 44;
         parts.push(
-          `<text x="${(bx + barWidth / 2 - 1).toFixed(1)}" y="${(top - 13).toFixed(1)}" class="ratio">${(value / raw).toFixed(2)}×</text>`,
+          `<text x="${(gx + (groupWidth - 16) / 2).toFixed(1)}" y="${PLOT.top + plotHeight + line}" class="ratio" fill="${COLOURS[name]}">${name === 'cluster-rpc' ? 'crpc' : name} ${(value / raw).toFixed(2)}×</text>`,
         );
       }
     });
@@ -108,9 +110,9 @@ function panel(records: readonly CellRecord[], direction: Direction, concurrency
 /**
  * Renders the chart of the point-to-point cells in `records`.
  *
- * @param caption - The machine and settings, shown under the title.
+ * @param caption - Lines under the title: the machine, the settings.
  */
-export function renderChart(records: readonly CellRecord[], caption: string): string {
+export function renderChart(records: readonly CellRecord[], caption: readonly string[]): string {
   const directions: Direction[] = ['w2p', 'p2w'];
   const width = PANEL_WIDTH * CONCURRENCIES.length + 20;
   const height = HEADER_HEIGHT + PANEL_HEIGHT * directions.length + 10;
@@ -119,20 +121,20 @@ export function renderChart(records: readonly CellRecord[], caption: string): st
     '<style>',
     '.title{font-size:13px;font-weight:600;text-anchor:middle;fill:#222}',
     '.tick{font-size:10px;text-anchor:end;fill:#555}.axis{font-size:10px;text-anchor:middle;fill:#555}',
-    '.xlabel{font-size:11px;text-anchor:middle;fill:#333}.value{font-size:8.5px;text-anchor:middle;fill:#333}',
-    '.ratio{font-size:8.5px;text-anchor:middle;fill:#000;font-weight:600}.empty{font-size:12px;text-anchor:middle;fill:#999}',
+    '.xlabel{font-size:11px;text-anchor:middle;fill:#333}.value{font-size:8px;text-anchor:middle;fill:#333}',
+    '.ratio{font-size:10px;text-anchor:middle;font-weight:700}.empty{font-size:12px;text-anchor:middle;fill:#999}',
     '.grid{stroke:#e4e4e4;stroke-width:1}.baseline{stroke:#999;stroke-width:1}',
     '.heading{font-size:16px;font-weight:700;fill:#111}.caption{font-size:11px;fill:#555}.legend{font-size:12px;fill:#222}',
     '</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    '<text x="14" y="24" class="heading">Round trips per second by payload size: raw IPC, birpc, cluster-rpc (ratios to raw above the bars)</text>',
-    `<text x="14" y="42" class="caption">${escapeXml(caption)}</text>`,
+    '<text x="14" y="24" class="heading">Round trips per second by payload size: raw IPC, birpc, cluster-rpc (log scale; ratios to raw under each group)</text>',
+    ...caption.map((text, line) => `<text x="14" y="${42 + line * 14}" class="caption">${escapeXml(text)}</text>`),
   ];
   CONTENDERS.forEach((name, index) => {
-    const lx = 14 + index * 130;
+    const lx = 14 + index * 170;
     parts.push(
-      `<rect x="${lx}" y="52" width="12" height="12" fill="${COLOURS[name]}"/>`,
-      `<text x="${lx + 18}" y="62" class="legend">${name === 'raw' ? 'raw process.send' : name}</text>`,
+      `<rect x="${lx}" y="68" width="12" height="12" fill="${COLOURS[name]}"/>`,
+      `<text x="${lx + 18}" y="78" class="legend">${name === 'raw' ? 'raw process.send' : name}</text>`,
     );
   });
   directions.forEach((direction, row) => {

@@ -26,6 +26,8 @@ export interface ProcessStats {
   readonly pid: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** CPU time used so far (user + system), in microseconds. */
+  readonly cpuMicros: number;
 }
 
 /** The replies, by request. */
@@ -63,7 +65,8 @@ function isControl(message: unknown): message is Record<typeof MARKER, number> &
 export function processStats(gc: boolean): ProcessStats {
   if (gc) collectGarbage();
   const usage = process.memoryUsage();
-  return { pid: process.pid, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed };
+  const cpu = process.cpuUsage();
+  return { pid: process.pid, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, cpuMicros: cpu.user + cpu.system };
 }
 
 /** Runs a full collection when Node was started with `--expose-gc`. */

@@ -33,6 +33,8 @@ export interface DriveResult extends LatencySummary {
   readonly callsPerSec: number;
   /** The window's length, in milliseconds. */
   readonly windowMs: number;
+  /** Calls completed from the start of the warm-up to the end of the drain. */
+  readonly completedTotal: number;
   /** Calls that rejected (warm-up included); a sound cell has none. */
   readonly errors: number;
   readonly firstError?: string;
@@ -47,10 +49,12 @@ export async function drive(call: () => Promise<unknown>, spec: DriveSpec): Prom
   let windowStart = 0;
   let windowEnd = 0;
   let measured = 0;
+  let completedTotal = 0;
   let errors = 0;
   let firstError: string | undefined;
 
   const completed = (began: number, ended: number): void => {
+    completedTotal++;
     if (stage === 'warmup') {
       warmCompleted++;
       if (ended - started >= spec.warmupMs && warmCompleted >= spec.concurrency) {
@@ -95,6 +99,7 @@ export async function drive(call: () => Promise<unknown>, spec: DriveSpec): Prom
     ...summary,
     callsPerSec: windowMs > 0 ? (summary.count / windowMs) * 1000 : 0,
     windowMs,
+    completedTotal,
     errors,
     ...(firstError === undefined ? {} : { firstError }),
   };

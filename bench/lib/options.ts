@@ -34,12 +34,13 @@ export interface BenchOptions {
 /** Shown by `--help`. */
 export const USAGE = `npm run bench -- [options]
 
-  --quick              a small subset (${'tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16'}), 1 round, short windows
+  --quick              a small subset (${'tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16'}), 2 rounds, short windows
   --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16
   --contenders=<a,b>   raw, birpc, cluster-rpc (alias crpc); default all three
-  --duration=<ms>      measured window per phase (default 1000; --quick 500)
-  --warmup=<ms>        warm-up before each window (default 300; --quick 200)
-  --rounds=<n>         times each cell runs its contenders, rotating their order (default 3; --quick 1)
+  --duration=<ms>      measured window per phase (default 600; --quick 400)
+  --warmup=<ms>        warm-up before each window (default 250; --quick 150)
+  --rounds=<n>         times each cell runs its contenders, rotating their order (default 5; --quick 2);
+                       a cell stops adding rounds after 3 once it has run for 40 s
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
   --memory             only the memory cell: RSS after 1,000,000 cluster-rpc calls vs after 10,000
   --memory-calls=<n>   calls of the memory cell (default 1000000)
@@ -105,9 +106,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     only: list(given.get('only')),
     contenders: CONTENDERS.filter((name) => contenders.includes(name)),
-    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 500 : 1000,
-    warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 200 : 300,
-    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 1 : 3,
+    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 600,
+    warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
+    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 5,
     fanouts,
     memory: given.has('memory'),
     memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,

@@ -50,11 +50,9 @@ export function formatRatio(value: number): string {
 
 const SHORT: Readonly<Record<ContenderName, string>> = { raw: 'raw', birpc: 'birpc', 'cluster-rpc': 'crpc' };
 
-function ratioTo(
-  figure: ContenderFigures | undefined,
-  raw: ContenderFigures | undefined,
-  key: 'callsPerSec' | 'p50Ms' | 'p99Ms',
-) {
+type RatioKey = 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerCall';
+
+function ratioTo(figure: ContenderFigures | undefined, raw: ContenderFigures | undefined, key: RatioKey): number {
   return figure && raw ? figure[key] / raw[key] : Number.NaN;
 }
 
@@ -86,16 +84,22 @@ function padStart(text: string, width: number, visible: string = text): string {
   return ' '.repeat(Math.max(0, width - visible.length)) + text;
 }
 
+/** A spread of calls/s over the rounds beyond this is shown as a warning: the ratios of that cell are shaky. */
+const NOISY_SPREAD = 0.15;
+
 /** The table printed at the end: a row per contender and cell, ratios to raw, RSS, and the targets. */
 export function renderTable(records: readonly CellRecord[], style: Style): string {
   const head = [
     pad('cell', 36),
     pad('contender', 12),
     padStart('calls/s', 10),
+    padStart('±', 6),
     padStart('×raw', 7),
     padStart('p50 ms', 9),
     padStart('×raw', 7),
     padStart('p99 ms', 9),
+    padStart('×raw', 7),
+    padStart('CPU µs/call', 12),
     padStart('×raw', 7),
     padStart('RSS P/W MiB', 13),
     '  targets (cluster-rpc)',
@@ -105,7 +109,7 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
     const raw = record.figures.raw;
     const entries = Object.entries(record.figures) as Array<[ContenderName, ContenderFigures]>;
     entries.forEach(([name, figure], index) => {
-      const ratio = (key: 'callsPerSec' | 'p50Ms' | 'p99Ms'): string => {
+      const ratio = (key: RatioKey): string => {
         const text = name === 'raw' ? '' : formatRatio(ratioTo(figure, raw, key));
         return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
       };
@@ -116,16 +120,21 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
           .join(' · ');
       }
       const rss = `${Math.round(figure.rssPrimaryMiB)}/${Math.round(figure.rssWorkerMiB)}`;
+      const spreadPlain = `${Math.round(figure.spread * 100)}%`;
+      const spreadText = figure.spread > NOISY_SPREAD ? style.bad(spreadPlain) : style.dim(spreadPlain);
       lines.push(
         [
           pad(index === 0 ? record.label : '', 36),
           pad(name, 12),
           padStart(formatRate(figure.callsPerSec), 10),
+          padStart(spreadText, 6, spreadPlain),
           ratio('callsPerSec'),
           padStart(formatMs(figure.p50Ms), 9),
           ratio('p50Ms'),
           padStart(formatMs(figure.p99Ms), 9),
           ratio('p99Ms'),
+          padStart(formatMs(figure.cpuMicrosPerCall), 12),
+          ratio('cpuMicrosPerCall'),
           padStart(rss, 13),
           targets ? `  ${targets}` : '',
         ].join(''),
@@ -159,13 +168,13 @@ export function renderMarkdown(
   const lines = [`Measured on ${machineLine(machine)}; ${settings}.`, ''];
   if (records.length > 0) {
     lines.push(
-      '| cell | raw calls/s | raw p50 / p99 ms | birpc calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| cell | raw calls/s | raw p50 / p99 ms | birpc calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc CPU µs/call (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     );
     for (const record of records) {
       const { raw, birpc } = record.figures;
       const ours = record.figures['cluster-rpc'];
-      const cellWith = (figure: ContenderFigures | undefined, key: 'callsPerSec' | 'p50Ms' | 'p99Ms'): string => {
+      const cellWith = (figure: ContenderFigures | undefined, key: RatioKey): string => {
         if (!figure) return '–';
         const value = key === 'callsPerSec' ? formatRate(figure[key]) : formatMs(figure[key]);
         return raw ? `${value} (**${formatRatio(figure[key] / raw[key])}**)` : value;
@@ -174,12 +183,12 @@ export function renderMarkdown(
         record.targets.map((target) => `${target.pass ? 'PASS' : '**FAIL**'} ${target.name} (${target.actual})`).join('; ') ||
         '–';
       lines.push(
-        `| ${record.label} | ${raw ? formatRate(raw.callsPerSec) : '–'} | ${raw ? `${formatMs(raw.p50Ms)} / ${formatMs(raw.p99Ms)}` : '–'} | ${cellWith(birpc, 'callsPerSec')} | ${cellWith(ours, 'callsPerSec')} | ${cellWith(ours, 'p50Ms')} | ${cellWith(ours, 'p99Ms')} | ${ours ? `${Math.round(ours.rssPrimaryMiB)} / ${Math.round(ours.rssWorkerMiB)}` : '–'} | ${targets} |`,
+        `| ${record.label} | ${raw ? formatRate(raw.callsPerSec) : '–'} | ${raw ? `${formatMs(raw.p50Ms)} / ${formatMs(raw.p99Ms)}` : '–'} | ${cellWith(birpc, 'callsPerSec')} | ${cellWith(ours, 'callsPerSec')} | ${cellWith(ours, 'p50Ms')} | ${cellWith(ours, 'p99Ms')} | ${cellWith(ours, 'cpuMicrosPerCall')} | ${ours ? `${Math.round(ours.rssPrimaryMiB)} / ${Math.round(ours.rssWorkerMiB)}` : '–'} | ${targets} |`,
       );
     }
     lines.push(
       '',
-      'Broadcast cells count broadcasts per second, and their latency is the time until every worker acknowledged; callAll cells count gathers. Ratios are to raw `process.send`/`worker.send` with JSON in the same run; medians of the rounds.',
+      'Broadcast cells count broadcasts per second, and their latency is the time until every worker acknowledged; callAll cells count gathers. CPU µs/call is the CPU time of the primary and the worker(s) together per call (or per fan-out), the figure least moved by other work on the machine. Ratios are to raw `process.send`/`worker.send` with JSON in the same run; medians of the rounds.',
     );
   }
   if (memory) {

@@ -16,6 +16,10 @@ import type { Fleet } from './fleet.js';
 
 /** Slack given to a phase on top of its own limits before it is declared hung. */
 const PHASE_SLACK_MS = 120_000;
+/** Slow cells (1 MB at concurrency 256 takes seconds per phase) stop adding rounds past this budget… */
+const CELL_BUDGET_MS = 40_000;
+/** …once they have this many. */
+const MIN_ROUNDS = 3;
 /** Control requests outside a measured window answer quickly. */
 const CONTROL_TIMEOUT_MS = 30_000;
 
@@ -26,6 +30,12 @@ export interface PhaseRecord {
   readonly result: DriveResult;
   /** Resident set sizes at the end of the window, in bytes. */
   readonly rss: { readonly primary: number; readonly workers: readonly number[] };
+  /**
+   * CPU time of the primary and the worker(s) together per call, from the start
+   * of the warm-up to the end of the drain, in µs. Unlike calls/s, barely moved
+   * by other work on the machine.
+   */
+  readonly cpuMicrosPerCall: number;
   /** Calls still pending after the window drained: anything but 0 is a leak. */
   readonly pendingAfter: { readonly primary: number; readonly workers: readonly number[] };
 }
@@ -36,6 +46,10 @@ export interface ContenderFigures extends Figures {
   readonly rssPrimaryMiB: number;
   /** RSS of the workers (their mean in fan-out cells), MiB. */
   readonly rssWorkerMiB: number;
+  /** Half the range of calls/s over the rounds, relative to the median: how far to trust a ratio. */
+  readonly spread: number;
+  /** Median CPU time per call of all processes together, µs. */
+  readonly cpuMicrosPerCall: number;
   readonly errors: number;
   readonly leaked: number;
 }
@@ -72,6 +86,13 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
+/** Half the range of `values` over their median (0 for a single value). */
+function spreadOf(values: readonly number[]): number {
+  const middle = median(values);
+  if (!(middle > 0) || values.length < 2) return 0;
+  return (Math.max(...values) - Math.min(...values)) / 2 / middle;
+}
+
 const MIB = 1024 * 1024;
 
 function specFor(cell: Cell, settings: RunSettings): DriveSpec {
@@ -94,6 +115,13 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** CPU time used so far by this process and every worker, in µs. */
+async function cpuOfAll(lines: Fleet['lines']): Promise<number> {
+  const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
+  const own = process.cpuUsage();
+  return own.user + own.system + stats.reduce((sum, stat) => sum + stat.cpuMicros, 0);
+}
+
 /** Runs one contender on one cell, once. */
 async function runPhase(
   fleet: Fleet,
@@ -109,10 +137,11 @@ async function runPhase(
 
   // The primary attaches first, so nothing the workers send on opening is missed.
   const side = openPrimaryContender(contender, workers);
-  let measured: { result: DriveResult; rss: PhaseRecord['rss'] } | undefined;
+  let measured: { result: DriveResult; rss: PhaseRecord['rss']; cpuMicrosPerCall: number } | undefined;
   let failure: unknown;
   try {
     await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
+    const cpuBefore = await cpuOfAll(lines);
     const limitMs = spec.warmupMs + spec.maxMs + PHASE_SLACK_MS;
     const what = `${contender} on ${cell.id}`;
     const first = workers[0];
@@ -132,8 +161,14 @@ async function runPhase(
         result = await withTimeout(drive(side.callAllCaller(workers, cell.payload), spec), limitMs, what);
         break;
     }
+    const primaryCpu = process.cpuUsage();
     const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
-    measured = { result, rss: { primary: process.memoryUsage.rss(), workers: stats.map((stat) => stat.rssBytes) } };
+    const cpuAfter = primaryCpu.user + primaryCpu.system + stats.reduce((sum, stat) => sum + stat.cpuMicros, 0);
+    measured = {
+      result,
+      rss: { primary: process.memoryUsage.rss(), workers: stats.map((stat) => stat.rssBytes) },
+      cpuMicrosPerCall: (cpuAfter - cpuBefore) / Math.max(1, result.completedTotal),
+    };
   } catch (error) {
     failure = error;
   }
@@ -155,6 +190,8 @@ function figuresOf(phases: readonly PhaseRecord[]): ContenderFigures {
     p99Ms: median(phases.map((phase) => phase.result.p99Ms)),
     rssPrimaryMiB: median(phases.map((phase) => phase.rss.primary)) / MIB,
     rssWorkerMiB: median(phases.map((phase) => mean(phase.rss.workers))) / MIB,
+    cpuMicrosPerCall: median(phases.map((phase) => phase.cpuMicrosPerCall)),
+    spread: spreadOf(phases.map((phase) => phase.result.callsPerSec)),
     errors: phases.reduce((sum, phase) => sum + phase.result.errors, 0),
     leaked: phases.reduce(
       (sum, phase) => sum + phase.pendingAfter.primary + phase.pendingAfter.workers.reduce((a, b) => a + Math.max(0, b), 0),
@@ -176,7 +213,9 @@ export async function runCells(
     const spec = specFor(cell, settings);
     const phases: PhaseRecord[] = [];
     const problems: string[] = [];
+    const cellStarted = performance.now();
     for (let round = 0; round < settings.rounds; round++) {
+      if (round >= MIN_ROUNDS && performance.now() - cellStarted > CELL_BUDGET_MS) break;
       const order = settings.contenders.map((_, index, all) => all[(index + round) % all.length] as ContenderName);
       for (const contender of order) {
         observer.phase(cell, round, contender);
