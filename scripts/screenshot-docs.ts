@@ -31,21 +31,26 @@ mkdirSync(OUT, { recursive: true });
 
 const profile = mkdtempSync(join(tmpdir(), 'cluster-rpc-chromium-'));
 // A fresh profile each run: nothing cached, nothing synced (Playwright passes it as --user-data-dir).
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  headless: true,
-  viewport: VIEWPORT,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const context = await chromium
+  .launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: VIEWPORT,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  .catch((error: unknown) => {
+    rmSync(profile, { recursive: true, force: true });
+    throw error;
+  });
 try {
   const page = await context.newPage();
   for (const path of pages) {
