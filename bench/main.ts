@@ -14,6 +14,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCells, type Cell, QUICK_CELLS } from './lib/cells.js';
 import { renderChart } from './lib/chart.js';
+import type { ContenderName } from './lib/contenders/index.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
 import { Fleet } from './lib/fleet.js';
 import { describeMachine, type MachineInfo, machineLine } from './lib/machine.js';
@@ -139,11 +140,13 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
 
   try {
     if (options.memory) {
-      console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} cluster-rpc calls worker→primary`);
-      const memory: MemoryRecord = await runMemoryCell(fleet, options.memoryCalls, (sample, total) => {
+      // cluster-rpc unless one other contender is asked for, as a baseline.
+      const contender = options.contenders.length === 1 ? (options.contenders[0] as ContenderName) : 'cluster-rpc';
+      console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} ${contender} calls worker→primary`);
+      const memory: MemoryRecord = await runMemoryCell(fleet, contender, options.memoryCalls, (sample, total) => {
         const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
         console.log(
-          `  ${sample.calls.toLocaleString('en-US').padStart(String(total).length + 2)} calls  primary RSS ${mib(sample.primary.rssBytes)} MiB heap ${mib(sample.primary.heapUsedBytes)} MiB · worker RSS ${mib(sample.worker.rssBytes)} MiB heap ${mib(sample.worker.heapUsedBytes)} MiB · pending ${sample.pendingPrimary}/${sample.pendingWorker} · ${Math.round(sample.callsPerSec).toLocaleString('en-US')} calls/s`,
+          `  ${sample.calls.toLocaleString('en-US').padStart(String(total).length + 2)} calls  primary RSS ${mib(sample.primary.rssBytes)} MiB heap ${mib(sample.primary.heapUsedBytes)} MiB · worker RSS ${mib(sample.worker.rssBytes)} MiB heap ${mib(sample.worker.heapUsedBytes)} MiB new space ${mib(sample.worker.heapCommittedBytes.new_space ?? 0)} MiB · pending ${sample.pendingPrimary}/${sample.pendingWorker} · ${Math.round(sample.callsPerSec).toLocaleString('en-US')} calls/s`,
         );
       });
       const markdown = renderMemoryMarkdown(memory);
@@ -152,7 +155,8 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       const written = writeResults(outDir, `memory-${stamp()}`, { 'memory.json': json, 'memory.md': `${markdown}\n` });
       console.log(`\nwrote ${written.join(', ')}`);
       console.log(
-        `memory growth primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}`,
+        `RSS growth primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}` +
+          ` · without V8's young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${memory.passWithoutNewSpace ? style.good('PASS') : style.bad('FAIL')}`,
       );
       return memory.pass ? 0 : 1;
     }

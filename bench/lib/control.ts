@@ -8,6 +8,7 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
+import v8 from 'node:v8';
 import type { ContenderName } from './contenders/types.js';
 import type { DriveResult, DriveSpec } from './drive.js';
 import type { PayloadKind } from './payloads.js';
@@ -26,6 +27,10 @@ export interface ProcessStats {
   readonly pid: number;
   readonly rssBytes: number;
   readonly heapUsedBytes: number;
+  /** V8's heap as committed from the OS, by space (`new_space`, `old_space`, `code_space`…), in bytes. */
+  readonly heapCommittedBytes: Readonly<Record<string, number>>;
+  /** Memory outside V8's heap that V8 knows of (Buffers, strings handed to libuv), in bytes. */
+  readonly externalBytes: number;
   /** CPU time used so far (user + system), in microseconds. */
   readonly cpuMicros: number;
 }
@@ -66,7 +71,16 @@ export function processStats(gc: boolean): ProcessStats {
   if (gc) collectGarbage();
   const usage = process.memoryUsage();
   const cpu = process.cpuUsage();
-  return { pid: process.pid, rssBytes: usage.rss, heapUsedBytes: usage.heapUsed, cpuMicros: cpu.user + cpu.system };
+  const heapCommittedBytes: Record<string, number> = {};
+  for (const space of v8.getHeapSpaceStatistics()) heapCommittedBytes[space.space_name] = space.physical_space_size;
+  return {
+    pid: process.pid,
+    rssBytes: usage.rss,
+    heapUsedBytes: usage.heapUsed,
+    heapCommittedBytes,
+    externalBytes: usage.external,
+    cpuMicros: cpu.user + cpu.system,
+  };
 }
 
 /** Runs a full collection when Node was started with `--expose-gc`. */

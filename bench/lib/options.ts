@@ -43,6 +43,7 @@ export const USAGE = `npm run bench -- [options]
                        a cell stops adding rounds after 3 once it has run for 40 s
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
   --memory             only the memory cell: RSS after 1,000,000 cluster-rpc calls vs after 10,000
+                       (with --contenders=raw or =birpc: the same for that contender, as a baseline)
   --memory-calls=<n>   calls of the memory cell (default 1000000)
   --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them
                        (default dir bench/results/profiles/<time>)
