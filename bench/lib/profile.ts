@@ -37,6 +37,43 @@ export interface ProfileSummary {
   readonly totalMs: number;
   readonly idleMs: number;
   readonly functions: readonly SelfTime[];
+  /** Busy time by where it went (see {@link categoryOf}), largest first. */
+  readonly categories: ReadonlyArray<{ readonly name: string; readonly ms: number; readonly share: number }>;
+}
+
+/**
+ * Where a function's time counts: the IPC channel and its JSON, the garbage
+ * collector, cluster-rpc, its dependencies, Node's async machinery, or the
+ * benchmark itself. Time in a native write includes the kernel's (and being
+ * preempted inside the syscall), since the profiler samples wall time.
+ */
+function categoryOf(functionName: string, url: string): string {
+  if (functionName === '(garbage collector)') return 'garbage collector';
+  if (functionName === '(program)') return 'V8/native (program)';
+  if (OURS.test(url)) return 'cluster-rpc (src/)';
+  if (/node_modules\/zod\//.test(url)) return 'zod';
+  if (/node_modules\/superjson\//.test(url)) return 'superjson';
+  if (/node_modules\/(nanoid|p-timeout|birpc)\//.test(url))
+    return /nanoid/.test(url) ? 'nanoid' : /birpc/.test(url) ? 'birpc' : 'p-timeout';
+  if (/bench\//.test(url)) return 'benchmark harness';
+  if (
+    /child_process|serialization/.test(url) ||
+    /^(writeUtf8String|writeLatin1String|writeBuffer|readStart|onStreamRead|JSONParse|JSONStringify|parse|stringify)$/.test(
+      functionName,
+    )
+  ) {
+    return 'IPC channel + JSON (node)';
+  }
+  if (/async_hooks|async_context/.test(url) || /PromiseHook|emitInit|emitBefore|emitAfter|emitDestroy/.test(functionName)) {
+    return 'async_hooks / AsyncLocalStorage (node)';
+  }
+  if (/timers/.test(url)) return 'timers (node)';
+  if (/task_queues|promise|microtask/i.test(url) || functionName === 'runMicrotasks') return 'ticks, microtasks, promises (node)';
+  if (/crypto/.test(url) || functionName === 'randomFillSync') return 'crypto (nanoid pool)';
+  if (/esm|modules|bootstrap|realm/.test(url) || /compile|openFileHandle|internalModuleStat/.test(functionName)) {
+    return 'start-up: module loading';
+  }
+  return 'other';
 }
 
 /** Where cluster-rpc's sources are, as the profile's URLs spell them (compiled or through tsx). */
@@ -64,6 +101,7 @@ export function summariseProfile(file: string): ProfileSummary {
     selfUs.set(id, (selfUs.get(id) ?? 0) + (deltas[index + 1] ?? 0));
   }
   const byName = new Map<string, { us: number; ours: boolean }>();
+  const byCategory = new Map<string, number>();
   let idleUs = 0;
   let totalUs = 0;
   for (const [id, us] of selfUs) {
@@ -76,6 +114,8 @@ export function summariseProfile(file: string): ProfileSummary {
     }
     const where = shortUrl(frame.url);
     const name = `${frame.functionName || '(anonymous)'}${where ? ` ${where}:${frame.lineNumber + 1}` : ''}`;
+    const category = categoryOf(frame.functionName, frame.url);
+    byCategory.set(category, (byCategory.get(category) ?? 0) + us);
     const entry = byName.get(name) ?? { us: 0, ours: OURS.test(frame.url) };
     entry.us += us;
     byName.set(name, entry);
@@ -84,7 +124,10 @@ export function summariseProfile(file: string): ProfileSummary {
   const functions = [...byName]
     .map(([name, { us, ours }]) => ({ name, ms: us / 1000, share: us / busyUs, ours }))
     .sort((a, b) => b.ms - a.ms);
-  return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, functions };
+  const categories = [...byCategory]
+    .map(([name, us]) => ({ name, ms: us / 1000, share: us / busyUs }))
+    .sort((a, b) => b.ms - a.ms);
+  return { totalMs: totalUs / 1000, idleMs: idleUs / 1000, functions, categories };
 }
 
 /** The summary as text: the top `count` overall and the top `count` of cluster-rpc's code. */
@@ -96,6 +139,7 @@ export function renderProfileSummary(label: string, summary: ProfileSummary, cou
   const oursMs = ours.reduce((sum, entry) => sum + entry.ms, 0);
   return [
     `${label}: ${busy.toFixed(0)} ms busy of ${summary.totalMs.toFixed(0)} ms; cluster-rpc's own code ${oursMs.toFixed(0)} ms (${((oursMs / Math.max(1, busy)) * 100).toFixed(1)} %)`,
+    ` by category: ${summary.categories.map((category) => `${category.name} ${(category.share * 100).toFixed(1)} %`).join(', ')}`,
     ' top self time, all code:',
     ...summary.functions.slice(0, count).map(row),
     ' top self time, cluster-rpc (src/):',
