@@ -9,7 +9,7 @@ import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from
 import { encodePayload } from './codec.js';
 import { Connection } from './connection.js';
 import { type CloseOptions, Endpoint } from './endpoint.js';
-import { RpcError } from './errors.js';
+import { RpcError, toRpcError } from './errors.js';
 import { EventHub, type ListenerErrorReporter } from './event-hub.js';
 import type {
   AnyRouter,
@@ -251,10 +251,6 @@ export interface PrimarySide {
   pendingCount(): number;
 }
 
-function toRpcError(error: unknown): RpcError {
-  return error instanceof RpcError ? error : new RpcError('INTERNAL_ERROR', String(error));
-}
-
 /** Starts serving and listening in the primary. @internal */
 export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
   const connections = new Map<number, Connection>();
@@ -342,7 +338,11 @@ export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
         targets.map((conn) =>
           endpoint.call(conn, conn.target, path, input, options, encoded).then(
             (value) => ({ workerId: Number(conn.target), status: 'fulfilled' as const, value }),
-            (error: unknown) => ({ workerId: Number(conn.target), status: 'rejected' as const, error: toRpcError(error) }),
+            (error: unknown) => ({
+              workerId: Number(conn.target),
+              status: 'rejected' as const,
+              error: toRpcError(error, conn.site(path)),
+            }),
           ),
         ),
       ) as never;
