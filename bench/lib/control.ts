@@ -8,6 +8,7 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type { ContenderName } from './contenders/types.js';
 import type { DriveResult, DriveSpec } from './drive.js';
@@ -33,6 +34,19 @@ export interface ProcessStats {
   readonly externalBytes: number;
   /** CPU time used so far (user + system), in microseconds. */
   readonly cpuMicros: number;
+  /** Times the process slept and was woken so far (Linux: voluntary context switches; -1 elsewhere). */
+  readonly wakeups: number;
+}
+
+/** Voluntary context switches of this process's main thread, from /proc (Linux only). */
+function voluntarySwitches(): number {
+  try {
+    const status = readFileSync('/proc/thread-self/status', 'utf8');
+    const match = /^voluntary_ctxt_switches:\s*(\d+)/m.exec(status);
+    return match?.[1] ? Number(match[1]) : -1;
+  } catch {
+    return -1;
+  }
 }
 
 /** The replies, by request. */
@@ -80,6 +94,7 @@ export function processStats(gc: boolean): ProcessStats {
     heapCommittedBytes,
     externalBytes: usage.external,
     cpuMicros: cpu.user + cpu.system,
+    wakeups: voluntarySwitches(),
   };
 }
 

@@ -101,6 +101,8 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
     padStart('×raw', 7),
     padStart('CPU µs/call', 12),
     padStart('×raw', 7),
+    padStart('P + W', 14),
+    padStart('wake/call', 10),
     padStart('RSS P/W MiB', 13),
     '  targets (cluster-rpc)',
   ].join('');
@@ -135,6 +137,8 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
           ratio('p99Ms'),
           padStart(formatMs(figure.cpuMicrosPerCall), 12),
           ratio('cpuMicrosPerCall'),
+          padStart(`${formatMs(figure.cpuMicrosPerCallBySide.primary)} + ${formatMs(figure.cpuMicrosPerCallBySide.workers)}`, 14),
+          padStart(Number.isFinite(figure.wakeupsPerCall) ? figure.wakeupsPerCall.toFixed(2) : 'n/a', 10),
           padStart(rss, 13),
           targets ? `  ${targets}` : '',
         ].join(''),

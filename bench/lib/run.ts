@@ -10,7 +10,7 @@
  */
 import { type Cell, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
-import { collectGarbage } from './control.js';
+import { collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
 import type { Fleet } from './fleet.js';
 
@@ -36,6 +36,14 @@ export interface PhaseRecord {
    * by other work on the machine.
    */
   readonly cpuMicrosPerCall: number;
+  /** The same, the primary's and the workers' apart. */
+  readonly cpuMicrosPerCallBySide: { readonly primary: number; readonly workers: number };
+  /**
+   * Times a process (any of them) went to sleep and was woken, per call, over
+   * the same span (Linux; NaN elsewhere). Waking an idle process is most of a
+   * lone round trip's latency, so fewer is better.
+   */
+  readonly wakeupsPerCall: number;
   /** Calls still pending after the window drained: anything but 0 is a leak. */
   readonly pendingAfter: { readonly primary: number; readonly workers: readonly number[] };
 }
@@ -50,6 +58,10 @@ export interface ContenderFigures extends Figures {
   readonly spread: number;
   /** Median CPU time per call of all processes together, µs. */
   readonly cpuMicrosPerCall: number;
+  /** Median CPU time per call of the primary and of the workers, µs. */
+  readonly cpuMicrosPerCallBySide: { readonly primary: number; readonly workers: number };
+  /** Median wake-ups per call of all processes together. */
+  readonly wakeupsPerCall: number;
   readonly errors: number;
   readonly leaked: number;
 }
@@ -115,11 +127,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** CPU time used so far by this process and every worker, in µs. */
-async function cpuOfAll(lines: Fleet['lines']): Promise<number> {
+/** CPU time and wake-ups so far, the primary's apart. */
+interface Usage {
+  readonly primaryCpuMicros: number;
+  readonly workersCpuMicros: number;
+  readonly wakeups: number;
+}
+
+function usageOf(primary: ProcessStats, workers: readonly ProcessStats[]): Usage {
+  const all = [primary, ...workers];
+  return {
+    primaryCpuMicros: primary.cpuMicros,
+    workersCpuMicros: workers.reduce((sum, stat) => sum + stat.cpuMicros, 0),
+    wakeups: all.some((stat) => stat.wakeups < 0) ? Number.NaN : all.reduce((sum, stat) => sum + stat.wakeups, 0),
+  };
+}
+
+/** CPU time (µs) and wake-ups used so far by this process and every worker. */
+async function usageOfAll(lines: Fleet['lines']): Promise<Usage> {
   const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
-  const own = process.cpuUsage();
-  return own.user + own.system + stats.reduce((sum, stat) => sum + stat.cpuMicros, 0);
+  return usageOf(processStats(false), stats);
 }
 
 /** Runs one contender on one cell, once. */
@@ -137,11 +164,11 @@ async function runPhase(
 
   // The primary attaches first, so nothing the workers send on opening is missed.
   const side = openPrimaryContender(contender, workers);
-  let measured: { result: DriveResult; rss: PhaseRecord['rss']; cpuMicrosPerCall: number } | undefined;
+  let measured: Omit<PhaseRecord, 'contender' | 'round' | 'pendingAfter'> | undefined;
   let failure: unknown;
   try {
     await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
-    const cpuBefore = await cpuOfAll(lines);
+    const before = await usageOfAll(lines);
     const limitMs = spec.warmupMs + spec.maxMs + PHASE_SLACK_MS;
     const what = `${contender} on ${cell.id}`;
     const first = workers[0];
@@ -161,13 +188,18 @@ async function runPhase(
         result = await withTimeout(drive(side.callAllCaller(workers, cell.payload), spec), limitMs, what);
         break;
     }
-    const primaryCpu = process.cpuUsage();
+    const own = processStats(false);
     const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
-    const cpuAfter = primaryCpu.user + primaryCpu.system + stats.reduce((sum, stat) => sum + stat.cpuMicros, 0);
+    const after = usageOf(own, stats);
+    const calls = Math.max(1, result.completedTotal);
+    const primaryMicros = (after.primaryCpuMicros - before.primaryCpuMicros) / calls;
+    const workersMicros = (after.workersCpuMicros - before.workersCpuMicros) / calls;
     measured = {
       result,
-      rss: { primary: process.memoryUsage.rss(), workers: stats.map((stat) => stat.rssBytes) },
-      cpuMicrosPerCall: (cpuAfter - cpuBefore) / Math.max(1, result.completedTotal),
+      rss: { primary: own.rssBytes, workers: stats.map((stat) => stat.rssBytes) },
+      cpuMicrosPerCall: primaryMicros + workersMicros,
+      cpuMicrosPerCallBySide: { primary: primaryMicros, workers: workersMicros },
+      wakeupsPerCall: (after.wakeups - before.wakeups) / calls,
     };
   } catch (error) {
     failure = error;
@@ -191,6 +223,11 @@ function figuresOf(phases: readonly PhaseRecord[]): ContenderFigures {
     rssPrimaryMiB: median(phases.map((phase) => phase.rss.primary)) / MIB,
     rssWorkerMiB: median(phases.map((phase) => mean(phase.rss.workers))) / MIB,
     cpuMicrosPerCall: median(phases.map((phase) => phase.cpuMicrosPerCall)),
+    cpuMicrosPerCallBySide: {
+      primary: median(phases.map((phase) => phase.cpuMicrosPerCallBySide.primary)),
+      workers: median(phases.map((phase) => phase.cpuMicrosPerCallBySide.workers)),
+    },
+    wakeupsPerCall: median(phases.map((phase) => phase.wakeupsPerCall)),
     spread: spreadOf(phases.map((phase) => phase.result.callsPerSec)),
     errors: phases.reduce((sum, phase) => sum + phase.result.errors, 0),
     leaked: phases.reduce(
