@@ -18,6 +18,7 @@ const PANEL_WIDTH = 460;
 const PANEL_HEIGHT = 300;
 const PLOT = { left: 58, right: 12, top: 34, bottom: 66 } as const;
 const HEADER_HEIGHT = 92;
+const HEADING = 'Round trips per second by payload size: raw IPC, birpc, cluster-rpc';
 
 function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -117,7 +118,8 @@ export function renderChart(records: readonly CellRecord[], caption: readonly st
   const width = PANEL_WIDTH * CONCURRENCIES.length + 20;
   const height = HEADER_HEIGHT + PANEL_HEIGHT * directions.length + 10;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="chart-title" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">`,
+    `<title id="chart-title">${escapeXml(`${HEADING}. ${caption.join('. ')}`)}</title>`,
     '<style>',
     '.title{font-size:13px;font-weight:600;text-anchor:middle;fill:#222}',
     '.tick{font-size:10px;text-anchor:end;fill:#555}.axis{font-size:10px;text-anchor:middle;fill:#555}',
@@ -127,7 +129,7 @@ export function renderChart(records: readonly CellRecord[], caption: readonly st
     '.heading{font-size:16px;font-weight:700;fill:#111}.caption{font-size:11px;fill:#555}.legend{font-size:12px;fill:#222}',
     '</style>',
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    '<text x="14" y="24" class="heading">Round trips per second by payload size: raw IPC, birpc, cluster-rpc (log scale; ratios to raw under each group)</text>',
+    `<text x="14" y="24" class="heading">${HEADING} (log scale; ratios to raw under each group)</text>`,
     ...caption.map((text, line) => `<text x="14" y="${42 + line * 14}" class="caption">${escapeXml(text)}</text>`),
   ];
   CONTENDERS.forEach((name, index) => {
