@@ -92,6 +92,17 @@ function shortUrl(url: string): string {
 export function summariseProfile(file: string): ProfileSummary {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  /** Code without a name or a script (zod's compiled object parsers, for one) counts where its caller does. */
+  const categoryOfNode = (id: number): string => {
+    let current = byId.get(id);
+    while (current && current.callFrame.url === '' && current.callFrame.functionName === '') {
+      const parent = parentOf.get(current.id);
+      current = parent === undefined ? undefined : byId.get(parent);
+    }
+    return current ? categoryOf(current.callFrame.functionName, current.callFrame.url) : 'other';
+  };
   const selfUs = new Map<number, number>();
   const samples = profile.samples ?? [];
   const deltas = profile.timeDeltas ?? [];
@@ -114,7 +125,7 @@ export function summariseProfile(file: string): ProfileSummary {
     }
     const where = shortUrl(frame.url);
     const name = `${frame.functionName || '(anonymous)'}${where ? ` ${where}:${frame.lineNumber + 1}` : ''}`;
-    const category = categoryOf(frame.functionName, frame.url);
+    const category = categoryOfNode(id);
     byCategory.set(category, (byCategory.get(category) ?? 0) + us);
     const entry = byName.get(name) ?? { us: 0, ours: OURS.test(frame.url) };
     entry.us += us;
