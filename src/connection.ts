@@ -169,20 +169,20 @@ export class Connection {
   }
 
   /**
-   * Sends `envelope` now if the peer is ready, or once it is if it is still
-   * starting (waiting at most `waitMs`). Resolves with what happened.
+   * Sends `envelope` now if the peer is ready (answering at once), or once it
+   * is if it is still starting (waiting at most `waitMs`). Tells what happened.
    */
-  async sendWhenReady(envelope: Envelope, waitMs: number): Promise<DeliveryOutcome> {
-    if (this.state === 'starting') await pTimeout(this.whenReady(), { milliseconds: waitMs, fallback: () => false });
-    switch (this.state) {
-      case 'ready':
-        this.send(envelope);
-        return 'sent';
-      case 'starting':
-        return 'timeout';
-      default:
-        return this.state;
-    }
+  sendWhenReady(envelope: Envelope, waitMs: number): DeliveryOutcome | Promise<DeliveryOutcome> {
+    if (this.state !== 'starting') return this.#sendIfReady(envelope);
+    return pTimeout(this.whenReady(), { milliseconds: waitMs, fallback: () => false }).then(() =>
+      this.state === 'starting' ? 'timeout' : this.#sendIfReady(envelope),
+    );
+  }
+
+  #sendIfReady(envelope: Envelope): DeliveryOutcome {
+    if (this.state !== 'ready') return this.state === 'starting' ? 'timeout' : this.state;
+    this.send(envelope);
+    return 'sent';
   }
 
   /** The peer said `hello`. */

@@ -48,27 +48,16 @@ export class EventHub<TMeta> {
   }
 
   /**
-   * Validates an outgoing payload against its schema and encodes it. Rejects
-   * with `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`; nothing is
-   * sent in that case.
+   * Validates an outgoing payload against its schema and encodes it: at once
+   * for a synchronous schema (the usual case), as a promise for an async one.
+   * Throws (or rejects) with `BAD_REQUEST`, `UNSERIALIZABLE` or
+   * `PAYLOAD_TOO_LARGE`; nothing is sent in that case.
    */
-  async encode(name: string, payload: unknown, maxBytes: number): Promise<EncodedPayload> {
+  encode(name: string, payload: unknown, maxBytes: number): EncodedPayload | Promise<EncodedPayload> {
     const schema = this.#schema(name, (message) => new RpcError('BAD_REQUEST', message));
-    const validation = await validate(schema, payload);
-    if (!validation.ok) {
-      throw new RpcError('BAD_REQUEST', `Payload of event '${name}' failed its schema: ${summariseIssues(validation.issues)}`, {
-        issues: validation.issues,
-      });
-    }
-    // The payload as given travels, not the schema's output: the receiver parses it again.
-    const encoded = encodePayload(payload, 'payload', maxBytes);
-    if (encoded.ok) return encoded.payload;
-    if (encoded.kind === 'unserializable')
-      throw new RpcError('UNSERIALIZABLE', `Event '${name}' cannot be sent: ${encoded.detail}`);
-    throw new RpcError(
-      'PAYLOAD_TOO_LARGE',
-      `Event '${name}' is about ${encoded.bytes} bytes, over maxPayloadBytes (${maxBytes})`,
-    );
+    const validation = validate(schema, payload);
+    if (validation instanceof Promise) return validation.then((settled) => encodeValidated(name, payload, settled, maxBytes));
+    return encodeValidated(name, payload, validation, maxBytes);
   }
 
   /**
@@ -110,4 +99,17 @@ export class EventHub<TMeta> {
     const known = [...this.schemas.keys()].map((known) => `'${known}'`).join(', ') || 'none';
     throw fail(`Unknown event '${String(name)}'; defineEvents has ${known}`);
   }
+}
+
+function encodeValidated(name: string, payload: unknown, validation: Validation, maxBytes: number): EncodedPayload {
+  if (!validation.ok) {
+    const summary = summariseIssues(validation.issues);
+    throw new RpcError('BAD_REQUEST', `Payload of event '${name}' failed its schema: ${summary}`, { issues: validation.issues });
+  }
+  // The payload as given travels, not the schema's output: the receiver parses it again.
+  const encoded = encodePayload(payload, 'payload', maxBytes);
+  if (encoded.ok) return encoded.payload;
+  if (encoded.kind === 'unserializable')
+    throw new RpcError('UNSERIALIZABLE', `Event '${name}' cannot be sent: ${encoded.detail}`);
+  throw new RpcError('PAYLOAD_TOO_LARGE', `Event '${name}' is about ${encoded.bytes} bytes, over maxPayloadBytes (${maxBytes})`);
 }

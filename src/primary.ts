@@ -7,7 +7,7 @@
 import type { Worker } from 'node:cluster';
 import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from './channel.js';
 import { encodePayload } from './codec.js';
-import { Connection } from './connection.js';
+import { Connection, type DeliveryOutcome } from './connection.js';
 import { type CloseOptions, Endpoint } from './endpoint.js';
 import { RpcError, toRpcError } from './errors.js';
 import { EventHub, type ListenerErrorReporter } from './event-hub.js';
@@ -315,13 +315,18 @@ export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
     return live ? connect(live) : undefined;
   };
 
-  const sendToAll = async (envelope: Envelope, except?: Connection): Promise<number> => {
-    const outcomes = await Promise.all(
-      liveConnections()
-        .filter((conn) => conn !== except)
-        .map((conn) => conn.sendWhenReady(envelope, config.defaultTimeoutMs)),
-    );
-    return outcomes.filter((outcome) => outcome === 'sent').length;
+  /** Sends to every reachable worker but `except`; resolves with how many it was handed to. */
+  const sendToAll = (envelope: Envelope, except?: Connection): Promise<number> => {
+    let sent = 0;
+    const waiting: Array<Promise<DeliveryOutcome>> = [];
+    for (const conn of liveConnections()) {
+      if (conn === except) continue;
+      const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
+      if (outcome instanceof Promise) waiting.push(outcome);
+      else if (outcome === 'sent') sent++;
+    }
+    if (waiting.length === 0) return Promise.resolve(sent);
+    return Promise.all(waiting).then((outcomes) => sent + outcomes.filter((outcome) => outcome === 'sent').length);
   };
 
   const api: PrimaryRpc<AnyRouter, unknown> = {
@@ -347,11 +352,17 @@ export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
         ),
       ) as never;
     },
-    async broadcast(name: string, payload?: unknown) {
-      if (!endpoint.accepting)
-        throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
-      const encoded = await hub.encode(name, payload, config.maxPayloadBytes);
-      return sendToAll(event(name, 0, process.pid, encoded));
+    broadcast(name: string, payload?: unknown) {
+      try {
+        if (!endpoint.accepting) {
+          throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
+        }
+        const encoded = hub.encode(name, payload, config.maxPayloadBytes);
+        if (encoded instanceof Promise) return encoded.then((settled) => sendToAll(event(name, 0, process.pid, settled)));
+        return sendToAll(event(name, 0, process.pid, encoded));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
     on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
       return hub.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);

@@ -5,7 +5,8 @@
  * @module
  */
 import { linkToPrimary, listenToPrimary, ownWorkerIdentity } from './channel.js';
-import { Connection } from './connection.js';
+import type { EncodedPayload } from './codec.js';
+import { Connection, type DeliveryOutcome } from './connection.js';
 import { type CloseOptions, Endpoint } from './endpoint.js';
 import { RpcError } from './errors.js';
 import { EventHub, type ListenerErrorReporter } from './event-hub.js';
@@ -182,6 +183,9 @@ export interface WorkerSide {
   pendingCount(): number;
 }
 
+/** The outcome of an event handed to the channel. */
+const SENT: Promise<void> = Promise.resolve();
+
 /** Starts serving and listening in a worker. @internal */
 export function startWorkerSide(config: WorkerSideConfig): WorkerSide {
   const { workerId } = ownWorkerIdentity();
@@ -207,23 +211,36 @@ export function startWorkerSide(config: WorkerSideConfig): WorkerSide {
   });
   endpoint.greet(conn);
 
-  const send = async (name: string, payload: unknown, wrap: (name: string, encoded: never) => Envelope): Promise<void> => {
-    if (!endpoint.accepting)
-      throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${workerId} is closed`);
-    const encoded = await hub.encode(name, payload, config.maxPayloadBytes);
-    const outcome = await conn.sendWhenReady(wrap(name, encoded as never), config.defaultTimeoutMs);
+  const deliveryError = (name: string, outcome: Exclude<DeliveryOutcome, 'sent'>): RpcError => {
     switch (outcome) {
-      case 'sent':
-        return;
       case 'timeout':
-        throw new RpcError(
+        return new RpcError(
           'TIMEOUT',
           `Event '${name}' not sent: the primary's rpc object did not answer within ${config.defaultTimeoutMs} ms`,
         );
       case 'closed':
-        throw new RpcError('SHUTTING_DOWN', `Event '${name}' not sent: the primary's rpc object is closed`);
+        return new RpcError('SHUTTING_DOWN', `Event '${name}' not sent: the primary's rpc object is closed`);
       case 'gone':
-        throw new RpcError('DISCONNECTED', `Event '${name}' not sent: the channel to the primary is closed`);
+        return new RpcError('DISCONNECTED', `Event '${name}' not sent: the channel to the primary is closed`);
+    }
+  };
+  const settle = (name: string, outcome: DeliveryOutcome): Promise<void> =>
+    outcome === 'sent' ? SENT : Promise.reject(deliveryError(name, outcome));
+  const deliver = (name: string, envelope: Envelope): Promise<void> => {
+    const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
+    return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
+  };
+  // Synchronous all the way for a ready primary and a synchronous schema: no promise is made but the result.
+  const send = (name: string, payload: unknown, wrap: (name: string, encoded: EncodedPayload) => Envelope): Promise<void> => {
+    try {
+      if (!endpoint.accepting) {
+        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${workerId} is closed`);
+      }
+      const encoded = hub.encode(name, payload, config.maxPayloadBytes);
+      if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled)));
+      return deliver(name, wrap(name, encoded));
+    } catch (error) {
+      return Promise.reject(error);
     }
   };
 
