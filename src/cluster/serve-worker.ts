@@ -155,6 +155,17 @@ const DRAIN_POLL_MS = 25;
 const IDLE_LINGER_MS = 1000;
 
 /**
+ * How long a draining worker stays alive after it stopped listening, even
+ * with nothing left to do (never more than half the grace period). Under the
+ * `'rr'` policy the primary may have handed this worker a connection just
+ * before it heard that the server closed; Node sends such a connection back
+ * to be given to another worker, but only if this process is still alive to
+ * receive it. Exiting at once lost one request in a CI run of a rolling
+ * restart under load.
+ */
+const MIN_DRAIN_MS = 250;
+
+/**
  * Makes this worker stop gracefully: call it once its servers exist, in
  * every worker. On `SIGTERM` (sent by the cluster manager on shutdown and
  * rolling restart) or `SIGINT`:
@@ -232,6 +243,7 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
     const startedAt = Date.now();
     const deadline = startedAt + graceMs;
     const lingerUntil = startedAt + Math.min(IDLE_LINGER_MS, graceMs / 2);
+    const stayUntil = startedAt + Math.min(MIN_DRAIN_MS, graceMs / 2);
     // Stop listening, but leave the connections be: http.Server.close() would also close the idle ones at once.
     for (const server of servers) stopListening(server);
     for (const response of responses) askToClose(response);
@@ -239,7 +251,8 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
       if (Date.now() >= lingerUntil) for (const server of servers) closeIdleConnections(server);
       return responses.size > 0 || sockets.size > 0 || (rpc?.pendingCount?.() ?? 0) > 0;
     };
-    while (busy() && Date.now() < deadline) await sleep(Math.min(DRAIN_POLL_MS, deadline - Date.now()));
+    while ((busy() || Date.now() < stayUntil) && Date.now() < deadline)
+      await sleep(Math.min(DRAIN_POLL_MS, deadline - Date.now()));
     const abandonedRequests = responses.size;
     const abandonedCalls = rpc?.pendingCount?.() ?? 0;
     for (const socket of sockets) socket.destroy();

@@ -155,16 +155,16 @@ describe('the cluster manager as a process', () => {
         expect(started.pids).toContain(answer.body.pid);
       }
 
-      let failures = 0;
+      const failures: string[] = [];
       let looping = true;
       const loop = (async () => {
-        while (looping) await get(port).catch(() => failures++);
+        while (looping) await get(port).catch((error: Error) => failures.push(error.message));
       })();
       primary.child.kill('SIGHUP');
       const restarted = await primary.waitFor(event('restarted'));
       looping = false;
       await loop;
-      expect(failures).toBe(0);
+      expect(failures).toEqual([]);
       expect(restarted).toMatchObject({ replaced: 2, drained: true });
       for (const pid of restarted.pids as number[]) expect(started.pids).not.toContain(pid);
 
