@@ -47,6 +47,8 @@ const MAX_BATCH_ENVELOPES = 16;
  */
 const MAX_BATCH_BYTES = 64 * 1024;
 
+const SETTLED: Promise<void> = Promise.resolve();
+
 /** What became of an envelope given to {@link Connection.sendWhenReady}. */
 export type DeliveryOutcome = 'sent' | 'timeout' | 'closed' | 'gone';
 
@@ -99,7 +101,9 @@ export class Connection {
       this.#flush();
     } else if (!this.#flushQueued) {
       this.#flushQueued = true;
-      queueMicrotask(this.#endOfTick);
+      // A settled promise's then() runs at the same point as queueMicrotask(), which
+      // measured several times slower: it wraps every callback in an AsyncResource.
+      SETTLED.then(this.#endOfTick);
     }
   }
 
