@@ -12,6 +12,7 @@ import { decodePayload, type EncodeResult } from './codec.js';
 import type { Connection } from './connection.js';
 import { debug } from './debug.js';
 import { RpcError, siteError } from './errors.js';
+import type { ListenerErrorReporter } from './event-hub.js';
 import type { ProcedureDef } from './procedure.js';
 import {
   type BroadcastEnvelope,
@@ -26,6 +27,7 @@ import {
   type OkEnvelope,
   parseFrame,
 } from './protocol.js';
+import type { Schema } from './schema.js';
 import { type ServeHost, serveCall } from './serve.js';
 
 /** How an endpoint is set up. */
@@ -37,6 +39,23 @@ export interface EndpointConfig {
   readonly maxPayloadBytes: number;
   /** Handles the event envelopes; each side accepts only its own kinds. */
   readonly onEvent: (conn: Connection, envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope) => void;
+}
+
+/** How either side is set up, from the options of `createClusterRpc`. @internal */
+export interface SideConfig {
+  readonly procedures: ReadonlyMap<string, ProcedureDef>;
+  readonly events: ReadonlyMap<string, Schema>;
+  readonly defaultTimeoutMs: number;
+  readonly maxPayloadBytes: number;
+  readonly onListenerError: ListenerErrorReporter;
+}
+
+/** One side, running: its API, and what `createClusterRpc` forwards. @internal */
+export interface RunningSide<TApi> {
+  readonly api: TApi;
+  close(options?: CloseOptions): Promise<void>;
+  /** Calls waiting plus calls being served: 0 when idle. */
+  pendingCount(): number;
 }
 
 /**

@@ -8,9 +8,9 @@ import type { Worker } from 'node:cluster';
 import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from './channel.js';
 import { encodePayload } from './codec.js';
 import { Connection, type DeliveryOutcome } from './connection.js';
-import { type CloseOptions, Endpoint } from './endpoint.js';
+import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
 import { RpcError, toRpcError } from './errors.js';
-import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import { EventHub } from './event-hub.js';
 import type {
   AnyRouter,
   CallArgs,
@@ -22,9 +22,7 @@ import type {
   RouterOutput,
   RouterPath,
 } from './inference.js';
-import type { ProcedureDef } from './procedure.js';
 import { type Envelope, event } from './protocol.js';
-import type { Schema } from './schema.js';
 
 /**
  * Who sent an event the primary receives: the second argument of its
@@ -234,25 +232,11 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): () => void;
 }
 
-/** How the primary side is set up. @internal */
-export interface PrimarySideConfig {
-  readonly procedures: ReadonlyMap<string, ProcedureDef>;
-  readonly events: ReadonlyMap<string, Schema>;
-  readonly defaultTimeoutMs: number;
-  readonly maxPayloadBytes: number;
-  readonly onListenerError: ListenerErrorReporter;
-}
-
 /** The primary side, running. @internal */
-export interface PrimarySide {
-  readonly api: PrimaryRpc<AnyRouter, unknown>;
-  close(options?: CloseOptions): Promise<void>;
-  /** Diagnostics: calls waiting per worker and calls being served. */
-  pendingCount(): number;
-}
+export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
 
 /** Starts serving and listening in the primary. @internal */
-export function startPrimarySide(config: PrimarySideConfig): PrimarySide {
+export function startPrimarySide(config: SideConfig): PrimarySide {
   const connections = new Map<number, Connection>();
   const hub = new EventHub<PrimaryEventMeta>(config.events, config.onListenerError);
 

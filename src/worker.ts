@@ -7,9 +7,9 @@
 import { linkToPrimary, listenToPrimary, ownWorkerIdentity } from './channel.js';
 import type { EncodedPayload } from './codec.js';
 import { Connection, type DeliveryOutcome } from './connection.js';
-import { type CloseOptions, Endpoint } from './endpoint.js';
+import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
 import { RpcError } from './errors.js';
-import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import { EventHub } from './event-hub.js';
 import type {
   AnyRouter,
   CallArgs,
@@ -21,9 +21,8 @@ import type {
   RouterOutput,
   RouterPath,
 } from './inference.js';
-import type { PeerInfo, ProcedureDef } from './procedure.js';
+import type { PeerInfo } from './procedure.js';
 import { broadcast, type Envelope, emit } from './protocol.js';
-import type { Schema } from './schema.js';
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
@@ -166,28 +165,14 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 }
 
-/** How the worker side is set up. @internal */
-export interface WorkerSideConfig {
-  readonly procedures: ReadonlyMap<string, ProcedureDef>;
-  readonly events: ReadonlyMap<string, Schema>;
-  readonly defaultTimeoutMs: number;
-  readonly maxPayloadBytes: number;
-  readonly onListenerError: ListenerErrorReporter;
-}
-
 /** The worker side, running. @internal */
-export interface WorkerSide {
-  readonly api: WorkerRpc<AnyRouter, unknown>;
-  close(options?: CloseOptions): Promise<void>;
-  /** Diagnostics: calls waiting plus calls being served. */
-  pendingCount(): number;
-}
+export type WorkerSide = RunningSide<WorkerRpc<AnyRouter, unknown>>;
 
 /** The outcome of an event handed to the channel. */
 const SENT: Promise<void> = Promise.resolve();
 
 /** Starts serving and listening in a worker. @internal */
-export function startWorkerSide(config: WorkerSideConfig): WorkerSide {
+export function startWorkerSide(config: SideConfig): WorkerSide {
   const { workerId } = ownWorkerIdentity();
   const conn = new Connection(linkToPrimary(), 'primary', { side: 'primary' });
   const hub = new EventHub<WorkerEventMeta>(config.events, config.onListenerError);
