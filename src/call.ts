@@ -96,8 +96,10 @@ export function startCall(
     if (timeoutMs <= 0) return Promise.reject(siteError('TIMEOUT', site, `The call being served reached its deadline`));
     signals.push(parent.signal);
   }
-  const aborted = signals.find((signal) => signal.aborted);
-  if (aborted) return Promise.reject(siteError('ABORTED', site, 'Call aborted before it was sent', { cause: aborted.reason }));
+  for (const signal of signals) {
+    if (signal.aborted)
+      return Promise.reject(siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
+  }
 
   const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);
   if (!encoded.ok) return Promise.reject(encodeError(encoded, site, host.maxPayloadBytes));

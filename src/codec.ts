@@ -230,16 +230,22 @@ export function encodePayload(value: unknown, label: string, maxBytes: number): 
   }
 }
 
-/** The outcome of {@link decodePayload}: a failure means the sender's `meta` was not superjson's. */
-export type DecodeResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly detail: string };
+/** What {@link decodePayload} returns when the sender's `meta` was not superjson's. */
+export class DecodeFailure {
+  constructor(readonly detail: string) {}
+}
 
-/** Turns an {@link EncodedPayload} back into the value that was sent. */
-export function decodePayload(payload: EncodedPayload): DecodeResult {
-  if (payload.length === 0) return { ok: true, value: undefined };
-  if (payload.length === 1) return { ok: true, value: payload[0] };
+/**
+ * Turns an {@link EncodedPayload} back into the value that was sent, or a
+ * {@link DecodeFailure} (a value no sender can produce, so no result object
+ * is needed on the common path).
+ */
+export function decodePayload(payload: EncodedPayload): unknown {
+  if (payload.length === 0) return undefined;
+  if (payload.length === 1) return payload[0];
   try {
-    return { ok: true, value: SuperJSON.deserialize({ json: payload[0] as never, meta: payload[1] as never }) };
+    return SuperJSON.deserialize({ json: payload[0] as never, meta: payload[1] as never });
   } catch (error) {
-    return { ok: false, detail: (error as Error).message };
+    return new DecodeFailure((error as Error).message);
   }
 }

@@ -8,7 +8,7 @@
  */
 import pTimeout from 'p-timeout';
 import { type CallHost, type CallOptions, startCall } from './call.js';
-import { decodePayload, type EncodeResult } from './codec.js';
+import { DecodeFailure, decodePayload, type EncodeResult } from './codec.js';
 import type { Connection } from './connection.js';
 import { debug } from './debug.js';
 import { RpcError, siteError } from './errors.js';
@@ -166,19 +166,19 @@ export class Endpoint implements ServeHost, CallHost {
 
   #answered(conn: Connection, [, id, result]: OkEnvelope): void {
     if (!conn.pending.has(id)) return debug(() => `dropped a late answer ${id} from ${conn.describe()}`);
-    const decoded = decodePayload(result);
-    if (decoded.ok) conn.pending.resolve(id, decoded.value);
+    const value = decodePayload(result);
+    if (!(value instanceof DecodeFailure)) conn.pending.resolve(id, value);
     else
       conn.pending.reject(
         id,
-        new RpcError('UNSERIALIZABLE', `The answer from ${conn.describe()} could not be decoded: ${decoded.detail}`),
+        new RpcError('UNSERIALIZABLE', `The answer from ${conn.describe()} could not be decoded: ${value.detail}`),
       );
   }
 
   #failed(conn: Connection, [, id, wire]: ErrEnvelope): void {
     if (!conn.pending.has(id)) return debug(() => `dropped a late error ${id} from ${conn.describe()}`);
     const data = wire.data ? decodePayload(wire.data) : undefined;
-    const options = { issues: wire.issues, data: data?.ok ? data.value : undefined };
+    const options = { issues: wire.issues, data: data instanceof DecodeFailure ? undefined : data };
     conn.pending.reject(id, new RpcError(wire.code, wire.message, options));
   }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { decodePayload, type EncodedPayload, encodePayload } from './codec.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import { debug } from './debug.js';
 import { RpcError } from './errors.js';
 import { type Schema, summariseIssues, type Validation, validate } from './schema.js';
@@ -69,14 +69,15 @@ export class EventHub<TMeta> {
     const schema = this.schemas.get(name);
     if (!schema) return debug(() => `dropped event '${name}': not defined on this side`);
     const decoded = decodePayload(payload);
-    if (!decoded.ok) return debug(() => `dropped event '${name}': payload could not be decoded: ${decoded.detail}`);
+    if (decoded instanceof DecodeFailure)
+      return debug(() => `dropped event '${name}': payload could not be decoded: ${decoded.detail}`);
     const deliver = (validation: Validation): void => {
-      if (!validation.ok) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
+      if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
       onValid?.();
       for (const listener of this.#listeners.get(name) ?? []) this.#call(listener, name, validation.value, meta);
     };
     try {
-      const validation = validate(schema, decoded.value);
+      const validation = validate(schema, decoded);
       if (validation instanceof Promise) validation.then(deliver, (error) => this.reportListenerError(error, name));
       else deliver(validation);
     } catch (error) {
@@ -102,7 +103,7 @@ export class EventHub<TMeta> {
 }
 
 function encodeValidated(name: string, payload: unknown, validation: Validation, maxBytes: number): EncodedPayload {
-  if (!validation.ok) {
+  if (validation.issues) {
     const summary = summariseIssues(validation.issues);
     throw new RpcError('BAD_REQUEST', `Payload of event '${name}' failed its schema: ${summary}`, { issues: validation.issues });
   }

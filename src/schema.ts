@@ -105,7 +105,7 @@ export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I 
 export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O : never;
 
 /** A validation outcome with issues in the shape that crosses the wire. */
-export type Validation = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly issues: RpcIssue[] };
+export type Validation = { readonly value: unknown; readonly issues?: undefined } | { readonly issues: RpcIssue[] };
 
 /** True when `value` implements Standard Schema v1. */
 export function isSchema(value: unknown): value is Schema {
@@ -123,9 +123,9 @@ function toIssue(issue: SchemaIssue): RpcIssue {
   return { message: String(issue.message), path };
 }
 
+/** A success result is passed on as the validator made it; only issues are converted. */
 function settle(result: SchemaResult<unknown>): Validation {
-  if (result.issues) return { ok: false, issues: result.issues.map(toIssue) };
-  return { ok: true, value: result.value };
+  return result.issues ? { issues: result.issues.map(toIssue) } : result;
 }
 
 /**

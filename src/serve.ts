@@ -9,10 +9,10 @@
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import { decodePayload, type EncodedPayload, encodePayload } from './codec.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
 import { runServing } from './context.js';
-import { type CallSite, encodeError, type RpcError, siteError, toRpcError } from './errors.js';
+import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
 import type { PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
 import { type CallEnvelope, err, NO_TIMEOUT, ok, type WireError } from './protocol.js';
 import { summariseIssues, type Validation, validate } from './schema.js';
@@ -30,7 +30,7 @@ export interface ServeHost {
   servingEnded(): void;
 }
 
-const NO_INPUT: Validation = { ok: true, value: undefined };
+const NO_INPUT: Validation = { value: undefined };
 
 /**
  * One call being served, and the `ctx` its handler receives. Its `signal` is
@@ -92,7 +92,7 @@ class ServedCall implements ProcedureContext {
   }
 
   #afterInput(validation: Validation): void {
-    if (!validation.ok) {
+    if (validation.issues) {
       const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
       return this.#answerError(siteError('BAD_REQUEST', this.#site(), what, { issues: validation.issues }));
     }
@@ -106,16 +106,20 @@ class ServedCall implements ProcedureContext {
   }
 
   #afterHandler(result: unknown): void {
-    if (!this.#def.output) return this.#afterOutput({ ok: true, value: result });
+    if (!this.#def.output) return this.#answer(result);
     this.#then(validate(this.#def.output, result), this.#afterOutput);
   }
 
   #afterOutput(validation: Validation): void {
-    if (!validation.ok) {
+    if (validation.issues) {
       const what = `Handler result failed the output schema: ${summariseIssues(validation.issues)}`;
       return this.#answerError(siteError('OUTPUT_INVALID', this.#site(), what, { issues: validation.issues }));
     }
-    const encoded = encodePayload(validation.value, 'result', this.#host.maxPayloadBytes);
+    this.#answer(validation.value);
+  }
+
+  #answer(result: unknown): void {
+    const encoded = encodePayload(result, 'result', this.#host.maxPayloadBytes);
     if (!encoded.ok) return this.#answerError(encodeError(encoded, this.#site(), this.#host.maxPayloadBytes));
     if (this.#release()) this.#conn.send(ok(this.requestId, encoded.payload), encoded.bytes);
   }
@@ -161,18 +165,22 @@ class ServedCall implements ProcedureContext {
 export function serveCall(host: ServeHost, conn: Connection, envelope: CallEnvelope): void {
   const [, id, path, timeoutMs, input] = envelope;
   if (conn.serving.has(id)) return; // a duplicate id: the first one answers
-  const site: CallSite = { path, target: host.self };
-  if (!host.accepting) return answerError(host, conn, id, siteError('SHUTTING_DOWN', site, 'The serving side is shutting down'));
+  if (!host.accepting) return refuse(host, conn, envelope, 'SHUTTING_DOWN', 'The serving side is shutting down');
   const def = host.procedures.get(path);
-  if (!def) return answerError(host, conn, id, siteError('NOT_FOUND', site, 'No such procedure'));
-  const decoded = decodePayload(input);
-  if (!decoded.ok)
-    return answerError(host, conn, id, siteError('BAD_REQUEST', site, `Input could not be decoded: ${decoded.detail}`));
-  if (!def.input && decoded.value !== undefined) {
-    return answerError(host, conn, id, siteError('BAD_REQUEST', site, 'This procedure takes no input, but one was given'));
+  if (!def) return refuse(host, conn, envelope, 'NOT_FOUND', 'No such procedure');
+  const value = decodePayload(input);
+  if (value instanceof DecodeFailure)
+    return refuse(host, conn, envelope, 'BAD_REQUEST', `Input could not be decoded: ${value.detail}`);
+  if (!def.input && value !== undefined) {
+    return refuse(host, conn, envelope, 'BAD_REQUEST', 'This procedure takes no input, but one was given');
   }
   const deadline = timeoutMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-  new ServedCall(host, conn, def, id, path, conn.info, deadline).start(decoded.value);
+  new ServedCall(host, conn, def, id, path, conn.info, deadline).start(value);
+}
+
+/** Answers a call that never reached its handler. */
+function refuse(host: ServeHost, conn: Connection, [, id, path]: CallEnvelope, code: RpcErrorCode, what: string): void {
+  answerError(host, conn, id, siteError(code, { path, target: host.self }, what));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
