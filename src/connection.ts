@@ -6,7 +6,9 @@
  * Batching: envelopes are queued and flushed together at the end of the
  * current tick, so a lone call leaves at once while calls issued together
  * travel as one IPC message; a batch that fills up leaves early so both
- * processes stay busy.
+ * processes stay busy. When Node reports backpressure (`send()` returns
+ * `false`), envelopes wait here instead of in Node's unbounded queue, and
+ * calls that time out meanwhile are never written.
  *
  * @module
  */
