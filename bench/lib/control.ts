@@ -60,6 +60,9 @@ export interface ControlReplies {
 }
 
 /** The marker of control messages. */
+/** How long a control request outside a measured window may take before the run is declared hung. */
+export const CONTROL_TIMEOUT_MS = 30_000;
+
 const MARKER = '$bench';
 
 interface RequestMessage {

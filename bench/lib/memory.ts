@@ -12,7 +12,7 @@
  */
 import { MEMORY_GROWTH_LIMIT } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
-import { canCollectGarbage, type ProcessStats, processStats } from './control.js';
+import { CONTROL_TIMEOUT_MS, canCollectGarbage, type ProcessStats, processStats } from './control.js';
 import type { Fleet } from './fleet.js';
 
 /** Calls in flight during the memory cell. */
@@ -21,7 +21,6 @@ const MEMORY_CONCURRENCY = 64;
 const BASELINE_CALLS = 10_000;
 /** Samples after the baseline. */
 const LATER_SAMPLES = 10;
-const CONTROL_TIMEOUT_MS = 30_000;
 
 /** One stop of the memory cell. */
 export interface MemorySample {

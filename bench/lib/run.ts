@@ -10,7 +10,7 @@
  */
 import { type Cell, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
-import { collectGarbage, type ProcessStats, processStats } from './control.js';
+import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
 import type { Fleet } from './fleet.js';
 
@@ -20,8 +20,6 @@ const PHASE_SLACK_MS = 120_000;
 const CELL_BUDGET_MS = 40_000;
 /** …once they have this many. */
 const MIN_ROUNDS = 3;
-/** Control requests outside a measured window answer quickly. */
-const CONTROL_TIMEOUT_MS = 30_000;
 
 /** One contender, one round, one cell. */
 export interface PhaseRecord {
