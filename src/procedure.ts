@@ -64,7 +64,7 @@ export interface ProcedureContext {
   readonly signal: AbortSignal;
   /**
    * When the caller stops waiting, in `Date.now()` milliseconds (`Infinity` when
-   * it waits forever). Calls made from inside the handler inherit what is left.
+   * it waits forever). Calls made for this one with `{ parent: ctx }` end by then too.
    */
   readonly deadline: number;
   /** The procedure's path, such as `'hits.increment'`. */

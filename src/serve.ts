@@ -11,7 +11,6 @@
 import { setMaxListeners } from 'node:events';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
-import { runServing } from './context.js';
 import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
 import type { PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
 import { type CallEnvelope, err, NO_TIMEOUT, ok, type WireError } from './protocol.js';
@@ -98,7 +97,7 @@ class ServedCall implements ProcedureContext {
     }
     let result: unknown;
     try {
-      result = runServing(this, this.#def.handler, { input: validation.value, ctx: this });
+      result = this.#def.handler({ input: validation.value, ctx: this });
     } catch (thrown) {
       return this.#fail(thrown);
     }

@@ -182,7 +182,7 @@ describe.each([primaryToWorker, workerToPrimary])('$name', (direction) => {
     expect(await eventually(() => direction.abortReason(tag))).toBe('ABORTED');
   });
 
-  it('a call made inside a handler inherits what is left of the caller deadline', async () => {
+  it('a call made with { parent: ctx } ends with the call it is made for', async () => {
     const tag = `nested-${direction.name}`;
     // The nested call asks for nothing shorter than the default (20 s), yet it ends with the outer 400 ms.
     const outer = await direction.call('nested', { path: 'slow', input: { ms: 10_000, tag } }, { timeout: 400 });
@@ -191,6 +191,15 @@ describe.each([primaryToWorker, workerToPrimary])('$name', (direction) => {
     const nestedReason =
       direction === primaryToWorker ? async () => abortReasonHere(tag) : () => rpc.primary.call(worker, 'abortReason', tag);
     expect(await eventually(nestedReason, 3000)).not.toBeNull();
+  });
+
+  it('a call made with { parent: ctx } aborts when the call it is made for is aborted', async () => {
+    const tag = `nested-abort-${direction.name}`;
+    const outer = await direction.call('nested', { path: 'slow', input: { ms: 10_000, tag } }, { abortAfterMs: 150 });
+    expectFailure(outer, 'ABORTED');
+    const nestedReason =
+      direction === primaryToWorker ? async () => abortReasonHere(tag) : () => rpc.primary.call(worker, 'abortReason', tag);
+    expect(await eventually(nestedReason, 3000)).toBe('ABORTED');
   });
 
   it('a nested call may ask for a shorter timeout than what is left', async () => {
@@ -248,6 +257,12 @@ describe('the primary', () => {
     } finally {
       second.process.kill('SIGKILL');
     }
+  });
+
+  it('BAD_REQUEST: a parent that is not a handler ctx, before anything is sent', async () => {
+    const notCtx = { deadline: 'soon', signal: null } as unknown as NonNullable<CallOptions['parent']>;
+    const failure = expectFailure(await outcomeOf(rpc.primary.call(worker, 'none', undefined, { parent: notCtx })), 'BAD_REQUEST');
+    expect(failure.message).toContain('options.parent');
   });
 
   it('reading rpc.worker in the primary throws at once, naming this side', () => {
