@@ -261,7 +261,10 @@ describe('the primary', () => {
 
   it('BAD_REQUEST: a parent that is not a handler ctx, before anything is sent', async () => {
     const notCtx = { deadline: 'soon', signal: null } as unknown as NonNullable<CallOptions['parent']>;
-    const failure = expectFailure(await outcomeOf(rpc.primary.call(worker, 'none', undefined, { parent: notCtx })), 'BAD_REQUEST');
+    const failure = expectFailure(
+      await outcomeOf(rpc.primary.call(worker, 'none', undefined, { parent: notCtx })),
+      'BAD_REQUEST',
+    );
     expect(failure.message).toContain('options.parent');
   });
 
