@@ -71,18 +71,24 @@ export class EventHub<TMeta> {
     const decoded = decodePayload(payload);
     if (decoded instanceof DecodeFailure)
       return debug(() => `dropped event '${name}': payload could not be decoded: ${decoded.detail}`);
-    const deliver = (validation: Validation): void => {
-      if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
-      onValid?.();
-      for (const listener of this.#listeners.get(name) ?? []) this.#call(listener, name, validation.value, meta);
-    };
     try {
       const validation = validate(schema, decoded);
-      if (validation instanceof Promise) validation.then(deliver, (error) => this.reportListenerError(error, name));
-      else deliver(validation);
+      if (validation instanceof Promise)
+        validation.then(
+          (settled) => this.#deliver(name, settled, meta, onValid),
+          (error) => this.reportListenerError(error, name),
+        );
+      else this.#deliver(name, validation, meta, onValid);
     } catch (error) {
       debug(() => `dropped event '${name}': its schema threw: ${String(error)}`);
     }
+  }
+
+  #deliver(name: string, validation: Validation, meta: TMeta, onValid: (() => void) | undefined): void {
+    if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
+    onValid?.();
+    const listeners = this.#listeners.get(name);
+    if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta);
   }
 
   #call(listener: Listener<TMeta>, name: string, payload: unknown, meta: TMeta): void {

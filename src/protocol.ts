@@ -137,6 +137,10 @@ export function parseFrame(message: unknown): ParsedFrame {
     return { kind: 'malformed', reason: `protocol version ${describeVersion(version)}, expected ${PROTOCOL_VERSION}` };
   const list = (message as Record<string, unknown>).m;
   if (!Array.isArray(list)) return { kind: 'malformed', reason: 'no envelope list' };
+  // The usual frame passes whole and is used as it is; a copy is made only to leave envelopes out.
+  let index = 0;
+  while (index < list.length && isEnvelope(list[index])) index++;
+  if (index === list.length) return { kind: 'frame', envelopes: list as Envelope[], dropped: 0 };
   const envelopes: Envelope[] = [];
   for (const candidate of list) {
     if (isEnvelope(candidate)) envelopes.push(candidate);

@@ -168,6 +168,9 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
 /** The worker side, running. @internal */
 export type WorkerSide = RunningSide<WorkerRpc<AnyRouter, unknown>>;
 
+/** The meta of every event the primary sends itself; shared, so frozen. */
+const FROM_PRIMARY: WorkerEventMeta = Object.freeze({ from: Object.freeze({ side: 'primary' } as const) });
+
 /** The outcome of an event handed to the channel. */
 const SENT: Promise<void> = Promise.resolve();
 
@@ -185,8 +188,9 @@ export function startWorkerSide(config: SideConfig): WorkerSide {
     onEvent(_conn, envelope) {
       if (envelope[0] !== 'event') return; // only workers send the other kinds
       const [, name, fromWorkerId, fromPid, payload] = envelope;
-      const from: PeerInfo = fromWorkerId === 0 ? { side: 'primary' } : { side: 'worker', workerId: fromWorkerId, pid: fromPid };
-      hub.receive(name, payload, { from });
+      const meta =
+        fromWorkerId === 0 ? FROM_PRIMARY : { from: { side: 'worker', workerId: fromWorkerId, pid: fromPid } as const };
+      hub.receive(name, payload, meta);
     },
   });
 
