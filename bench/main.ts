@@ -140,23 +140,30 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
 
   try {
     if (options.memory) {
-      // cluster-rpc unless one other contender is asked for, as a baseline.
+      // cluster-rpc, after raw IPC (the floor, in the same run), unless one contender is asked for.
       const contender = options.contenders.length === 1 ? (options.contenders[0] as ContenderName) : 'cluster-rpc';
-      console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} ${contender} calls worker→primary`);
-      const memory: MemoryRecord = await runMemoryCell(fleet, contender, options.memoryCalls, (sample, total) => {
-        const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
-        console.log(
-          `  ${sample.calls.toLocaleString('en-US').padStart(String(total).length + 2)} calls  primary RSS ${mib(sample.primary.rssBytes)} MiB heap ${mib(sample.primary.heapUsedBytes)} MiB · worker RSS ${mib(sample.worker.rssBytes)} MiB heap ${mib(sample.worker.heapUsedBytes)} MiB new space ${mib(sample.worker.heapCommittedBytes.new_space ?? 0)} MiB · pending ${sample.pendingPrimary}/${sample.pendingWorker} · ${Math.round(sample.callsPerSec).toLocaleString('en-US')} calls/s`,
-        );
-      });
-      const markdown = renderMemoryMarkdown(memory);
+      const runMemory = (name: ContenderName): Promise<MemoryRecord> => {
+        console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} ${name} calls worker→primary`);
+        return runMemoryCell(fleet, name, options.memoryCalls, (sample, total) => {
+          const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+          console.log(
+            `  ${sample.calls.toLocaleString('en-US').padStart(String(total).length + 2)} calls  primary RSS ${mib(sample.primary.rssBytes)} MiB heap ${mib(sample.primary.heapUsedBytes)} MiB · worker RSS ${mib(sample.worker.rssBytes)} MiB heap ${mib(sample.worker.heapUsedBytes)} MiB new space ${mib(sample.worker.heapCommittedBytes.new_space ?? 0)} MiB · pending ${sample.pendingPrimary}/${sample.pendingWorker} · ${Math.round(sample.callsPerSec).toLocaleString('en-US')} calls/s`,
+          );
+        });
+      };
+      const floor = contender === 'raw' ? undefined : await runMemory('raw');
+      const memory = await runMemory(contender);
+      const markdown = renderMemoryMarkdown(memory, floor);
       console.log(`\n${markdown}`);
-      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine, memory }, null, 2);
+      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine, memory, floor }, null, 2);
       const written = writeResults(outDir, `memory-${stamp()}`, { 'memory.json': json, 'memory.md': `${markdown}\n` });
       console.log(`\nwrote ${written.join(', ')}`);
+      const growth = (record: MemoryRecord): string =>
+        `primary ${formatRatio(record.growth.primary)}, worker ${formatRatio(record.growth.worker)}`;
       console.log(
-        `RSS growth primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}` +
-          ` · without V8's young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${memory.passWithoutNewSpace ? style.good('PASS') : style.bad('FAIL')}`,
+        `RSS growth ${growth(memory)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}` +
+          ` · without V8's young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${memory.passWithoutNewSpace ? style.good('PASS') : style.bad('FAIL')}` +
+          (floor ? ` · raw IPC in the same run: ${growth(floor)}` : ''),
       );
       return memory.pass ? 0 : 1;
     }

@@ -42,7 +42,7 @@ export const USAGE = `npm run bench -- [options]
   --rounds=<n>         times each cell runs its contenders, rotating their order (default 5; --quick 2);
                        a cell stops adding rounds after 3 once it has run for 40 s
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
-  --memory             only the memory cell: RSS after 1,000,000 cluster-rpc calls vs after 10,000
+  --memory             only the memory cell: RSS after 1,000,000 calls vs after 10,000, raw IPC then cluster-rpc
                        (with --contenders=raw or =birpc: the same for that contender, as a baseline)
   --memory-calls=<n>   calls of the memory cell (default 1000000)
   --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them

@@ -201,8 +201,8 @@ export function renderMarkdown(
   return lines.join('\n');
 }
 
-/** The memory cell as Markdown. */
-export function renderMemoryMarkdown(memory: MemoryRecord): string {
+/** The memory cell as Markdown; `floor` is the same cell with raw IPC, when it ran too. */
+export function renderMemoryMarkdown(memory: MemoryRecord, floor?: MemoryRecord): string {
   const first = memory.samples[0];
   const last = memory.samples.at(-1);
   if (!first || !last) return 'Memory cell: no samples.';
@@ -224,5 +224,10 @@ export function renderMemoryMarkdown(memory: MemoryRecord): string {
     `- RSS growth from ${first.calls.toLocaleString('en-US')} to ${last.calls.toLocaleString('en-US')} calls (issue 7 target ≤ ${limit}): primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${verdict(memory.pass)}.`,
     `- The same without the young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${verdict(memory.passWithoutNewSpace)}.`,
     `- Pending at the end: ${last.pendingPrimary} in the primary, ${last.pendingWorker} in the worker; ${memory.errors} failed call(s).`,
+    ...(floor
+      ? [
+          `- Raw IPC (the floor: ids, a Map of resolvers, \`process.send\`), the same calls in the same run: RSS growth primary ${formatRatio(floor.growth.primary)}, worker ${formatRatio(floor.growth.worker)} (${verdict(floor.pass)}); without the young generation ${formatRatio(floor.growthWithoutNewSpace.primary)} / ${formatRatio(floor.growthWithoutNewSpace.worker)}.`,
+        ]
+      : []),
   ].join('\n');
 }
