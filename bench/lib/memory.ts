@@ -77,6 +77,8 @@ export async function runMemoryCell(
   total: number,
   progress: (sample: MemorySample, total: number) => void,
 ): Promise<MemoryRecord> {
+  // A fresh worker for every contender: V8 keeps the young generation an earlier run grew.
+  await fleet.resize(0);
   await fleet.resize(1);
   const line = fleet.lines[0];
   if (!line) throw new Error('no worker is running');
