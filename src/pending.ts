@@ -7,16 +7,19 @@
  *
  * @module
  */
+import { Deadlines, type Expiring } from './deadlines.js';
 import { type CallSite, RpcError, siteError } from './errors.js';
 import type { CancelCode } from './protocol.js';
 
 /** One call in flight. */
-class PendingCall {
-  timer: NodeJS.Timeout | undefined = undefined;
+class PendingCall implements Expiring {
   onAbort: (() => void) | undefined = undefined;
+  expiresAt = 0;
+  older: Expiring | undefined = undefined;
+  newer: Expiring | undefined = undefined;
+  line: Expiring['line'] = undefined;
 
   constructor(
-    readonly table: PendingCalls,
     readonly id: string,
     readonly site: CallSite,
     readonly timeoutMs: number,
@@ -24,10 +27,6 @@ class PendingCall {
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
   ) {}
-}
-
-function onTimer(call: PendingCall): void {
-  call.table.giveUp(call.id, 'TIMEOUT');
 }
 
 /** Why each kind of giving up fails the call. */
@@ -41,6 +40,7 @@ function giveUpError(call: PendingCall, code: CancelCode): RpcError {
 /** The table of calls one side has sent to one peer and not yet seen settle. */
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
+  readonly #deadlines = new Deadlines<PendingCall>((call) => this.giveUp(call.id, 'TIMEOUT'));
   #empty: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
 
   /**
@@ -67,12 +67,9 @@ export class PendingCalls {
    */
   open(id: string, site: CallSite, timeoutMs: number, signals: readonly AbortSignal[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
-      const call = new PendingCall(this, id, site, timeoutMs, signals, resolve, reject);
+      const call = new PendingCall(id, site, timeoutMs, signals, resolve, reject);
       this.#calls.set(id, call);
-      if (timeoutMs !== Number.POSITIVE_INFINITY) {
-        call.timer = setTimeout(onTimer, timeoutMs, call);
-        call.timer.unref();
-      }
+      if (timeoutMs !== Number.POSITIVE_INFINITY) this.#deadlines.add(call, timeoutMs);
       if (signals.length > 0) {
         call.onAbort = () => this.giveUp(id, 'ABORTED');
         for (const signal of signals) signal.addEventListener('abort', call.onAbort, { once: true });
@@ -131,7 +128,7 @@ export class PendingCalls {
       this.#empty.resolve();
       this.#empty = undefined;
     }
-    if (call.timer) clearTimeout(call.timer);
+    this.#deadlines.remove(call);
     if (call.onAbort) for (const signal of call.signals) signal.removeEventListener('abort', call.onAbort);
     return call;
   }
