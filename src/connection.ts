@@ -157,6 +157,7 @@ export class Connection {
   }
 
   #wakeWritten(): void {
+    if (this.#writtenWaiters.length === 0) return; // the usual case, after every write: no array to copy
     for (const wake of this.#writtenWaiters.splice(0)) wake();
   }
 

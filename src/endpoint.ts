@@ -212,7 +212,7 @@ export class Endpoint implements ServeHost, CallHost {
 
   servingEnded(): void {
     this.#servingCount--;
-    if (this.#servingCount === 0) for (const wake of this.#servingIdle.splice(0)) wake();
+    if (this.#servingCount === 0 && this.#servingIdle.length > 0) for (const wake of this.#servingIdle.splice(0)) wake();
   }
 
   #whenIdle(connections: readonly Connection[]): Promise<unknown> {
