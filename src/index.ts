@@ -56,7 +56,9 @@
  * output type (`z.output`); without `.output`, callers receive what the handler
  * returns. A handler also gets `ctx` ({@link ProcedureContext}): who called,
  * the request id, the deadline, and an `AbortSignal` that fires when the
- * caller stops waiting.
+ * caller stops waiting. A call a handler makes for the call it serves takes
+ * `{ parent: ctx }` ({@link CallOptions}) and then ends with it: at its
+ * deadline, or when it is aborted.
  *
  * ## 2. Create the rpc object, in both processes
  *

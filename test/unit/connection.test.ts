@@ -1,0 +1,90 @@
+/**
+ * The outbox of a `Connection` under backpressure, over a scripted link: calls
+ * wait while the channel is congested (and are dropped if they time out
+ * meanwhile), answers go on at once, and held calls leave once the write that
+ * congested the channel completes, however many answers were queued after it.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Link, SendResult } from '../../src/channel.js';
+import { Connection } from '../../src/connection.js';
+import { call, type Envelope, type Frame, ok } from '../../src/protocol.js';
+
+/** A link that answers with the scripted results, and keeps every frame and its completion callback. */
+function scriptedLink(results: SendResult[]): { link: Link; frames: Frame[]; complete: Array<(error: Error | null) => void> } {
+  const frames: Frame[] = [];
+  const complete: Array<(error: Error | null) => void> = [];
+  const link: Link = {
+    send(frame, done) {
+      frames.push(frame);
+      complete.push(done);
+      return results.shift() ?? 'sent';
+    },
+  };
+  return { link, frames, complete };
+}
+
+const kinds = (frame: Frame | undefined): string[] => (frame?.m ?? []).map((envelope: Envelope) => envelope[0]);
+const endOfTick = (): Promise<void> => Promise.resolve();
+
+describe('Connection outbox under backpressure', () => {
+  it('holds calls but lets answers through, then sends the held calls once the congesting write completes', async () => {
+    const { link, frames, complete } = scriptedLink(['congested']);
+    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    conn.markReady();
+    void conn.pending.open('a', conn.site('x'), 10_000, []).catch(() => undefined);
+    conn.send(call('a', 'x', 10_000, [1]));
+    await endOfTick();
+    expect(frames.map(kinds)).toEqual([['call']]); // this write congests the channel
+
+    void conn.pending.open('b', conn.site('x'), 10_000, []).catch(() => undefined);
+    conn.send(call('b', 'x', 10_000, [2]));
+    conn.send(ok('served-1', [3]));
+    await endOfTick();
+    expect(frames.map(kinds)).toEqual([['call'], ['ok']]); // the call waits, the answer does not
+
+    conn.send(ok('served-2', [4]));
+    await endOfTick();
+    expect(frames.map(kinds)).toEqual([['call'], ['ok'], ['ok']]);
+
+    // Node writes in order: once the congesting write completes the held call leaves,
+    // without waiting for the answers queued after it.
+    complete[0]?.(null);
+    expect(frames.map(kinds)).toEqual([['call'], ['ok'], ['ok'], ['call']]);
+    expect(frames[3]?.m[0]?.[1]).toBe('b');
+    conn.pending.rejectAll(() => new Error('done') as never);
+  });
+
+  it('drops a held call whose caller stopped waiting, and still sends its cancel', async () => {
+    const { link, frames, complete } = scriptedLink(['congested']);
+    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    conn.markReady();
+    conn.send(ok('first', [0]));
+    await endOfTick();
+    const gaveUp = conn.pending.open('late', conn.site('x'), 10_000, []).catch((error: { code?: string }) => error.code);
+    conn.send(call('late', 'x', 10_000, [1]));
+    conn.pending.giveUp('late', 'TIMEOUT');
+    expect(await gaveUp).toBe('TIMEOUT');
+    complete[0]?.(null);
+    expect(frames.map(kinds)).toEqual([['ok'], ['cancel']]);
+  });
+
+  it('whenWritten waits for every frame handed to the link, answers sent while congested included', async () => {
+    const { link, complete } = scriptedLink(['congested']);
+    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    conn.markReady();
+    conn.send(ok('one', [1]));
+    await endOfTick();
+    conn.send(ok('two', [2]));
+    await endOfTick();
+    let written = false;
+    const waiting = conn.whenWritten().then(() => {
+      written = true;
+    });
+    complete[0]?.(null);
+    await endOfTick();
+    expect(written).toBe(false);
+    complete[1]?.(null);
+    await waiting;
+    expect(written).toBe(true);
+  });
+});
