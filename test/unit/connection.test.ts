@@ -1,13 +1,17 @@
 /**
  * The outbox of a `Connection` under backpressure, over a scripted link: calls
- * wait while the channel is congested (and are dropped if they time out
- * meanwhile), answers go on at once, and held calls leave once the write that
- * congested the channel completes, however many answers were queued after it.
+ * and small answers wait while the channel is congested (calls are dropped if
+ * they time out meanwhile), large answers go on at once, and what was held
+ * leaves once the write that congested the channel completes, however many
+ * answers were queued after it.
  */
 import { describe, expect, it } from 'vitest';
 import type { Link, SendResult } from '../../src/channel.js';
 import { Connection } from '../../src/connection.js';
 import { call, type Envelope, type Frame, ok } from '../../src/protocol.js';
+
+/** An answer this large is not held by congestion (a batch's worth of bytes). */
+const LARGE = 64 * 1024;
 
 /** A link that answers with the scripted results, and keeps every frame and its completion callback. */
 function scriptedLink(results: SendResult[]): { link: Link; frames: Frame[]; complete: Array<(error: Error | null) => void> } {
@@ -27,7 +31,7 @@ const kinds = (frame: Frame | undefined): string[] => (frame?.m ?? []).map((enve
 const endOfTick = (): Promise<void> => Promise.resolve();
 
 describe('Connection outbox under backpressure', () => {
-  it('holds calls but lets answers through, then sends the held calls once the congesting write completes', async () => {
+  it('holds calls and small answers but lets large answers through, then sends what was held once the congesting write completes', async () => {
     const { link, frames, complete } = scriptedLink(['congested']);
     const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
     conn.markReady();
@@ -38,18 +42,21 @@ describe('Connection outbox under backpressure', () => {
 
     void conn.pending.open('b', conn.site('x'), 10_000, []).catch(() => undefined);
     conn.send(call('b', 'x', 10_000, [2]));
-    conn.send(ok('served-1', [3]));
+    conn.send(ok('small', [3]), 100);
     await endOfTick();
-    expect(frames.map(kinds)).toEqual([['call'], ['ok']]); // the call waits, the answer does not
+    expect(frames.map(kinds)).toEqual([['call']]); // the call and the small answer wait
 
-    conn.send(ok('served-2', [4]));
+    conn.send(ok('large-1', [4]), LARGE);
     await endOfTick();
-    expect(frames.map(kinds)).toEqual([['call'], ['ok'], ['ok']]);
+    expect(frames.map(kinds)).toEqual([['call'], ['ok', 'ok']]); // the answers leave, the call does not
+    conn.send(ok('large-2', [5]), LARGE);
+    await endOfTick();
+    expect(frames.map(kinds)).toEqual([['call'], ['ok', 'ok'], ['ok']]);
 
     // Node writes in order: once the congesting write completes the held call leaves,
     // without waiting for the answers queued after it.
     complete[0]?.(null);
-    expect(frames.map(kinds)).toEqual([['call'], ['ok'], ['ok'], ['call']]);
+    expect(frames.map(kinds)).toEqual([['call'], ['ok', 'ok'], ['ok'], ['call']]);
     expect(frames[3]?.m[0]?.[1]).toBe('b');
     conn.pending.rejectAll(() => new Error('done') as never);
   });
@@ -58,7 +65,7 @@ describe('Connection outbox under backpressure', () => {
     const { link, frames, complete } = scriptedLink(['congested']);
     const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
     conn.markReady();
-    conn.send(ok('first', [0]));
+    conn.send(ok('first', [0]), LARGE);
     await endOfTick();
     const gaveUp = conn.pending.open('late', conn.site('x'), 10_000, []).catch((error: { code?: string }) => error.code);
     conn.send(call('late', 'x', 10_000, [1]));
@@ -72,9 +79,9 @@ describe('Connection outbox under backpressure', () => {
     const { link, complete } = scriptedLink(['congested']);
     const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
     conn.markReady();
-    conn.send(ok('one', [1]));
+    conn.send(ok('one', [1]), LARGE);
     await endOfTick();
-    conn.send(ok('two', [2]));
+    conn.send(ok('two', [2]), LARGE);
     await endOfTick();
     let written = false;
     const waiting = conn.whenWritten().then(() => {
