@@ -82,6 +82,6 @@ export class Deadlines<TEntry extends Expiring> {
     }
     // A timer can fire a fraction of a millisecond before the clock says so: wait the rest.
     if (line.oldest) this.#arm(line, Math.max(1, line.oldest.expiresAt - now));
-    else if (this.#lines.get(line.ms) === line) this.#lines.delete(line.ms);
+    else this.#lines.delete(line.ms); // a line is only ever dropped here, once its timer is spent
   };
 }

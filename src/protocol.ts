@@ -141,8 +141,10 @@ export function parseFrame(message: unknown): ParsedFrame {
   let index = 0;
   while (index < list.length && isEnvelope(list[index])) index++;
   if (index === list.length) return { kind: 'frame', envelopes: list as Envelope[], dropped: 0 };
-  const envelopes: Envelope[] = [];
-  for (const candidate of list) {
+  // The ones before `index` passed already; check only the rest.
+  const envelopes = list.slice(0, index) as Envelope[];
+  for (let rest = index + 1; rest < list.length; rest++) {
+    const candidate: unknown = list[rest];
     if (isEnvelope(candidate)) envelopes.push(candidate);
   }
   return { kind: 'frame', envelopes, dropped: list.length - envelopes.length };
