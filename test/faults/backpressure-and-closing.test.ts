@@ -57,8 +57,9 @@ afterAll(async () => {
 });
 
 describe('backpressure: the peer is busy-blocked while large calls pile up', () => {
-  it('primary → worker: 100 calls of 256 KiB all succeed, short-timeout ones fail with TIMEOUT, nothing is lost', async () => {
+  it('primary → worker: 100 calls of 256 KiB all succeed, short-timeout ones fail with TIMEOUT and are never sent', async () => {
     const text = 'z'.repeat(BIG_BYTES);
+    const ranBefore = (await rpc.primary.call(worker, 'probe')).byPath.length ?? 0;
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
     const sendsBefore = { ...sends };
@@ -85,29 +86,42 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
     expect(tally(shortOutcomes)).toEqual({ TIMEOUT: ROUNDS });
     expect(sends.refused - sendsBefore.refused).toBeGreaterThan(0);
     expect(rpc.pendingCount()).toBe(0);
+    // The channel has drained: this probe left after every call above, so the worker has read all that was sent.
     const seen = await rpc.primary.call(worker, 'probe');
     expect(seen.pending).toBe(0);
+    // Each short call timed out while it waited behind the congestion: none of them reached a handler.
+    expect(seen.byPath.length - ranBefore).toBe(long.length);
     console.log(
       `[faults] backpressure primary→worker: ${long.length + short.length} calls × 256 KiB while the worker spun ${BLOCK_MS} ms; ` +
         `worker.send returned false ${sends.refused - sendsBefore.refused} of ${sends.total - sendsBefore.total} times; ` +
         `all ${long.length} long calls ok, drained after ${drainedMs} ms; ${ROUNDS} short ones TIMEOUT; ` +
-        `the worker still ran ${seen.byPath.length} 'length' handlers; primary RSS +${mib(rssPeak - rssBefore)} at peak`,
+        `primary RSS +${mib(rssPeak - rssBefore)} at peak`,
     );
   });
 
-  it('worker → primary: 100 calls of 256 KiB sent while the primary spins all succeed', async () => {
-    const flood = rpc.primary.call(worker, 'flood', { count: 100, bytes: BIG_BYTES, timeout: 30_000 });
-    const servedBefore = stats.byPath.length ?? 0;
-    await sleep(100); // the worker is now writing to a primary that reads nothing
-    blockFor(BLOCK_MS);
+  it('worker → primary: 100 calls of 256 KiB sent while the primary spins all succeed, short-timeout ones fail with TIMEOUT and are never sent', async () => {
+    const ranBefore = stats.byPath.length ?? 0;
+    const count = ROUNDS * (PER_ROUND + 1);
+    const flood = rpc.primary.call(worker, 'flood', {
+      count,
+      bytes: BIG_BYTES,
+      timeout: 30_000,
+      // The last call of every run of 11 is short: never the first, which is written before the channel congests.
+      shortEvery: PER_ROUND + 1,
+      shortTimeout: SHORT_TIMEOUT_MS,
+    });
+    await new Promise((flushed) => setImmediate(flushed)); // the flood call has been written
+    blockFor(BLOCK_MS); // the primary reads nothing while the worker issues its calls
     const outcome = await flood;
-    expect(outcome.codes).toEqual({ ok: 100 });
+    expect(outcome.codes).toEqual({ long: { ok: ROUNDS * PER_ROUND }, short: { TIMEOUT: ROUNDS } });
     expect(outcome.sendFalse).toBeGreaterThan(0);
-    expect((stats.byPath.length ?? 0) - servedBefore).toBe(100);
+    // Every answer is in, so every call the worker wrote has been read: only the long ones reached a handler.
+    expect((stats.byPath.length ?? 0) - ranBefore).toBe(ROUNDS * PER_ROUND);
     expect(rpc.pendingCount()).toBe(0);
+    expect(await rpc.primary.call(worker, 'probe')).toMatchObject({ pending: 0 });
     console.log(
-      `[faults] backpressure worker→primary: 100 calls × 256 KiB while the primary spun ${BLOCK_MS} ms; ` +
-        `process.send returned false ${outcome.sendFalse} times; all ok after ${outcome.ms} ms`,
+      `[faults] backpressure worker→primary: ${count} calls × 256 KiB while the primary spun ${BLOCK_MS} ms; ` +
+        `process.send returned false ${outcome.sendFalse} times; all long ones ok after ${outcome.ms} ms`,
     );
   });
 });
