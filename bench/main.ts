@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allCells, type Cell, QUICK_CELLS } from './lib/cells.js';
+import { allCells, type Cell, contendersOf, QUICK_CELLS } from './lib/cells.js';
 import { renderChart } from './lib/chart.js';
 import type { ContenderName } from './lib/contenders/index.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
@@ -177,11 +177,15 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     }
     const settings: RunSettings = {
       contenders: options.contenders,
+      contendersGiven: options.contendersGiven,
       rounds: options.rounds,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
     };
-    const phases = cells.length * settings.rounds * settings.contenders.length;
+    const phases = cells.reduce(
+      (sum, cell) => sum + settings.rounds * contendersOf(cell, settings.contenders, settings.contendersGiven).length,
+      0,
+    );
     const estimateS = Math.round((phases * (settings.warmupMs + settings.durationMs + 250)) / 1000);
     console.log(
       `${cells.length} cell(s) × ${settings.contenders.join(', ')}; ${settingsLine(settings)}; roughly ${Math.ceil(estimateS / 60)} min or more`,

@@ -1,6 +1,6 @@
 /**
- * The cells of the benchmark, in the order they run, and the targets of
- * issue 7 each cell is held to.
+ * The cells of the benchmark, in the order they run, the contenders each
+ * runs, and the targets of issue 13 each cell is held to.
  *
  * Point-to-point cells run with exactly one worker alive; fan-out cells with
  * exactly as many workers as they fan out to (cluster-rpc's `broadcast` and
@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
 
 /** Who issues the calls. */
@@ -73,6 +74,12 @@ export function describeCell(cell: Cell): string {
   }
 }
 
+/** The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor, the fan-out cells. */
+export function contendersOf(cell: Cell, contenders: readonly ContenderName[], given: boolean): ContenderName[] {
+  if (given || cell.type !== 'call') return [...contenders];
+  return contenders.filter((name) => name !== 'raw+zod');
+}
+
 /** The median figures of one contender in one cell. */
 export interface Figures {
   readonly callsPerSec: number;
@@ -82,7 +89,7 @@ export interface Figures {
 
 /** One target a cell is held to, and how it fared. */
 export interface TargetOutcome {
-  /** `p50 ≤ 1.25× raw`, `≥ 1.0× raw`, `> birpc`… */
+  /** `p50 ≤ 1.15× raw`, `≥ 1.6× raw`, `> birpc+sj+zod`… */
   readonly name: string;
   readonly pass: boolean;
   /** The figure compared, e.g. `1.12×`. */
@@ -98,12 +105,13 @@ function times(value: number): string {
 }
 
 /**
- * The issue 7 targets for `cell`, judged on the figures of its contenders.
+ * The issue 13 targets for `cell`, judged on the figures of its contenders.
  * Missing contenders make the targets that need them disappear.
  */
-export function judge(cell: Cell, figures: Partial<Record<'raw' | 'birpc' | 'cluster-rpc', Figures>>): TargetOutcome[] {
+export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
   const raw = figures.raw;
-  const birpc = figures.birpc;
+  const rawZod = figures['raw+zod'];
+  const peer = figures['birpc+sj+zod'];
   const ours = figures['cluster-rpc'];
   if (!ours) return [];
   const outcomes: TargetOutcome[] = [];
@@ -112,21 +120,25 @@ export function judge(cell: Cell, figures: Partial<Record<'raw' | 'birpc' | 'clu
     const value = ratio(ours.callsPerSec, raw.callsPerSec);
     outcomes.push({ name: `calls/s ≥ ${minimum.toFixed(1)}× raw`, pass: value >= minimum, actual: times(value) });
   };
-  const latencyAtMost = (maximum: number, what: string): void => {
-    if (!raw) return;
-    const value = ratio(ours.p50Ms, raw.p50Ms);
-    outcomes.push({ name: `${what} ≤ ${maximum.toFixed(2)}× raw`, pass: value <= maximum, actual: times(value) });
+  const latencyAtMost = (maximum: number, key: 'p50Ms' | 'p99Ms', base: Figures | undefined, baseName: string): void => {
+    if (!base) return;
+    const value = ratio(ours[key], base[key]);
+    const what = `${key === 'p50Ms' ? 'p50' : 'p99'}${cell.type === 'call' ? '' : ' time'}`;
+    outcomes.push({ name: `${what} ≤ ${maximum.toFixed(2)}× ${baseName}`, pass: value <= maximum, actual: times(value) });
   };
   if (cell.type === 'call') {
-    if (cell.payload === 'tiny' && cell.concurrency === 1) latencyAtMost(1.25, 'p50');
-    if (cell.payload === 'tiny' && cell.concurrency > 1) atLeast(1.0);
-    if (cell.payload === '4kb' && cell.concurrency === 64) atLeast(0.8);
-    if (cell.payload === '100kb' || cell.payload === '1mb') atLeast(0.7);
+    if (cell.payload === 'tiny' && cell.concurrency === 1) latencyAtMost(1.15, 'p50Ms', raw, 'raw');
+    if (cell.payload === 'tiny' && cell.concurrency > 1) atLeast(1.6);
+    if (cell.payload === '4kb' && cell.concurrency === 64) atLeast(0.9);
+    if (cell.payload === '100kb') atLeast(0.85);
+    if (cell.payload === '1mb') atLeast(0.8);
+  } else if (cell.workers >= 16) {
+    latencyAtMost(1.2, 'p50Ms', rawZod, 'raw+zod');
+    latencyAtMost(1.2, 'p99Ms', rawZod, 'raw+zod');
   }
-  if (cell.type === 'broadcast' && cell.workers >= 16) latencyAtMost(1.3, 'p50 time');
-  if (birpc) {
-    const value = ratio(ours.callsPerSec, birpc.callsPerSec);
-    outcomes.push({ name: '> birpc', pass: value > 1, actual: times(value) });
+  if (peer) {
+    const value = ratio(ours.callsPerSec, peer.callsPerSec);
+    outcomes.push({ name: '> birpc+sj+zod', pass: value > 1, actual: times(value) });
   }
   return outcomes;
 }

@@ -1,5 +1,5 @@
 /**
- * The SVG chart: throughput per payload size for the three contenders, one
+ * The SVG chart: throughput per payload size for the contenders, one
  * panel per direction and concurrency, bars on a logarithmic axis (the sizes
  * span four orders of magnitude), each non-raw bar labelled with its ratio to
  * raw. Plain SVG written here, no chart library.
@@ -7,18 +7,27 @@
  * @module
  */
 import { CONCURRENCIES, type Direction } from './cells.js';
-import { CONTENDERS, type ContenderName } from './contenders/types.js';
+import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS } from './payloads.js';
 import type { CellRecord } from './run.js';
 
+/** The contenders of the point-to-point cells, as the chart shows them (`raw+zod` runs in fan-out cells). */
+const CONTENDERS: readonly ContenderName[] = ['raw', 'birpc', 'birpc+sj+zod', 'cluster-rpc'];
+
 /** Okabe–Ito colours, distinguishable with common colour blindness. */
-const COLOURS: Readonly<Record<ContenderName, string>> = { raw: '#7f7f7f', birpc: '#e69f00', 'cluster-rpc': '#0072b2' };
+const COLOURS: Readonly<Record<ContenderName, string>> = {
+  raw: '#7f7f7f',
+  'raw+zod': '#56b4e9',
+  birpc: '#e69f00',
+  'birpc+sj+zod': '#d55e00',
+  'cluster-rpc': '#0072b2',
+};
 
 const PANEL_WIDTH = 460;
 const PANEL_HEIGHT = 300;
 const PLOT = { left: 58, right: 12, top: 34, bottom: 66 } as const;
 const HEADER_HEIGHT = 92;
-const HEADING = 'Round trips per second by payload size: raw IPC, birpc, cluster-rpc';
+const HEADING = 'Round trips per second by payload size: raw IPC, birpc, birpc with superjson and zod, cluster-rpc';
 
 function escapeXml(text: string): string {
   return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
@@ -97,7 +106,7 @@ function panel(records: readonly CellRecord[], direction: Direction, concurrency
       );
       if (raw && name !== 'raw') {
         // Ratios go under the group's label, one line per contender, in its colour.
-        const line = index === 1 ? 30 : 44;
+        const line = 16 + index * 14;
         parts.push(
           `<text x="${(gx + (groupWidth - 16) / 2).toFixed(1)}" y="${PLOT.top + plotHeight + line}" class="ratio" fill="${COLOURS[name]}">${name === 'cluster-rpc' ? 'crpc' : name} ${(value / raw).toFixed(2)}×</text>`,
         );

@@ -11,7 +11,10 @@ export interface BenchOptions {
   readonly quick: boolean;
   /** Cell ids must contain one of these (empty: every cell). */
   readonly only: readonly string[];
+  /** The contenders asked for; without `--contenders`, every one (`raw+zod` then runs in fan-out cells only). */
   readonly contenders: readonly ContenderName[];
+  /** True when `--contenders` chose them: every cell then runs exactly these. */
+  readonly contendersGiven: boolean;
   /** The measured window of each phase, in ms. */
   readonly durationMs: number;
   /** The warm-up before each measured window, in ms. */
@@ -36,7 +39,8 @@ export const USAGE = `npm run bench -- [options]
 
   --quick              a small subset (${'tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16'}), 2 rounds, short windows
   --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16
-  --contenders=<a,b>   raw, birpc, cluster-rpc (alias crpc); default all three
+  --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc);
+                       default all, raw+zod in fan-out cells only
   --duration=<ms>      measured window per phase (default 600; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --rounds=<n>         times each cell runs its contenders, rotating their order (default 5; --quick 2);
@@ -50,7 +54,13 @@ export const USAGE = `npm run bench -- [options]
   --out=<dir>          results directory (default bench/results)
   --help`;
 
-const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = { crpc: 'cluster-rpc' };
+const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = {
+  crpc: 'cluster-rpc',
+  rawz: 'raw+zod',
+  'raw-zod': 'raw+zod',
+  birpcz: 'birpc+sj+zod',
+  'birpc-sj-zod': 'birpc+sj+zod',
+};
 
 function positiveInteger(name: string, value: string | undefined): number {
   const number = Number(value);
@@ -94,7 +104,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     ? list(given.get('contenders')).map((name) => {
         const resolved = CONTENDER_ALIASES[name] ?? name;
         if (!(CONTENDERS as readonly string[]).includes(resolved)) {
-          throw new Error(`--contenders: unknown contender '${name}' (known: ${CONTENDERS.join(', ')}, crpc)`);
+          throw new Error(
+            `--contenders: unknown contender '${name}' (known: ${CONTENDERS.join(', ')}; aliases ${Object.keys(CONTENDER_ALIASES).join(', ')})`,
+          );
         }
         return resolved as ContenderName;
       })
@@ -107,6 +119,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     only: list(given.get('only')),
     contenders: CONTENDERS.filter((name) => contenders.includes(name)),
+    contendersGiven: given.has('contenders'),
     durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 600,
     warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
     rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 5,

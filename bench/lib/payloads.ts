@@ -57,6 +57,23 @@ export const recordSchema = z.object({
 /** The 4 KB, 100 KB and 1 MB payloads. */
 export const recordsSchema = z.object({ items: z.array(recordSchema) });
 
+/** The fan-out events every validated contender checks: a sequence number and the payload. */
+export const fanoutTinySchema = z.object({ seq: z.number().int(), data: tinySchema });
+/** The same with a record payload. */
+export const fanoutRecordsSchema = z.object({ seq: z.number().int(), data: recordsSchema });
+/** A worker's acknowledgement of a fan-out event. */
+export const ackSchema = z.object({ seq: z.number().int() });
+
+/** The schema an echo of `kind` is validated with, by the contenders that validate. */
+export function echoSchemaOf(kind: PayloadKind): typeof tinySchema | typeof recordsSchema {
+  return kind === 'tiny' ? tinySchema : recordsSchema;
+}
+
+/** The schema a fan-out event of `kind` is validated with. */
+export function fanoutSchemaOf(kind: PayloadKind): typeof fanoutTinySchema | typeof fanoutRecordsSchema {
+  return kind === 'tiny' ? fanoutTinySchema : fanoutRecordsSchema;
+}
+
 /** A tiny payload. */
 export type TinyPayload = z.infer<typeof tinySchema>;
 /** A record payload. */

@@ -48,7 +48,13 @@ export function formatRatio(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
 
-const SHORT: Readonly<Record<ContenderName, string>> = { raw: 'raw', birpc: 'birpc', 'cluster-rpc': 'crpc' };
+const SHORT: Readonly<Record<ContenderName, string>> = {
+  raw: 'raw',
+  'raw+zod': 'raw+zod',
+  birpc: 'birpc',
+  'birpc+sj+zod': 'birpc+sj+zod',
+  'cluster-rpc': 'crpc',
+};
 
 type RatioKey = 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerCall';
 
@@ -91,7 +97,7 @@ const NOISY_SPREAD = 0.15;
 export function renderTable(records: readonly CellRecord[], style: Style): string {
   const head = [
     pad('cell', 36),
-    pad('contender', 12),
+    pad('contender', 14),
     padStart('calls/s', 10),
     padStart('±', 6),
     padStart('×raw', 7),
@@ -104,13 +110,19 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
     padStart('P + W', 14),
     padStart('wake/call', 10),
     padStart('RSS P/W MiB', 13),
+    padStart('p50/p99 ×raw+zod', 18),
     '  targets (cluster-rpc)',
   ].join('');
   const lines = [style.bold(head)];
   for (const record of records) {
     const raw = record.figures.raw;
+    const rawZod = record.figures['raw+zod'];
     const entries = Object.entries(record.figures) as Array<[ContenderName, ContenderFigures]>;
     entries.forEach(([name, figure], index) => {
+      const againstRawZod =
+        rawZod && name !== 'raw' && name !== 'raw+zod'
+          ? `${formatRatio(ratioTo(figure, rawZod, 'p50Ms'))} / ${formatRatio(ratioTo(figure, rawZod, 'p99Ms'))}`
+          : '';
       const ratio = (key: RatioKey): string => {
         const text = name === 'raw' ? '' : formatRatio(ratioTo(figure, raw, key));
         return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
@@ -127,7 +139,7 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
       lines.push(
         [
           pad(index === 0 ? record.label : '', 36),
-          pad(name, 12),
+          pad(name, 14),
           padStart(formatRate(figure.callsPerSec), 10),
           padStart(spreadText, 6, spreadPlain),
           ratio('callsPerSec'),
@@ -140,6 +152,7 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
           padStart(`${formatMs(figure.cpuMicrosPerCallBySide.primary)} + ${formatMs(figure.cpuMicrosPerCallBySide.workers)}`, 14),
           padStart(Number.isFinite(figure.wakeupsPerCall) ? figure.wakeupsPerCall.toFixed(2) : 'n/a', 10),
           padStart(rss, 13),
+          padStart(name === 'cluster-rpc' ? style.ratio(style.bold(againstRawZod)) : againstRawZod, 18, againstRawZod),
           targets ? `  ${targets}` : '',
         ].join(''),
       );
@@ -172,27 +185,33 @@ export function renderMarkdown(
   const lines = [`Measured on ${machineLine(machine)}; ${settings}.`, ''];
   if (records.length > 0) {
     lines.push(
-      '| cell | raw calls/s | raw p50 / p99 ms | birpc calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc CPU µs/call (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+      '| cell | raw calls/s | raw p50 / p99 ms | raw+zod p50 / p99 ms | birpc calls/s (×raw) | birpc+sj+zod calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc p50 / p99 ×raw+zod | cluster-rpc CPU µs/call (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     );
     for (const record of records) {
       const { raw, birpc } = record.figures;
+      const rawZod = record.figures['raw+zod'];
+      const peer = record.figures['birpc+sj+zod'];
       const ours = record.figures['cluster-rpc'];
       const cellWith = (figure: ContenderFigures | undefined, key: RatioKey): string => {
         if (!figure) return '–';
         const value = key === 'callsPerSec' ? formatRate(figure[key]) : formatMs(figure[key]);
         return raw ? `${value} (**${formatRatio(figure[key] / raw[key])}**)` : value;
       };
+      const latencies = (figure: ContenderFigures | undefined): string =>
+        figure ? `${formatMs(figure.p50Ms)} / ${formatMs(figure.p99Ms)}` : '–';
+      const againstRawZod =
+        ours && rawZod ? `**${formatRatio(ours.p50Ms / rawZod.p50Ms)}** / **${formatRatio(ours.p99Ms / rawZod.p99Ms)}**` : '–';
       const targets =
         record.targets.map((target) => `${target.pass ? 'PASS' : '**FAIL**'} ${target.name} (${target.actual})`).join('; ') ||
         '–';
       lines.push(
-        `| ${record.label} | ${raw ? formatRate(raw.callsPerSec) : '–'} | ${raw ? `${formatMs(raw.p50Ms)} / ${formatMs(raw.p99Ms)}` : '–'} | ${cellWith(birpc, 'callsPerSec')} | ${cellWith(ours, 'callsPerSec')} | ${cellWith(ours, 'p50Ms')} | ${cellWith(ours, 'p99Ms')} | ${cellWith(ours, 'cpuMicrosPerCall')} | ${ours ? `${Math.round(ours.rssPrimaryMiB)} / ${Math.round(ours.rssWorkerMiB)}` : '–'} | ${targets} |`,
+        `| ${record.label} | ${raw ? formatRate(raw.callsPerSec) : '–'} | ${latencies(raw)} | ${latencies(rawZod)} | ${cellWith(birpc, 'callsPerSec')} | ${cellWith(peer, 'callsPerSec')} | ${cellWith(ours, 'callsPerSec')} | ${cellWith(ours, 'p50Ms')} | ${cellWith(ours, 'p99Ms')} | ${againstRawZod} | ${cellWith(ours, 'cpuMicrosPerCall')} | ${ours ? `${Math.round(ours.rssPrimaryMiB)} / ${Math.round(ours.rssWorkerMiB)}` : '–'} | ${targets} |`,
       );
     }
     lines.push(
       '',
-      'Broadcast cells count broadcasts per second, and their latency is the time until every worker acknowledged; callAll cells count gathers. CPU µs/call is the CPU time of the primary and the worker(s) together per call (or per fan-out), the figure least moved by other work on the machine. Ratios are to raw `process.send`/`worker.send` with JSON in the same run; medians of the rounds.',
+      'Broadcast cells count broadcasts per second, and their latency is the time until every worker acknowledged; callAll cells count gathers. CPU µs/call is the CPU time of the primary and the worker(s) together per call (or per fan-out), the figure least moved by other work on the machine. Ratios are to raw `process.send`/`worker.send` with JSON in the same run (fan-out cells also to `raw+zod`, raw IPC with the same zod checks by hand); `birpc+sj+zod` is birpc with superjson and the same zod checks; medians of the rounds.',
     );
   }
   if (memory) {

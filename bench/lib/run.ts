@@ -1,14 +1,14 @@
 /**
  * Runs the cells: for each cell, every contender in turn, for several rounds
- * in rotating order (raw, birpc, cluster-rpc; then birpc, cluster-rpc, raw;
- * …), so a burst of noise from elsewhere on the machine lands on a different
+ * in rotating order (raw, birpc, …, cluster-rpc; then birpc, …, cluster-rpc,
+ * raw; …), so a burst of noise from elsewhere on the machine lands on a different
  * contender each round and the median of the rounds shrugs it off. Each phase
  * starts after a full garbage collection in every process, attaches only its
  * contender, and detaches it after.
  *
  * @module
  */
-import { type Cell, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
+import { type Cell, contendersOf, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
@@ -77,7 +77,10 @@ export interface CellRecord {
 
 /** How the cells are run. */
 export interface RunSettings {
+  /** The contenders asked for; see {@link contendersOf} for which of them a cell runs. */
   readonly contenders: readonly ContenderName[];
+  /** True when they were chosen on the command line: every cell then runs exactly these. */
+  readonly contendersGiven: boolean;
   readonly rounds: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -249,9 +252,10 @@ export async function runCells(
     const phases: PhaseRecord[] = [];
     const problems: string[] = [];
     const cellStarted = performance.now();
+    const contenders = contendersOf(cell, settings.contenders, settings.contendersGiven);
     for (let round = 0; round < settings.rounds; round++) {
       if (round >= MIN_ROUNDS && performance.now() - cellStarted > CELL_BUDGET_MS) break;
-      const order = settings.contenders.map((_, index, all) => all[(index + round) % all.length] as ContenderName);
+      const order = contenders.map((_, index, all) => all[(index + round) % all.length] as ContenderName);
       for (const contender of order) {
         observer.phase(cell, round, contender);
         try {
@@ -268,7 +272,7 @@ export async function runCells(
       }
     }
     const figures: CellRecord['figures'] = {};
-    for (const contender of settings.contenders) {
+    for (const contender of contenders) {
       const own = phases.filter((phase) => phase.contender === contender);
       if (own.length === 0) continue;
       const figure = figuresOf(own);

@@ -7,9 +7,18 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
-import { z } from 'zod';
 import { type CallAllResult, createClusterRpc, defineEvents, defineRouter, procedure } from '../../../src/index.js';
-import { type PayloadKind, payloadOf, type RecordsPayload, recordsSchema, type TinyPayload, tinySchema } from '../payloads.js';
+import {
+  ackSchema,
+  fanoutRecordsSchema,
+  fanoutTinySchema,
+  type PayloadKind,
+  payloadOf,
+  type RecordsPayload,
+  recordsSchema,
+  type TinyPayload,
+  tinySchema,
+} from '../payloads.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
 /** The echo procedures both sides serve. */
@@ -28,11 +37,7 @@ function echoRouter() {
   });
 }
 
-const events = defineEvents({
-  fanoutTiny: z.object({ seq: z.number().int(), data: tinySchema }),
-  fanoutRecords: z.object({ seq: z.number().int(), data: recordsSchema }),
-  ack: z.object({ seq: z.number().int() }),
-});
+const events = defineEvents({ fanoutTiny: fanoutTinySchema, fanoutRecords: fanoutRecordsSchema, ack: ackSchema });
 
 function open() {
   return createClusterRpc({ primary: echoRouter(), worker: echoRouter(), events });

@@ -16,8 +16,12 @@ export function openPrimaryContender(name: ContenderName, workers: readonly Work
   switch (name) {
     case 'raw':
       return openRawPrimary(workers);
+    case 'raw+zod':
+      return openRawPrimary(workers, true);
     case 'birpc':
       return openBirpcPrimary(workers);
+    case 'birpc+sj+zod':
+      return openBirpcPrimary(workers, true);
     case 'cluster-rpc':
       return openClusterRpcPrimary();
   }
@@ -28,8 +32,12 @@ export function openWorkerContender(name: ContenderName): WorkerContender {
   switch (name) {
     case 'raw':
       return openRawWorker();
+    case 'raw+zod':
+      return openRawWorker(true);
     case 'birpc':
       return openBirpcWorker();
+    case 'birpc+sj+zod':
+      return openBirpcWorker(true);
     case 'cluster-rpc':
       return openClusterRpcWorker();
   }

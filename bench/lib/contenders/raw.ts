@@ -2,17 +2,36 @@
  * The floor: what a careful hand-rolled layer over `process.send` /
  * `worker.send` does, and nothing more. A request carries a numeric id, a
  * method name and the payload; the answer carries the id back and settles the
- * resolver kept in a `Map`. No timeout, no validation, no batching: one IPC
- * message per request and per answer, serialised by Node as JSON.
+ * resolver kept in a `Map`. No timeout, no batching: one IPC message per
+ * request and per answer, serialised by Node as JSON.
+ *
+ * Two contenders share this code:
+ * - `raw`: no validation at all;
+ * - `raw+zod`: the zod checks cluster-rpc makes, at the same places, written
+ *   by hand: a served call's input on receipt and its output before the
+ *   answer leaves; a fan-out event before it leaves (once, not once per
+ *   worker) and again in each worker on receipt; the acknowledgement before it
+ *   leaves and again in the primary on receipt. The honest floor for a
+ *   validated broadcast or gather (no superjson: the payloads are plain JSON,
+ *   which cluster-rpc sends as it is too).
  *
  * Messages: `{ $raw: 1, q: id, m: method, p: payload }` (request),
- * `{ $raw: 1, s: id, r: result }` (answer), `{ $raw: 1, b: seq, p: payload }`
- * (fan-out), `{ $raw: 1, a: seq }` (acknowledgement).
+ * `{ $raw: 1, s: id, r: result }` or `{ $raw: 1, s: id, e: message }`
+ * (answer), `{ $raw: 1, b: seq, p: payload }` (fan-out), `{ $raw: 1, a: seq }`
+ * (acknowledgement).
  *
  * @module
  */
 import type { Worker } from 'node:cluster';
-import { type PayloadKind, payloadOf } from '../payloads.js';
+import {
+  ackSchema,
+  fanoutRecordsSchema,
+  fanoutTinySchema,
+  type PayloadKind,
+  payloadOf,
+  recordsSchema,
+  tinySchema,
+} from '../payloads.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
 interface RawMessage {
@@ -21,45 +40,88 @@ interface RawMessage {
   readonly m?: string;
   readonly s?: number;
   readonly r?: unknown;
+  readonly e?: string;
   readonly b?: number;
   readonly a?: number;
   readonly p?: unknown;
 }
 
-type Handlers = Readonly<Record<string, (payload: unknown) => unknown>>;
+/** How a contender built on this file checks what crosses the channel. */
+interface Checks {
+  /** False for `raw`: the echo hands the payload back as it came, with no object made per call. */
+  readonly validates: boolean;
+  /** A served call's input, then its output: the value to go on with, or an error message. */
+  serve(method: string, payload: unknown): { readonly value: unknown } | { readonly error: string };
+  /** A fan-out event, before it leaves (primary) and on receipt (worker). */
+  fanout(kind: 'tiny' | 'records', seq: number, payload: unknown): boolean;
+  /** An acknowledgement, before it leaves (worker) and on receipt (primary). */
+  ack(seq: number): boolean;
+}
 
-/** What both sides serve. */
-const handlers: Handlers = { echo: (payload) => payload };
+/** `raw`: nothing is checked; the echo hands the payload back. */
+const UNCHECKED: Checks = {
+  validates: false,
+  serve: (_method, payload) => ({ value: payload }),
+  fanout: () => true,
+  ack: () => true,
+};
+
+/** `raw+zod`: cluster-rpc's checks, by hand. */
+const ZOD_CHECKS: Checks = {
+  validates: true,
+  serve(method, payload) {
+    const schema = method === 'echo.tiny' ? tinySchema : method === 'echo.records' ? recordsSchema : undefined;
+    if (!schema) return { error: `no method ${method}` };
+    const input = schema.safeParse(payload);
+    if (!input.success) return { error: `input: ${input.error.message}` };
+    // The handler echoes its input; its result is checked against the output schema.
+    const output = schema.safeParse(input.data);
+    return output.success ? { value: output.data } : { error: `output: ${output.error.message}` };
+  },
+  fanout: (kind, seq, data) => (kind === 'tiny' ? fanoutTinySchema : fanoutRecordsSchema).safeParse({ seq, data }).success,
+  ack: (seq) => ackSchema.safeParse({ seq }).success,
+};
 
 function isRaw(message: unknown): message is RawMessage {
   return typeof message === 'object' && message !== null && (message as { $raw?: unknown }).$raw === 1;
 }
 
+function methodOf(kind: PayloadKind): string {
+  return kind === 'tiny' ? 'echo.tiny' : 'echo.records';
+}
+
 /** Ids, resolvers and the answer path, the same on both sides. */
 class RawPeer {
   #nextId = 0;
-  readonly pending = new Map<number, (result: unknown) => void>();
+  readonly pending = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
 
-  request(send: (message: RawMessage) => void, payload: unknown): Promise<unknown> {
+  constructor(private readonly checks: Checks) {}
+
+  request(send: (message: RawMessage) => void, method: string, payload: unknown): Promise<unknown> {
     const id = ++this.#nextId;
-    return new Promise((resolve) => {
-      this.pending.set(id, resolve);
-      send({ $raw: 1, q: id, m: 'echo', p: payload });
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      send({ $raw: 1, q: id, m: method, p: payload });
     });
   }
 
   /** Handles a request or an answer; returns false for anything else. */
   receive(message: RawMessage, send: (message: RawMessage) => void): boolean {
     if (message.q !== undefined) {
-      const handler = message.m === undefined ? undefined : handlers[message.m];
-      if (handler) send({ $raw: 1, s: message.q, r: handler(message.p) });
+      if (!this.checks.validates) {
+        send({ $raw: 1, s: message.q, r: message.p });
+        return true;
+      }
+      const outcome = this.checks.serve(message.m ?? '', message.p);
+      send('value' in outcome ? { $raw: 1, s: message.q, r: outcome.value } : { $raw: 1, s: message.q, e: outcome.error });
       return true;
     }
     if (message.s !== undefined) {
-      const resolve = this.pending.get(message.s);
-      if (resolve) {
+      const waiter = this.pending.get(message.s);
+      if (waiter) {
         this.pending.delete(message.s);
-        resolve(message.r);
+        if (message.e === undefined) waiter.resolve(message.r);
+        else waiter.reject(new Error(message.e));
       }
       return true;
     }
@@ -67,9 +129,10 @@ class RawPeer {
   }
 }
 
-/** Opens the raw contender in the primary, on `workers`. */
-export function openRawPrimary(workers: readonly Worker[]): PrimaryContender {
-  const peer = new RawPeer();
+/** Opens `raw` (or `raw+zod` with `validated`) in the primary, on `workers`. */
+export function openRawPrimary(workers: readonly Worker[], validated = false): PrimaryContender {
+  const checks = validated ? ZOD_CHECKS : UNCHECKED;
+  const peer = new RawPeer(checks);
   const senders = new Map<Worker, (message: RawMessage) => void>();
   const detach: Array<() => void> = [];
   let nextSeq = 0;
@@ -80,6 +143,7 @@ export function openRawPrimary(workers: readonly Worker[]): PrimaryContender {
     senders.set(worker, send);
     const onMessage = (message: unknown): void => {
       if (!isRaw(message) || peer.receive(message, send) || message.a === undefined) return;
+      if (checks.validates && !checks.ack(message.a)) return;
       const waiter = acks.get(message.a);
       if (waiter && --waiter.remaining === 0) {
         acks.delete(message.a);
@@ -99,13 +163,15 @@ export function openRawPrimary(workers: readonly Worker[]): PrimaryContender {
     caller(worker, kind): Operation {
       const send = senderOf(worker);
       const payload = payloadOf(kind);
-      return () => peer.request(send, payload);
+      const method = methodOf(kind);
+      return () => peer.request(send, method, payload);
     },
     callAllCaller(targets, kind): Operation {
       const sends = targets.map(senderOf);
       const payload = payloadOf(kind);
+      const method = methodOf(kind);
       return async () => {
-        const results = await Promise.all(sends.map((send) => peer.request(send, payload)));
+        const results = await Promise.all(sends.map((send) => peer.request(send, method, payload)));
         if (results.some((result) => result === undefined)) throw new GatherError('raw gather: an answer was empty');
         return results;
       };
@@ -113,9 +179,13 @@ export function openRawPrimary(workers: readonly Worker[]): PrimaryContender {
     broadcaster(targets, kind: PayloadKind): Operation {
       const sends = targets.map(senderOf);
       const payload = payloadOf(kind);
+      const family = kind === 'tiny' ? 'tiny' : 'records';
       return () =>
-        new Promise<void>((resolve) => {
+        new Promise<void>((resolve, reject) => {
           const seq = ++nextSeq;
+          // Checked once, like cluster-rpc's broadcast, however many workers it goes to.
+          if (!checks.fanout(family, seq, payload))
+            return reject(new GatherError('raw+zod: the fan-out event failed its schema'));
           acks.set(seq, { remaining: sends.length, resolve });
           for (const send of sends) send({ $raw: 1, b: seq, p: payload });
         });
@@ -127,19 +197,27 @@ export function openRawPrimary(workers: readonly Worker[]): PrimaryContender {
   };
 }
 
-/** Opens the raw contender in a worker. */
-export function openRawWorker(): WorkerContender {
-  const peer = new RawPeer();
+/** Opens `raw` (or `raw+zod` with `validated`) in a worker. */
+export function openRawWorker(validated = false): WorkerContender {
+  const checks = validated ? ZOD_CHECKS : UNCHECKED;
+  const peer = new RawPeer(checks);
   const send = (message: RawMessage): void => void process.send?.(message);
   const onMessage = (message: unknown): void => {
     if (!isRaw(message) || peer.receive(message, send) || message.b === undefined) return;
+    if (checks.validates) {
+      // Both fan-out shapes are possible here; the payload tells which one to check.
+      const family = typeof message.p === 'object' && message.p !== null && 'items' in message.p ? 'records' : 'tiny';
+      if (!checks.fanout(family, message.b, message.p)) return; // dropped, as cluster-rpc drops an invalid event
+      if (!checks.ack(message.b)) return;
+    }
     send({ $raw: 1, a: message.b });
   };
   process.on('message', onMessage);
   return {
     caller(kind): Operation {
       const payload = payloadOf(kind);
-      return () => peer.request(send, payload);
+      const method = methodOf(kind);
+      return () => peer.request(send, method, payload);
     },
     pendingCount: () => peer.pending.size,
     async close() {

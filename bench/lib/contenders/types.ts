@@ -12,8 +12,15 @@
 import type { Worker } from 'node:cluster';
 import type { PayloadKind } from '../payloads.js';
 
-/** The three contenders. */
-export const CONTENDERS = ['raw', 'birpc', 'cluster-rpc'] as const;
+/**
+ * Every contender, in the order a round starts with (rotated each round):
+ * - `raw`: the floor, hand-written `process.send` with ids and a `Map` of resolvers;
+ * - `raw+zod`: the same with cluster-rpc's zod checks done by hand (the floor for validated fan-out);
+ * - `birpc`: birpc with its defaults, for reference;
+ * - `birpc+sj+zod`: birpc given cluster-rpc's guarantees: superjson serialisation and the same zod checks;
+ * - `cluster-rpc`: this package through its public API.
+ */
+export const CONTENDERS = ['raw', 'raw+zod', 'birpc', 'birpc+sj+zod', 'cluster-rpc'] as const;
 
 /** One contender. */
 export type ContenderName = (typeof CONTENDERS)[number];
