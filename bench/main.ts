@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allCells, type Cell, contendersOf, QUICK_CELLS } from './lib/cells.js';
@@ -17,7 +16,7 @@ import { renderChart } from './lib/chart.js';
 import type { ContenderName } from './lib/contenders/index.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
 import { Fleet } from './lib/fleet.js';
-import { describeMachine, type MachineInfo, machineLine } from './lib/machine.js';
+import { describeMachine, finishMachine, type MachineInfo, machineLine } from './lib/machine.js';
 import { type MemoryRecord, runMemoryCell } from './lib/memory.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/options.js';
 import { PAYLOAD_KINDS, payloadBytes, payloadOf } from './lib/payloads.js';
@@ -153,9 +152,10 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       };
       const floor = contender === 'raw' ? undefined : await runMemory('raw');
       const memory = await runMemory(contender);
-      const markdown = renderMemoryMarkdown(memory, floor);
+      const finished = finishMachine(machine);
+      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderMemoryMarkdown(memory, floor)}`;
       console.log(`\n${markdown}`);
-      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine, memory, floor }, null, 2);
+      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: finished, memory, floor }, null, 2);
       const written = writeResults(outDir, `memory-${stamp()}`, { 'memory.json': json, 'memory.md': `${markdown}\n` });
       console.log(`\nwrote ${written.join(', ')}`);
       const growth = (record: MemoryRecord): string =>
@@ -211,14 +211,15 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
 
     const finishedAt = new Date().toISOString();
     const settingsText = settingsLine(settings);
-    const loadAverageAtEnd = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
+    const finished = finishMachine(machine);
+    console.log(`machine: ${machineLine(finished)}`);
     const json = JSON.stringify(
-      { version: 1, startedAt, finishedAt, machine: { ...machine, loadAverageAtEnd }, settings, options, cells: records },
+      { version: 2, startedAt, finishedAt, machine: finished, settings, options, cells: records },
       null,
       2,
     );
-    const markdown = renderMarkdown(machine, settingsText, records, undefined);
-    const chart = renderChart(records, [machineLine(machine), settingsText]);
+    const markdown = renderMarkdown(finished, settingsText, records, undefined);
+    const chart = renderChart(records, [machineLine(finished), settingsText]);
     const written = writeResults(outDir, `bench-${stamp()}`, {
       'results.json': json,
       'table.md': `${markdown}\n`,
