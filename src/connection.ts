@@ -19,12 +19,12 @@
  * @module
  */
 import pTimeout from 'p-timeout';
-import type { Link } from './channel.js';
 import { debug } from './debug.js';
 import type { CallSite } from './errors.js';
 import { PendingCalls } from './pending.js';
 import type { PeerInfo } from './procedure.js';
 import { cancel, type Envelope, frame } from './protocol.js';
+import type { PeerLink } from './transport.js';
 
 /**
  * - `starting`: its rpc object has not said `hello` yet; Node would drop what we send.
@@ -57,6 +57,8 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 const SETTLED: Promise<void> = Promise.resolve();
 
+const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
+
 /** What became of an envelope given to {@link Connection.sendWhenReady}. */
 export type DeliveryOutcome = 'sent' | 'timeout' | 'closed' | 'gone';
 
@@ -82,17 +84,36 @@ export class Connection {
   #readyWaiters: Array<(ready: boolean) => void> = [];
   #writtenWaiters: Array<() => void> = [];
 
+  /** How error messages name the peer: a worker id or `'primary'`. */
+  readonly target: number | 'primary';
+  /** Who the peer is, as handlers see it in `ctx.caller`. */
+  readonly info: PeerInfo;
+  #link: PeerLink | undefined;
+
   /**
-   * @param link - How to reach the peer.
-   * @param target - How error messages name the peer: a worker id or `'primary'`.
-   * @param info - Who the peer is, as handlers see it in `ctx.caller`.
+   * @param link - How to reach the peer; a worker waiting for a primary to
+   *   come back has none until one joins (see {@link Connection.attach}).
    */
-  constructor(
-    private readonly link: Link,
-    readonly target: number | 'primary',
-    readonly info: PeerInfo,
-  ) {
+  constructor(link: PeerLink | undefined, info: PeerInfo = link?.info ?? PRIMARY) {
+    this.#link = link;
+    this.info = info;
+    this.target = info.side === 'primary' ? 'primary' : info.workerId;
     this.pending = new PendingCalls((id, code) => this.send(cancel(id, code)));
+  }
+
+  /** True for a worker's connection that waits for a primary to join. */
+  isUnattached(): boolean {
+    return this.#link === undefined && this.state === 'starting';
+  }
+
+  /** The peer this connection waited for joined. */
+  attach(link: PeerLink): void {
+    if (this.#link === undefined) this.#link = link;
+  }
+
+  /** True when `link` is how this connection reaches its peer. */
+  isOver(link: PeerLink): boolean {
+    return this.#link === link;
   }
 
   /** The call site of `path` on this peer, for error messages. */
@@ -153,7 +174,7 @@ export class Connection {
 
   #write(envelopes: Envelope[]): void {
     this.#writesStarted++;
-    const result = this.link.send(frame(envelopes), this.#written);
+    const result = this.#link ? this.#link.send(frame(envelopes), this.#written) : 'closed';
     if (result === 'congested') {
       // Node queues what it cannot write yet, without bound. Hold further
       // calls here instead, where calls that time out meanwhile are

@@ -5,14 +5,17 @@
  * @module
  */
 import { checkTimeout } from './call.js';
-import { currentSide, ownWorkerIdentity, type Side } from './channel.js';
-import type { CloseOptions } from './endpoint.js';
+import type { CloseOptions, SideConfig } from './endpoint.js';
 import { messageOf } from './errors.js';
 import type { ListenerErrorReporter } from './event-hub.js';
 import { type EventSchemas, type Events, schemasOf } from './events.js';
 import type { AnyRouter, EmptyRouter, NoEvents } from './inference.js';
 import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.js';
+import type { ProcedureContext } from './procedure.js';
 import { proceduresOf } from './router.js';
+import { SIDE_API, type SideApi } from './serve.js';
+import type { Transport } from './transport.js';
+import { clusterIpcTransport } from './transports/cluster-ipc.js';
 import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
 
 /**
@@ -101,6 +104,42 @@ export interface ClusterRpcOptions<
    * `console.error`. Listener errors never reach the sender or stop other listeners.
    */
   readonly onListenerError?: (error: unknown, event: string) => void;
+  /**
+   * How this process reaches the others: Node's cluster IPC unless set
+   * (`natsTransport` from `cluster-rpc/nats` reaches across machines).
+   */
+  readonly transport?: Transport;
+}
+
+/**
+ * One side's API: `primary` in a primary, `worker` in a worker; reading the
+ * other side's property throws at once, with a message saying which side this is.
+ *
+ * @typeParam TPrimaryRouter - The router the primary serves.
+ * @typeParam TWorkerRouter - The router every worker serves.
+ * @typeParam TEvents - The event set.
+ *
+ * @example
+ * ```ts
+ * import type { ClusterRpcSide } from 'cluster-rpc';
+ * import type { rpc } from './rpc.js';
+ *
+ * type App = typeof rpc extends ClusterRpcSide<infer P, infer W, infer E> ? [P, W, E] : never;
+ * ```
+ *
+ * @group Call and listen
+ */
+export interface ClusterRpcSide<
+  TPrimaryRouter extends AnyRouter,
+  TWorkerRouter extends AnyRouter,
+  TEvents extends Events<EventSchemas>,
+> {
+  /** Which side this is: `'primary'` or `'worker'`. */
+  readonly side: 'primary' | 'worker';
+  /** The primary's API: call workers, broadcast, listen. Throws when read in a worker. */
+  readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
+  /** A worker's API: call the primary, emit, broadcast, listen. Throws when read in the primary. */
+  readonly worker: WorkerRpc<TPrimaryRouter, TEvents>;
 }
 
 /**
@@ -127,13 +166,32 @@ export interface ClusterRpc<
   TPrimaryRouter extends AnyRouter,
   TWorkerRouter extends AnyRouter,
   TEvents extends Events<EventSchemas>,
-> {
-  /** Which side this process is: `'primary'`, or `'worker'` in a cluster worker. */
-  readonly side: 'primary' | 'worker';
-  /** The primary's API: call workers, broadcast, listen. Throws when read in a worker. */
-  readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
-  /** A worker's API: call the primary, emit, broadcast, listen. Throws when read in the primary. */
-  readonly worker: WorkerRpc<TPrimaryRouter, TEvents>;
+> extends ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents> {
+  /**
+   * The side that serves the call `ctx` belongs to, for a handler that calls
+   * the other side: in production that is this object's own side; in a test
+   * cluster (`cluster-rpc/testing`), the primary or worker of that cluster
+   * that runs the handler. Handlers written this way work on every transport.
+   * Pass `{ parent: ctx }` too, so the call ends with the one being served.
+   *
+   * @param ctx - The handler's `ctx`.
+   * @returns The serving side: its `primary` or `worker` API, typed from this object.
+   * @throws `TypeError` when `ctx` is not a handler's context.
+   *
+   * @example
+   * ```ts
+   * import { defineRouter, procedure } from 'cluster-rpc';
+   * import { rpc } from './rpc.js';
+   *
+   * export const statusRouter = defineRouter({
+   *   liveWorkers: procedure.handler(async ({ ctx }): Promise<number> => {
+   *     const results = await rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx });
+   *     return results.filter((result) => result.status === 'fulfilled').length;
+   *   }),
+   * });
+   * ```
+   */
+  for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;
   /**
    * Stops serving and detaches every listener this object added. Calls still
    * waiting (in both directions) settle with `SHUTTING_DOWN`, after the
@@ -169,8 +227,45 @@ function checkMaxPayloadBytes(value: unknown): number {
   return value;
 }
 
-function describeSelf(side: Side): string {
-  return side === 'primary' ? `the primary (pid ${process.pid})` : `worker ${ownWorkerIdentity().workerId} (pid ${process.pid})`;
+/** Checks the options shared by every transport and resolves their defaults. @internal */
+export function sideConfig(
+  options: ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>,
+  side: 'primary' | 'worker',
+): SideConfig {
+  return {
+    procedures: proceduresOf(side === 'primary' ? options.primary : options.worker),
+    events: schemasOf(options.events),
+    defaultTimeoutMs:
+      options.timeout === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeout, 'createClusterRpc: timeout'),
+    maxPayloadBytes:
+      options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
+    onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
+  };
+}
+
+/** A side's API as {@link ClusterRpcSide}: the other side's property throws, naming this one. @internal */
+export function sideView(api: SideApi, describe: () => string): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
+  const wrongSide = (property: 'primary' | 'worker'): never => {
+    throw new Error(
+      `rpc.${property} is only available in the ${property === 'primary' ? 'primary' : 'workers'}; this process is ${describe()}`,
+    );
+  };
+  return {
+    side: api.side,
+    get primary() {
+      return api.side === 'primary' ? (api.primary as PrimaryRpc<AnyRouter, NoEvents>) : wrongSide('primary');
+    },
+    get worker() {
+      return api.side === 'worker' ? (api.worker as WorkerRpc<AnyRouter, NoEvents>) : wrongSide('worker');
+    },
+  };
+}
+
+/** The side API that serves `ctx`, as {@link ClusterRpc.for} returns it. */
+function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
+  const api = (typeof ctx === 'object' && ctx !== null ? (ctx as { [SIDE_API]?: SideApi })[SIDE_API] : undefined) ?? undefined;
+  if (!api) throw new TypeError('rpc.for(ctx) needs the ctx a handler received');
+  return sideView(api, () => (api.side === 'primary' ? 'the primary' : 'a worker'));
 }
 
 /**
@@ -250,38 +345,26 @@ export function createClusterRpc<
   if (host[OPEN_RPC]) {
     throw new Error('createClusterRpc: an rpc object is already open in this process; close() it before creating another');
   }
-  const side = currentSide();
-  const config = {
-    procedures: proceduresOf(side === 'primary' ? options.primary : options.worker),
-    events: schemasOf(options.events),
-    defaultTimeoutMs:
-      options.timeout === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeout, 'createClusterRpc: timeout'),
-    maxPayloadBytes:
-      options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
-    onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
-  };
-  const running: PrimarySide | WorkerSide = side === 'primary' ? startPrimarySide(config) : startWorkerSide(config);
+  const transport = options.transport ?? clusterIpcTransport();
+  const side = transport.side;
+  const config = sideConfig(options as ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>, side);
+  const running: PrimarySide | WorkerSide =
+    side === 'primary' ? startPrimarySide(config, transport) : startWorkerSide(config, transport);
   host[OPEN_RPC] = true;
   let closing: Promise<void> | undefined;
-
-  const wrongSide = (property: 'primary' | 'worker'): never => {
-    throw new Error(
-      `rpc.${property} is only available in the ${property === 'primary' ? 'primary' : 'workers'}; this process is ${describeSelf(side)}`,
-    );
-  };
+  const view = sideView(side === 'primary' ? { side, primary: running.api } : { side, worker: running.api }, () =>
+    side === 'primary' ? `the primary (pid ${process.pid})` : `worker ${running.self()} (pid ${process.pid})`,
+  );
 
   return {
     side,
     get primary() {
-      return side === 'primary'
-        ? ((running as PrimarySide).api as unknown as PrimaryRpc<TWorkerRouter, TEvents>)
-        : wrongSide('primary');
+      return view.primary as unknown as PrimaryRpc<TWorkerRouter, TEvents>;
     },
     get worker() {
-      return side === 'worker'
-        ? ((running as WorkerSide).api as unknown as WorkerRpc<TPrimaryRouter, TEvents>)
-        : wrongSide('worker');
+      return view.worker as unknown as WorkerRpc<TPrimaryRouter, TEvents>;
     },
+    for: (ctx) => servingSide(ctx) as unknown as ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>,
     close(closeOptions) {
       closing ??= running.close(closeOptions).finally(() => {
         host[OPEN_RPC] = false;

@@ -1,19 +1,19 @@
 /**
- * What both sides share: turning incoming frames into actions, one small
- * function per envelope kind; making calls; and the order of a close.
- * The primary and worker modules add what only their side does (events,
- * which peers exist).
+ * What both sides share, over any transport: a connection per peer, turning
+ * incoming frames into actions (one small function per envelope kind),
+ * making calls, and the order of a close. The primary and worker modules add
+ * what only their side does (relaying, gathering, who counts as a worker).
  *
  * @module
  */
 import pTimeout from 'p-timeout';
 import { type CallHost, type CallOptions, startCall } from './call.js';
 import { DecodeFailure, decodePayload, type EncodeResult } from './codec.js';
-import type { Connection } from './connection.js';
+import { Connection } from './connection.js';
 import { debug } from './debug.js';
 import { RpcError, siteError } from './errors.js';
-import type { ListenerErrorReporter } from './event-hub.js';
-import type { ProcedureDef } from './procedure.js';
+import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import type { PeerInfo, ProcedureDef } from './procedure.js';
 import {
   type BroadcastEnvelope,
   bye,
@@ -28,18 +28,8 @@ import {
   parseFrame,
 } from './protocol.js';
 import type { Schema } from './schema.js';
-import { type ServeHost, serveCall } from './serve.js';
-
-/** How an endpoint is set up. */
-export interface EndpointConfig {
-  readonly procedures: ReadonlyMap<string, ProcedureDef>;
-  /** How this side names itself in error messages: its worker id, or `'primary'`. */
-  readonly self: number | 'primary';
-  readonly defaultTimeoutMs: number;
-  readonly maxPayloadBytes: number;
-  /** Handles the event envelopes; each side accepts only its own kinds. */
-  readonly onEvent: (conn: Connection, envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope) => void;
-}
+import { type ServeHost, type SideApi, serveCall } from './serve.js';
+import type { PeerLink, Transport, TransportPort } from './transport.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
 export interface SideConfig {
@@ -50,12 +40,21 @@ export interface SideConfig {
   readonly onListenerError: ListenerErrorReporter;
 }
 
+/** What only one side does with events: each side accepts only its own kinds. */
+export type EventHandler<TMeta> = (
+  conn: Connection,
+  envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope,
+  hub: EventHub<TMeta>,
+) => void;
+
 /** One side, running: its API, and what `createClusterRpc` forwards. @internal */
 export interface RunningSide<TApi> {
   readonly api: TApi;
   close(options?: CloseOptions): Promise<void>;
   /** Calls waiting plus calls being served: 0 when idle. */
   pendingCount(): number;
+  /** How this side names itself: its worker id, or `'primary'`. */
+  self(): number | 'primary';
 }
 
 /**
@@ -85,23 +84,94 @@ export interface CloseOptions {
 /** Waits this long at most for the last frames (`bye`, final answers) to be written. */
 const FINAL_WRITE_WAIT_MS = 1000;
 
-/** One side's rpc machinery, over any number of connections. */
-export class Endpoint implements ServeHost, CallHost {
+/**
+ * One side's rpc machinery over a transport: a connection per peer, the
+ * event hub, the call and serve paths, and the order of a close. The primary
+ * and worker modules add only topology: who the peers are to their API.
+ */
+export class Endpoint<TMeta> implements ServeHost, CallHost {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
-  readonly self: number | 'primary';
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
+  readonly hub: EventHub<TMeta>;
   accepting = true;
+  /** This side's API, as handlers reach it through `rpc.for(ctx)`. */
+  api: SideApi | undefined = undefined;
 
+  /** By worker id; the primary is 0. */
+  readonly #connections = new Map<number, Connection>();
+  readonly #port: TransportPort;
+  readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
   #servingIdle: Array<() => void> = [];
   #closing: Promise<void> | undefined = undefined;
 
-  constructor(private readonly config: EndpointConfig) {
+  constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
     this.procedures = config.procedures;
-    this.self = config.self;
     this.defaultTimeoutMs = config.defaultTimeoutMs;
     this.maxPayloadBytes = config.maxPayloadBytes;
+    this.hub = new EventHub<TMeta>(config.events, config.onListenerError);
+    this.#onEvent = onEvent;
+    this.#port = transport.open({
+      joined: (link) => this.#greet(this.#connect(link)),
+      received: (link, message) => {
+        const known = this.#connections.get(idOf(link.info));
+        const conn = known === undefined || known.isUnattached() ? this.#connect(link) : known;
+        if (conn.isOver(link)) this.#receive(conn, message);
+      },
+      left: (link, why) => this.#left(link, why),
+    });
+    // Peers that exist already may listen already: greet them.
+    for (const link of this.#port.peers()) this.#greet(this.#connect(link));
+    if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
+  }
+
+  /** How this side names itself in error messages: its worker id, or `'primary'`. */
+  get self(): number | 'primary' {
+    const info = this.#port.self();
+    return info.side === 'primary' ? 'primary' : info.workerId;
+  }
+
+  /** The connection to worker `workerId` (0: the primary), if that peer is alive. */
+  connection(workerId: number): Connection | undefined {
+    const known = this.#connections.get(workerId);
+    if (known) return known;
+    const link = typeof workerId === 'number' ? this.#port.peer(workerId) : undefined;
+    return link ? this.#connect(link) : undefined;
+  }
+
+  /** A connection to every peer alive now, ordered by worker id. */
+  liveConnections(): Connection[] {
+    return this.#port.peers().map((link) => this.#connect(link));
+  }
+
+  #connect(link: PeerLink): Connection {
+    const id = idOf(link.info);
+    const existing = this.#connections.get(id);
+    if (existing?.isOver(link)) return existing;
+    if (existing?.isUnattached()) {
+      // A worker waiting for a primary: the calls it held go to this one.
+      existing.attach(link);
+      return existing;
+    }
+    if (existing) this.connectionGone(existing, 'a new peer took its id');
+    const conn = new Connection(link);
+    this.#connections.set(id, conn);
+    return conn;
+  }
+
+  #left(link: PeerLink, why: string): void {
+    const id = idOf(link.info);
+    const conn = this.#connections.get(id);
+    if (!conn?.isOver(link)) return;
+    this.#connections.delete(id);
+    this.connectionGone(conn, why);
+    if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
+  }
+
+  /** A worker whose primary may come back holds calls for it meanwhile. */
+  #waitsForPrimary(): boolean {
+    return this.#port.primaryMayReturn && this.#port.self().side === 'worker' && this.accepting && !this.#connections.has(0);
   }
 
   /** Calls `path` on the peer behind `conn` (`undefined`: no such live peer). */
@@ -123,7 +193,7 @@ export class Endpoint implements ServeHost, CallHost {
   }
 
   /** Takes one message from `conn`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
-  receive(conn: Connection, message: unknown): void {
+  #receive(conn: Connection, message: unknown): void {
     const parsed = parseFrame(message);
     if (parsed.kind === 'foreign') return;
     if (parsed.kind === 'malformed') return debug(() => `dropped a frame from ${conn.describe()}: ${parsed.reason}`);
@@ -158,7 +228,7 @@ export class Endpoint implements ServeHost, CallHost {
       case 'emit':
       case 'bcast':
       case 'event':
-        return this.config.onEvent(conn, envelope);
+        return this.#onEvent(conn, envelope, this.hub);
       default:
         return assertNever(envelope);
     }
@@ -202,8 +272,8 @@ export class Endpoint implements ServeHost, CallHost {
   }
 
   /** A new connection: say hello, in case the peer listens already. */
-  greet(conn: Connection): void {
-    conn.send(hello(0));
+  #greet(conn: Connection): void {
+    if (this.#closing === undefined) conn.send(hello(0));
   }
 
   servingStarted(): void {
@@ -220,27 +290,35 @@ export class Endpoint implements ServeHost, CallHost {
     return Promise.all([serving, ...connections.map((conn) => conn.pending.whenEmpty())]);
   }
 
+  /** Calls waiting plus calls being served: 0 when idle. */
+  pendingCount(): number {
+    let count = 0;
+    for (const conn of this.#connections.values()) count += conn.pending.size + conn.serving.size;
+    return count;
+  }
+
   /**
    * Closes this side: new calls fail at once, calls under way get `grace` ms,
    * then every call left is settled with `SHUTTING_DOWN`, peers are told
-   * `bye`, and `detach` removes the listeners. Idempotent.
+   * `bye`, and the transport is closed. Idempotent.
    */
-  close(connections: () => readonly Connection[], detach: () => void, options?: CloseOptions): Promise<void> {
-    this.#closing ??= this.#close(connections, detach, options?.grace ?? 0);
+  close(options?: CloseOptions): Promise<void> {
+    this.#closing ??= this.#close(options?.grace ?? 0);
     return this.#closing;
   }
 
-  async #close(connections: () => readonly Connection[], detach: () => void, graceMs: number): Promise<void> {
+  async #close(graceMs: number): Promise<void> {
     this.accepting = false;
     if (graceMs > 0) {
-      await pTimeout(this.#whenIdle(connections()), { milliseconds: graceMs, fallback: () => undefined });
+      await pTimeout(this.#whenIdle([...this.#connections.values()]), { milliseconds: graceMs, fallback: () => undefined });
     }
+    const self = this.self;
     const reason = new RpcError(
       'SHUTTING_DOWN',
-      `The rpc object on ${this.self === 'primary' ? 'the primary' : `worker ${this.self}`} closed`,
+      `The rpc object on ${self === 'primary' ? 'the primary' : `worker ${self}`} closed`,
     );
     const written: Array<Promise<unknown>> = [];
-    for (const conn of connections()) {
+    for (const conn of this.#connections.values()) {
       conn.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the answer came'));
       for (const [id, served] of conn.serving) {
         served.abort(reason);
@@ -251,8 +329,14 @@ export class Endpoint implements ServeHost, CallHost {
       written.push(conn.whenWritten());
     }
     await pTimeout(Promise.all(written), { milliseconds: FINAL_WRITE_WAIT_MS, fallback: () => undefined });
-    detach();
+    this.hub.clear();
+    await this.#port.close();
   }
+}
+
+/** The key of a peer's connection: its worker id, 0 for the primary. */
+function idOf(info: PeerInfo): number {
+  return info.side === 'primary' ? 0 : info.workerId;
 }
 
 function cancelReason(code: CancelCode): RpcError {

@@ -5,12 +5,11 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
-import { currentWorkers, findWorker, linkToWorker, listenToWorkers, pidOf } from './channel.js';
+import type { CallOptions } from './call.js';
 import { encodePayload } from './codec.js';
-import { Connection, type DeliveryOutcome } from './connection.js';
+import type { Connection, DeliveryOutcome } from './connection.js';
 import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
 import { RpcError, toRpcError } from './errors.js';
-import { EventHub } from './event-hub.js';
 import type {
   AnyRouter,
   CallArgs,
@@ -23,6 +22,7 @@ import type {
   RouterPath,
 } from './inference.js';
 import { type Envelope, event } from './protocol.js';
+import type { Transport } from './transport.js';
 
 /**
  * Who sent an event the primary receives: the second argument of its
@@ -43,10 +43,35 @@ import { type Envelope, event } from './protocol.js';
  * @group Call and listen
  */
 export interface PrimaryEventMeta {
-  /** The sending worker's cluster id. */
+  /** The sending worker's id. */
   readonly workerId: number;
   /** The sending worker's process id. */
   readonly pid: number;
+  /** The host name of the sending worker's machine. */
+  readonly host: string;
+}
+
+/**
+ * A live worker, as {@link PrimaryRpc.workers} lists it.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerInfo } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const byHost = new Map<string, WorkerInfo[]>();
+ * for (const worker of rpc.primary.workers()) byHost.set(worker.host, [...(byHost.get(worker.host) ?? []), worker]);
+ * ```
+ *
+ * @group Call and listen
+ */
+export interface WorkerInfo {
+  /** The worker's id: what {@link PrimaryRpc.call} takes. */
+  readonly workerId: number;
+  /** Its process id. */
+  readonly pid: number;
+  /** The host name of its machine. */
+  readonly host: string;
 }
 
 /**
@@ -230,80 +255,49 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
     name: TName,
     listener: (payload: EventPayload<TEvents, TName>, meta: PrimaryEventMeta) => unknown,
   ): () => void;
+
+  /**
+   * The workers alive now, ordered by id: those still starting included,
+   * those that exited or whose channel closed left out.
+   *
+   * @returns One {@link WorkerInfo} per live worker; empty without workers.
+   *
+   * @example
+   * ```ts
+   * import { rpc } from './rpc.js';
+   *
+   * for (const { workerId, pid, host } of rpc.primary.workers()) console.log(`worker ${workerId}: pid ${pid} on ${host}`);
+   * ```
+   */
+  workers(): readonly WorkerInfo[];
 }
 
 /** The primary side, running. @internal */
 export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
 
-/** Starts serving and listening in the primary. @internal */
-export function startPrimarySide(config: SideConfig): PrimarySide {
-  const connections = new Map<number, Connection>();
-  const hub = new EventHub<PrimaryEventMeta>(config.events, config.onListenerError);
-
-  const endpoint = new Endpoint({
-    procedures: config.procedures,
-    self: 'primary',
-    defaultTimeoutMs: config.defaultTimeoutMs,
-    maxPayloadBytes: config.maxPayloadBytes,
-    onEvent(conn, envelope) {
-      if (conn.info.side !== 'worker') return;
-      const meta: PrimaryEventMeta = { workerId: conn.info.workerId, pid: conn.info.pid };
-      switch (envelope[0]) {
-        case 'emit':
-          return hub.receive(envelope[1], envelope[2], meta);
-        case 'bcast': {
-          const [, name, payload] = envelope;
-          const relayed = event(name, meta.workerId, meta.pid, payload);
-          return hub.receive(name, payload, meta, () => void sendToAll(relayed, conn));
-        }
-        case 'event':
-          return; // only the primary sends these
+/** Starts serving and listening in the primary, over `transport`. @internal */
+export function startPrimarySide(config: SideConfig, transport: Transport): PrimarySide {
+  const endpoint: Endpoint<PrimaryEventMeta> = new Endpoint<PrimaryEventMeta>(config, transport, (conn, envelope, hub) => {
+    if (conn.info.side !== 'worker') return;
+    const { workerId, pid, host } = conn.info;
+    const meta: PrimaryEventMeta = { workerId, pid, host };
+    switch (envelope[0]) {
+      case 'emit':
+        return hub.receive(envelope[1], envelope[2], meta);
+      case 'bcast': {
+        const [, name, payload] = envelope;
+        return hub.receive(name, payload, meta, () => void sendToAll(event(name, workerId, pid, payload, host), conn));
       }
-    },
+      case 'event':
+        return; // only the primary sends these
+    }
   });
-
-  const connect = (worker: Worker): Connection => {
-    const existing = connections.get(worker.id);
-    if (existing) return existing;
-    const conn = new Connection(linkToWorker(worker), worker.id, { side: 'worker', workerId: worker.id, pid: pidOf(worker) });
-    connections.set(worker.id, conn);
-    return conn;
-  };
-  /** Every worker alive now, connected: Node emits 'fork' a tick after `cluster.fork()` returns. */
-  const liveConnections = (): Connection[] => currentWorkers().map(connect);
-
-  const detach = listenToWorkers({
-    // The worker's code is not running yet: it will say hello when its rpc object exists.
-    fork: (worker) => void connect(worker),
-    message: (worker, message) => {
-      const conn = connections.get(worker.id);
-      if (conn) endpoint.receive(conn, message);
-    },
-    gone: (worker, why) => {
-      const conn = connections.get(worker.id);
-      if (!conn) return;
-      connections.delete(worker.id);
-      endpoint.connectionGone(conn, why);
-    },
-  });
-  // Workers forked before this rpc object existed may already listen: greet them.
-  for (const worker of currentWorkers()) {
-    if (worker.isConnected()) endpoint.greet(connect(worker));
-  }
-
-  const connectionFor = (worker: Worker | number): Connection | undefined => {
-    const id = typeof worker === 'number' ? worker : worker?.id;
-    const known = connections.get(id);
-    if (known) return known;
-    const live = findWorker(id);
-    return live ? connect(live) : undefined;
-  };
 
   /** Sends to every reachable worker but `except`; resolves with how many it was handed to. */
   const sendToAll = (envelope: Envelope, except?: Connection): Promise<number> => {
     let sent = 0;
     const waiting: Array<Promise<DeliveryOutcome>> = [];
-    for (const conn of liveConnections()) {
+    for (const conn of endpoint.liveConnections()) {
       if (conn === except) continue;
       const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
       if (outcome instanceof Promise) waiting.push(outcome);
@@ -314,13 +308,13 @@ export function startPrimarySide(config: SideConfig): PrimarySide {
   };
 
   const api: PrimaryRpc<AnyRouter, unknown> = {
-    call(worker: Worker | number, path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) {
-      const conn = connectionFor(worker);
-      const target = typeof worker === 'number' ? worker : (worker?.id ?? -1);
-      return endpoint.call(conn, target, path, input, options) as never;
+    call(worker: Worker | number, path: string, input?: unknown, options?: CallOptions) {
+      const id = typeof worker === 'number' ? worker : worker?.id;
+      const conn = Number.isSafeInteger(id) && id > 0 ? endpoint.connection(id) : undefined;
+      return endpoint.call(conn, typeof id === 'number' ? id : -1, path, input, options) as never;
     },
-    async callAll(path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) {
-      const targets = liveConnections();
+    async callAll(path: string, input?: unknown, options?: CallOptions) {
+      const targets = endpoint.liveConnections();
       // One input, encoded once for every worker.
       const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
       return Promise.all(
@@ -341,7 +335,7 @@ export function startPrimarySide(config: SideConfig): PrimarySide {
         if (!endpoint.accepting) {
           throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
         }
-        const encoded = hub.encode(name, payload, config.maxPayloadBytes);
+        const encoded = endpoint.hub.encode(name, payload, config.maxPayloadBytes);
         if (encoded instanceof Promise) return encoded.then((settled) => sendToAll(event(name, 0, process.pid, settled)));
         return sendToAll(event(name, 0, process.pid, encoded));
       } catch (error) {
@@ -349,21 +343,22 @@ export function startPrimarySide(config: SideConfig): PrimarySide {
       }
     },
     on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
-      return hub.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
+      return endpoint.hub.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
+    },
+    workers() {
+      const workers: WorkerInfo[] = [];
+      for (const conn of endpoint.liveConnections()) {
+        if (conn.info.side === 'worker') workers.push({ workerId: conn.info.workerId, pid: conn.info.pid, host: conn.info.host });
+      }
+      return workers;
     },
   } as PrimaryRpc<AnyRouter, unknown>;
+  endpoint.api = { side: 'primary', primary: api };
 
   return {
     api,
-    close: (options) =>
-      endpoint.close(
-        () => [...connections.values()],
-        () => {
-          detach();
-          hub.clear();
-        },
-        options,
-      ),
-    pendingCount: () => [...connections.values()].reduce((sum, conn) => sum + conn.pending.size + conn.serving.size, 0),
+    close: (options) => endpoint.close(options),
+    pendingCount: () => endpoint.pendingCount(),
+    self: () => endpoint.self,
   };
 }

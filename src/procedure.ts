@@ -31,10 +31,12 @@ export type PeerInfo =
   | {
       /** A cluster worker. */
       readonly side: 'worker';
-      /** The worker's cluster id (`cluster.worker.id`). */
+      /** The worker's id: `cluster.worker.id` over cluster IPC, given by the primary on other transports. */
       readonly workerId: number;
       /** The worker's process id. */
       readonly pid: number;
+      /** The host name of the worker's machine (`os.hostname()`). */
+      readonly host: string;
     };
 
 /**

@@ -2,7 +2,8 @@
  * THE wire protocol: every message cluster-rpc puts on the IPC channel, and the
  * one gate every incoming message passes through.
  *
- * A frame is `{ $crpc: 1, m: [envelope, …] }`. The `$crpc` key marks the
+ * A frame is `{ $crpc: 1, m: [envelope, …] }`, whatever the transport
+ * (cluster IPC sends it as it is; others as its JSON). The `$crpc` key marks the
  * message as ours and its value is the protocol version; anything else on the
  * channel (Node's `NODE_…` messages, PM2's strings, other libraries' objects,
  * `null`) is left alone. Envelopes issued in the same tick share one frame,
@@ -20,7 +21,7 @@
  * | `cancel` | both               | `id`, `code` (`TIMEOUT` or `ABORTED`)   | the caller stopped waiting for `id`; abort its `ctx.signal` |
  * | `emit`   | worker → primary   | `name`, `payload`                       | an event for the primary's listeners |
  * | `bcast`  | worker → primary   | `name`, `payload`                       | an event for the primary's listeners and every other worker |
- * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload` | an event for the worker's listeners |
+ * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload`, `fromHost` (workers only) | an event for the worker's listeners |
  *
  * `input`, `result`, `payload` and error `data` are {@link EncodedPayload}s.
  *
@@ -63,7 +64,9 @@ export type EmitEnvelope = readonly ['emit', name: string, payload: EncodedPaylo
 /** A worker's event for the primary and all other workers. */
 export type BroadcastEnvelope = readonly ['bcast', name: string, payload: EncodedPayload];
 /** An event delivered to a worker. */
-export type EventEnvelope = readonly ['event', name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload];
+export type EventEnvelope =
+  | readonly ['event', name: string, fromWorkerId: 0, fromPid: number, payload: EncodedPayload]
+  | readonly ['event', name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload, fromHost: string];
 
 /** Why a caller cancels. */
 export type CancelCode = 'TIMEOUT' | 'ABORTED';
@@ -103,13 +106,14 @@ export const err = (id: string, error: WireError): ErrEnvelope => ['err', id, er
 export const cancel = (id: string, code: CancelCode): CancelEnvelope => ['cancel', id, code];
 export const emit = (name: string, payload: EncodedPayload): EmitEnvelope => ['emit', name, payload];
 export const broadcast = (name: string, payload: EncodedPayload): BroadcastEnvelope => ['bcast', name, payload];
-export const event = (name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload): EventEnvelope => [
-  'event',
-  name,
-  fromWorkerId,
-  fromPid,
-  payload,
-];
+export const event = (
+  name: string,
+  fromWorkerId: number,
+  fromPid: number,
+  payload: EncodedPayload,
+  fromHost?: string,
+): EventEnvelope =>
+  fromHost === undefined ? ['event', name, 0, fromPid, payload] : ['event', name, fromWorkerId, fromPid, payload, fromHost];
 
 /** Wraps envelopes in a frame. */
 export function frame(envelopes: readonly Envelope[]): Frame {
@@ -215,7 +219,11 @@ function isEnvelope(value: unknown): value is Envelope {
       return value.length === 3 && typeof value[1] === 'string' && isPayload(value[2]);
     case 'event':
       return (
-        value.length === 5 && typeof value[1] === 'string' && isWorkerId(value[2]) && isWorkerId(value[3]) && isPayload(value[4])
+        typeof value[1] === 'string' &&
+        isWorkerId(value[2]) &&
+        isWorkerId(value[3]) &&
+        isPayload(value[4]) &&
+        (value.length === 5 ? value[2] === 0 : value.length === 6 && value[2] !== 0 && typeof value[5] === 'string')
       );
     default:
       return false;

@@ -16,8 +16,21 @@ import type { PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
 import { type CallEnvelope, err, NO_TIMEOUT, ok, type WireError } from './protocol.js';
 import { summariseIssues, type Validation, validate } from './schema.js';
 
+/**
+ * The API of the side serving a call, which `rpc.for(ctx)` hands to its
+ * handler: typed there, from the rpc object.
+ */
+export type SideApi =
+  | { readonly side: 'primary'; readonly primary: unknown }
+  | { readonly side: 'worker'; readonly worker: unknown };
+
+/** Where a handler's `ctx` keeps the API of the side serving it. */
+export const SIDE_API: unique symbol = Symbol('cluster-rpc.sideApi');
+
 /** What serving needs from the side it runs on. */
 export interface ServeHost {
+  /** This side's API, for `rpc.for(ctx)`. */
+  readonly api: SideApi | undefined;
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   /** How this side names itself in error messages. */
   readonly self: number | 'primary';
@@ -57,6 +70,10 @@ class ServedCall implements ProcedureContext {
     this.#def = def;
     conn.serving.set(requestId, this);
     host.servingStarted();
+  }
+
+  get [SIDE_API](): SideApi | undefined {
+    return this.#host.api;
   }
 
   get signal(): AbortSignal {

@@ -4,12 +4,11 @@
  *
  * @module
  */
-import { linkToPrimary, listenToPrimary, ownWorkerIdentity } from './channel.js';
+import type { CallOptions } from './call.js';
 import type { EncodedPayload } from './codec.js';
-import { Connection, type DeliveryOutcome } from './connection.js';
+import type { Connection, DeliveryOutcome } from './connection.js';
 import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
 import { RpcError } from './errors.js';
-import { EventHub } from './event-hub.js';
 import type {
   AnyRouter,
   CallArgs,
@@ -23,6 +22,7 @@ import type {
 } from './inference.js';
 import type { PeerInfo } from './procedure.js';
 import { broadcast, type Envelope, emit } from './protocol.js';
+import type { Transport } from './transport.js';
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
@@ -174,31 +174,16 @@ const FROM_PRIMARY: WorkerEventMeta = Object.freeze({ from: Object.freeze({ side
 /** The outcome of an event handed to the channel. */
 const SENT: Promise<void> = Promise.resolve();
 
-/** Starts serving and listening in a worker. @internal */
-export function startWorkerSide(config: SideConfig): WorkerSide {
-  const { workerId } = ownWorkerIdentity();
-  const conn = new Connection(linkToPrimary(), 'primary', { side: 'primary' });
-  const hub = new EventHub<WorkerEventMeta>(config.events, config.onListenerError);
-
-  const endpoint = new Endpoint({
-    procedures: config.procedures,
-    self: workerId,
-    defaultTimeoutMs: config.defaultTimeoutMs,
-    maxPayloadBytes: config.maxPayloadBytes,
-    onEvent(_conn, envelope) {
-      if (envelope[0] !== 'event') return; // only workers send the other kinds
-      const [, name, fromWorkerId, fromPid, payload] = envelope;
-      const meta =
-        fromWorkerId === 0 ? FROM_PRIMARY : { from: { side: 'worker', workerId: fromWorkerId, pid: fromPid } as const };
-      hub.receive(name, payload, meta);
-    },
+/** Starts serving and listening in a worker, over `transport`. @internal */
+export function startWorkerSide(config: SideConfig, transport: Transport): WorkerSide {
+  const endpoint = new Endpoint<WorkerEventMeta>(config, transport, (_conn, envelope, hub) => {
+    if (envelope[0] !== 'event') return; // only workers send the other kinds
+    const [, name, fromWorkerId, fromPid, payload, fromHost = ''] = envelope;
+    const meta: WorkerEventMeta =
+      fromWorkerId === 0 ? FROM_PRIMARY : { from: { side: 'worker', workerId: fromWorkerId, pid: fromPid, host: fromHost } };
+    hub.receive(name, payload, meta);
   });
-
-  const detach = listenToPrimary({
-    message: (message) => endpoint.receive(conn, message),
-    disconnect: () => endpoint.connectionGone(conn, 'the IPC channel to the primary closed'),
-  });
-  endpoint.greet(conn);
+  const primary = (): Connection | undefined => endpoint.connection(0);
 
   const deliveryError = (name: string, outcome: Exclude<DeliveryOutcome, 'sent'>): RpcError => {
     switch (outcome) {
@@ -216,6 +201,8 @@ export function startWorkerSide(config: SideConfig): WorkerSide {
   const settle = (name: string, outcome: DeliveryOutcome): Promise<void> =>
     outcome === 'sent' ? SENT : Promise.reject(deliveryError(name, outcome));
   const deliver = (name: string, envelope: Envelope): Promise<void> => {
+    const conn = primary();
+    if (!conn) return Promise.reject(deliveryError(name, 'gone'));
     const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
     return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
   };
@@ -223,9 +210,9 @@ export function startWorkerSide(config: SideConfig): WorkerSide {
   const send = (name: string, payload: unknown, wrap: (name: string, encoded: EncodedPayload) => Envelope): Promise<void> => {
     try {
       if (!endpoint.accepting) {
-        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${workerId} is closed`);
+        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${endpoint.self} is closed`);
       }
-      const encoded = hub.encode(name, payload, config.maxPayloadBytes);
+      const encoded = endpoint.hub.encode(name, payload, config.maxPayloadBytes);
       if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled)));
       return deliver(name, wrap(name, encoded));
     } catch (error) {
@@ -234,24 +221,17 @@ export function startWorkerSide(config: SideConfig): WorkerSide {
   };
 
   const api = {
-    call: (path: string, input?: unknown, options?: Parameters<typeof endpoint.call>[4]) =>
-      endpoint.call(conn, 'primary', path, input, options),
-    on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => hub.on(name, listener),
+    call: (path: string, input?: unknown, options?: CallOptions) => endpoint.call(primary(), 'primary', path, input, options),
+    on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => endpoint.hub.on(name, listener),
     emit: (name: string, payload?: unknown) => send(name, payload, emit),
     broadcast: (name: string, payload?: unknown) => send(name, payload, broadcast),
   } as unknown as WorkerRpc<AnyRouter, unknown>;
+  endpoint.api = { side: 'worker', worker: api };
 
   return {
     api,
-    close: (options) =>
-      endpoint.close(
-        () => [conn],
-        () => {
-          detach();
-          hub.clear();
-        },
-        options,
-      ),
-    pendingCount: () => conn.pending.size + conn.serving.size,
+    close: (options) => endpoint.close(options),
+    pendingCount: () => endpoint.pendingCount(),
+    self: () => endpoint.self,
   };
 }

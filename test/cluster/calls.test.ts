@@ -3,6 +3,7 @@
  * forked worker: this test file is the primary.
  */
 import type { Worker } from 'node:cluster';
+import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CallOptions } from '../../src/index.js';
@@ -74,7 +75,7 @@ const primaryToWorker: Direction = {
 const workerToPrimary: Direction = {
   name: 'worker → primary',
   servedBy: () => 'on the primary',
-  expectedCaller: () => ({ side: 'worker', workerId: worker.id, pid: worker.process.pid }),
+  expectedCaller: () => ({ side: 'worker', workerId: worker.id, pid: worker.process.pid, host: hostname() }),
   async call(path, input, extras = {}) {
     return (await rpc.primary.call(worker, 'drive.call', { path, input, ...extras })) as Outcome;
   },

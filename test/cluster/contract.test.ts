@@ -3,7 +3,9 @@
  * in a real cluster: the module sample in both processes, the worker sample in
  * each worker, the primary sample here.
  */
+
 import cluster from 'node:cluster';
+import { hostname } from 'node:os';
 import { afterAll, expect, it } from 'vitest';
 import { RPC_ERROR_CODES, type RpcError } from '../../src/index.js';
 import { rpc, type WorkerSampleReport } from '../fixtures/contract-app.js';
@@ -50,7 +52,7 @@ it('runs every sample of the contract as written', async () => {
   const third: WorkerSampleReport = await rpc.primary.call(worker, 'runWorkerSample');
   expect(third.configChanges).toContainEqual({
     payload: { key: 'a', value: 'b' },
-    from: { side: 'worker', workerId: second.id, pid: second.process.pid },
+    from: { side: 'worker', workerId: second.id, pid: second.process.pid, host: hostname() },
   });
 
   // Every built-in code of the error table exists under its name.

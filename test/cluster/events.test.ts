@@ -2,7 +2,9 @@
  * Typed events between real processes: broadcast, emit, relay, validation on
  * both ends, unsubscribe, throwing listeners, and workers that are starting.
  */
+
 import type { Worker } from 'node:cluster';
+import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
@@ -111,7 +113,9 @@ describe('events from workers', () => {
     const outcome = (await rpc.primary.call(first, 'drive.emit', { name: 'ping', payload: { n: 2 } })) as Outcome;
     expect(outcome).toEqual({ ok: true, value: undefined });
     await settle();
-    expect(heard).toEqual([{ name: 'ping', payload: { n: 2 }, meta: { workerId: first.id, pid: first.process.pid } }]);
+    expect(heard).toEqual([
+      { name: 'ping', payload: { n: 2 }, meta: { workerId: first.id, pid: first.process.pid, host: hostname() } },
+    ]);
     expect(await receivedSince(second, marks, 'ping')).toEqual([]);
   });
 
@@ -121,10 +125,16 @@ describe('events from workers', () => {
     const payload = { key: 'mode', value: 'fast' };
     await rpc.primary.call(sender, 'drive.emit', { name: 'configChanged', payload, broadcast: true });
     await settle();
-    expect(heard).toEqual([{ name: 'configChanged', payload, meta: { workerId: sender.id, pid: sender.process.pid } }]);
+    expect(heard).toEqual([
+      { name: 'configChanged', payload, meta: { workerId: sender.id, pid: sender.process.pid, host: hostname() } },
+    ]);
     for (const other of others) {
       expect(await receivedSince(other, marks, 'configChanged')).toEqual([
-        { name: 'configChanged', payload, from: { side: 'worker', workerId: sender.id, pid: sender.process.pid } },
+        {
+          name: 'configChanged',
+          payload,
+          from: { side: 'worker', workerId: sender.id, pid: sender.process.pid, host: hostname() },
+        },
       ]);
     }
     expect(await receivedSince(sender, marks, 'configChanged')).toEqual([]);

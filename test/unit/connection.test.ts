@@ -6,18 +6,19 @@
  * answers were queued after it.
  */
 import { describe, expect, it } from 'vitest';
-import type { Link, SendResult } from '../../src/channel.js';
 import { Connection } from '../../src/connection.js';
 import { call, type Envelope, type Frame, ok } from '../../src/protocol.js';
+import type { PeerLink, SendResult } from '../../src/transport.js';
 
 /** An answer this large is not held by congestion (a batch's worth of bytes). */
 const LARGE = 64 * 1024;
 
 /** A link that answers with the scripted results, and keeps every frame and its completion callback. */
-function scriptedLink(results: SendResult[]): { link: Link; frames: Frame[]; complete: Array<(error: Error | null) => void> } {
+function scriptedLink(results: SendResult[]): { link: PeerLink; frames: Frame[]; complete: Array<(error: Error | null) => void> } {
   const frames: Frame[] = [];
   const complete: Array<(error: Error | null) => void> = [];
-  const link: Link = {
+  const link: PeerLink = {
+    info: { side: 'worker', workerId: 1, pid: 1, host: 'test' },
     send(frame, done) {
       frames.push(frame);
       complete.push(done);
@@ -33,7 +34,7 @@ const endOfTick = (): Promise<void> => Promise.resolve();
 describe('Connection outbox under backpressure', () => {
   it('holds calls and small answers but lets large answers through, then sends what was held once the congesting write completes', async () => {
     const { link, frames, complete } = scriptedLink(['congested']);
-    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    const conn = new Connection(link);
     conn.markReady();
     void conn.pending.open('a', conn.site('x'), 10_000, []).catch(() => undefined);
     conn.send(call('a', 'x', 10_000, [1]));
@@ -63,7 +64,7 @@ describe('Connection outbox under backpressure', () => {
 
   it('drops a held call whose caller stopped waiting, and still sends its cancel', async () => {
     const { link, frames, complete } = scriptedLink(['congested']);
-    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    const conn = new Connection(link);
     conn.markReady();
     conn.send(ok('first', [0]), LARGE);
     await endOfTick();
@@ -77,7 +78,7 @@ describe('Connection outbox under backpressure', () => {
 
   it('whenWritten waits for every frame handed to the link, answers sent while congested included', async () => {
     const { link, complete } = scriptedLink(['congested']);
-    const conn = new Connection(link, 1, { side: 'worker', workerId: 1, pid: 1 });
+    const conn = new Connection(link);
     conn.markReady();
     conn.send(ok('one', [1]), LARGE);
     await endOfTick();

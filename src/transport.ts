@@ -1,0 +1,86 @@
+/**
+ * The seam between the rpc machinery and whatever carries its frames: Node's
+ * cluster IPC, an in-process network for tests, or a message broker.
+ *
+ * A transport knows who the peers are, when they join and leave, and how to
+ * hand a frame to one of them. Everything else (batching, backpressure,
+ * timeouts, validation, errors and the wire protocol) is the core's, the same
+ * for every transport.
+ *
+ * @module
+ */
+import type { PeerInfo } from './procedure.js';
+import type { Frame } from './protocol.js';
+
+/**
+ * What became of a frame handed to a {@link PeerLink}:
+ * - `sent`: the transport took it;
+ * - `congested`: it took it, but its queue is past its high-water mark; better
+ *   wait for `done` before sending more;
+ * - `closed`: the peer cannot be reached; the frame was dropped and `done` will not run.
+ */
+export type SendResult = 'sent' | 'congested' | 'closed';
+
+/**
+ * One peer process as the transport sees it: who it is, and how to reach it.
+ *
+ * @group Transports
+ */
+export interface PeerLink {
+  /** Who the peer is; a worker's id is unique for the primary's lifetime. */
+  readonly info: PeerInfo;
+  /**
+   * Hands `frame` to the transport; `done` runs once it was written (or failed to).
+   * Never throws.
+   */
+  send(frame: Frame, done: (error: Error | null) => void): SendResult;
+}
+
+/**
+ * What a transport tells the rpc layer. It never throws into the transport.
+ *
+ * @group Transports
+ */
+export interface TransportHandlers {
+  /** A peer appeared (it may not listen yet: the rpc layer greets it, and waits for its greeting). */
+  joined(peer: PeerLink): void;
+  /** A message came from `peer`; anything may arrive, the rpc layer checks it. */
+  received(peer: PeerLink, message: unknown): void;
+  /** `peer` is gone for good: its process exited, its channel closed, or it stopped answering. */
+  left(peer: PeerLink, why: string): void;
+}
+
+/**
+ * A transport, opened for one side of the cluster.
+ *
+ * @group Transports
+ */
+export interface TransportPort {
+  /** This process, as its peers see it (a worker's id may be assigned once it has joined). */
+  self(): PeerInfo;
+  /** The peers reachable now: every live worker in the primary, the primary (if any) in a worker. */
+  peers(): readonly PeerLink[];
+  /** The live worker with this id (primary side). */
+  peer(workerId: number): PeerLink | undefined;
+  /**
+   * Whether a worker may see a new primary after the one it had left (a
+   * broker-based cluster), so calls made meanwhile wait for it. Over cluster
+   * IPC a worker's primary never comes back.
+   */
+  readonly primaryMayReturn: boolean;
+  /** Stops listening and releases what {@link Transport.open} took. */
+  close(): Promise<void> | void;
+}
+
+/**
+ * How the processes of a cluster reach each other: the `transport` option of
+ * `createClusterRpc`. Without one, the rpc rides Node's cluster IPC.
+ *
+ * @group Transports
+ */
+export interface Transport {
+  /** Which side this process plays. */
+  readonly side: 'primary' | 'worker';
+  /** Starts listening; from now on `handlers` hear about peers and their messages. */
+  open(handlers: TransportHandlers): TransportPort;
+}

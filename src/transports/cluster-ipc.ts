@@ -1,0 +1,124 @@
+/**
+ * Node's cluster IPC as a transport: the only file that touches
+ * `process.send`, `worker.send` and the cluster's `'fork'`, `'message'`,
+ * `'disconnect'` and `'exit'` events.
+ *
+ * @module
+ */
+import cluster, { type Worker } from 'node:cluster';
+import { hostname } from 'node:os';
+import type { PeerInfo } from '../procedure.js';
+import type { Frame } from '../protocol.js';
+import type { PeerLink, SendResult, Transport, TransportHandlers, TransportPort } from '../transport.js';
+
+type Sender = (message: Frame, callback: (error: Error | null) => void) => boolean;
+
+function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): SendResult {
+  if (!isConnected()) return 'closed';
+  try {
+    // With a callback, Node reports a write failure to it instead of emitting
+    // 'error' on the process object, which would crash a process with no
+    // listener for it (nodejs/node#32106).
+    return send(frame, done) ? 'sent' : 'congested';
+  } catch {
+    // The channel closed between the check and the send.
+    return 'closed';
+  }
+}
+
+const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
+
+/** The transport over Node's cluster IPC: the default of `createClusterRpc`. */
+export function clusterIpcTransport(): Transport {
+  return cluster.isPrimary ? { side: 'primary', open: openPrimary } : { side: 'worker', open: openWorker };
+}
+
+function openWorker(handlers: TransportHandlers): TransportPort {
+  const send: Sender = (message, callback) => (process.send as Sender)(message, callback);
+  const isConnected = (): boolean => process.connected === true;
+  const primary: PeerLink = { info: PRIMARY, send: (frame, done) => safeSend(isConnected, send, frame, done) };
+  const self: PeerInfo = Object.freeze({ side: 'worker', workerId: cluster.worker?.id ?? 0, pid: process.pid, host: hostname() });
+
+  const onMessage = (message: unknown): void => handlers.received(primary, message);
+  const onDisconnect = (): void => handlers.left(primary, 'the IPC channel to the primary closed');
+  process.on('message', onMessage);
+  // First in line: when the primary dies, Node's cluster code calls process.exit()
+  // from its own 'disconnect' listener, and listeners after it never run.
+  process.prependListener('disconnect', onDisconnect);
+  return {
+    self: () => self,
+    peers: () => (isConnected() ? [primary] : []),
+    peer: () => undefined,
+    primaryMayReturn: false,
+    close() {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+    },
+  };
+}
+
+function openPrimary(handlers: TransportHandlers): TransportPort {
+  const host = hostname();
+  const links = new Map<Worker, PeerLink>();
+  const linkOf = (worker: Worker): PeerLink => {
+    let link = links.get(worker);
+    if (!link) {
+      const isConnected = (): boolean => worker.isConnected();
+      const send: Sender = (message, callback) => worker.send(message, callback);
+      link = {
+        info: Object.freeze({ side: 'worker', workerId: worker.id, pid: worker.process.pid ?? 0, host }),
+        send: (frame, done) => safeSend(isConnected, send, frame, done),
+      };
+      links.set(worker, link);
+    }
+    return link;
+  };
+  const gone = (worker: Worker, why: string): void => {
+    const link = links.get(worker);
+    if (!link) return;
+    links.delete(worker);
+    handlers.left(link, why);
+  };
+
+  const onFork = (worker: Worker): void => handlers.joined(linkOf(worker));
+  const onMessage = (worker: Worker, message: unknown): void => {
+    const link = links.get(worker);
+    if (link) handlers.received(link, message);
+  };
+  const onDisconnect = (worker: Worker): void => gone(worker, 'its IPC channel closed');
+  const onExit = (worker: Worker, code: number | null, signal: string | null): void =>
+    gone(worker, signal ? `it was killed by ${signal}` : `it exited with code ${code ?? 'unknown'}`);
+  cluster.on('fork', onFork);
+  cluster.on('message', onMessage);
+  cluster.on('disconnect', onDisconnect);
+  cluster.on('exit', onExit);
+  return {
+    self: () => PRIMARY,
+    // Node emits 'fork' a tick after cluster.fork() returns: the worker is a peer from the start.
+    peers: () => reachableWorkers().map(linkOf),
+    peer(workerId) {
+      const worker = cluster.workers?.[workerId];
+      return worker && isReachable(worker) ? linkOf(worker) : undefined;
+    },
+    primaryMayReturn: false,
+    close() {
+      cluster.off('fork', onFork);
+      cluster.off('message', onMessage);
+      cluster.off('disconnect', onDisconnect);
+      cluster.off('exit', onExit);
+      links.clear();
+    },
+  };
+}
+
+/** A worker that closed its channel may live on for a while, but nothing sent to it could arrive. */
+function isReachable(worker: Worker): boolean {
+  return !worker.isDead() && worker.isConnected();
+}
+
+/** Workers that can still be reached, ordered by id. */
+function reachableWorkers(): Worker[] {
+  const workers: Worker[] = [];
+  for (const worker of Object.values(cluster.workers ?? {})) if (worker && isReachable(worker)) workers.push(worker);
+  return workers.sort((a, b) => a.id - b.id);
+}
