@@ -10,8 +10,9 @@ import {
   killAllWorkers,
   ReportDir,
   readReport,
+  sleep,
   tally,
-  track,
+  timedCalls,
   useFaultWorker,
   waitFor,
 } from './fixtures/harness.js';
@@ -42,20 +43,18 @@ afterAll(async () => {
 
 describe('a handler that never returns', () => {
   it('primary → worker: 100 calls reject with TIMEOUT on time, the worker’s handlers are aborted, both tables end empty', async () => {
-    const tracked = track(
-      Array.from({ length: IN_FLIGHT }, () => rpc.primary.call(worker, 'hang', undefined, { timeout: TIMEOUT_MS })),
-    );
-    const outcomes = await tracked.all;
+    const outcomes = await timedCalls(IN_FLIGHT, () => rpc.primary.call(worker, 'hang', undefined, { timeout: TIMEOUT_MS }));
     expect(tally(outcomes)).toEqual({ TIMEOUT: IN_FLIGHT });
-    const times = outcomes.map((outcome) => outcome.ms);
-    expect(Math.min(...times)).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    const times = outcomes.map((outcome) => Math.round(outcome.ms));
+    // Each clock started as its call was issued, so none may stop short of the timeout.
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(TIMEOUT_MS);
     expect(Math.max(...times)).toBeLessThan(TIMEOUT_MS + LATE_BY_AT_MOST_MS);
     expect(outcomes[0]?.error).toHaveProperty('message', expect.stringContaining(`No answer within ${TIMEOUT_MS} ms`));
     expect(rpc.pendingCount()).toBe(0);
 
     await waitFor(
       'the worker to see every cancel',
-      async () => (await rpc.primary.call(worker, 'probe')).aborts.length === IN_FLIGHT,
+      async () => (await rpc.primary.call(worker, 'probe')).aborts.length >= IN_FLIGHT,
     );
     const seen = await rpc.primary.call(worker, 'probe');
     expect(tally(seen.aborts)).toEqual({ TIMEOUT: IN_FLIGHT });
@@ -70,15 +69,17 @@ describe('a handler that never returns', () => {
     await rpc.primary.call(worker, 'fire', { path: 'hang', count: IN_FLIGHT, timeout: TIMEOUT_MS, batch: 'hung' });
     await waitFor(
       'the worker to report every call',
-      () => readReport(file).filter((line) => line.batch === 'hung').length === IN_FLIGHT,
+      () => readReport(file).filter((line) => line.batch === 'hung').length >= IN_FLIGHT,
     );
+    await sleep(50); // a second settlement of any call would be reported by now
     const lines = readReport(file).filter((line) => line.batch === 'hung');
     expect(tally(lines.map((line) => String(line.code)))).toEqual({ TIMEOUT: IN_FLIGHT });
     const times = lines.map((line) => Number(line.ms));
-    expect(Math.min(...times)).toBeGreaterThanOrEqual(TIMEOUT_MS - 5);
+    // The worker started each call's clock as it issued it (Date.now(), whole milliseconds: hence the 1 ms).
+    expect(Math.min(...times)).toBeGreaterThanOrEqual(TIMEOUT_MS - 1);
     expect(Math.max(...times)).toBeLessThan(TIMEOUT_MS + LATE_BY_AT_MOST_MS);
 
-    await waitFor('the primary to see every cancel', () => stats.aborts.length - abortsBefore === IN_FLIGHT);
+    await waitFor('the primary to see every cancel', () => stats.aborts.length - abortsBefore >= IN_FLIGHT);
     expect(tally(stats.aborts.slice(abortsBefore))).toEqual({ TIMEOUT: IN_FLIGHT });
     expect(rpc.pendingCount()).toBe(0);
     expect((await rpc.primary.call(worker, 'probe')).pending).toBe(0);
