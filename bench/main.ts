@@ -16,14 +16,18 @@ import { renderChart } from './lib/chart.js';
 import type { ContenderName } from './lib/contenders/index.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
 import { Fleet } from './lib/fleet.js';
+import { type HttpRecord, type HttpSettings, httpCellId, runHttpCell } from './lib/http/cell.js';
 import { describeMachine, finishMachine, type MachineInfo, machineLine } from './lib/machine.js';
 import { type MemoryRecord, runMemoryCell } from './lib/memory.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/options.js';
 import { PAYLOAD_KINDS, payloadBytes, payloadOf } from './lib/payloads.js';
+import { killTracked } from './lib/processes.js';
 import { renderProfileSummary, summariseProfile } from './lib/profile.js';
 import {
   cellLine,
   formatRatio,
+  httpLine,
+  renderHttpTable,
   renderMarkdown,
   renderMemoryMarkdown,
   renderTable,
@@ -116,6 +120,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     if (worker.process.pid) roles[worker.process.pid] = `worker ${worker.id}`;
   });
   const interrupted = (): void => {
+    killTracked();
     fleet.killAll();
     process.exit(130);
   };
@@ -168,10 +173,12 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       return memory.pass ? 0 : 1;
     }
 
-    const cells = selectCells(options);
-    if (cells.length === 0) {
+    const cells = options.httpOnly ? [] : selectCells(options);
+    const httpId = httpCellId(options.httpConnections);
+    const runHttp = options.httpOnly || options.only.length === 0 || options.only.some((filter) => httpId.includes(filter));
+    if (cells.length === 0 && !runHttp) {
       console.error(
-        `no cell matches --only=${options.only.join(',')}; cell ids look like tiny/c64/w2p, 1mb/c1/p2w, bcast/16/tiny, callall/16/100kb`,
+        `no cell matches --only=${options.only.join(',')}; cell ids look like tiny/c64/w2p, 1mb/c1/p2w, bcast/16/tiny, callall/16/100kb, ${httpId}`,
       );
       return 2;
     }
@@ -182,31 +189,49 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
     };
+    const httpSettings: HttpSettings = {
+      servers: options.httpServers,
+      rounds: options.httpRounds,
+      warmupS: options.httpWarmupS,
+      durationS: options.httpDurationS,
+      connections: options.httpConnections,
+      threads: 1,
+    };
     const phases = cells.reduce(
       (sum, cell) => sum + settings.rounds * contendersOf(cell, settings.contenders, settings.contendersGiven).length,
       0,
     );
-    const estimateS = Math.round((phases * (settings.warmupMs + settings.durationMs + 250)) / 1000);
-    console.log(
-      `${cells.length} cell(s) × ${settings.contenders.join(', ')}; ${settingsLine(settings)}; roughly ${Math.ceil(estimateS / 60)} min or more`,
-    );
+    const httpS = runHttp
+      ? httpSettings.rounds * httpSettings.servers.length * (httpSettings.warmupS + httpSettings.durationS + 0.5)
+      : 0;
+    const estimateS = Math.round((phases * (settings.warmupMs + settings.durationMs + 250)) / 1000 + httpS);
+    if (runHttp) {
+      console.log(
+        `${httpId}: ${httpSettings.servers.join(', ')}; ${httpSettings.rounds} round(s) of ${httpSettings.warmupS} s warm-up + ${httpSettings.durationS} s measured per server`,
+      );
+    }
+    if (cells.length > 0) {
+      console.log(`${cells.length} cell(s) × ${settings.contenders.join(', ')}; ${settingsLine(settings)}`);
+    }
+    console.log(`roughly ${Math.ceil(estimateS / 60)} min or more`);
 
-    // One short unrecorded pass per contender, so the first cell does not pay for JIT warm-up alone.
-    await fleet.resize(1);
-    const warmCells = allCells([]).filter((cell) => cell.id === 'tiny/c64/w2p' || cell.id === 'tiny/c64/p2w');
-    await runCells(fleet, warmCells, { ...settings, rounds: 1, warmupMs: 100, durationMs: 300 }, { phase() {}, cell() {} });
-    collectGarbage();
+    let http: HttpRecord | undefined;
+    if (runHttp) {
+      const live = process.stdout.isTTY === true;
+      http = await runHttpCell(fleet, httpSettings, (server, round) => {
+        if (live)
+          process.stdout.write(`\r\x1b[K${httpId} · round ${round + 1}/${httpSettings.rounds} · ${server} · ${elapsed(started)}`);
+      });
+      if (live) process.stdout.write('\r\x1b[K');
+      console.log(httpLine(http, style));
+    }
 
-    const records: CellRecord[] = await runCells(
-      fleet,
-      cells,
-      settings,
-      progressObserver(cells.length, settings.rounds, started, style),
-    );
-    console.log(`\n${renderTable(records, style)}\n`);
-    const { passed, failed } = tally(records);
+    const records: CellRecord[] = cells.length > 0 ? await runContenderCells(fleet, cells, settings, started, style) : [];
+    if (http) console.log(`\n${renderHttpTable(http, style)}`);
+    if (records.length > 0) console.log(`\n${renderTable(records, style)}`);
+    const { passed, failed } = tally(records, http);
     console.log(
-      `targets: ${style.good(`${passed} PASS`)}, ${failed > 0 ? style.bad(`${failed} FAIL`) : '0 FAIL'} · ${elapsed(started)} elapsed`,
+      `\ntargets: ${style.good(`${passed} PASS`)}, ${failed > 0 ? style.bad(`${failed} FAIL`) : '0 FAIL'} · ${elapsed(started)} elapsed`,
     );
 
     const finishedAt = new Date().toISOString();
@@ -214,17 +239,15 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     const finished = finishMachine(machine);
     console.log(`machine: ${machineLine(finished)}`);
     const json = JSON.stringify(
-      { version: 2, startedAt, finishedAt, machine: finished, settings, options, cells: records },
+      { version: 2, startedAt, finishedAt, machine: finished, settings, options, http, cells: records },
       null,
       2,
     );
-    const markdown = renderMarkdown(finished, settingsText, records, undefined);
-    const chart = renderChart(records, [machineLine(finished), settingsText]);
-    const written = writeResults(outDir, `bench-${stamp()}`, {
-      'results.json': json,
-      'table.md': `${markdown}\n`,
-      'chart.svg': chart,
-    });
+    const markdown = renderMarkdown(finished, settingsText, records, undefined, http);
+    const files: Record<string, string> = { 'results.json': json, 'table.md': `${markdown}\n` };
+    if (records.some((record) => record.cell.type === 'call'))
+      files['chart.svg'] = renderChart(records, [machineLine(finished), settingsText]);
+    const written = writeResults(outDir, `bench-${stamp()}`, files);
     console.log(`wrote ${written.join(', ')} (and latest-*)`);
     return failed > 0 ? 1 : 0;
   } finally {
@@ -232,6 +255,23 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     const profileDir = process.env[PROFILE_DIR_ENV];
     if (profileDir) writeFileSync(join(profileDir, 'roles.json'), JSON.stringify(roles));
   }
+}
+
+/** The cells with contenders (everything but the HTTP cell), after a short unrecorded warm-up pass. */
+async function runContenderCells(
+  fleet: Fleet,
+  cells: readonly Cell[],
+  settings: RunSettings,
+  started: number,
+  style: Style,
+): Promise<CellRecord[]> {
+  // One short unrecorded pass per contender, so the first cell does not pay for JIT warm-up alone.
+  await fleet.resize(1);
+  const warmCells = allCells([]).filter((cell) => cell.id === 'tiny/c64/w2p' || cell.id === 'tiny/c64/p2w');
+  await runCells(fleet, warmCells, { ...settings, rounds: 1, warmupMs: 100, durationMs: 300 }, { phase() {}, cell() {} });
+  collectGarbage();
+
+  return runCells(fleet, cells, settings, progressObserver(cells.length, settings.rounds, started, style));
 }
 
 /** `--profile`: runs the benchmark again under `--cpu-prof` (workers inherit it), then summarises each process's profile. */

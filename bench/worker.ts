@@ -7,6 +7,7 @@
 import { type ContenderName, openWorkerContender, type WorkerContender } from './lib/contenders/index.js';
 import { type ControlRequest, processStats, serveControl } from './lib/control.js';
 import { drive } from './lib/drive.js';
+import { closeHttpServer, openHttpServer } from './lib/http/servers.js';
 import { PAYLOAD_KINDS, payloadOf } from './lib/payloads.js';
 
 // Build every payload before the first phase, so no phase pays for it.
@@ -38,6 +39,11 @@ async function handle(request: ControlRequest): Promise<unknown> {
       return processStats(request.gc);
     case 'burst':
       return burst(request.calls, request.concurrency);
+    case 'http-open':
+      await openHttpServer(request.server, request.port, request.redisPort);
+      return null;
+    case 'http-close':
+      return closeHttpServer();
     case 'exit':
       // Let the reply leave first; a clean exit also writes a --cpu-prof profile.
       setImmediate(() => process.exit(0));

@@ -12,6 +12,7 @@ import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import type { ContenderName } from './contenders/types.js';
 import type { DriveResult, DriveSpec } from './drive.js';
+import type { HttpServerKind, HttpServerReport } from './http/servers.js';
 import type { PayloadKind } from './payloads.js';
 
 /** What the primary asks a worker to do. */
@@ -21,6 +22,8 @@ export type ControlRequest =
   | { readonly op: 'close' }
   | { readonly op: 'stats'; readonly gc: boolean }
   | { readonly op: 'burst'; readonly calls: number; readonly concurrency: number }
+  | { readonly op: 'http-open'; readonly server: HttpServerKind; readonly port: number; readonly redisPort?: number }
+  | { readonly op: 'http-close' }
   | { readonly op: 'exit' };
 
 /** A worker's process figures. */
@@ -56,6 +59,8 @@ export interface ControlReplies {
   close: { readonly pending: number };
   stats: ProcessStats;
   burst: { readonly errors: number; readonly ms: number; readonly pending: number };
+  'http-open': null;
+  'http-close': HttpServerReport;
   exit: null;
 }
 

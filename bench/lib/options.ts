@@ -5,6 +5,7 @@
  */
 import { DEFAULT_FANOUTS } from './cells.js';
 import { CONTENDERS, type ContenderName } from './contenders/types.js';
+import { HTTP_SERVERS, type HttpServerKind } from './http/servers.js';
 
 /** What a run does. */
 export interface BenchOptions {
@@ -21,6 +22,20 @@ export interface BenchOptions {
   readonly warmupMs: number;
   /** How many times each cell runs its contenders (in rotating order). */
   readonly rounds: number;
+  /** True when `--rounds` was given (it then applies to the HTTP cell too). */
+  readonly roundsGiven: boolean;
+  /** Run only the HTTP cell. */
+  readonly httpOnly: boolean;
+  /** The HTTP cell's servers. */
+  readonly httpServers: readonly HttpServerKind[];
+  /** The HTTP cell's rounds (default 3; `--quick` 2; `--rounds` when given). */
+  readonly httpRounds: number;
+  /** The HTTP cell's measured wrk run, whole seconds. */
+  readonly httpDurationS: number;
+  /** The HTTP cell's wrk warm-up run, whole seconds (0: none). */
+  readonly httpWarmupS: number;
+  /** wrk's connections in the HTTP cell. */
+  readonly httpConnections: number;
   /** Broadcast fan-out sizes; `callAll` uses the largest. */
   readonly fanouts: readonly number[];
   /** Run only the memory cell. */
@@ -45,6 +60,12 @@ export const USAGE = `npm run bench -- [options]
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --rounds=<n>         times each cell runs its contenders, rotating their order (default 5; --quick 2);
                        a cell stops adding rounds after 3 once it has run for 40 s
+  --http               only the HTTP cell: 2 workers serve HTTP on one port, wrk loads them; each request uses
+                       shared state once: none, raw IPC, birpc, cluster-rpc, redis (needs wrk; redis-server for redis)
+  --servers=<a,b>      the HTTP cell's servers (default ${HTTP_SERVERS.join(',')})
+  --http-duration=<s>  the HTTP cell's measured wrk run per server, whole seconds (default 3; --quick 1)
+  --http-warmup=<s>    its warm-up wrk run before each measured one (default 1; 0 for none)
+  --connections=<n>    wrk's connections (default 32)
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
   --memory             only the memory cell: RSS after 1,000,000 calls vs after 10,000, raw IPC then cluster-rpc
                        (with --contenders=raw or =birpc: the same for that contender, as a baseline)
@@ -93,6 +114,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'workers',
     'memory',
     'memory-calls',
+    'http',
+    'servers',
+    'http-duration',
+    'http-warmup',
+    'connections',
     'profile',
     'out',
     'help',
@@ -115,6 +141,20 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     ? list(given.get('workers')).map((value) => positiveInteger('workers', value))
     : [...DEFAULT_FANOUTS];
   const profile = given.get('profile');
+  const servers = given.has('servers')
+    ? list(given.get('servers')).map((name) => {
+        const resolved = name === 'crpc' ? 'cluster-rpc' : name;
+        if (!(HTTP_SERVERS as readonly string[]).includes(resolved)) {
+          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc)`);
+        }
+        return resolved as HttpServerKind;
+      })
+    : [...HTTP_SERVERS];
+  const wholeSeconds = (name: string, fallback: number, zero: boolean): number => {
+    if (!given.has(name)) return fallback;
+    const value = given.get(name);
+    return zero && value === '0' ? 0 : positiveInteger(name, value);
+  };
   return {
     quick,
     only: list(given.get('only')),
@@ -123,6 +163,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 600,
     warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
     rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 5,
+    roundsGiven: given.has('rounds'),
+    httpOnly: given.has('http'),
+    httpServers: HTTP_SERVERS.filter((name) => servers.includes(name)),
+    httpRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
+    httpDurationS: wholeSeconds('http-duration', quick ? 1 : 3, false),
+    httpWarmupS: wholeSeconds('http-warmup', 1, true),
+    httpConnections: wholeSeconds('connections', 32, false),
     fanouts,
     memory: given.has('memory'),
     memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,

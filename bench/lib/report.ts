@@ -7,6 +7,8 @@
  */
 import { MEMORY_GROWTH_LIMIT } from './cells.js';
 import type { ContenderName } from './contenders/types.js';
+import type { HttpFigures, HttpRecord } from './http/cell.js';
+import type { HttpServerKind } from './http/servers.js';
 import { type MachineInfo, machineLine } from './machine.js';
 import type { MemoryRecord } from './memory.js';
 import type { CellRecord, ContenderFigures } from './run.js';
@@ -162,27 +164,28 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
   return lines.join('\n');
 }
 
-/** Counts of passed and failed targets over every cell. */
-export function tally(records: readonly CellRecord[]): { passed: number; failed: number } {
+/** Counts of passed and failed targets over every cell, the HTTP cell's included. */
+export function tally(records: readonly CellRecord[], http?: HttpRecord): { passed: number; failed: number } {
   let passed = 0;
   let failed = 0;
-  for (const record of records) {
-    for (const target of record.targets) {
-      if (target.pass) passed++;
-      else failed++;
-    }
+  for (const target of [...records.flatMap((record) => record.targets), ...(http?.targets ?? [])]) {
+    if (target.pass) passed++;
+    else failed++;
   }
   return { passed, failed };
 }
 
-/** The Markdown summary: machine, settings, one row per cell, and the memory cell if it ran. */
+/** The Markdown summary: machine, the HTTP cell if it ran, settings, one row per cell, and the memory cell if it ran. */
 export function renderMarkdown(
   machine: MachineInfo,
   settings: string,
   records: readonly CellRecord[],
   memory: MemoryRecord | undefined,
+  http?: HttpRecord,
 ): string {
-  const lines = [`Measured on ${machineLine(machine)}; ${settings}.`, ''];
+  const lines = [`Measured on ${machineLine(machine)}.`, ''];
+  if (http) lines.push(renderHttpMarkdown(http), '');
+  if (records.length > 0) lines.push(`Cells with contenders: ${settings}.`, '');
   if (records.length > 0) {
     lines.push(
       '| cell | raw calls/s | raw p50 / p99 ms | raw+zod p50 / p99 ms | birpc calls/s (×raw) | birpc+sj+zod calls/s (×raw) | cluster-rpc calls/s (×raw) | cluster-rpc p50 ms (×raw) | cluster-rpc p99 ms (×raw) | cluster-rpc p50 / p99 ×raw+zod | cluster-rpc CPU µs/call (×raw) | cluster-rpc RSS primary / worker MiB | targets |',
@@ -249,4 +252,123 @@ export function renderMemoryMarkdown(memory: MemoryRecord, floor?: MemoryRecord)
         ]
       : []),
   ].join('\n');
+}
+
+/** The HTTP cell's one-line summary, printed when it is done. */
+export function httpLine(record: HttpRecord, style: Style): string {
+  if (record.skipped) return `${record.label}: ${style.bad(`skipped: ${record.skipped}`)}`;
+  const raw = record.figures.raw;
+  const parts = (Object.entries(record.figures) as Array<[HttpServerKind, HttpFigures]>).map(([name, figure]) => {
+    const relative = name === 'raw' || !raw ? '' : ` ${style.ratio(formatRatio(figure.requestsPerSec / raw.requestsPerSec))}`;
+    return `${name} ${formatRate(figure.requestsPerSec)} req/s${relative}`;
+  });
+  const failed = record.targets.filter((target) => !target.pass).length;
+  const verdict =
+    record.targets.length === 0 ? style.dim('-') : failed === 0 ? style.good('PASS') : style.bad(`FAIL (${failed})`);
+  const problems = record.problems.length > 0 ? style.bad(`  (${record.problems.length} problem(s), see the table)`) : '';
+  return `${record.label}  ${parts.join('  ')}  ${verdict}${problems}`;
+}
+
+/** `0.81–0.93×`: the range of per-round ratios. */
+function ratioRange(values: readonly number[]): string {
+  if (values.length === 0) return '';
+  const low = Math.min(...values);
+  const high = Math.max(...values);
+  return low === high ? formatRatio(low) : `${low.toFixed(2)}–${formatRatio(high)}`;
+}
+
+/** The HTTP cell's table: a row per server, ratios to the hand-written round trip. */
+export function renderHttpTable(record: HttpRecord, style: Style): string {
+  if (record.skipped) return style.bad(`${record.label}: skipped: ${record.skipped}`);
+  const head = [
+    pad('server', 14),
+    padStart('req/s', 9),
+    padStart('±', 6),
+    padStart('×raw', 7),
+    padStart('rounds ×raw', 13),
+    padStart('p50 ms', 9),
+    padStart('×raw', 7),
+    padStart('p90 ms', 9),
+    padStart('p99 ms', 9),
+    padStart('×raw', 7),
+    padStart('CPU µs/req', 11),
+    padStart('×raw', 7),
+    padStart('P + W (+ redis)', 22),
+    padStart('errors', 8),
+  ].join('');
+  const lines = [style.bold(`${record.label}, ${settingsOfHttp(record)}`), style.bold(head)];
+  const raw = record.figures.raw;
+  for (const [name, figure] of Object.entries(record.figures) as Array<[HttpServerKind, HttpFigures]>) {
+    const ratio = (value: number, base: number | undefined): string => {
+      const text = name === 'raw' || base === undefined ? '' : formatRatio(value / base);
+      return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
+    };
+    const spreadPlain = `${Math.round(figure.spread * 100)}%`;
+    const sides = figure.cpuMicrosPerRequestBySide;
+    const split = `${formatMs(sides.primary)} + ${formatMs(sides.workers)}${name === 'redis' ? ` + ${formatMs(sides.redis)}` : ''}`;
+    const rounds = name === 'raw' ? '' : ratioRange(figure.roundRatios);
+    lines.push(
+      [
+        pad(name, 14),
+        padStart(formatRate(figure.requestsPerSec), 9),
+        padStart(figure.spread > NOISY_SPREAD ? style.bad(spreadPlain) : style.dim(spreadPlain), 6, spreadPlain),
+        ratio(figure.requestsPerSec, raw?.requestsPerSec),
+        padStart(rounds, 13),
+        padStart(formatMs(figure.p50Ms), 9),
+        ratio(figure.p50Ms, raw?.p50Ms),
+        padStart(formatMs(figure.p90Ms), 9),
+        padStart(formatMs(figure.p99Ms), 9),
+        ratio(figure.p99Ms, raw?.p99Ms),
+        padStart(formatMs(figure.cpuMicrosPerRequest), 11),
+        ratio(figure.cpuMicrosPerRequest, raw?.cpuMicrosPerRequest),
+        padStart(split, 22),
+        padStart(String(figure.errors), 8),
+      ].join(''),
+    );
+  }
+  if (record.targets.length > 0) {
+    lines.push(
+      `targets (cluster-rpc): ${record.targets.map((target) => `${target.pass ? style.good('PASS') : style.bad('FAIL')} ${target.name} (${target.actual})`).join(' · ')}`,
+    );
+  }
+  for (const problem of record.problems) lines.push(style.bad(`! ${problem}`));
+  return lines.join('\n');
+}
+
+function settingsOfHttp(record: HttpRecord): string {
+  const { rounds, warmupS, durationS } = record.settings;
+  const tools = [record.tools.wrk, record.tools.redis ? `redis-server ${record.tools.redis}` : undefined].filter(Boolean);
+  return `${rounds} round(s) of ${warmupS} s warm-up + ${durationS} s measured per server, rotating order, medians of the rounds (${tools.join(', ')})`;
+}
+
+/** The HTTP cell as Markdown. */
+export function renderHttpMarkdown(record: HttpRecord): string {
+  if (record.skipped) return `${record.label}: skipped: ${record.skipped}.`;
+  const raw = record.figures.raw;
+  const ratio = (value: number, base: number | undefined): string =>
+    base === undefined ? '' : ` (**${formatRatio(value / base)}**)`;
+  const lines = [
+    `${record.label}; ${settingsOfHttp(record)}.`,
+    '',
+    '| server | req/s (×raw) | per-round ×raw | p50 ms (×raw) | p90 ms | p99 ms (×raw) | CPU µs/req (×raw) | errors |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const [name, figure] of Object.entries(record.figures) as Array<[HttpServerKind, HttpFigures]>) {
+    const own = name === 'raw';
+    lines.push(
+      `| ${name} | ${formatRate(figure.requestsPerSec)}${own ? '' : ratio(figure.requestsPerSec, raw?.requestsPerSec)} | ${own ? '–' : ratioRange(figure.roundRatios)} | ${formatMs(figure.p50Ms)}${own ? '' : ratio(figure.p50Ms, raw?.p50Ms)} | ${formatMs(figure.p90Ms)} | ${formatMs(figure.p99Ms)}${own ? '' : ratio(figure.p99Ms, raw?.p99Ms)} | ${formatMs(figure.cpuMicrosPerRequest)}${own ? '' : ratio(figure.cpuMicrosPerRequest, raw?.cpuMicrosPerRequest)} | ${figure.errors} |`,
+    );
+  }
+  lines.push(
+    '',
+    "`none`: no call (a counter in the worker); `raw`: a hand-written `process.send` round trip (numeric id, `Map` of resolvers); `birpc`: birpc's defaults; `cluster-rpc`: a call whose input and output zod validates; `redis`: one `INCR` through ioredis on the benchmark's own `redis-server`. CPU µs/req: the primary, both workers and (for `redis`) the Redis server together, not wrk.",
+  );
+  if (record.targets.length > 0) {
+    lines.push(
+      '',
+      `Targets (cluster-rpc): ${record.targets.map((target) => `${target.pass ? 'PASS' : '**FAIL**'} ${target.name} (${target.actual})`).join('; ')}.`,
+    );
+  }
+  for (const problem of record.problems) lines.push('', `- problem: ${problem}`);
+  return lines.join('\n');
 }
