@@ -104,6 +104,8 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
   #servingIdle: Array<() => void> = [];
+  /** Why the transport gave up, once it has: no peer will be reached. */
+  #failure: string | undefined = undefined;
   #closing: Promise<void> | undefined = undefined;
 
   constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
@@ -112,15 +114,19 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     this.maxPayloadBytes = config.maxPayloadBytes;
     this.hub = new EventHub<TMeta>(config.events, config.onListenerError);
     this.#onEvent = onEvent;
-    this.#port = transport.open({
-      joined: (link) => this.#greet(this.#connect(link)),
-      received: (link, message) => {
-        const known = this.#connections.get(idOf(link.info));
-        const conn = known === undefined || known.isUnattached() ? this.#connect(link) : known;
-        if (conn.isOver(link)) this.#receive(conn, message);
+    this.#port = transport.open(
+      {
+        joined: (link) => this.#greet(this.#connect(link)),
+        received: (link, message) => {
+          const known = this.#connections.get(idOf(link.info));
+          const conn = known === undefined || known.isUnattached() ? this.#connect(link) : known;
+          if (conn.isOver(link)) this.#receive(conn, message);
+        },
+        left: (link, why) => this.#left(link, why),
+        failed: (why) => this.#transportFailed(why),
       },
-      left: (link, why) => this.#left(link, why),
-    });
+      { maxPayloadBytes: config.maxPayloadBytes },
+    );
     // Peers that exist already may listen already: greet them.
     for (const link of this.#port.peers()) this.#greet(this.#connect(link));
     if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
@@ -171,7 +177,20 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
 
   /** A worker whose primary may come back holds calls for it meanwhile. */
   #waitsForPrimary(): boolean {
-    return this.#port.primaryMayReturn && this.#port.self().side === 'worker' && this.accepting && !this.#connections.has(0);
+    return (
+      this.#port.primaryMayReturn &&
+      this.#failure === undefined &&
+      this.#port.self().side === 'worker' &&
+      this.accepting &&
+      !this.#connections.has(0)
+    );
+  }
+
+  /** The transport gave up: every call waiting on a peer fails now, and later ones at once. */
+  #transportFailed(why: string): void {
+    this.#failure ??= why;
+    for (const conn of [...this.#connections.values()]) this.connectionGone(conn, why);
+    this.#connections.clear();
   }
 
   /** Calls `path` on the peer behind `conn` (`undefined`: no such live peer). */
@@ -189,6 +208,8 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
         typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
       return Promise.reject(siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'));
     }
+    if (conn === undefined && this.#failure !== undefined && this.accepting)
+      return Promise.reject(siteError('DISCONNECTED', { path, target }, this.#failure));
     return startCall(this, conn, { path, target }, input, options, encodedInput);
   }
 

@@ -48,6 +48,22 @@ export interface TransportHandlers {
   received(peer: PeerLink, message: unknown): void;
   /** `peer` is gone for good: its process exited, its channel closed, or it stopped answering. */
   left(peer: PeerLink, why: string): void;
+  /**
+   * No peer can be reached and the transport has given up (its server refused
+   * it, say): calls waiting for a peer, and later ones, fail with
+   * `DISCONNECTED` saying `why`.
+   */
+  failed(why: string): void;
+}
+
+/**
+ * What the rpc options mean for a transport.
+ *
+ * @group Transports
+ */
+export interface TransportLimits {
+  /** The `maxPayloadBytes` of `createClusterRpc`: a frame carries at most a batch's worth more than this. */
+  readonly maxPayloadBytes: number;
 }
 
 /**
@@ -82,5 +98,5 @@ export interface Transport {
   /** Which side this process plays. */
   readonly side: 'primary' | 'worker';
   /** Starts listening; from now on `handlers` hear about peers and their messages. */
-  open(handlers: TransportHandlers): TransportPort;
+  open(handlers: TransportHandlers, limits: TransportLimits): TransportPort;
 }
