@@ -1,9 +1,10 @@
 /**
  * The immutable `procedure` builder: an optional input schema, an optional
- * output schema, then the handler.
+ * output schema, middlewares, then the handler.
  *
  * @module
  */
+import type { AnyMiddleware, MiddlewareArgs, MiddlewareResult } from './middleware.js';
 import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 import { isSchema } from './schema.js';
 
@@ -41,6 +42,8 @@ export type PeerInfo =
 
 /**
  * What a handler knows about the call it is serving: `ctx` in its arguments.
+ * A plain object: spread it to pass it on or extend it (`{ ...ctx, user }`);
+ * middlewares add to it with `next({ ctx })`.
  *
  * @example
  * ```ts
@@ -78,6 +81,7 @@ export interface ProcedureContext {
  * to write a handler as a separate function.
  *
  * @typeParam TInput - The input schema's output type (`z.output`), or `undefined`.
+ * @typeParam TContext - The context: {@link ProcedureContext} and what middlewares added.
  *
  * @example
  * ```ts
@@ -94,17 +98,19 @@ export interface ProcedureContext {
  *
  * @group Define
  */
-export interface HandlerArgs<TInput> {
+export interface HandlerArgs<TInput, TContext = ProcedureContext> {
   /** The input after the input schema parsed it (`z.output`), or `undefined` for a procedure without input. */
   readonly input: TInput;
-  /** The call's context. */
-  readonly ctx: ProcedureContext;
+  /** The call's context, with what middlewares added. */
+  readonly ctx: TContext;
 }
 
 /** The runtime part of a procedure, kept off its public type. @internal */
 export interface ProcedureDef {
   readonly input: Schema | undefined;
   readonly output: Schema | undefined;
+  /** Run in order around the handler; empty for most procedures. */
+  readonly middlewares: readonly AnyMiddleware[];
   readonly handler: (args: HandlerArgs<unknown>) => unknown;
 }
 
@@ -166,15 +172,24 @@ type CallerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaInput<TIn>;
 type HandlerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaOutput<TIn>;
 type HandlerResult<TOut> = [TOut] extends [Unset] ? unknown : SchemaInput<TOut> | Promise<SchemaInput<TOut>>;
 type CallerOutput<TOut, TReturn> = [TOut] extends [Unset] ? Awaited<TReturn> : SchemaOutput<TOut>;
+/** A middleware sees the parsed input only if `.input()` came first. */
+type MiddlewareInput<TIn> = [TIn] extends [Unset] ? unknown : SchemaOutput<TIn>;
+/** The context after a middleware added `TAdded`: its keys replace those of the same name. */
+type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
+  ? TContext
+  : [keyof TAdded & keyof TContext] extends [never]
+    ? TContext & TAdded
+    : Omit<TContext, keyof TAdded> & TAdded;
 
 /**
  * The immutable builder behind {@link procedure}. Each method returns a new
  * builder and leaves the old one as it was, so a partly built procedure can be
  * shared; `.input` and `.output` may each be given once (a second one does
- * not compile), `.handler` ends it.
+ * not compile), `.use` any number of times, `.handler` ends it.
  *
  * @typeParam TIn - The input schema, or unset.
  * @typeParam TOut - The output schema, or unset.
+ * @typeParam TContext - The handler's `ctx`: {@link ProcedureContext} and what middlewares added.
  *
  * @example
  * ```ts
@@ -188,7 +203,7 @@ type CallerOutput<TOut, TReturn> = [TOut] extends [Unset] ? Awaited<TReturn> : S
  *
  * @group Define
  */
-export interface ProcedureBuilder<TIn, TOut> {
+export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
   /**
    * Sets the input schema. Callers pass its input type (`z.input`); the handler
    * receives its output type (`z.output`). An input that fails it rejects the
@@ -201,7 +216,7 @@ export interface ProcedureBuilder<TIn, TOut> {
    * @throws `TypeError` when `schema` is not a schema, or an input schema was already given.
    */
   input: [TIn] extends [Unset]
-    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut>
+    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut, TContext>
     : (schema: 'input() was already given: a procedure takes one input schema') => never;
   /**
    * Sets the output schema. The handler returns its input type; callers receive
@@ -213,8 +228,35 @@ export interface ProcedureBuilder<TIn, TOut> {
    * @throws `TypeError` when `schema` is not a schema, or an output schema was already given.
    */
   output: [TOut] extends [Unset]
-    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema>
+    ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema, TContext>
     : (schema: 'output() was already given: a procedure takes one output schema') => never;
+  /**
+   * Adds a middleware: it runs after the input is validated, before the
+   * middlewares added after it and the handler, and `next()` runs those.
+   * `next({ ctx })` adds to the context they receive, typed. What `next()`
+   * resolves with or throws is the outcome of the rest of the chain (the
+   * handler's result after the output schema); the middleware's own result
+   * is the call's. An {@link RpcError} it throws refuses the call with that
+   * error; anything else it throws becomes `INTERNAL_ERROR`.
+   *
+   * @param fn - Receives {@link MiddlewareArgs}: `{ path, input, ctx, next }`; returns what `next()` resolved with.
+   * @returns A new builder whose handler's `ctx` has what `fn` added.
+   * @throws `TypeError` when `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { procedure, RpcError } from 'cluster-rpc';
+   *
+   * const authed = procedure.use(({ ctx, next }) => {
+   *   if (ctx.caller.side !== 'worker') throw new RpcError('FORBIDDEN', 'Workers only');
+   *   return next({ ctx: { workerId: ctx.caller.workerId } });
+   * });
+   * const whoami = authed.handler(({ ctx }) => ctx.workerId); // number
+   * ```
+   */
+  use<TAdded extends object = Record<never, never>>(
+    fn: (args: MiddlewareArgs<TContext, MiddlewareInput<TIn>>) => MiddlewareResult<TAdded> | Promise<MiddlewareResult<TAdded>>,
+  ): ProcedureBuilder<TIn, TOut, WithAdded<TContext, TAdded>>;
   /**
    * Ends the builder with the function that serves the call. It may return a
    * value or a promise. What it throws reaches the caller as an {@link RpcError}:
@@ -226,29 +268,39 @@ export interface ProcedureBuilder<TIn, TOut> {
    * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(
-    fn: (args: HandlerArgs<HandlerInput<TIn>>) => TReturn,
+    fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => TReturn,
   ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
 }
 
 /** Marks an unfinished builder, so `defineRouter` can say `.handler()` is missing. @internal */
 export const BUILDER: unique symbol = Symbol('cluster-rpc.builder');
 
-function createBuilder(input: Schema | undefined, output: Schema | undefined): ProcedureBuilder<unknown, unknown> {
+const NO_MIDDLEWARES: readonly AnyMiddleware[] = Object.freeze([]);
+
+function createBuilder(
+  input: Schema | undefined,
+  output: Schema | undefined,
+  middlewares: readonly AnyMiddleware[] = NO_MIDDLEWARES,
+): ProcedureBuilder<unknown, unknown> {
   const builder = {
     [BUILDER]: true,
     input(schema: unknown) {
       if (input) throw new TypeError('procedure.input() was already given for this procedure');
       if (!isSchema(schema)) throw new TypeError(`procedure.input() expects a zod or Standard Schema, got ${typeof schema}`);
-      return createBuilder(schema, output);
+      return createBuilder(schema, output, middlewares);
     },
     output(schema: unknown) {
       if (output) throw new TypeError('procedure.output() was already given for this procedure');
       if (!isSchema(schema)) throw new TypeError(`procedure.output() expects a zod or Standard Schema, got ${typeof schema}`);
-      return createBuilder(input, schema);
+      return createBuilder(input, schema, middlewares);
+    },
+    use(fn: unknown) {
+      if (typeof fn !== 'function') throw new TypeError(`procedure.use() expects a middleware function, got ${typeof fn}`);
+      return createBuilder(input, output, Object.freeze([...middlewares, fn as AnyMiddleware]));
     },
     handler(fn: unknown) {
       if (typeof fn !== 'function') throw new TypeError(`procedure.handler() expects a function, got ${typeof fn}`);
-      const def: ProcedureDef = { input, output, handler: fn as ProcedureDef['handler'] };
+      const def: ProcedureDef = { input, output, middlewares, handler: fn as ProcedureDef['handler'] };
       return Object.freeze({ [PROCEDURE]: Object.freeze(def) });
     },
   };

@@ -1,31 +1,26 @@
 /**
  * Serving one incoming call: find the procedure, decode and validate the
- * input, run the handler with its context, validate and encode the result,
- * answer. Synchronous schemas and handlers are followed synchronously, so a
- * batch of such calls is answered in the same tick, in one frame; the steps
- * are methods of one object per call rather than closures, which keeps that
- * path free of per-call function allocations.
+ * input, run the middlewares and the handler with its context, validate and
+ * encode the result, answer. Synchronous schemas and handlers without
+ * middleware are followed synchronously, so a batch of such calls is
+ * answered in the same tick, in one frame; the steps are methods of one
+ * object per call rather than closures, which keeps that path free of
+ * per-call function allocations, and the handler's `ctx` is only made if it
+ * reads it.
  *
  * @module
  */
 import { setMaxListeners } from 'node:events';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
+import { createContext, type SideApi, type SignalOwner } from './context.js';
 import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
-import type { PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
+import { runMiddlewares } from './middleware.js';
+import type { HandlerArgs, PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
 import { type CallEnvelope, err, NO_TIMEOUT, ok, type WireError } from './protocol.js';
 import { summariseIssues, type Validation, validate } from './schema.js';
 
-/**
- * The API of the side serving a call, which `rpc.for(ctx)` hands to its
- * handler: typed there, from the rpc object.
- */
-export type SideApi =
-  | { readonly side: 'primary'; readonly primary: unknown }
-  | { readonly side: 'worker'; readonly worker: unknown };
-
-/** Where a handler's `ctx` keeps the API of the side serving it. */
-export const SIDE_API: unique symbol = Symbol('cluster-rpc.sideApi');
+export { SIDE_API, type SideApi } from './context.js';
 
 /** What serving needs from the side it runs on. */
 export interface ServeHost {
@@ -44,14 +39,31 @@ export interface ServeHost {
 
 const NO_INPUT: Validation = { value: undefined };
 
+/** A handler's arguments: its `ctx` is made on first read. */
+class CallArgs implements HandlerArgs<unknown> {
+  readonly #call: ServedCall;
+
+  constructor(
+    call: ServedCall,
+    readonly input: unknown,
+  ) {
+    this.#call = call;
+  }
+
+  get ctx(): ProcedureContext {
+    return this.#call.context();
+  }
+}
+
 /**
- * One call being served, and the `ctx` its handler receives. Its `signal` is
- * only created if the handler reads it.
+ * One call being served. Its `ctx` is only made if a middleware or the
+ * handler reads it, and the `signal` in it only if that is read.
  */
-class ServedCall implements ProcedureContext {
+class ServedCall implements SignalOwner {
   readonly #host: ServeHost;
   readonly #conn: Connection;
   readonly #def: ProcedureDef;
+  #ctx: ProcedureContext | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   #abortReason: Error | undefined = undefined;
   #released = false;
@@ -72,8 +84,16 @@ class ServedCall implements ProcedureContext {
     host.servingStarted();
   }
 
-  get [SIDE_API](): SideApi | undefined {
-    return this.#host.api;
+  /** The handler's `ctx`, made once. */
+  context(): ProcedureContext {
+    this.#ctx ??= createContext(this, {
+      requestId: this.requestId,
+      caller: this.caller,
+      deadline: this.deadline,
+      path: this.path,
+      api: this.#host.api,
+    });
+    return this.#ctx;
   }
 
   get signal(): AbortSignal {
@@ -112,13 +132,30 @@ class ServedCall implements ProcedureContext {
       const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
       return this.#answerError(siteError('BAD_REQUEST', this.#site(), what, { issues: validation.issues }));
     }
+    if (this.#def.middlewares.length > 0) {
+      const input = validation.value;
+      const chain = runMiddlewares(this.#def.middlewares, this.path, input, this.context(), (ctx) =>
+        this.#handleValidated(input, ctx),
+      );
+      return this.#then(chain, this.#answer);
+    }
     let result: unknown;
     try {
-      result = this.#def.handler({ input: validation.value, ctx: this });
+      result = this.#def.handler(new CallArgs(this, validation.value));
     } catch (thrown) {
       return this.#fail(thrown);
     }
     this.#then(result, this.#afterHandler);
+  }
+
+  /** The end of a middleware chain: the handler, then the output schema; what it throws fails the chain. */
+  async #handleValidated(input: unknown, ctx: ProcedureContext): Promise<unknown> {
+    const result = await this.#def.handler({ input, ctx });
+    if (!this.#def.output) return result;
+    const validation = await validate(this.#def.output, result);
+    if (!validation.issues) return validation.value;
+    const what = `Handler result failed the output schema: ${summariseIssues(validation.issues)}`;
+    throw siteError('OUTPUT_INVALID', this.#site(), what, { issues: validation.issues });
   }
 
   #afterHandler(result: unknown): void {

@@ -1,0 +1,87 @@
+/**
+ * A served call's `ctx`: a plain object (it can be spread and extended)
+ * whose `signal` is an own getter that creates the call's AbortSignal on
+ * first read only, since making one costs several microseconds and most
+ * handlers never read it.
+ *
+ * @module
+ */
+import type { PeerInfo, ProcedureContext } from './procedure.js';
+
+/**
+ * The API of the side serving a call, which `rpc.for(ctx)` hands to its
+ * handler: typed there, from the rpc object.
+ */
+export type SideApi =
+  | { readonly side: 'primary'; readonly primary: unknown }
+  | { readonly side: 'worker'; readonly worker: unknown };
+
+/** Where a handler's `ctx` keeps the API of the side serving it. */
+export const SIDE_API: unique symbol = Symbol('cluster-rpc.sideApi');
+
+/** What owns the signal of a `ctx`: a served call or stream, which aborts it. */
+export interface SignalOwner {
+  readonly signal: AbortSignal;
+}
+
+/** Where a `ctx` keeps its signal's owner; copies made by spreading keep it too. */
+const SIGNAL_OWNER: unique symbol = Symbol('cluster-rpc.signalOwner');
+
+type OwnedContext = { readonly [SIGNAL_OWNER]: SignalOwner };
+
+/** One getter shared by every `ctx`: it reaches the signal through the object it is read on. */
+const LAZY_SIGNAL: PropertyDescriptor = {
+  get(this: OwnedContext): AbortSignal {
+    return this[SIGNAL_OWNER].signal;
+  },
+  enumerable: true,
+  configurable: true,
+};
+
+/** The fields of a `ctx` besides its signal. */
+export interface ContextFields {
+  readonly requestId: string;
+  readonly caller: PeerInfo;
+  readonly deadline: number;
+  readonly path: string;
+  readonly api: SideApi | undefined;
+}
+
+/** A new `ctx` for a served call or stream; `owner.signal` is read the first time `ctx.signal` is. */
+export function createContext(owner: SignalOwner, fields: ContextFields): ProcedureContext {
+  const ctx = {
+    requestId: fields.requestId,
+    caller: fields.caller,
+    deadline: fields.deadline,
+    path: fields.path,
+    [SIDE_API]: fields.api,
+    [SIGNAL_OWNER]: owner,
+  };
+  Object.defineProperty(ctx, 'signal', LAZY_SIGNAL);
+  return ctx as unknown as ProcedureContext;
+}
+
+/**
+ * `{ ...ctx, ...added }` without reading `ctx.signal`: the copy keeps the
+ * lazy getter unless `added` brings a `signal` of its own.
+ */
+export function extendContext(ctx: object, added: object): ProcedureContext {
+  const lazy = Object.getOwnPropertyDescriptor(ctx, 'signal')?.get === LAZY_SIGNAL.get;
+  const extended: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(ctx)) {
+    if (lazy && key === 'signal') continue;
+    if (Object.prototype.propertyIsEnumerable.call(ctx, key)) extended[key] = (ctx as Record<PropertyKey, unknown>)[key];
+  }
+  if (lazy && !Object.hasOwn(added, 'signal')) Object.defineProperty(extended, 'signal', LAZY_SIGNAL);
+  for (const key of Reflect.ownKeys(added)) {
+    if (!Object.prototype.propertyIsEnumerable.call(added, key)) continue;
+    // defineProperty rather than assignment: it also replaces the lazy getter, and `__proto__` stays a plain key.
+    Object.defineProperty(extended, key, {
+      value: (added as Record<PropertyKey, unknown>)[key],
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return extended as unknown as ProcedureContext;
+}
