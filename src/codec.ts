@@ -1,13 +1,8 @@
 /**
- * Payload encoding: the only file that touches superjson.
- *
- * superjson's walk costs 6–8× a JSON round trip (see FACTS.md), yet most
- * payloads are plain JSON already. So one cheap pass over the value decides:
- * plain JSON travels as itself and the receiver uses it as it arrives; anything
- * else (`Date`, `Map`, `Set`, `BigInt`, `undefined`, `RegExp`, `NaN`, cycles…)
- * goes through superjson and carries its `meta`. The same pass estimates the
- * size for `maxPayloadBytes` and refuses functions and symbols, which both
- * JSON and superjson would drop without a word.
+ * Payload encoding: the only file that touches superjson. One pass over the
+ * value decides whether it is plain JSON (sent as itself) or needs superjson,
+ * estimates its size, and refuses what would be lost on the way. Why:
+ * docs/design.md, "Plain JSON skips superjson".
  *
  * @module
  */
@@ -29,10 +24,7 @@ export type EncodeResult =
   | { readonly ok: true; readonly payload: EncodedPayload /** Approximate JSON size. */; readonly bytes: number }
   | ({ readonly ok: false } & EncodeFailure);
 
-/**
- * Deeper than this, the pass stops looking and hands the value to superjson,
- * which copes with cycles (a cycle is what usually gets this deep).
- */
+/** Deeper than this the value goes to superjson, which copes with cycles (what usually gets this deep). */
 const MAX_PLAIN_DEPTH = 100;
 
 /** Strings shorter than this are counted as one byte a character; longer ones are measured as UTF-8. */
@@ -45,11 +37,7 @@ function isGuardedKey(key: string): boolean {
   return key === '__proto__' || key === 'constructor' || key === 'prototype';
 }
 
-/**
- * The JSON length of a finite number, without printing it (printing was most
- * of the pass's cost): exact for integers below 1e21, and 18 for fractions,
- * about what their shortest round-trip form takes.
- */
+/** The JSON length of a finite number without printing it: exact for integers below 1e21, 18 for fractions. */
 function numberBytes(value: number): number {
   const sign = value < 0 ? 1 : 0;
   const magnitude = sign ? -value : value;
@@ -75,10 +63,9 @@ function within(error: unknown, segment: string): unknown {
 }
 
 /**
- * Walks `value` once. Returns the approximate JSON size in bytes when the value
- * is plain JSON, or `-1` when it needs superjson. Throws {@link Unserializable}
- * for what cannot cross the channel at all. Paths are only built on that
- * failure, so the common case allocates nothing.
+ * The approximate JSON size of plain JSON, or `-1` when the value needs
+ * superjson. Throws {@link Unserializable} for what cannot cross at all; paths
+ * are built only then, so the common case allocates nothing.
  */
 function measure(value: unknown, depth: number): number {
   switch (typeof value) {
@@ -204,11 +191,8 @@ function measureObject(object: Record<string, unknown>, depth: number): number {
 
 /**
  * Encodes a payload for the wire, refusing what would be lost on the way and
- * what is larger than `maxBytes`.
- *
- * @param value - The input, result, event payload or error data.
- * @param label - How messages name the value: `input`, `result`, `payload`.
- * @param maxBytes - The size limit (`maxPayloadBytes`).
+ * what is larger than `maxBytes`. `label` names the value in messages
+ * (`input`, `result`, `payload`).
  */
 export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
   if (value === undefined) return { ok: true, payload: EMPTY, bytes: 0 };
@@ -235,11 +219,7 @@ export class DecodeFailure {
   constructor(readonly detail: string) {}
 }
 
-/**
- * Turns an {@link EncodedPayload} back into the value that was sent, or a
- * {@link DecodeFailure} (a value no sender can produce, so no result object
- * is needed on the common path).
- */
+/** The value that was sent, or a {@link DecodeFailure} (no sender can produce one, so no result object is needed). */
 export function decodePayload(payload: EncodedPayload): unknown {
   if (payload.length === 0) return undefined;
   if (payload.length === 1) return payload[0];

@@ -1,13 +1,8 @@
 /**
- * Call timeouts without a timer per call.
- *
- * Calls given the same timeout expire in the order they were made, so the
- * calls of each timeout length wait in a linked list, oldest first, under one
- * timer armed for the oldest. Adding and removing a call is a few pointer
- * moves; the timer is moved only when it fires, and then only forward.
- * In steady traffic no timer is created or cleared per call at all, where
- * `setTimeout` + `clearTimeout` allocated a `Timeout` that lived as long as
- * the call and cost more than the rest of the bookkeeping together.
+ * Call timeouts without a timer per call: calls given the same timeout expire
+ * in the order they were made, so each timeout length keeps a linked list,
+ * oldest first, under one timer armed for the oldest. Why: docs/design.md,
+ * "Grouped timers".
  *
  * @module
  */

@@ -1,9 +1,4 @@
-/**
- * Diagnostics that cost nothing unless asked for: `NODE_DEBUG=cluster-rpc`
- * prints what cluster-rpc dropped and why.
- *
- * @module
- */
+/** `NODE_DEBUG=cluster-rpc` prints what cluster-rpc dropped and why; otherwise this costs nothing. @module */
 import { debuglog } from 'node:util';
 
 const log = debuglog('cluster-rpc');

@@ -1,14 +1,8 @@
-/**
- * The one error type of cluster-rpc, its built-in codes, and the single place
- * where anything thrown is turned into an {@link RpcError}.
- *
- * @module
- */
+/** The one error type, its built-in codes, and the one place that turns anything thrown into an {@link RpcError}. @module */
 import type { EncodeFailure } from './codec.js';
 
 /**
- * Every error code cluster-rpc produces itself, with when it happens.
- * A handler may also throw an {@link RpcError} with a code of its own.
+ * Every error code cluster-rpc produces itself, with when it happens; a handler may throw codes of its own.
  *
  * @example
  * ```ts
@@ -51,8 +45,7 @@ export const RPC_ERROR_CODES = {
 } as const;
 
 /**
- * One of the codes cluster-rpc produces itself. See {@link RPC_ERROR_CODES}
- * for when each happens.
+ * One of the codes cluster-rpc produces itself (see {@link RPC_ERROR_CODES}).
  *
  * @example
  * ```ts
@@ -66,9 +59,7 @@ export const RPC_ERROR_CODES = {
 export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
 
 /**
- * One validation issue, as reported by the schema that refused a value.
- * `path` locates the offending part of the value (`[]` for the value itself).
- * A `BAD_REQUEST` or `OUTPUT_INVALID` error carries them in `issues`.
+ * One validation issue of a `BAD_REQUEST` or `OUTPUT_INVALID` error, as the schema reported it.
  *
  * @example
  * ```ts
@@ -86,14 +77,12 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
 export interface RpcIssue {
   /** What is wrong, in the schema library's words. */
   readonly message: string;
-  /** Where in the value: object keys and array indices from the top. */
+  /** Object keys and array indices from the top; `[]` for the value itself. */
   readonly path: ReadonlyArray<string | number>;
 }
 
 /**
- * Options of the {@link RpcError} constructor. Every one is optional.
- *
- * @typeParam TData - The type of `data`.
+ * Options of the {@link RpcError} constructor, all optional.
  *
  * @example
  * ```ts
@@ -117,32 +106,16 @@ export interface RpcErrorOptions<TData = unknown> {
 const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
 
 /**
- * The error every failed call rejects with, on either side of the channel.
- *
- * The serving side sends a plain description (code, message, data, issues) and
- * the calling side rebuilds a real `RpcError` from it, so `instanceof`, `code`
- * and the rest work on the caller as they did where the error was thrown.
- * `instanceof` also holds between two copies of this package in one process.
- *
- * A handler may throw one with a code of its own; the caller receives that
- * code, message and data unchanged.
- *
- * @typeParam TData - The type of {@link RpcError.data}.
+ * The error every failed call rejects with; a handler may throw one with a code of its own, which the caller receives unchanged.
  *
  * @example
  * ```ts
- * import { RpcError } from 'cluster-rpc';
+ * import { procedure, RpcError } from 'cluster-rpc';
  *
- * function assertFound(user: { id: string } | undefined, id: string) {
- *   if (!user) throw new RpcError('USER_NOT_FOUND', `No user ${id}`, { data: { id } });
- *   return user;
- * }
- *
- * try {
- *   assertFound(undefined, 'u1');
- * } catch (error) {
- *   if (error instanceof RpcError && error.code === 'USER_NOT_FOUND') console.log(error.data);
- * }
+ * const findUser = procedure.handler((): { name: string } => {
+ *   throw new RpcError('USER_NOT_FOUND', 'No such user', { data: { retry: false } });
+ * });
+ * // The caller: `error instanceof RpcError && error.code === 'USER_NOT_FOUND'`, with `error.data`.
  * ```
  *
  * @group Errors
@@ -156,9 +129,9 @@ export class RpcError<TData = unknown> extends Error {
   readonly issues: readonly RpcIssue[] | undefined;
 
   /**
-   * @param code - A built-in code or one of your own; it is how callers tell errors apart.
+   * @param code - A built-in code or one of your own: how callers tell errors apart.
    * @param message - What happened and where.
-   * @param options - Optional `data`, `issues` and local `cause`.
+   * @param options - `data`, `issues`, and a `cause` kept in this process.
    */
   constructor(code: RpcErrorCode | (string & {}), message: string, options: RpcErrorOptions<TData> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -170,10 +143,7 @@ export class RpcError<TData = unknown> extends Error {
   /** Always `'RpcError'`, so logs and stack traces name the class. */
   override readonly name = 'RpcError';
 
-  /**
-   * Recognises an `RpcError` by a brand rather than by prototype, so errors
-   * made by another copy of this package in the same process also match.
-   */
+  /** By brand, not prototype: errors made by another copy of this package in the process match too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && RPC_ERROR_BRAND in value;
   }
@@ -181,10 +151,7 @@ export class RpcError<TData = unknown> extends Error {
 
 Object.defineProperty(RpcError.prototype, RPC_ERROR_BRAND, { value: true });
 
-/**
- * Where a call went: the procedure path and the process that serves it.
- * Every message cluster-rpc writes names both, through {@link describeSite}.
- */
+/** Where a call went: every message names both, through {@link describeSite}. */
 export interface CallSite {
   readonly path: string;
   /** The serving process: a worker id, or `'primary'`. */
@@ -223,10 +190,7 @@ export function messageOf(thrown: unknown): string {
   }
 }
 
-/**
- * Turns whatever a handler threw into an {@link RpcError}: an `RpcError` is kept
- * as it is, anything else becomes `INTERNAL_ERROR` carrying the original message.
- */
+/** An `RpcError` stays as it is; anything else becomes `INTERNAL_ERROR` with its message. */
 export function toRpcError(thrown: unknown, site: CallSite): RpcError {
   if (thrown instanceof RpcError) return thrown;
   return siteError('INTERNAL_ERROR', site, `Handler threw: ${messageOf(thrown)}`, { cause: thrown });
