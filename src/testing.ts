@@ -18,6 +18,7 @@ import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TWorkerRouter - The router every worker serves.
  * @typeParam TEvents - The event set.
+ * @typeParam TCount - How many workers to start.
  *
  * @example
  * ```ts
@@ -38,10 +39,28 @@ export interface TestClusterOptions<
   TPrimaryRouter extends AnyRouter,
   TWorkerRouter extends AnyRouter,
   TEvents extends Events<EventSchemas>,
+  TCount extends number = number,
 > extends Omit<ClusterRpcOptions<TPrimaryRouter, TWorkerRouter, TEvents>, 'transport'> {
   /** How many workers to start, with ids 1 to `workers`. A non-negative integer; default 2. */
-  readonly workers?: number;
+  readonly workers?: TCount;
 }
+
+/**
+ * The workers of a {@link TestCluster}: as many known entries as were asked
+ * for (so `workers[0]` needs no check), then those that `fork()` added.
+ *
+ * @typeParam TWorker - A worker's API.
+ * @typeParam TCount - How many workers the cluster started with.
+ */
+export type TestClusterWorkers<TWorker, TCount extends number> = number extends TCount
+  ? readonly TWorker[]
+  : readonly [...KnownWorkers<TWorker, TCount>, ...TWorker[]];
+
+type KnownWorkers<TWorker, TCount extends number, TKnown extends readonly TWorker[] = []> = TKnown['length'] extends TCount
+  ? TKnown
+  : TKnown['length'] extends 64
+    ? TKnown
+    : KnownWorkers<TWorker, TCount, readonly [...TKnown, TWorker]>;
 
 /**
  * A primary and its workers running in one process, as {@link createTestCluster} returns them.
@@ -49,6 +68,7 @@ export interface TestClusterOptions<
  * @typeParam TPrimaryRouter - The router the primary serves.
  * @typeParam TWorkerRouter - The router every worker serves.
  * @typeParam TEvents - The event set.
+ * @typeParam TCount - How many workers it started with.
  *
  * @example
  * ```ts
@@ -66,11 +86,12 @@ export interface TestCluster<
   TPrimaryRouter extends AnyRouter,
   TWorkerRouter extends AnyRouter,
   TEvents extends Events<EventSchemas>,
+  TCount extends number = number,
 > {
   /** The primary's API, over every worker of this cluster. */
   readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
   /** Each worker's API: `workers[i]` is worker id `i + 1`, killed ones included. */
-  readonly workers: ReadonlyArray<WorkerRpc<TPrimaryRouter, TEvents>>;
+  readonly workers: TestClusterWorkers<WorkerRpc<TPrimaryRouter, TEvents>, TCount>;
   /**
    * Starts one more worker, with the next id.
    *
@@ -122,6 +143,7 @@ function checkWorkerCount(value: unknown): number {
  * @typeParam TPrimaryRouter - The primary's router, inferred from `options.primary`.
  * @typeParam TWorkerRouter - The workers' router, inferred from `options.worker`.
  * @typeParam TEvents - The event set, inferred from `options.events`.
+ * @typeParam TCount - How many workers, inferred from `options.workers`.
  * @param options - The options of `createClusterRpc` and `workers` (default 2).
  * @returns The running {@link TestCluster}.
  * @throws `TypeError` for an option out of range.
@@ -142,9 +164,10 @@ export function createTestCluster<
   TPrimaryRouter extends AnyRouter = EmptyRouter,
   TWorkerRouter extends AnyRouter = EmptyRouter,
   TEvents extends Events<EventSchemas> = NoEvents,
+  const TCount extends number = 2,
 >(
-  options: TestClusterOptions<TPrimaryRouter, TWorkerRouter, TEvents> = {},
-): TestCluster<TPrimaryRouter, TWorkerRouter, TEvents> {
+  options: TestClusterOptions<TPrimaryRouter, TWorkerRouter, TEvents, TCount> = {},
+): TestCluster<TPrimaryRouter, TWorkerRouter, TEvents, TCount> {
   if (typeof options !== 'object' || options === null) throw new TypeError('createTestCluster expects an options object');
   const count = checkWorkerCount(options.workers);
   const shared = options as ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>;
@@ -164,7 +187,7 @@ export function createTestCluster<
   return {
     primary: primary.api as unknown as PrimaryRpc<TWorkerRouter, TEvents>,
     get workers() {
-      return workers.map((side) => side.api) as unknown as ReadonlyArray<WorkerRpc<TPrimaryRouter, TEvents>>;
+      return workers.map((side) => side.api) as unknown as TestClusterWorkers<WorkerRpc<TPrimaryRouter, TEvents>, TCount>;
     },
     fork,
     kill(workerId) {

@@ -47,7 +47,7 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((cluster) => cluster.close()));
 });
 
-function started(workers = 3) {
+function started<const TCount extends number>(workers: TCount) {
   const app = appRouters();
   const cluster = createTestCluster({ primary: app.primaryRouter, worker: app.workerRouter, events: app.events, workers });
   open.push(cluster);
