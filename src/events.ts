@@ -1,18 +1,14 @@
-/**
- * `defineEvents`: the typed one-way messages either side may send.
- *
- * @module
- */
+/** `defineEvents`: the typed one-way messages either side may send. @module */
 import { isSchema, type Schema } from './schema.js';
 
 /**
- * Event names mapped to the schema of their payload: what {@link defineEvents}
- * accepts.
+ * Event names mapped to the schema of their payload: what {@link defineEvents} accepts.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
- * import { defineEvents, type EventSchemas } from 'cluster-rpc';
+ * import { defineEvents } from 'cluster-rpc';
+ * import type { EventSchemas } from 'cluster-rpc/types';
  *
  * const cacheEvents = { cacheCleared: z.object({ keys: z.number() }) } satisfies EventSchemas;
  * const events = defineEvents({ ...cacheEvents, flush: z.void() });
@@ -26,10 +22,7 @@ export type EventSchemas = { readonly [name: string]: Schema };
 export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
 
 /**
- * A set of events made by {@link defineEvents}, to pass as `events` to
- * {@link createClusterRpc}.
- *
- * @typeParam TSchemas - Each event's payload schema by name.
+ * A set of events made by {@link defineEvents}, to pass as `events` to {@link createClusterRpc}.
  *
  * @example
  * ```ts
@@ -50,10 +43,7 @@ export interface Events<TSchemas extends EventSchemas> {
 }
 
 /**
- * Defines the events of an application: each name with the zod schema of its
- * payload. Payloads are validated before sending (an invalid one rejects with
- * `BAD_REQUEST` and nothing is sent) and again on receipt (an invalid one is
- * dropped). Use `z.void()` for an event without payload.
+ * Defines the events: each name with the schema of its payload (`z.void()` for none), checked on both sides.
  *
  * @param schemas - Event names mapped to payload schemas (zod, or any Standard Schema).
  * @returns The event set, to pass as `events` to {@link createClusterRpc}.

@@ -1,9 +1,4 @@
-/**
- * Helper types that name what a router or event set holds: its paths, each
- * procedure's input and output, each event's payload.
- *
- * @module
- */
+/** Helper types that name a router's paths, inputs and outputs and an event set's payloads. @module */
 import type { CallOptions } from './call.js';
 import type { EventSchemas, Events } from './events.js';
 import type { Procedure } from './procedure.js';
@@ -13,11 +8,10 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
 /**
  * The flat record inside a router type: every procedure by its dotted path.
  *
- * @typeParam TRouter - A router type, `typeof` what {@link defineRouter} returned.
- *
  * @example
  * ```ts
- * import { defineRouter, procedure, type ProceduresOf } from 'cluster-rpc';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import type { ProceduresOf } from 'cluster-rpc/types';
  *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * type Procedures = ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
@@ -29,10 +23,7 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
 export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? TProcedures : never;
 
 /**
- * Every procedure path of a router, as a union of strings. Nested objects and
- * nested routers are not paths; only the procedures at their leaves are.
- *
- * @typeParam TRouter - A router type, `typeof` what {@link defineRouter} returned.
+ * Every procedure path of a router type, as a union of strings.
  *
  * @example
  * ```ts
@@ -48,11 +39,7 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
 export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? keyof TProcedures & string : never;
 
 /**
- * What a caller passes to the procedure at `TPath`: the input schema's input
- * type (`z.input`), or `undefined` when the procedure takes no input.
- *
- * @typeParam TRouter - A router type.
- * @typeParam TPath - One of its paths.
+ * What a caller passes to the procedure at `TPath` (`z.input` of its schema; `undefined` without one).
  *
  * @example
  * ```ts
@@ -70,12 +57,7 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown> ? TInput : never;
 
 /**
- * What a caller receives from the procedure at `TPath`: the output schema's
- * output type (`z.output`) when it has one, else what the handler returns
- * (awaited).
- *
- * @typeParam TRouter - A router type.
- * @typeParam TPath - One of its paths.
+ * What a caller receives from the procedure at `TPath` (`z.output` of its output schema, else the handler's result).
  *
  * @example
  * ```ts
@@ -95,15 +77,12 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<unknown, infer TOutput> ? TOutput : never;
 
 /**
- * The arguments of a call after the path: the input, optional when the
- * procedure accepts `undefined` (or takes none), then the {@link CallOptions}.
- * Useful to wrap `call` without losing its checks.
- *
- * @typeParam TInput - The procedure's input, from {@link RouterInput}.
+ * The arguments of a call after the path (the input, optional when it may be `undefined`, then the options), to wrap `call`.
  *
  * @example
  * ```ts
- * import type { CallArgs, RouterInput, RouterOutput, RouterPath } from 'cluster-rpc';
+ * import type { RouterInput, RouterOutput, RouterPath } from 'cluster-rpc';
+ * import type { CallArgs } from 'cluster-rpc/types';
  * import { rpc, type primaryRouter } from './rpc.js';
  *
  * type Primary = typeof primaryRouter;
@@ -132,9 +111,7 @@ export type CallArgs<TInput> = undefined extends TInput
   : [input: TInput, options?: CallOptions];
 
 /**
- * Every event name of an event set, as a union of strings.
- *
- * @typeParam TEvents - An event set type, `typeof` what {@link defineEvents} returned.
+ * Every event name of an event set type, as a union of strings.
  *
  * @example
  * ```ts
@@ -152,15 +129,11 @@ export type EventName<TEvents> = TEvents extends Events<infer TSchemas> ? keyof 
 type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : EventSchemas;
 
 /**
- * What a sender passes as the payload of `TName`: the schema's input type
- * (`z.input`).
- *
- * @typeParam TEvents - An event set type.
- * @typeParam TName - One of its event names.
+ * What a sender passes as the payload of `TName` (`z.input` of its schema).
  *
  * @example
  * ```ts
- * import type { EventInput } from 'cluster-rpc';
+ * import type { EventInput } from 'cluster-rpc/types';
  * import { rpc, type events } from './rpc.js';
  *
  * const change: EventInput<typeof events, 'configChanged'> = { key: 'mode', value: 'fast' };
@@ -172,10 +145,7 @@ type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : Ev
 export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<SchemasOf<TEvents>[TName]>;
 
 /**
- * What listeners of `TName` receive: the schema's output type (`z.output`).
- *
- * @typeParam TEvents - An event set type.
- * @typeParam TName - One of its event names.
+ * What listeners of `TName` receive (`z.output` of its schema).
  *
  * @example
  * ```ts
@@ -193,14 +163,12 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
 export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutput<SchemasOf<TEvents>[TName]>;
 
 /**
- * The payload argument of `emit` and `broadcast`: optional when the schema
- * accepts `undefined` (such as `z.void()`). Useful to wrap them.
- *
- * @typeParam TPayload - The payload, from {@link EventInput}.
+ * The payload argument of `emit` and `broadcast` (optional when it may be `undefined`), to wrap them.
  *
  * @example
  * ```ts
- * import type { EventArgs, EventInput, EventName } from 'cluster-rpc';
+ * import type { EventName } from 'cluster-rpc';
+ * import type { EventArgs, EventInput } from 'cluster-rpc/types';
  * import { rpc, type events } from './rpc.js';
  *
  * type Events = typeof events;
@@ -220,8 +188,7 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
 export type EventArgs<TPayload> = undefined extends TPayload ? [payload?: TPayload] : [payload: TPayload];
 
 /**
- * A router with no procedures: what a side serves when {@link createClusterRpc}
- * is given none for it. Calling a path on it does not compile.
+ * A router with no procedures: what a side serves when {@link createClusterRpc} is given none for it.
  *
  * @example
  * ```ts
@@ -237,8 +204,7 @@ export type EventArgs<TPayload> = undefined extends TPayload ? [payload?: TPaylo
 export type EmptyRouter = Router<Record<never, never>>;
 
 /**
- * An event set with no events: what {@link createClusterRpc} uses when it is
- * given none. Sending or listening to any event does not compile.
+ * An event set with no events: what {@link createClusterRpc} uses when given none.
  *
  * @example
  * ```ts
@@ -252,11 +218,12 @@ export type EmptyRouter = Router<Record<never, never>>;
 export type NoEvents = Events<Record<never, never>>;
 
 /**
- * Any router type, for constraints in code that works with any router.
+ * Any router type, for constraints.
  *
  * @example
  * ```ts
- * import { type AnyRouter, defineRouter, procedure, type RouterPath } from 'cluster-rpc';
+ * import { defineRouter, procedure, type RouterPath } from 'cluster-rpc';
+ * import type { AnyRouter } from 'cluster-rpc/types';
  *
  * // Lists the paths a router serves, typed by that router.
  * function describe<TRouter extends AnyRouter>(paths: Array<RouterPath<TRouter>>): string {

@@ -1,19 +1,19 @@
 /**
- * `defineRouter`: nested objects of procedures, flattened once at definition
- * time into a map keyed by dotted path. Lookups go through that map only, so
- * inherited names such as `__proto__` or `constructor` are never found.
+ * `defineRouter`: nested objects of procedures, flattened once into a map keyed
+ * by dotted path. Lookups go through that map only, so inherited names such as
+ * `__proto__` or `constructor` are never found.
  *
  * @module
  */
 import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type ProcedureDef } from './procedure.js';
 
 /**
- * A flat record of procedures keyed by dotted path: the type a {@link Router}
- * carries, and the constraint on it.
+ * A flat record of procedures keyed by dotted path: what a {@link Router} carries.
  *
  * @example
  * ```ts
- * import { defineRouter, procedure, type ProcedureMap, type ProceduresOf } from 'cluster-rpc';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import type { ProcedureMap, ProceduresOf } from 'cluster-rpc/types';
  *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * const flat: ProcedureMap = {} as ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
@@ -24,12 +24,12 @@ import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type Pro
 export type ProcedureMap = { readonly [path: string]: AnyProcedure };
 
 /**
- * What {@link defineRouter} accepts: procedures, nested objects of them, and
- * other routers. Keys may not be empty, contain a dot, or be `__proto__`.
+ * What {@link defineRouter} accepts: procedures, nested objects of them, and other routers.
  *
  * @example
  * ```ts
- * import { defineRouter, procedure, type RouterShape } from 'cluster-rpc';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import type { RouterShape } from 'cluster-rpc/types';
  *
  * const users = { list: procedure.handler(() => ['ada', 'grace']) } satisfies RouterShape;
  * const router = defineRouter({ users, ping: procedure.handler(() => 'pong') });
@@ -45,12 +45,7 @@ export const ROUTER: unique symbol = Symbol('cluster-rpc.router');
 declare const procedures: unique symbol;
 
 /**
- * A router made by {@link defineRouter}: the procedures one side serves, as
- * a frozen map from dotted path to procedure. Give it to
- * {@link createClusterRpc} as `primary` or `worker`, or nest it in another
- * router.
- *
- * @typeParam TProcedures - Every procedure by its dotted path.
+ * The procedures one side serves, made by {@link defineRouter}: pass it to {@link createClusterRpc} or nest it.
  *
  * @example
  * ```ts
@@ -83,11 +78,7 @@ type Entries<TShape, TPrefix extends string> = {
       : Entries<TShape[K], `${TPrefix}${K}.`>;
 }[keyof TShape & string];
 
-/**
- * The entries of a shape as one record. Mapping over `Entries<TShape, ''>`
- * in place (rather than passing the union to a generic helper) keeps type
- * checking cheap: a third of the instantiations for a 200-procedure router.
- */
+/** Maps over the entries in place rather than through a generic helper: see docs/design.md, "Type-checking cost". */
 type FlatRecord<TShape> = {
   [E in Entries<TShape, ''> as E extends Entry<infer TPath, AnyProcedure> ? TPath : never]: E extends Entry<
     string,
@@ -98,15 +89,12 @@ type FlatRecord<TShape> = {
 };
 
 /**
- * A router shape flattened to one record keyed by dotted path: what
- * {@link defineRouter} computes for its {@link Router}. Resolved through
- * `infer` so that editors and compile errors show the paths, not this name.
- *
- * @typeParam TShape - A {@link RouterShape}.
+ * A router shape flattened to one record keyed by dotted path; resolved through `infer` so editors show the paths.
  *
  * @example
  * ```ts
- * import type { FlattenShape, Procedure } from 'cluster-rpc';
+ * import type { Procedure } from 'cluster-rpc';
+ * import type { FlattenShape } from 'cluster-rpc/types';
  *
  * type Flat = FlattenShape<{ hits: { get: Procedure<undefined, number> }; ping: Procedure<undefined, string> }>;
  * const paths: Array<keyof Flat> = ['hits.get', 'ping'];
@@ -118,11 +106,7 @@ export type FlattenShape<TShape> = FlatRecord<TShape> extends infer TFlat ? { [P
 
 type DotKey = `${string}.${string}`;
 
-/**
- * What a router value must be, or else a message saying why it cannot be one:
- * the message becomes the expected type, so the mistake reads well where
- * `defineRouter` is called.
- */
+/** What a router value must be, or a message that becomes the expected type, so the mistake reads well. */
 type CheckEntry<TKey, TValue> = TKey extends DotKey | ''
   ? 'Router keys cannot be empty or contain a dot: nest objects instead'
   : TKey extends '__proto__'
@@ -137,10 +121,7 @@ type CheckEntry<TKey, TValue> = TKey extends DotKey | ''
             ? CheckShape<TValue>
             : 'Router values must be procedures, nested objects of procedures, or routers';
 
-/**
- * A router shape with every unusable key or value replaced by an error message.
- * Being a homomorphic mapped type, it also lets `defineRouter` infer the shape.
- */
+/** The shape with every unusable key or value replaced by a message; homomorphic, so the shape is still inferred. */
 type CheckShape<TShape> = { [K in keyof TShape]: CheckEntry<K, TShape[K]> };
 
 function flatten(shape: object, prefix: string, into: Map<string, ProcedureDef>): void {
@@ -180,19 +161,12 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
 }
 
 /**
- * Defines the procedures one side serves. Objects nest, and so do other
- * routers; a procedure's path is its keys joined by dots.
- *
- * Mistakes are caught here, at definition, and most of them already by the
- * compiler, with a message saying what is wrong: keys that are empty, contain
- * a dot or are `__proto__`, builders not ended with `.handler()`, plain
- * functions, and values that are neither procedures nor objects of them.
- * Only the shape's own keys become paths, so inherited names such as
- * `constructor` or `toString` are never procedures.
+ * Defines the procedures one side serves; a procedure's path is its keys joined by dots.
  *
  * @param shape - Procedures, nested objects of procedures, and routers.
  * @returns The router, to pass as `primary` or `worker` to {@link createClusterRpc}.
- * @throws `TypeError` naming the offending key, for the mistakes above.
+ * @throws `TypeError` naming the key, for an empty, dotted or `__proto__` key, a builder without
+ *   `.handler()`, a plain function, or any other value (most of these do not compile either).
  *
  * @example
  * ```ts

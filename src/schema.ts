@@ -1,9 +1,4 @@
-/**
- * Validation through the Standard Schema interface, which zod 4 (and valibot,
- * arktype, …) implement; cluster-rpc depends on nothing else of a schema.
- *
- * @module
- */
+/** Validation through the Standard Schema interface (zod 4, valibot, arktype, …): nothing else of a schema is used. @module */
 import type { RpcIssue } from './errors.js';
 
 /** One issue as a Standard Schema validator reports it. */
@@ -18,13 +13,12 @@ type SchemaResult<TOutput> =
   | { readonly issues: ReadonlyArray<SchemaIssue> };
 
 /**
- * A validator cluster-rpc accepts: anything implementing
- * [Standard Schema](https://standardschema.dev) v1, such as every zod 4
- * schema (and valibot's, arktype's, …). Validation may be asynchronous.
+ * A validator cluster-rpc accepts: anything implementing [Standard Schema](https://standardschema.dev) v1.
  *
  * @example
  * ```ts
- * import { procedure, type Schema } from 'cluster-rpc';
+ * import { procedure } from 'cluster-rpc';
+ * import type { Schema } from 'cluster-rpc/types';
  *
  * // A hand-written validator: accepts a port number as a number or a numeric string.
  * const port: Schema<number | string, number> = {
@@ -67,15 +61,12 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
 }
 
 /**
- * What a schema accepts: `z.input<S>` for a zod schema. Callers of a
- * procedure pass its input schema's `SchemaInput`.
- *
- * @typeParam TSchema - A {@link Schema}.
+ * What a schema accepts (`z.input<S>` for zod): what callers pass.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
- * import type { SchemaInput } from 'cluster-rpc';
+ * import type { SchemaInput } from 'cluster-rpc/types';
  *
  * const Page = z.object({ size: z.number().default(20) });
  * const request: SchemaInput<typeof Page> = {}; // size is optional on the way in
@@ -86,15 +77,12 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
 export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I : never;
 
 /**
- * What a schema produces: `z.output<S>` for a zod schema. Handlers receive
- * their input schema's `SchemaOutput`, callers their output schema's.
- *
- * @typeParam TSchema - A {@link Schema}.
+ * What a schema produces (`z.output<S>` for zod): what handlers receive of their input, callers of their output.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
- * import type { SchemaOutput } from 'cluster-rpc';
+ * import type { SchemaOutput } from 'cluster-rpc/types';
  *
  * const Page = z.object({ size: z.number().default(20) });
  * const parsed: SchemaOutput<typeof Page> = { size: 20 }; // size is always there once parsed
@@ -128,10 +116,7 @@ function settle(result: SchemaResult<unknown>): Validation {
   return result.issues ? { issues: result.issues.map(toIssue) } : result;
 }
 
-/**
- * Validates `value`. Synchronous schemas (the usual case) answer without a
- * promise, so the call path pays no extra microtask for them.
- */
+/** Synchronous schemas answer without a promise, so the call path pays no extra microtask for them. */
 export function validate(schema: Schema, value: unknown): Validation | Promise<Validation> {
   const result = schema['~standard'].validate(value);
   return result instanceof Promise ? result.then(settle) : settle(result);

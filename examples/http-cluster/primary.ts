@@ -2,7 +2,7 @@
  * The primary: the cluster manager, and a status line every two seconds built
  * from every worker's figures (gathered with `callAll`).
  */
-import { createClusterManager } from '../../src/index.js';
+import { createClusterManager } from '../../src/cluster/index.js';
 import { LatencyHistogram } from './latency.js';
 import { rpc } from './shared.js';
 

@@ -6,7 +6,8 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RpcError, serveWorker } from '../../src/index.js';
+import { serveWorker } from '../../src/cluster/index.js';
+import { RpcError } from '../../src/index.js';
 import { rpc, settingsSchema, workerState } from './shared.js';
 
 const port = Number(process.env.PORT ?? 8000);

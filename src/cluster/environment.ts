@@ -1,10 +1,4 @@
-/**
- * What the manager tells the workers it forks, through their environment,
- * and how either side recognises a primary that is not ours (PM2's cluster
- * mode).
- *
- * @module
- */
+/** What the manager tells its workers through their environment, and how a foreign primary (PM2) is recognised. @module */
 import cluster from 'node:cluster';
 
 /** Set to `'1'` in every worker the manager forks. @internal */
@@ -12,12 +6,7 @@ export const MANAGED_ENV = 'CLUSTER_RPC_MANAGED';
 /** The shutdown grace period, in ms, for `serveWorker` in the workers. @internal */
 export const GRACE_ENV = 'CLUSTER_RPC_SHUTDOWN_GRACE_MS';
 
-/**
- * PM2's cluster mode forks the application itself as a cluster worker of
- * PM2's daemon and gives it `pm_id`; the daemon owns the primary and does
- * not speak cluster-rpc. Says so, when that is where this process runs.
- * @internal
- */
+/** PM2's cluster mode forks the app as a worker of its daemon (with `pm_id`), a primary that speaks no cluster-rpc. @internal */
 export function pm2ClusterModeProblem(): string | undefined {
   if (!cluster.isWorker || process.env.pm_id === undefined || process.env[MANAGED_ENV] !== undefined) return undefined;
   return (

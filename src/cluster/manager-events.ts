@@ -1,10 +1,4 @@
-/**
- * The events a cluster manager reports, and the small listener registry
- * behind `manager.on`: a listener that throws is logged and never disturbs
- * the manager or the other listeners.
- *
- * @module
- */
+/** The manager's events, and the registry behind `manager.on`: a listener that throws is logged, nothing more. @module */
 import type { Address, Worker } from 'node:cluster';
 import { messageOf } from '../errors.js';
 import type { ClusterLogger } from './options.js';
@@ -17,7 +11,7 @@ import type { WorkerExit } from './tracked-worker.js';
  *
  * @example
  * ```ts
- * import { type CrashLoopInfo, createClusterManager } from 'cluster-rpc';
+ * import { type CrashLoopInfo, createClusterManager } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * manager.on('crashLoop', (info: CrashLoopInfo) => {
@@ -44,7 +38,7 @@ export interface CrashLoopInfo {
  *
  * @example
  * ```ts
- * import { createClusterManager } from 'cluster-rpc';
+ * import { createClusterManager } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * manager.on('ready', (worker, address) => console.log(`worker ${worker.id} listens on port ${address?.port}`));
@@ -62,12 +56,7 @@ export interface ClusterManagerEvents {
   ready: (worker: Worker, address: Address | undefined) => void;
   /** A worker exited, expectedly or not. */
   exit: (exit: WorkerExit) => void;
-  /**
-   * Crash-loop limit reached: respawning stopped. With a listener for this
-   * event the manager leaves the decision to it (the workers still running
-   * keep serving); without one it shuts down and, when `exitProcess`, exits
-   * with code 1.
-   */
+  /** Respawning stopped. With a listener the decision is its own; without one the manager shuts down and exits 1. */
   crashLoop: (info: CrashLoopInfo) => void;
   /** A rolling restart completed. */
   restarted: (result: RestartResult) => void;

@@ -1,10 +1,4 @@
-/**
- * The fork-per-CPU cluster manager: N worker slots, each kept filled by a
- * worker; crashed workers respawned with backoff until a crash loop; a
- * rolling restart; a graceful shutdown; the process signals that drive them.
- *
- * @module
- */
+/** The fork-per-CPU manager: N worker slots kept filled, respawn with backoff, rolling restart, graceful shutdown. @module */
 import cluster, { type Worker } from 'node:cluster';
 import { messageOf } from '../errors.js';
 import { GRACE_ENV, MANAGED_ENV, managerRefusal } from './environment.js';
@@ -17,17 +11,12 @@ import { handleSignals } from './signals.js';
 import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.js';
 
 /**
- * Where a {@link ClusterManager} is in its life:
- *
- * - `idle`: created, `start()` not called yet.
- * - `starting`: forking; not every worker is ready yet.
- * - `running`: every slot has had a ready worker (crashed ones are being respawned).
- * - `stopping`: shutting down: workers are draining.
- * - `stopped`: every worker is gone; signal handlers are removed. Final.
+ * Where a {@link ClusterManager} is in its life: `idle` (not started), `starting`, `running` (every slot has had
+ * a ready worker), `stopping` (workers draining), `stopped` (final).
  *
  * @example
  * ```ts
- * import { type ClusterManagerState, createClusterManager } from 'cluster-rpc';
+ * import { type ClusterManagerState, createClusterManager } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * const healthy = (state: ClusterManagerState): boolean => state === 'running';
@@ -40,11 +29,11 @@ import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.j
 export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /**
- * Counters for a status display: {@link ClusterManager.stats}.
+ * Counters for a status display: what {@link ClusterManager.stats} returns.
  *
  * @example
  * ```ts
- * import { type ClusterManagerStats, createClusterManager } from 'cluster-rpc';
+ * import { type ClusterManagerStats, createClusterManager } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * await manager.start();
@@ -74,7 +63,7 @@ export interface ClusterManagerStats {
  *
  * @example
  * ```ts
- * import { createClusterManager, type ShutdownOptions } from 'cluster-rpc';
+ * import { createClusterManager, type ShutdownOptions } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager({ signals: false });
  * await manager.start();
@@ -90,12 +79,11 @@ export interface ShutdownOptions {
 }
 
 /**
- * A running cluster: made by {@link createClusterManager}, started with
- * {@link ClusterManager.start}.
+ * A cluster: made by {@link createClusterManager}, started with {@link ClusterManager.start}.
  *
  * @example
  * ```ts
- * import { createClusterManager } from 'cluster-rpc';
+ * import { createClusterManager } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const manager = createClusterManager({ workers: 4, rpc, signals: false, exitProcess: false });
@@ -122,39 +110,26 @@ export interface ClusterManager {
   stats(): ClusterManagerStats;
 
   /**
-   * Applies the scheduling policy, installs the signal handlers (unless
-   * `signals: false`) and forks the workers. Calling it again returns the
-   * same promise.
+   * Applies the scheduling policy, installs the signal handlers and forks the workers; again, the same promise.
    *
    * @returns Resolves once every worker is ready.
-   * @throws `Error` (as a rejection) when the crash-loop limit is reached
-   *   first, when the manager is shut down first, or when the scheduling
-   *   policy cannot be applied because this process already forked or called
-   *   `cluster.setupPrimary()` (Node freezes the policy then).
+   * @throws `Error` (as a rejection) when a crash loop or a shutdown comes first, or when this process already
+   *   forked or called `cluster.setupPrimary()`, which freezes the scheduling policy.
    */
   start(): Promise<void>;
 
   /**
-   * Rolling restart (also on `SIGHUP`): for each worker in turn
-   * (`restartConcurrency` at a time), forks a replacement, waits until it is
-   * ready, puts it in the old one's slot, then stops the old one gracefully.
-   * New code on disk is picked up by the replacements. While a restart runs,
-   * calling it again returns the same promise.
+   * Rolling restart (also on `SIGHUP`): each worker in turn is replaced by a new one, ready before the old one drains.
    *
    * @returns What was replaced, and whether the old workers drained.
-   * @throws `Error` (as a rejection) when the manager is not running, or when
-   *   a replacement exits or is not ready in time: the restart stops there,
-   *   and the old worker it was to replace keeps serving.
+   * @throws `Error` (as a rejection) when the manager is not running, or a replacement is not ready in time:
+   *   the restart stops there and the old worker keeps serving.
    */
   restart(): Promise<RestartResult>;
 
   /**
-   * Graceful shutdown (also on `SIGTERM` and `SIGINT`): stops respawning,
-   * sends `SIGTERM` to every worker (which `serveWorker` turns into a drain),
-   * waits up to `shutdownGraceMs`, kills what is left one second later, then
-   * closes the `rpc` option's object and removes the signal handlers.
-   * Calling it again returns the same promise. It never ends the process
-   * itself: the signal handlers do, when `exitProcess` is set.
+   * Graceful shutdown (also on `SIGTERM`/`SIGINT`): `SIGTERM` to every worker, up to `shutdownGraceMs` to drain,
+   * then `SIGKILL`; then closes the `rpc` option's object. It never ends the process itself.
    *
    * @param options - The reason to report.
    * @returns Whether every worker drained, and how each ended.
@@ -172,39 +147,18 @@ export interface ClusterManager {
 }
 
 /**
- * Creates the manager of a fork-per-CPU cluster, in the primary. Nothing
- * happens until {@link ClusterManager.start}.
- *
- * Workers forked by the manager get the grace period in their environment;
- * call {@link serveWorker} in them so that `SIGTERM` drains them instead of
- * ending them at once. Pass the primary's rpc object as `rpc` to have it
- * closed last.
- *
- * Respawn: a worker that dies without being asked to is replaced after
- * `respawn.initialDelayMs`, doubled for each further crash of its slot in a
- * row, up to `respawn.maxDelayMs`. A worker that ran `respawn.healthyAfterMs`
- * starts the count over. At `respawn.crashLoopLimit` crashes in a row the
- * manager stops respawning: see the `crashLoop` event. Every death is logged
- * with the worker's id, pid, and exit code or signal.
- *
- * Signals, from `start()` until stopped (unless `signals: false`): `SIGTERM`
- * and `SIGINT` shut down gracefully, then end the process with code 0 if
- * every worker drained, 1 otherwise (unless `exitProcess: false`). A repeated
- * signal during the shutdown is logged and ignored: a terminal's Ctrl-C
- * reaches the primary and the workers, and process runners relay it too.
- * `SIGHUP` starts a rolling restart.
+ * Creates the manager of a fork-per-CPU cluster, in the primary; call {@link serveWorker} in each worker.
+ * Respawn, signals and shutdown are described in the README's "The cluster manager".
  *
  * @param options - Everything is optional: see {@link ClusterManagerOptions}.
  * @returns The manager, not started.
- * @throws `TypeError` for an option out of range; `Error` when this process
- *   is a cluster worker, in particular one of PM2's cluster mode, whose
- *   daemon owns the primary.
+ * @throws `TypeError` for an option out of range; `Error` in a cluster worker (PM2's cluster mode included).
  *
  * @example
  * ```ts
  * import cluster from 'node:cluster';
  * import http from 'node:http';
- * import { createClusterManager, serveWorker } from 'cluster-rpc';
+ * import { createClusterManager, serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js'; // createClusterRpc(…), shared by both sides
  *
  * if (cluster.isPrimary) {
@@ -525,12 +479,7 @@ class Manager implements ClusterManager {
   }
 }
 
-/**
- * Sets `cluster.schedulingPolicy` as asked, before the first fork (Node
- * freezes it at the first `cluster.setupPrimary()` or `fork()`). Without a
- * request, Node's own choice stands: `NODE_CLUSTER_SCHED_POLICY`, or the
- * platform's default.
- */
+/** Node freezes `cluster.schedulingPolicy` at the first `setupPrimary()` or `fork()`; unset, Node's choice stands. */
 function applySchedulingPolicy({ schedulingPolicy, logger }: ResolvedOptions): void {
   const fromEnv = process.env.NODE_CLUSTER_SCHED_POLICY;
   if (fromEnv !== undefined && fromEnv !== 'rr' && fromEnv !== 'none') {

@@ -1,22 +1,14 @@
-/**
- * The cluster manager's options: what each one means, its default, and the
- * one function that checks what a user passed and fills in the rest.
- *
- * @module
- */
+/** The cluster manager's options, their defaults, and the one function that checks them. @module */
 import type { Worker } from 'node:cluster';
 import os from 'node:os';
 import type { CloseOptions } from '../endpoint.js';
 
 /**
- * How the primary spreads incoming connections over the workers:
- * `'rr'` (round-robin: the primary accepts and hands each connection to the
- * next worker) or `'none'` (every worker accepts on the shared socket and the
- * operating system picks).
+ * How connections are spread: `'rr'` (the primary hands them out in turn) or `'none'` (the kernel picks a worker).
  *
  * @example
  * ```ts
- * import { createClusterManager, type SchedulingPolicy } from 'cluster-rpc';
+ * import { createClusterManager, type SchedulingPolicy } from 'cluster-rpc/cluster';
  *
  * const schedulingPolicy: SchedulingPolicy = process.env.SPREAD_BY_KERNEL ? 'none' : 'rr';
  * const manager = createClusterManager({ schedulingPolicy });
@@ -27,11 +19,11 @@ import type { CloseOptions } from '../endpoint.js';
 export type SchedulingPolicy = 'rr' | 'none';
 
 /**
- * Where the manager writes what happens to its workers. `console` fits.
+ * Where the manager writes what happens to its workers; `console` fits.
  *
  * @example
  * ```ts
- * import { type ClusterLogger, createClusterManager } from 'cluster-rpc';
+ * import { type ClusterLogger, createClusterManager } from 'cluster-rpc/cluster';
  *
  * const logger: ClusterLogger = {
  *   info: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
@@ -57,7 +49,7 @@ export interface ClusterLogger {
  *
  * @example
  * ```ts
- * import { createClusterManager, type RespawnOptions } from 'cluster-rpc';
+ * import { createClusterManager, type RespawnOptions } from 'cluster-rpc/cluster';
  *
  * // Patient with a database that takes a minute to come back.
  * const respawn: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
@@ -71,15 +63,9 @@ export interface RespawnOptions {
   readonly initialDelayMs?: number;
   /** The longest wait between respawns, in ms. Default: 10 000. */
   readonly maxDelayMs?: number;
-  /**
-   * A worker that ran this long (ms since its fork) before dying was healthy:
-   * its crash starts a new count, with the initial delay. Default: 30 000.
-   */
+  /** A worker that ran this long (ms) before dying was healthy: its crash starts a new count. Default: 30 000. */
   readonly healthyAfterMs?: number;
-  /**
-   * Crashes in a row of one worker slot, each before `healthyAfterMs`, after
-   * which the manager stops respawning: a crash loop. Default: 6.
-   */
+  /** Crashes in a row of one worker slot after which the manager stops respawning (a crash loop). Default: 6. */
   readonly crashLoopLimit?: number;
 }
 
@@ -88,7 +74,7 @@ export interface RespawnOptions {
  *
  * @example
  * ```ts
- * import { type ClosableRpc, createClusterManager } from 'cluster-rpc';
+ * import { type ClosableRpc, createClusterManager } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const closable: ClosableRpc = rpc;
@@ -107,7 +93,7 @@ export interface ClosableRpc {
  *
  * @example
  * ```ts
- * import { createClusterManager } from 'cluster-rpc';
+ * import { createClusterManager } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const manager = createClusterManager({
@@ -134,47 +120,23 @@ export interface ClusterManagerOptions {
   readonly silent?: boolean;
   /** Environment variables added to each worker's (which starts as the primary's). Default: none. */
   readonly env?: Readonly<Record<string, string>>;
-  /**
-   * The scheduling policy. Default: what Node would use, which is
-   * `NODE_CLUSTER_SCHED_POLICY` when it is `'rr'` or `'none'`, else `'rr'`
-   * (`'none'` on Windows). Like an assignment to `cluster.schedulingPolicy`,
-   * an explicit value wins over the environment variable.
-   */
+  /** Wins over `NODE_CLUSTER_SCHED_POLICY`. Default: Node's, that variable or else `'rr'` (`'none'` on Windows). */
   readonly schedulingPolicy?: SchedulingPolicy;
   /** Respawn with backoff, and the crash-loop limit. */
   readonly respawn?: RespawnOptions;
-  /**
-   * How long a stopping worker may take to finish its in-flight requests
-   * and calls, in ms; `serveWorker` in the worker uses it too. One second
-   * after it ends, workers still alive are killed with `SIGKILL`.
-   * Default: 10 000.
-   */
+  /** Ms a stopping worker may take to drain (`serveWorker` uses it too); 1 s later it gets `SIGKILL`. Default: 10 000. */
   readonly shutdownGraceMs?: number;
-  /**
-   * When a new worker counts as up: `'listening'` (its server listens: the
-   * cluster `'listening'` event) or `'online'` (its process runs; for
-   * workers without a server). Default: `'listening'`.
-   */
+  /** When a new worker counts as up: its server listens, or (without a server) its process runs. Default: `'listening'`. */
   readonly readyOn?: 'listening' | 'online';
-  /**
-   * Run after `readyOn`; the worker is ready once it resolves. For example a
-   * call to the worker through the rpc layer, which proves it serves calls.
-   * A rejection counts as not ready. Default: none.
-   */
+  /** Run after `readyOn`, such as an rpc call to the worker; ready once it resolves. Default: none. */
   readonly readyCheck?: (worker: Worker) => unknown;
   /** A new worker not ready within this many ms is killed (and counts as a crash). Default: 30 000. */
   readonly readyTimeoutMs?: number;
   /** How many workers a rolling restart replaces at a time. Default: 1. */
   readonly restartConcurrency?: number;
-  /**
-   * Handle `SIGTERM` and `SIGINT` (graceful shutdown) and `SIGHUP` (rolling
-   * restart) from `start()` until the manager stops. Default: `true`.
-   */
+  /** Handle `SIGTERM`/`SIGINT` (graceful shutdown) and `SIGHUP` (rolling restart). Default: `true`. */
   readonly signals?: boolean;
-  /**
-   * After a shutdown caused by a signal or a crash loop, end the process:
-   * exit code 0 when every worker drained, 1 otherwise. Default: `true`.
-   */
+  /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;
   /** Closed once the workers are gone, with the rest of the grace period: pass the primary's rpc object. */
   readonly rpc?: ClosableRpc;
@@ -188,20 +150,14 @@ export const DEFAULT_RESPAWN_DELAY_MS = 200;
 export const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
 /** Default of {@link RespawnOptions.healthyAfterMs}. */
 export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
-/**
- * Default of {@link RespawnOptions.crashLoopLimit}. With the default delays
- * the sixth crash in a row comes some 6 s plus six start-up times after the
- * first: long enough for a dependency that blinks, short enough to fail a
- * broken deployment within seconds.
- */
+/** Default of {@link RespawnOptions.crashLoopLimit}: with the default delays, some 6 s plus six start-ups. */
 export const DEFAULT_CRASH_LOOP_LIMIT = 6;
 /**
- * Default of {@link ClusterManagerOptions.shutdownGraceMs}. Long enough for
- * ordinary requests, and well inside Kubernetes' 30 s before its `SIGKILL`.
+ * Default of {@link ClusterManagerOptions.shutdownGraceMs}: well inside Kubernetes' 30 s before its `SIGKILL`.
  *
  * @example
  * ```ts
- * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc';
+ * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc/cluster';
  *
  * // Reports can take a while to render.
  * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
@@ -210,7 +166,7 @@ export const DEFAULT_CRASH_LOOP_LIMIT = 6;
  * @group Cluster manager
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
-/** Default of {@link ClusterManagerOptions.readyTimeoutMs}: generous, as a cold start under load can take seconds. */
+/** Default of {@link ClusterManagerOptions.readyTimeoutMs}: a cold start under load can take seconds. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /** Every option, checked and with its default. @internal */

@@ -1,10 +1,4 @@
-/**
- * Rolling restart: replace the workers a few at a time, each new one ready
- * (listening, and past `readyCheck`) before the old one it replaces is asked
- * to drain, so the port is served throughout.
- *
- * @module
- */
+/** Rolling restart: each new worker is ready before the old one it replaces drains, so the port is served throughout. @module */
 import { messageOf } from '../errors.js';
 import { drainedCleanly, type StopOutcome, stopWorker } from './shutdown.js';
 import type { TrackedWorker } from './tracked-worker.js';
@@ -14,7 +8,7 @@ import type { TrackedWorker } from './tracked-worker.js';
  *
  * @example
  * ```ts
- * import { createClusterManager, type RestartResult } from 'cluster-rpc';
+ * import { createClusterManager, type RestartResult } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * await manager.start();
@@ -49,13 +43,7 @@ export interface RestartHost {
   readonly concurrency: number;
 }
 
-/**
- * Replaces every worker serving now, `host.concurrency` at a time. Stops at
- * the first replacement that does not become ready: the old worker it was
- * to replace keeps serving, and the promise rejects saying why.
- *
- * @internal
- */
+/** Stops at the first replacement that does not become ready: the old worker keeps serving. @internal */
 export async function rollingRestart(host: RestartHost): Promise<RestartResult> {
   const startedAt = Date.now();
   const old = host.serving();

@@ -1,11 +1,4 @@
-/**
- * The worker's half of a graceful stop: on `SIGTERM` (what the manager
- * sends) or `SIGINT` (a terminal's Ctrl-C), stop accepting connections, let
- * the requests and rpc calls under way finish within the grace period, close
- * the rpc object, and exit with code 0 if everything finished, 1 if not.
- *
- * @module
- */
+/** The worker's half of a graceful stop: on `SIGTERM` or `SIGINT`, stop accepting, finish, close the rpc object, exit. @module */
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
@@ -19,7 +12,7 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  * @example
  * ```ts
  * import http from 'node:http';
- * import { type DrainableRpc, serveWorker } from 'cluster-rpc';
+ * import { type DrainableRpc, serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const drainable: DrainableRpc = rpc;
@@ -41,7 +34,7 @@ export interface DrainableRpc {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { type ServeWorkerOptions, serveWorker } from 'cluster-rpc';
+ * import { type ServeWorkerOptions, serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const options: ServeWorkerOptions = {
@@ -82,7 +75,7 @@ export interface ServeWorkerOptions {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { type DrainResult, serveWorker } from 'cluster-rpc';
+ * import { type DrainResult, serveWorker } from 'cluster-rpc/cluster';
  *
  * const report = (result: DrainResult): void => {
  *   if (!result.drained) console.error(`cut ${result.abandonedRequests} requests after ${result.durationMs} ms`);
@@ -111,7 +104,7 @@ export interface DrainResult {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { serveWorker } from 'cluster-rpc';
+ * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const server = http.createServer((req, res) => res.end('ok')).listen(8000);
@@ -141,60 +134,34 @@ export interface ServedWorker {
   dispose(): void;
 }
 
-/** While draining, how often the work in flight is checked. Drains are rare; this adds at most 25 ms to one. */
+/** How often a drain checks the work in flight; adds at most this much to a (rare) drain. */
 const DRAIN_POLL_MS = 25;
 
 /**
- * How long idle keep-alive connections stay open once the drain begins
- * (never more than half the grace period). A client that sends its next
- * request meanwhile gets an answer with `Connection: close` instead of a
- * reset. Measured here with 16 keep-alive clients through a rolling restart
- * of 2 workers: closing them at once, as `http.Server.close()` does, reset 9
- * of 24 676 requests; with this linger, 0 of 33 201 and 0 of 38 862.
+ * How long idle keep-alive connections stay open once the drain begins (at most half the grace period), so a
+ * client's next request is answered with `Connection: close` rather than reset. docs/design.md, "Draining a worker".
  */
 const IDLE_LINGER_MS = 1000;
 
 /**
- * How long a draining worker stays alive after it stopped listening, even
- * with nothing left to do (never more than half the grace period). Under the
- * `'rr'` policy the primary may have handed this worker a connection just
- * before it heard that the server closed; Node sends such a connection back
- * to be given to another worker, but only if this process is still alive to
- * receive it. Exiting at once lost one request in a CI run of a rolling
- * restart under load.
+ * How long a draining worker stays alive after it stopped listening (at most half the grace period): under `'rr'`
+ * a connection handed over just before is sent back to another worker only while this process lives.
  */
 const MIN_DRAIN_MS = 250;
 
 /**
- * Makes this worker stop gracefully: call it once its servers exist, in
- * every worker. On `SIGTERM` (sent by the cluster manager on shutdown and
- * rolling restart) or `SIGINT`:
- *
- * 1. the servers stop accepting (under the `'rr'` policy the primary stops
- *    handing this worker connections); responses still to be written ask the
- *    client to close (`Connection: close`), and keep-alive connections left
- *    idle are closed after a second (half the grace period at most), so that
- *    a client sending its next request meanwhile is answered, not reset;
- * 2. requests under way and rpc calls under way (in either direction) finish,
- *    within the grace period; the rpc object keeps working meanwhile, since
- *    the requests may need it;
- * 3. the rpc object is closed with what is left of the grace period: calls
- *    made from then on fail with `SHUTTING_DOWN`;
- * 4. if the grace period ran out, the connections left are cut;
- * 5. `onDrained` runs, and the process exits: code 0 if everything finished, 1 if not.
- *
- * Create the rpc object before the server listens: the manager counts a worker
- * ready when it listens, and its rpc object then has already said hello.
+ * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let requests and rpc calls under way finish
+ * within the grace period, close the rpc object, run `onDrained`, exit (0 if everything finished, 1 if not).
+ * Call it in every worker once its servers exist, with the rpc object created before they listen.
  *
  * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
  * @returns A handle to drain on demand or to undo the signal handlers.
- * @throws `TypeError` for a bad option; `Error` under PM2's cluster mode, where
- *   PM2's daemon, not cluster-rpc, is the primary: there is no one to answer this worker's calls.
+ * @throws `TypeError` for a bad option; `Error` under PM2's cluster mode, where PM2's daemon is the primary.
  *
  * @example
  * ```ts
  * import http from 'node:http';
- * import { serveWorker } from 'cluster-rpc';
+ * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const server = http.createServer(async (req, res) => {

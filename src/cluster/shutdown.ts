@@ -1,25 +1,12 @@
 /**
- * Graceful stop, seen from the primary: ask a worker to drain with
- * `SIGTERM` (its `serveWorker` stops accepting, lets requests and calls under
- * way finish, closes its rpc object and exits), wait for it up to the grace
- * period, then `SIGKILL` what is left.
- *
- * A signal rather than an IPC message: it reaches a worker whose channel is
- * busy or gone, it is what `kill`, systemd and Kubernetes send, and a worker
- * without `serveWorker` still stops (Node's default for `SIGTERM`).
- * `worker.disconnect()` is not used: it would close the IPC channel as soon
- * as the servers close, cutting off the rpc calls of requests still running.
+ * Graceful stop, seen from the primary: `SIGTERM`, wait up to the grace period, then `SIGKILL`. A signal, not
+ * an IPC message or `worker.disconnect()`: see docs/design.md, "Draining a worker".
  *
  * @module
  */
 import type { TrackedWorker, WorkerExit } from './tracked-worker.js';
 
-/**
- * How long after the grace period a stopping worker is killed. A worker that
- * reached its own deadline (the same grace period) still has to cut its
- * connections, close its rpc object (which waits up to 1 s for its last
- * frames) and exit.
- */
+/** After its own deadline a worker still cuts connections and closes its rpc object (up to 1 s for the last frames). */
 export const KILL_AFTER_GRACE_MS = 1000;
 
 /** What became of one worker asked to stop. @internal */
@@ -35,7 +22,7 @@ export interface StopOutcome {
  *
  * @example
  * ```ts
- * import { createClusterManager, type ShutdownResult } from 'cluster-rpc';
+ * import { createClusterManager, type ShutdownResult } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager({ signals: false });
  * await manager.start();
@@ -46,12 +33,7 @@ export interface StopOutcome {
  * @group Cluster manager
  */
 export interface ShutdownResult {
-  /**
-   * `true` when every worker finished its work and exited on its own, with
-   * code 0, within the grace period (which `serveWorker` does after a full
-   * drain). A worker ended by the signal itself (no `serveWorker`), one that
-   * exited non-zero, or one that was killed makes it `false`.
-   */
+  /** `true` when every worker exited on its own with code 0 within the grace period, as `serveWorker` does after a full drain. */
   readonly drained: boolean;
   /** How each worker that was running ended. */
   readonly exits: readonly WorkerExit[];

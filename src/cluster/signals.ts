@@ -1,20 +1,9 @@
-/**
- * Process signal handlers that can be taken back: whoever installs them
- * removes exactly what it added, so a stopped manager leaves Node's own
- * behaviour (or the application's handlers) in place.
- *
- * @module
- */
+/** Signal handlers that can be taken back, so a stopped manager leaves Node's or the app's handlers in place. @module */
 
 /** Handlers by signal. @internal */
 export type SignalHandlers = Partial<Record<NodeJS.Signals, (signal: NodeJS.Signals) => void>>;
 
-/**
- * Installs `handlers` on `process`.
- *
- * @returns The function that removes them; safe to call twice.
- * @internal
- */
+/** Installs `handlers` on `process`; returns the function that removes them (safe to call twice). @internal */
 export function handleSignals(handlers: SignalHandlers): () => void {
   const installed: Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]> = [];
   for (const [signal, handler] of Object.entries(handlers) as Array<[NodeJS.Signals, (signal: NodeJS.Signals) => void]>) {

@@ -1,9 +1,4 @@
-/**
- * One worker the manager forked, followed from fork to exit: when it is
- * ready, and how it died.
- *
- * @module
- */
+/** One worker the manager forked, followed from fork to exit. @module */
 import type { Address, Worker } from 'node:cluster';
 import { messageOf } from '../errors.js';
 
@@ -12,7 +7,7 @@ import { messageOf } from '../errors.js';
  *
  * @example
  * ```ts
- * import { createClusterManager, type WorkerExit } from 'cluster-rpc';
+ * import { createClusterManager, type WorkerExit } from 'cluster-rpc/cluster';
  *
  * const manager = createClusterManager();
  * manager.on('exit', (exit: WorkerExit) => {
@@ -33,11 +28,7 @@ export interface WorkerExit {
   readonly signal: NodeJS.Signals | null;
   /** Milliseconds from its fork to its exit. */
   readonly uptimeMs: number;
-  /**
-   * `true` when the manager had asked it to stop (shutdown, or replaced by a
-   * rolling restart). A worker killed for not being ready in time is not: it
-   * counts as a crash.
-   */
+  /** The manager had asked it to stop; a worker killed for not being ready in time counts as a crash instead. */
   readonly expected: boolean;
 }
 
@@ -48,13 +39,7 @@ export interface Readiness {
   readonly readyTimeoutMs: number;
 }
 
-/**
- * - `starting`: forked, not ready yet.
- * - `ready`: up and serving.
- * - `stopping`: asked to stop; its exit is expected.
- * - `exited`: final.
- * @internal
- */
+/** `stopping`: asked to stop, so its exit is expected. @internal */
 export type WorkerPhase = 'starting' | 'ready' | 'stopping' | 'exited';
 
 /** A forked worker and what is known of it. @internal */
@@ -73,11 +58,6 @@ export class TrackedWorker {
   #readySettled = false;
   #settleReady: (error?: Error) => void = () => {};
 
-  /**
-   * @param worker - The forked worker.
-   * @param slot - Which of the manager's slots it fills.
-   * @param readiness - When it counts as ready.
-   */
   constructor(
     readonly worker: Worker,
     readonly slot: number,

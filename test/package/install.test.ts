@@ -3,18 +3,22 @@
  * a fresh folder (with zod, its peer), then used from ESM (`import`) and from
  * CommonJS (`require()`, which Node 20.19+ allows for ESM-only packages) in a
  * real cluster: the primary forks one worker and each side calls the other.
+ * Every entry point loads both ways; the README's first program runs there as
+ * written, with the output the README shows; a TypeScript module that exports
+ * its routers and rpc object compiles with declarations against it.
  *
  * The build goes to a staging folder, so the repository's own `dist/` is
  * neither used nor touched. Dependencies come from npm's local cache when they
  * are there (`--prefer-offline`), from the registry otherwise.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { packageEntries } from '../helpers/package-entries.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -142,12 +146,31 @@ describe('the packed tarball', () => {
     expect(packedFiles).toContain('dist/index.d.ts');
   });
 
-  test('installs with its dependencies, and its exports map points at what was packed', () => {
-    const manifest = JSON.parse(readFileSync(join(app, 'node_modules/cluster-rpc/package.json'), 'utf8')) as {
-      exports: { '.': { types: string; default: string } };
-    };
-    for (const target of [manifest.exports['.'].types, manifest.exports['.'].default]) {
-      expect(packedFiles).toContain(target.replace(/^\.\//, ''));
+  test('installs with its dependencies, and every entry of its exports map points at what was packed', () => {
+    const entries = packageEntries();
+    expect(entries.map((entry) => entry.specifier)).toContain('cluster-rpc');
+    for (const entry of entries) {
+      expect(packedFiles).toContain(entry.js.replace(/^\.\//, ''));
+      expect(packedFiles).toContain(entry.types.replace(/^\.\//, ''));
+    }
+  });
+
+  test('every entry point loads from ESM and from require()', async () => {
+    const specifiers = packageEntries().map((entry) => entry.specifier);
+    const load = `const specifiers = ${JSON.stringify(specifiers)};`;
+    writeFileSync(
+      join(app, 'entries.mjs'),
+      `${load}\nfor (const s of specifiers) console.log(s, import.meta.resolve(s), Object.keys(await import(s)).length);\n`,
+    );
+    writeFileSync(
+      join(app, 'entries.cjs'),
+      `${load}\nfor (const s of specifiers) console.log(s, require.resolve(s), Object.keys(require(s)).length);\n`,
+    );
+    for (const program of ['entries.mjs', 'entries.cjs']) {
+      const { stdout } = await run(process.execPath, [program], { cwd: app, timeout: 20_000 });
+      const lines = stdout.trim().split('\n');
+      expect(lines.map((line) => line.split(' ')[0])).toEqual(specifiers);
+      for (const line of lines) expect(line.split(' ')[1]).toContain(join(app, 'node_modules', 'cluster-rpc', 'dist'));
     }
   });
 });
@@ -163,5 +186,102 @@ describe.each([
     expect(outcome.whoami).toEqual({ pid: outcome.workerPid, caller: 'primary', atIsDate: true, at: 0 });
     // worker -> primary: a result, and a validation failure that arrives as an RpcError
     expect(outcome.report).toEqual({ doubled: 42, rejectedWith: 'BAD_REQUEST' });
+  });
+});
+
+/** The README's first program: its file name, its code, and the output it shows. */
+function firstProgram(): { file: string; code: string; command: string; output: string } {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = /<!-- section:first-program -->([\s\S]*?)<!-- \/section:first-program -->/.exec(readme)?.[1];
+  if (!section) throw new Error('README.md has no first-program section');
+  const code = /```js\n([\s\S]*?)```/.exec(section)?.[1];
+  const shown = /```console\n\$ (.+)\n([\s\S]*?)```/.exec(section);
+  if (!code || !shown?.[1] || shown[2] === undefined)
+    throw new Error('the first-program section needs a js block and a console block');
+  const command = shown[1];
+  const file = /^node (\S+)$/.exec(command)?.[1];
+  if (!file) throw new Error(`the first program's command should be \`node <file>\`, not \`${command}\``);
+  return { file, code, command, output: shown[2] };
+}
+
+describe("the README's first program", () => {
+  const program = firstProgram();
+
+  test('names the file it is saved as', () => {
+    expect(program.file).toMatch(/\.mjs$/);
+    expect(readFileSync(join(ROOT, 'README.md'), 'utf8')).toContain(`Save this as \`${program.file}\``);
+  });
+
+  test('runs as written with the installed package, prints what the README shows, and exits by itself', async () => {
+    writeFileSync(join(app, program.file), program.code);
+    // A program that did not end would be killed at the timeout, and the call would reject.
+    const { stdout, stderr } = await run(process.execPath, [program.file], { cwd: app, timeout: 20_000 });
+    expect(stdout).toBe(program.output);
+    expect(stderr).toBe('');
+  });
+});
+
+describe('types for a TypeScript user with declaration: true', () => {
+  test('a module exporting routers, events, the rpc object and a manager compiles against the installed package', async () => {
+    const folder = join(app, 'typed');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(
+      join(folder, 'rpc.mts'),
+      `import { z } from 'zod';
+import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
+
+let hits = 0;
+export const primaryRouter = defineRouter({
+  hits: {
+    increment: procedure
+      .input(z.object({ by: z.number().int().positive() }))
+      .output(z.number())
+      .handler(({ input }) => (hits += input.by)),
+  },
+  now: procedure.handler(() => new Date()),
+});
+export const workerRouter = defineRouter({
+  stats: procedure.handler(({ ctx }) => ({ pid: process.pid, requestId: ctx.requestId })),
+});
+export const events = defineEvents({ configChanged: z.object({ key: z.string() }), flush: z.void() });
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
+export const primaryOnly = () => createClusterRpc({ primary: primaryRouter });
+`,
+    );
+    writeFileSync(
+      join(folder, 'cluster.mts'),
+      `import { createClusterManager, serveWorker } from 'cluster-rpc/cluster';
+import { rpc } from './rpc.mjs';
+
+export const manager = createClusterManager({ rpc, signals: false });
+export const serve = (server: import('node:net').Server) => serveWorker({ server, rpc });
+`,
+    );
+    writeFileSync(
+      join(folder, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          declaration: true,
+          emitDeclarationOnly: true,
+          outDir: 'out',
+          rootDir: '.',
+          skipLibCheck: true,
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+        },
+        files: ['rpc.mts', 'cluster.mts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    const compiled = await run(process.execPath, [tsc, '-p', folder], { cwd: folder, timeout: 60_000 }).then(
+      () => 'ok',
+      (error: { stdout?: string }) => error.stdout ?? String(error),
+    );
+    expect(compiled).toBe('ok');
+    expect(existsSync(join(folder, 'out/rpc.d.mts'))).toBe(true);
   });
 });

@@ -3,10 +3,11 @@
  * the type tests and the documentation examples need: from memory (as if the
  * files were in `test/__virtual__/`, so `zod` and `../../src/index.js` resolve
  * as they do for the real tests) or from files in any folder. In both,
- * `cluster-rpc` resolves to the package source.
+ * `cluster-rpc` and its subpaths resolve to the package source.
  */
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { packageEntries } from '../helpers/package-entries.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIRTUAL_DIR = fileURLToPath(new URL('../__virtual__/', import.meta.url));
@@ -21,7 +22,7 @@ export interface Complaint {
   readonly message: string;
 }
 
-/** The options of `tsconfig.json`, without emit, with `cluster-rpc` mapped to `src/index.ts`. */
+/** The options of `tsconfig.json`, without emit, with `cluster-rpc` and each of its subpaths mapped to their source. */
 export function compilerOptions(): ts.CompilerOptions {
   const parsed = ts.getParsedCommandLineOfConfigFile(
     `${ROOT}tsconfig.json`,
@@ -34,7 +35,8 @@ export function compilerOptions(): ts.CompilerOptions {
     },
   );
   if (!parsed) throw new Error('tsconfig.json could not be read');
-  return { ...parsed.options, noEmit: true, paths: { 'cluster-rpc': [`${ROOT}src/index.ts`] } };
+  const paths = Object.fromEntries(packageEntries().map((entry) => [entry.specifier, [entry.source]]));
+  return { ...parsed.options, noEmit: true, paths };
 }
 
 function complaintsAbout(program: ts.Program, files: readonly string[], nameOf: (path: string) => string): Complaint[] {

@@ -5,18 +5,14 @@ import {
   type ClusterManager,
   type CrashLoopInfo,
   createClusterManager,
-  createClusterRpc,
   type DrainResult,
   type RestartResult,
-  RPC_ERROR_CODES,
-  RpcError,
-  type RpcErrorCode,
-  type RpcIssue,
   type ServedWorker,
   type ShutdownResult,
   serveWorker,
   type WorkerExit,
-} from '../../src/index.js';
+} from '../../src/cluster/index.js';
+import { createClusterRpc, RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcIssue } from '../../src/index.js';
 
 describe('RpcError', () => {
   test('the code table lists every built-in code as a literal', () => {

@@ -3,8 +3,6 @@ import { z } from 'zod';
 import {
   createClusterRpc,
   defineEvents,
-  type EventArgs,
-  type EventInput,
   type EventName,
   type EventPayload,
   type Events,
@@ -13,6 +11,7 @@ import {
   type PrimaryEventMeta,
   type WorkerEventMeta,
 } from '../../src/index.js';
+import type { EventArgs, EventInput } from '../../src/types.js';
 
 const events = defineEvents({
   configChanged: z.object({ key: z.string(), value: z.string() }),

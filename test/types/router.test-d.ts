@@ -1,20 +1,17 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import {
-  type AnyRouter,
-  type CallArgs,
   type CallOptions,
   defineRouter,
   type EmptyRouter,
-  type FlattenShape,
   type Procedure,
-  type ProceduresOf,
   procedure,
   type Router,
   type RouterInput,
   type RouterOutput,
   type RouterPath,
 } from '../../src/index.js';
+import type { AnyRouter, CallArgs, FlattenShape, ProceduresOf } from '../../src/types.js';
 
 const admin = defineRouter({
   stop: procedure.input(z.object({ graceMs: z.number().default(0) })).handler(() => true),

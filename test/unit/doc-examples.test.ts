@@ -1,12 +1,13 @@
 /**
- * Every `@example` in `src/` (and every code block of the overview) compiles,
- * and every public export has TSDoc with an example.
+ * Every `@example` in `src/`, every code block of an entry's overview, and
+ * every TypeScript or JavaScript block of the README compiles; every export of
+ * every entry point has TSDoc with an example, and lives in one entry only.
  *
  * The examples are written to a temporary folder as modules, where
- * `cluster-rpc` resolves to the package source and `./routers.js` and
- * `./rpc.js` are the modules the overview teaches users to write (routers,
- * events and the rpc object of the public contract), then type-checked with
- * the TypeScript compiler API.
+ * `cluster-rpc` and its subpaths resolve to the package source and
+ * `./routers.js` and `./rpc.js` are the modules users write (routers, events
+ * and the rpc object of the public contract), then type-checked with the
+ * TypeScript compiler API.
  * A failure names the source file and line of the example.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -14,12 +15,13 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
+import { packageEntries } from '../helpers/package-entries.js';
 import { compilerOptions, ROOT, typeCheckFiles } from '../types/compile.js';
 
 /**
- * The modules examples may import, as the overview teaches users to lay them
- * out: `./routers.js` defines the routers and events of the public contract,
- * `./rpc.js` re-exports them with the rpc object made from them.
+ * The modules examples may import: `./routers.js` defines the routers and
+ * events of the public contract, `./rpc.js` re-exports them with the rpc
+ * object made from them.
  */
 const SUPPORT_MODULES: Record<string, string> = {
   'routers.ts': `
@@ -107,14 +109,41 @@ function examplesIn(path: string): Example[] {
   return examples;
 }
 
-const examples = sourceFiles().flatMap(examplesIn);
+/** The fenced `ts`, `typescript` and `js` blocks of a Markdown file. */
+function markdownExamples(path: string): Example[] {
+  const file = relative(ROOT, path);
+  const examples: Example[] = [];
+  let fence: { keep: boolean; line: number; code: string[] } | undefined;
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((line, index) => {
+      if (fence) {
+        if (line.trim().startsWith('```')) {
+          if (fence.keep) examples.push({ file, line: fence.line, code: fence.code.join('\n') });
+          fence = undefined;
+        } else {
+          fence.code.push(line);
+        }
+      } else if (line.trim().startsWith('```')) {
+        fence = { keep: /^```(ts|typescript|js)\b/.test(line.trim()), line: index + 2, code: [] };
+      }
+    });
+  return examples;
+}
+
+const sourceExamples = sourceFiles().flatMap(examplesIn);
+const readmeExamples = markdownExamples(join(ROOT, 'README.md'));
+const examples = [...sourceExamples, ...readmeExamples];
 const folder = mkdtempSync(join(tmpdir(), 'cluster-rpc-doc-examples-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('documentation examples', () => {
-  test('are found in the sources, the overview included', () => {
-    expect(examples.length).toBeGreaterThan(40);
-    expect(examples.filter((example) => example.file === join('src', 'index.ts')).length).toBeGreaterThanOrEqual(5);
+  test('are found in the sources and the README; every entry point has an overview', () => {
+    expect(sourceExamples.length).toBeGreaterThan(40);
+    for (const entry of packageEntries()) {
+      expect(readFileSync(entry.source, 'utf8'), `${entry.specifier} has an overview`).toContain('@packageDocumentation');
+    }
+    expect(readmeExamples.length).toBeGreaterThanOrEqual(3);
   });
 
   test('every @example compiles as a module against the package source', () => {
@@ -140,19 +169,38 @@ describe('documentation examples', () => {
 });
 
 describe('public exports', () => {
-  const program = ts.createProgram([join(ROOT, 'src/index.ts')], compilerOptions());
+  const entries = packageEntries();
+  const program = ts.createProgram(
+    entries.map((entry) => entry.source),
+    compilerOptions(),
+  );
   const checker = program.getTypeChecker();
-  const index = program.getSourceFile(join(ROOT, 'src/index.ts'));
-  const moduleSymbol = index && checker.getSymbolAtLocation(index);
-  const exported = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
+  const exportsOf = (path: string): ts.Symbol[] => {
+    const file = program.getSourceFile(path);
+    const moduleSymbol = file && checker.getSymbolAtLocation(file);
+    return moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
+  };
+  const byEntry = new Map(entries.map((entry) => [entry.specifier, exportsOf(entry.source)]));
+  const exported = [...byEntry.values()].flat();
 
   const declarationOf = (symbol: ts.Symbol): ts.Declaration | undefined => {
     const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
     return target.declarations?.[0];
   };
 
-  test('are found', () => {
-    expect(exported.length).toBeGreaterThan(30);
+  test('are found in every entry point', () => {
+    for (const [specifier, symbols] of byEntry) expect(symbols.length, specifier).toBeGreaterThan(0);
+    expect(byEntry.get('cluster-rpc')?.map((symbol) => symbol.name)).toEqual(
+      expect.arrayContaining(['createClusterRpc', 'defineRouter', 'procedure', 'defineEvents', 'RpcError', 'RPC_ERROR_CODES']),
+    );
+  });
+
+  test('each name has one home: no entry re-exports what another exports', () => {
+    const homes = new Map<string, string[]>();
+    for (const [specifier, symbols] of byEntry) {
+      for (const symbol of symbols) homes.set(symbol.name, [...(homes.get(symbol.name) ?? []), specifier]);
+    }
+    expect([...homes].filter(([, where]) => where.length > 1)).toEqual([]);
   });
 
   test('each has TSDoc with an @example', () => {

@@ -1,0 +1,16 @@
+/**
+ * Type helpers for code that wraps calls or works with any router or schema.
+ * The everyday ones ({@link cluster-rpc!RouterPath}, {@link cluster-rpc!RouterInput}, {@link cluster-rpc!RouterOutput},
+ * {@link cluster-rpc!EventName}, {@link cluster-rpc!EventPayload}) are in the root entry.
+ *
+ * ```ts
+ * import type { CallArgs, EventInput, Schema } from 'cluster-rpc/types';
+ * ```
+ *
+ * @packageDocumentation
+ * @module cluster-rpc/types
+ */
+export type { EventSchemas } from './events.js';
+export type { AnyRouter, CallArgs, CallPath, EventArgs, EventInput, ProceduresOf, StreamArgs } from './inference.js';
+export type { FlattenShape, ProcedureMap, RouterShape } from './router.js';
+export type { Schema, SchemaInput, SchemaOutput } from './schema.js';
