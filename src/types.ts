@@ -11,6 +11,6 @@
  * @module cluster-rpc/types
  */
 export type { EventSchemas } from './events.js';
-export type { AnyRouter, CallArgs, CallPath, EventArgs, EventInput, ProceduresOf, StreamArgs } from './inference.js';
+export type { AnyRouter, CallArgs, EventArgs, EventInput, ProceduresOf } from './inference.js';
 export type { FlattenShape, ProcedureMap, RouterShape } from './router.js';
 export type { Schema, SchemaInput, SchemaOutput } from './schema.js';
