@@ -90,7 +90,7 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
     const seen = await rpc.primary.call(worker, 'probe');
     expect(seen.pending).toBe(0);
     // Each short call timed out while it waited behind the congestion: none of them reached a handler.
-    expect(seen.byPath.length - ranBefore).toBe(long.length);
+    expect((seen.byPath.length ?? 0) - ranBefore).toBe(long.length);
     console.log(
       `[faults] backpressure primary→worker: ${long.length + short.length} calls × 256 KiB while the worker spun ${BLOCK_MS} ms; ` +
         `worker.send returned false ${sends.refused - sendsBefore.refused} of ${sends.total - sendsBefore.total} times; ` +
