@@ -11,7 +11,7 @@ import cluster from 'node:cluster';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allCells, type Cell, contendersOf, QUICK_CELLS } from './lib/cells.js';
+import { allCells, type Cell, contendersOf, isExtraCell, QUICK_CELLS } from './lib/cells.js';
 import { renderChart } from './lib/chart.js';
 import type { ContenderName } from './lib/contenders/index.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
@@ -66,11 +66,8 @@ function elapsed(since: number): string {
 /** The cells this run measures. */
 function selectCells(options: BenchOptions): Cell[] {
   const fanouts = options.quick && !options.only.length ? [Math.max(...options.fanouts)] : options.fanouts;
-  return allCells(fanouts).filter(
-    (cell) =>
-      (!options.quick || QUICK_CELLS.includes(cell.id) || options.only.length > 0) &&
-      (options.only.length === 0 || options.only.some((filter) => cell.id.includes(filter))),
-  );
+  if (options.only.length > 0) return allCells(fanouts).filter((cell) => options.only.some((filter) => cell.id.includes(filter)));
+  return allCells(fanouts).filter((cell) => (options.quick ? QUICK_CELLS.includes(cell.id) : !isExtraCell(cell)));
 }
 
 function settingsLine(settings: RunSettings): string {

@@ -38,6 +38,17 @@ const LARGE_FANOUT_PAYLOAD: PayloadKind = '100kb';
 /** The cells `--quick` runs (each kept only if the filters allow it). */
 export const QUICK_CELLS = ['tiny/c1/w2p', 'tiny/c64/w2p', 'tiny/c64/p2w', '4kb/c64/w2p', '100kb/c64/w2p', 'bcast/16/tiny'];
 
+/**
+ * Cells left out of the default run, to keep it near ten minutes, and run
+ * when `--only` names them: 100 KB and 1 MB at concurrency 256. They measure
+ * the same throughput as concurrency 64 plus queueing, and cost minutes (256
+ * lanes of 1 MB calls each finish a call before the window opens; with
+ * superjson, birpc+sj+zod does about ten such calls a second).
+ */
+export function isExtraCell(cell: Cell): boolean {
+  return cell.type === 'call' && cell.concurrency === 256 && (cell.payload === '100kb' || cell.payload === '1mb');
+}
+
 /** Every cell, in run order: point to point first (one worker), then fan-outs by growing size. */
 export function allCells(fanouts: readonly number[]): Cell[] {
   const cells: Cell[] = [];

@@ -52,18 +52,21 @@ export interface BenchOptions {
 /** Shown by `--help`. */
 export const USAGE = `npm run bench -- [options]
 
-  --quick              a small subset (${'tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16'}), 2 rounds, short windows
-  --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16
+  --quick              a small subset (tiny c=1, tiny c=64 both ways, 4 KB and 100 KB c=64, broadcast ×16,
+                       the HTTP cell with 1 s runs), 2 rounds, short windows
+  --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16,http
+                       (100 KB and 1 MB at c=256 run only when named, e.g. --only=c256)
   --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc);
                        default all, raw+zod in fan-out cells only
-  --duration=<ms>      measured window per phase (default 600; --quick 400)
+  --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
-  --rounds=<n>         times each cell runs its contenders, rotating their order (default 5; --quick 2);
+  --rounds=<n>         times each cell runs its contenders, rotating their order (default 3; --quick 2;
+                       the HTTP cell too when given);
                        a cell stops adding rounds after 3 once it has run for 40 s
   --http               only the HTTP cell: 2 workers serve HTTP on one port, wrk loads them; each request uses
                        shared state once: none, raw IPC, birpc, cluster-rpc, redis (needs wrk; redis-server for redis)
   --servers=<a,b>      the HTTP cell's servers (default ${HTTP_SERVERS.join(',')})
-  --http-duration=<s>  the HTTP cell's measured wrk run per server, whole seconds (default 3; --quick 1)
+  --http-duration=<s>  the HTTP cell's measured wrk run per server, whole seconds (default 2; --quick 1)
   --http-warmup=<s>    its warm-up wrk run before each measured one (default 1; 0 for none)
   --connections=<n>    wrk's connections (default 32)
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
@@ -160,14 +163,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only: list(given.get('only')),
     contenders: CONTENDERS.filter((name) => contenders.includes(name)),
     contendersGiven: given.has('contenders'),
-    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 600,
+    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 500,
     warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
-    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 5,
+    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
     roundsGiven: given.has('rounds'),
     httpOnly: given.has('http'),
     httpServers: HTTP_SERVERS.filter((name) => servers.includes(name)),
     httpRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
-    httpDurationS: wholeSeconds('http-duration', quick ? 1 : 3, false),
+    httpDurationS: wholeSeconds('http-duration', quick ? 1 : 2, false),
     httpWarmupS: wholeSeconds('http-warmup', 1, true),
     httpConnections: wholeSeconds('connections', 32, false),
     fanouts,
