@@ -30,6 +30,7 @@ export type {
   RouterOutput,
   RouterPath,
 } from './inference.js';
+export type { MiddlewareArgs, MiddlewareNext, MiddlewareResult } from './middleware.js';
 export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './primary.js';
 export {
   type AnyProcedure,
