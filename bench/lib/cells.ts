@@ -129,13 +129,13 @@ export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures
   const atLeast = (minimum: number): void => {
     if (!raw) return;
     const value = ratio(ours.callsPerSec, raw.callsPerSec);
-    outcomes.push({ name: `calls/s ≥ ${minimum.toFixed(1)}× raw`, pass: value >= minimum, actual: times(value) });
+    outcomes.push({ name: `calls/s ≥ ${minimum}× raw`, pass: value >= minimum, actual: times(value) });
   };
   const latencyAtMost = (maximum: number, key: 'p50Ms' | 'p99Ms', base: Figures | undefined, baseName: string): void => {
     if (!base) return;
     const value = ratio(ours[key], base[key]);
     const what = `${key === 'p50Ms' ? 'p50' : 'p99'}${cell.type === 'call' ? '' : ' time'}`;
-    outcomes.push({ name: `${what} ≤ ${maximum.toFixed(2)}× ${baseName}`, pass: value <= maximum, actual: times(value) });
+    outcomes.push({ name: `${what} ≤ ${maximum}× ${baseName}`, pass: value <= maximum, actual: times(value) });
   };
   if (cell.type === 'call') {
     if (cell.payload === 'tiny' && cell.concurrency === 1) latencyAtMost(1.15, 'p50Ms', raw, 'raw');
