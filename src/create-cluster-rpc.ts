@@ -10,6 +10,8 @@ import { messageOf } from './errors.js';
 import type { ListenerErrorReporter } from './event-hub.js';
 import { type EventSchemas, type Events, schemasOf } from './events.js';
 import type { AnyRouter, EmptyRouter, NoEvents } from './inference.js';
+import { checkMetricsOption } from './metrics/report.js';
+import type { MetricsOptions } from './metrics/types.js';
 import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.js';
 import type { ProcedureContext } from './procedure.js';
 import { proceduresOf } from './router.js';
@@ -83,7 +85,7 @@ export interface ClusterRpcOptions<
   readonly primary?: TPrimaryRouter;
   /** Procedures served in every worker and called by the primary. Default: none. */
   readonly worker?: TWorkerRouter;
-  /** The events either side may send, from {@link defineEvents}. Default: none. */
+  /** The events either side may send, from {@link cluster-rpc!defineEvents}. Default: none. */
   readonly events?: TEvents;
   /**
    * Default per-call timeout in milliseconds, overridable per call; also how
@@ -109,6 +111,12 @@ export interface ClusterRpcOptions<
    * (`natsTransport` from `cluster-rpc/nats` reaches across machines).
    */
   readonly transport?: Transport;
+  /**
+   * Count calls, events and workers in this process, for `rpc.primary.metrics()`
+   * to gather: `true`, or {@link MetricsOptions} to gather other registries
+   * too (`cluster-rpc/prom-client`). Pass it in every process. Default: off.
+   */
+  readonly metrics?: boolean | MetricsOptions;
 }
 
 /**
@@ -240,6 +248,7 @@ export function sideConfig(
     maxPayloadBytes:
       options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
     onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
+    metrics: checkMetricsOption(options.metrics),
   };
 }
 

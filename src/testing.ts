@@ -1,8 +1,13 @@
 /**
- * `cluster-rpc/testing`: a primary and its workers in the calling process,
- * for testing routers without forking.
+ * A primary and its workers in the calling process, for testing routers
+ * without forking: {@link createTestCluster}.
  *
- * @module
+ * ```ts
+ * import { createTestCluster } from 'cluster-rpc/testing';
+ * ```
+ *
+ * @packageDocumentation
+ * @module cluster-rpc/testing
  */
 import { type ClusterRpcOptions, sideConfig } from './create-cluster-rpc.js';
 import type { EventSchemas, Events } from './events.js';

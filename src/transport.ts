@@ -1,16 +1,25 @@
 /**
  * The seam between the rpc machinery and whatever carries its frames: Node's
- * cluster IPC, an in-process network for tests, or a message broker.
+ * cluster IPC (the default), an in-process network for tests
+ * (`cluster-rpc/testing`), or a message broker (`cluster-rpc/nats`). Pass one
+ * as the `transport` option of `createClusterRpc`.
  *
  * A transport knows who the peers are, when they join and leave, and how to
  * hand a frame to one of them. Everything else (batching, backpressure,
  * timeouts, validation, errors and the wire protocol) is the core's, the same
  * for every transport.
  *
- * @module
+ * ```ts
+ * import type { Transport } from 'cluster-rpc/transport';
+ * ```
+ *
+ * @packageDocumentation
+ * @module cluster-rpc/transport
  */
 import type { PeerInfo } from './procedure.js';
 import type { Frame } from './protocol.js';
+
+export type { Frame } from './protocol.js';
 
 /**
  * What became of a frame handed to a {@link PeerLink}:
@@ -31,7 +40,8 @@ export interface PeerLink {
   readonly info: PeerInfo;
   /**
    * Hands `frame` to the transport; `done` runs once it was written (or failed to).
-   * Never throws.
+   * Never throws. The receiving side hands the frame (or its JSON copy) to
+   * {@link TransportHandlers.received}.
    */
   send(frame: Frame, done: (error: Error | null) => void): SendResult;
 }
