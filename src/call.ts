@@ -9,7 +9,8 @@
 import { nanoid } from 'nanoid';
 import { type EncodeResult, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
-import { type CallSite, encodeError, siteError } from './errors.js';
+import { type CallSite, encodeError, type RpcError, siteError } from './errors.js';
+import type { MetricsRecorder } from './metrics/recorder.js';
 import type { ProcedureContext } from './procedure.js';
 import { call, NO_TIMEOUT } from './protocol.js';
 
@@ -70,6 +71,14 @@ export interface CallHost {
   readonly maxPayloadBytes: number;
   /** False once `close()` began: new calls fail with `SHUTTING_DOWN`. */
   readonly accepting: boolean;
+  /** Counts calls made, when metrics are on. */
+  readonly metrics: MetricsRecorder | undefined;
+}
+
+/** Fails a call before it is sent; counted as made and failed. */
+function refuse(host: CallHost, site: CallSite, error: RpcError): Promise<never> {
+  host.metrics?.procedure(site.path).made.refused(error.code);
+  return Promise.reject(error);
 }
 
 /** Node's timers cannot wait longer than this; anything longer means no timeout. */
@@ -105,9 +114,10 @@ export function startCall(
   /** The input already encoded, when one input goes to many peers. */
   encodedInput?: EncodeResult,
 ): Promise<unknown> {
-  if (!host.accepting) return Promise.reject(siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
-  if (!conn || conn.state === 'gone') return Promise.reject(siteError('DISCONNECTED', site, 'The target process is not alive'));
-  if (conn.state === 'closed') return Promise.reject(siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
+  if (!host.accepting) return refuse(host, site, siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
+  if (!conn || conn.state === 'gone')
+    return refuse(host, site, siteError('DISCONNECTED', site, 'The target process is not alive'));
+  if (conn.state === 'closed') return refuse(host, site, siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
 
   let timeoutMs: number;
   const signals: AbortSignal[] = [];
@@ -121,22 +131,22 @@ export function startCall(
       const { deadline, signal } = checkParent(options.parent);
       // What is left of the parent call, and its cancellation.
       timeoutMs = Math.min(timeoutMs, deadline - Date.now());
-      if (timeoutMs <= 0) return Promise.reject(siteError('TIMEOUT', site, 'The parent call reached its deadline'));
+      if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
       signals.push(signal);
     }
   } catch (error) {
-    return Promise.reject(siteError('BAD_REQUEST', site, (error as Error).message));
+    return refuse(host, site, siteError('BAD_REQUEST', site, (error as Error).message));
   }
   for (const signal of signals) {
     if (signal.aborted)
-      return Promise.reject(siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
+      return refuse(host, site, siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
   }
 
   const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);
-  if (!encoded.ok) return Promise.reject(encodeError(encoded, site, host.maxPayloadBytes));
+  if (!encoded.ok) return refuse(host, site, encodeError(encoded, site, host.maxPayloadBytes));
 
   const id = nanoid();
-  const answer = conn.pending.open(id, site, timeoutMs, signals);
+  const answer = conn.pending.open(id, site, timeoutMs, signals, host.metrics?.procedure(site.path).made);
   const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload);
   if (conn.state === 'ready') {
     conn.send(envelope, encoded.bytes);

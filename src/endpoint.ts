@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import { type CallHost, type CallOptions, startCall } from './call.js';
 import { DecodeFailure, decodePayload, type EncodeResult } from './codec.js';
@@ -13,6 +14,9 @@ import { Connection } from './connection.js';
 import { debug } from './debug.js';
 import { RpcError, siteError } from './errors.js';
 import { EventHub, type ListenerErrorReporter } from './event-hub.js';
+import { MetricsRecorder } from './metrics/recorder.js';
+import { type ProcessReport, type ReportHost, reportOf, withMetricsProcedure } from './metrics/report.js';
+import type { MetricsSource } from './metrics/types.js';
 import type { PeerInfo, ProcedureDef } from './procedure.js';
 import {
   type BroadcastEnvelope,
@@ -38,6 +42,8 @@ export interface SideConfig {
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly onListenerError: ListenerErrorReporter;
+  /** Counting on, and the sources gathered with it; `undefined`: off. */
+  readonly metrics: { readonly sources: readonly MetricsSource[] } | undefined;
 }
 
 /** What only one side does with events: each side accepts only its own kinds. */
@@ -97,6 +103,9 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   accepting = true;
   /** This side's API, as handlers reach it through `rpc.for(ctx)`. */
   api: SideApi | undefined = undefined;
+  /** This process's counters, when the `metrics` option is on. */
+  readonly metrics: MetricsRecorder | undefined;
+  readonly #report: ReportHost;
 
   /** By worker id; the primary is 0. */
   readonly #connections = new Map<number, Connection>();
@@ -109,10 +118,21 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   #closing: Promise<void> | undefined = undefined;
 
   constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
-    this.procedures = config.procedures;
+    this.metrics = config.metrics ? new MetricsRecorder() : undefined;
+    this.#report = {
+      instance: nanoid(),
+      recorder: this.metrics,
+      sources: config.metrics?.sources ?? [],
+      workerId: () => {
+        const self = this.self;
+        return self === 'primary' ? 0 : self;
+      },
+    };
+    // Every side answers gathers, counting or not, so a primary never waits on a worker that cannot.
+    this.procedures = withMetricsProcedure(config.procedures, this.#report);
     this.defaultTimeoutMs = config.defaultTimeoutMs;
     this.maxPayloadBytes = config.maxPayloadBytes;
-    this.hub = new EventHub<TMeta>(config.events, config.onListenerError);
+    this.hub = new EventHub<TMeta>(config.events, config.onListenerError, this.metrics);
     this.#onEvent = onEvent;
     this.#port = transport.open(
       {
@@ -151,6 +171,11 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     return this.#port.peers().map((link) => this.#connect(link));
   }
 
+  /** This process's metrics report, as the reserved procedure answers it. */
+  ownReport(): Promise<ProcessReport> {
+    return reportOf(this.#report);
+  }
+
   #connect(link: PeerLink): Connection {
     const id = idOf(link.info);
     const existing = this.#connections.get(id);
@@ -160,9 +185,13 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
       existing.attach(link);
       return existing;
     }
-    if (existing) this.connectionGone(existing, 'a new peer took its id');
+    if (existing) {
+      this.connectionGone(existing, 'a new peer took its id');
+      if (link.info.side === 'worker') this.metrics?.workerLeft();
+    }
     const conn = new Connection(link);
     this.#connections.set(id, conn);
+    if (link.info.side === 'worker') this.metrics?.workerJoined();
     return conn;
   }
 
@@ -172,6 +201,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     if (!conn?.isOver(link)) return;
     this.#connections.delete(id);
     this.connectionGone(conn, why);
+    if (link.info.side === 'worker') this.metrics?.workerLeft();
     if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
   }
 

@@ -8,6 +8,7 @@
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import { debug } from './debug.js';
 import { RpcError } from './errors.js';
+import type { MetricsRecorder } from './metrics/recorder.js';
 import { type Schema, summariseIssues, type Validation, validate } from './schema.js';
 
 /** A listener as stored; the public types narrow the payload and meta. */
@@ -23,6 +24,8 @@ export class EventHub<TMeta> {
   constructor(
     private readonly schemas: ReadonlyMap<string, Schema>,
     private readonly reportListenerError: ListenerErrorReporter,
+    /** Counts events sent and received, when metrics are on. */
+    private readonly recorder?: MetricsRecorder,
   ) {}
 
   /** Adds a listener; returns the function that removes it. */
@@ -56,8 +59,14 @@ export class EventHub<TMeta> {
   encode(name: string, payload: unknown, maxBytes: number): EncodedPayload | Promise<EncodedPayload> {
     const schema = this.#schema(name, (message) => new RpcError('BAD_REQUEST', message));
     const validation = validate(schema, payload);
-    if (validation instanceof Promise) return validation.then((settled) => encodeValidated(name, payload, settled, maxBytes));
-    return encodeValidated(name, payload, validation, maxBytes);
+    if (validation instanceof Promise)
+      return validation.then((settled) => this.#sent(name, encodeValidated(name, payload, settled, maxBytes)));
+    return this.#sent(name, encodeValidated(name, payload, validation, maxBytes));
+  }
+
+  #sent(name: string, encoded: EncodedPayload): EncodedPayload {
+    this.recorder?.eventSent(name);
+    return encoded;
   }
 
   /**
@@ -86,6 +95,7 @@ export class EventHub<TMeta> {
 
   #deliver(name: string, validation: Validation, meta: TMeta, onValid: (() => void) | undefined): void {
     if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
+    this.recorder?.eventReceived(name);
     onValid?.();
     const listeners = this.#listeners.get(name);
     if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta);

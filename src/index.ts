@@ -30,6 +30,17 @@ export type {
   RouterOutput,
   RouterPath,
 } from './inference.js';
+export {
+  type ClusterMetrics,
+  DEFAULT_METRICS_TIMEOUT_MS,
+  LATENCY_BUCKETS_SECONDS,
+  type MetricFamily,
+  type MetricSample,
+  type MetricsOptions,
+  type MetricsRequest,
+  type MetricsSource,
+  PROMETHEUS_CONTENT_TYPE,
+} from './metrics/types.js';
 export type { MiddlewareArgs, MiddlewareNext, MiddlewareResult } from './middleware.js';
 export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './primary.js';
 export {

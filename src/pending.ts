@@ -9,6 +9,7 @@
  */
 import { Deadlines, type Expiring } from './deadlines.js';
 import { type CallSite, RpcError, siteError } from './errors.js';
+import type { CallMeter } from './metrics/recorder.js';
 import type { CancelCode } from './protocol.js';
 
 /** One call in flight. */
@@ -18,6 +19,9 @@ class PendingCall implements Expiring {
   older: Expiring | undefined = undefined;
   newer: Expiring | undefined = undefined;
   line: Expiring['line'] = undefined;
+  /** Counts the call, when metrics are on; `startedAt` is its start on the meter's clock. */
+  meter: CallMeter | undefined = undefined;
+  startedAt = 0;
 
   constructor(
     readonly id: string,
@@ -35,6 +39,12 @@ function giveUpError(call: PendingCall, code: CancelCode): RpcError {
   const reason = call.signals.find((signal) => signal.aborted)?.reason;
   const because = reason instanceof RpcError ? `: ${reason.message}` : reason instanceof Error ? `: ${reason.message}` : '';
   return siteError('ABORTED', call.site, `Call aborted${because}`, { cause: reason });
+}
+
+/** Rejects `call` with `error`, counted. */
+function failed(call: PendingCall, error: RpcError): void {
+  call.meter?.end(call.startedAt, error.code);
+  call.reject(error);
 }
 
 /** The table of calls one side has sent to one peer and not yet seen settle. */
@@ -64,10 +74,15 @@ export class PendingCalls {
    *
    * @param timeoutMs - `Infinity` for none.
    * @param signals - Abort signals any of which ends the call with `ABORTED`.
+   * @param meter - Counts the call and how it ends, when metrics are on.
    */
-  open(id: string, site: CallSite, timeoutMs: number, signals: readonly AbortSignal[]): Promise<unknown> {
+  open(id: string, site: CallSite, timeoutMs: number, signals: readonly AbortSignal[], meter?: CallMeter): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const call = new PendingCall(id, site, timeoutMs, signals, resolve, reject);
+      if (meter) {
+        call.meter = meter;
+        call.startedAt = meter.start();
+      }
       this.#calls.set(id, call);
       if (timeoutMs !== Number.POSITIVE_INFINITY) this.#deadlines.add(call, timeoutMs);
       if (signals.length > 0) {
@@ -80,22 +95,25 @@ export class PendingCalls {
   /** Settles `id` with its answer; `false` when nobody waits for it any more (a late answer). */
   resolve(id: string, value: unknown): boolean {
     const call = this.#take(id);
-    call?.resolve(value);
-    return call !== undefined;
+    if (!call) return false;
+    call.meter?.end(call.startedAt, undefined);
+    call.resolve(value);
+    return true;
   }
 
   /** Fails `id`; `false` when nobody waits for it any more. */
   reject(id: string, error: RpcError): boolean {
     const call = this.#take(id);
-    call?.reject(error);
-    return call !== undefined;
+    if (!call) return false;
+    failed(call, error);
+    return true;
   }
 
   /** Ends `id` because of its timeout or abort signal, and tells the peer. */
   giveUp(id: string, code: CancelCode): void {
     const call = this.#take(id);
     if (!call) return;
-    call.reject(giveUpError(call, code));
+    failed(call, giveUpError(call, code));
     this.onGiveUp(id, code);
   }
 
@@ -103,7 +121,7 @@ export class PendingCalls {
   rejectAll(errorFor: (site: CallSite) => RpcError): void {
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
-      call?.reject(errorFor(call.site));
+      if (call) failed(call, errorFor(call.site));
     }
   }
 

@@ -21,6 +21,10 @@ import type {
   RouterOutput,
   RouterPath,
 } from './inference.js';
+import { MetricsGatherer } from './metrics/gather.js';
+import { prometheusText } from './metrics/prometheus.js';
+import { METRICS_PATH } from './metrics/recorder.js';
+import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from './metrics/types.js';
 import { type Envelope, event } from './protocol.js';
 import type { Transport } from './transport.js';
 
@@ -270,6 +274,58 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * ```
    */
   workers(): readonly WorkerInfo[];
+
+  /**
+   * Gathers the metrics of every process (with `metrics: true` given to
+   * `createClusterRpc` in each): the primary's own, and each live worker's,
+   * asked for at once and waited for at most `timeout` ms. A worker that
+   * does not answer in time is named in `missing` and the rest are returned;
+   * its last counts stay in the totals, as do those of workers that exited or
+   * were replaced, so counters never go backwards. Gauges (calls in flight)
+   * are per process, never summed.
+   *
+   * With `format: 'prometheus'`, the same as Prometheus text format 0.0.4:
+   * counters and histograms summed over the cluster, gauges with a `worker`
+   * label, `cluster_rpc_process_up` 0 for the workers missing, and the
+   * metrics of the `sources` given to `createClusterRpc` merged the same way.
+   *
+   * @param options - `format` and `timeout` (default 1000 ms, {@link DEFAULT_METRICS_TIMEOUT_MS}).
+   * @returns The text, served as {@link PROMETHEUS_CONTENT_TYPE}.
+   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` when metrics are off in the
+   *   primary or an option is wrong, `SHUTTING_DOWN` once the rpc object is closed.
+   *
+   * @example
+   * ```ts
+   * import http from 'node:http';
+   * import { PROMETHEUS_CONTENT_TYPE } from 'cluster-rpc';
+   * import { rpc } from './rpc.js';
+   *
+   * // One scrape of the primary sees the whole cluster.
+   * http.createServer(async (_request, response) => {
+   *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+   *   response.end(await rpc.primary.metrics({ format: 'prometheus', timeout: 2000 }));
+   * }).listen(9464, '127.0.0.1');
+   * ```
+   */
+  metrics(options: MetricsRequest & { readonly format: 'prometheus' }): Promise<string>;
+  /**
+   * Gathers the metrics of every process as data: see the overload above for
+   * how workers that do not answer and workers that left are counted.
+   *
+   * @param options - `timeout` in ms (default 1000, {@link DEFAULT_METRICS_TIMEOUT_MS}); `format: 'object'` or none.
+   * @returns Each process that answered, the workers missing, and the cluster's totals.
+   * @throws {@link RpcError} (as a rejection), as the overload above.
+   *
+   * @example
+   * ```ts
+   * import { rpc } from './rpc.js';
+   *
+   * const { processes, missing, totals } = await rpc.primary.metrics({ timeout: 500 });
+   * const served = totals.calls.filter((entry) => entry.side === 'served').reduce((sum, entry) => sum + entry.calls, 0);
+   * console.log(`${served} calls served by ${processes.length} processes; missing: ${missing.map((w) => w.workerId).join(', ') || 'none'}`);
+   * ```
+   */
+  metrics(options?: MetricsRequest): Promise<ClusterMetrics>;
 }
 
 /** The primary side, running. @internal */
@@ -292,6 +348,42 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
         return; // only the primary sends these
     }
   });
+
+  let gatherer: MetricsGatherer | undefined;
+  const gatherMetrics = (options: MetricsRequest | undefined): Promise<ClusterMetrics | string> => {
+    if (!endpoint.accepting)
+      throw new RpcError('SHUTTING_DOWN', 'Cannot gather metrics: the rpc object on the primary is closed');
+    if (!endpoint.metrics) {
+      throw new RpcError(
+        'BAD_REQUEST',
+        'Metrics are off: pass metrics: true to createClusterRpc, in the primary and the workers',
+      );
+    }
+    const { timeout = DEFAULT_METRICS_TIMEOUT_MS, format = 'object' } = (options ?? {}) as MetricsRequest;
+    if (typeof timeout !== 'number' || !(timeout > 0)) {
+      throw new RpcError('BAD_REQUEST', `options.timeout must be a positive number of milliseconds, got ${String(timeout)}`);
+    }
+    if (format !== 'object' && format !== 'prometheus') {
+      throw new RpcError('BAD_REQUEST', `options.format must be 'object' or 'prometheus', got ${String(format)}`);
+    }
+    gatherer ??= new MetricsGatherer({
+      ownReport: () => endpoint.ownReport(),
+      workers: () =>
+        endpoint.liveConnections().flatMap((conn) =>
+          conn.info.side === 'worker'
+            ? [
+                {
+                  workerId: conn.info.workerId,
+                  pid: conn.info.pid,
+                  report: (timeoutMs: number) =>
+                    endpoint.call(conn, conn.target, METRICS_PATH, undefined, { timeout: timeoutMs }),
+                },
+              ]
+            : [],
+        ),
+    });
+    return gatherer.gather(timeout).then((gathered) => (format === 'prometheus' ? prometheusText(gathered) : gathered.metrics));
+  };
 
   /** Sends to every reachable worker but `except`; resolves with how many it was handed to. */
   const sendToAll = (envelope: Envelope, except?: Connection): Promise<number> => {
@@ -351,6 +443,13 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
         if (conn.info.side === 'worker') workers.push({ workerId: conn.info.workerId, pid: conn.info.pid, host: conn.info.host });
       }
       return workers;
+    },
+    metrics(options?: MetricsRequest) {
+      try {
+        return gatherMetrics(options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     },
   } as PrimaryRpc<AnyRouter, unknown>;
   endpoint.api = { side: 'primary', primary: api };

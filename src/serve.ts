@@ -15,6 +15,7 @@ import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from
 import type { Connection } from './connection.js';
 import { createContext, type SideApi, type SignalOwner } from './context.js';
 import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
+import { type CallMeter, type MetricsRecorder, OTHER_PROCEDURES } from './metrics/recorder.js';
 import { runMiddlewares } from './middleware.js';
 import type { HandlerArgs, PeerInfo, ProcedureContext, ProcedureDef } from './procedure.js';
 import { type CallEnvelope, err, NO_TIMEOUT, ok, type WireError } from './protocol.js';
@@ -35,6 +36,8 @@ export interface ServeHost {
   /** Told when a served call starts and ends, so `close()` can wait for them. */
   servingStarted(): void;
   servingEnded(): void;
+  /** Counts calls served, when metrics are on. */
+  readonly metrics: MetricsRecorder | undefined;
 }
 
 const NO_INPUT: Validation = { value: undefined };
@@ -67,6 +70,8 @@ class ServedCall implements SignalOwner {
   #controller: AbortController | undefined = undefined;
   #abortReason: Error | undefined = undefined;
   #released = false;
+  readonly #meter: CallMeter | undefined;
+  readonly #startedAt: number;
 
   constructor(
     host: ServeHost,
@@ -82,6 +87,8 @@ class ServedCall implements SignalOwner {
     this.#def = def;
     conn.serving.set(requestId, this);
     host.servingStarted();
+    this.#meter = host.metrics?.procedure(path).served;
+    this.#startedAt = this.#meter ? this.#meter.start() : 0;
   }
 
   /** The handler's `ctx`, made once. */
@@ -115,7 +122,8 @@ class ServedCall implements SignalOwner {
     if (this.#abortReason) return;
     this.#abortReason = reason;
     this.#controller?.abort(reason);
-    this.#release();
+    const { code } = reason as { code?: unknown };
+    this.#release(typeof code === 'string' ? code : 'ABORTED');
   }
 
   /** Runs the call from its decoded input. */
@@ -174,7 +182,7 @@ class ServedCall implements SignalOwner {
   #answer(result: unknown): void {
     const encoded = encodePayload(result, 'result', this.#host.maxPayloadBytes);
     if (!encoded.ok) return this.#answerError(encodeError(encoded, this.#site(), this.#host.maxPayloadBytes));
-    if (this.#release()) this.#conn.send(ok(this.requestId, encoded.payload), encoded.bytes);
+    if (this.#release(undefined)) this.#conn.send(ok(this.requestId, encoded.payload), encoded.bytes);
   }
 
   /** Continues with `value` now if it is not a promise, after it settles if it is. */
@@ -197,13 +205,14 @@ class ServedCall implements SignalOwner {
   }
 
   #answerError(error: RpcError): void {
-    if (this.#release()) answerError(this.#host, this.#conn, this.requestId, error);
+    if (this.#release(error.code)) answerError(this.#host, this.#conn, this.requestId, error);
   }
 
-  /** Ends the call's bookkeeping once; false when that already happened (answered, or aborted). */
-  #release(): boolean {
+  /** Ends the call's bookkeeping once, with the code it failed with; false when that already happened (answered, or aborted). */
+  #release(failure: string | undefined): boolean {
     if (this.#released) return false;
     this.#released = true;
+    this.#meter?.end(this.#startedAt, failure);
     this.#conn.serving.delete(this.requestId);
     this.#host.servingEnded();
     return true;
@@ -233,6 +242,8 @@ export function serveCall(host: ServeHost, conn: Connection, envelope: CallEnvel
 
 /** Answers a call that never reached its handler. */
 function refuse(host: ServeHost, conn: Connection, [, id, path]: CallEnvelope, code: RpcErrorCode, what: string): void {
+  // Paths no router serves are counted together: a caller cannot grow the table.
+  host.metrics?.procedure(host.procedures.has(path) ? path : OTHER_PROCEDURES).served.refused(code);
   answerError(host, conn, id, siteError(code, { path, target: host.self }, what));
 }
 

@@ -12,5 +12,15 @@
  */
 export type { EventSchemas } from './events.js';
 export type { AnyRouter, CallArgs, EventArgs, EventInput, ProceduresOf } from './inference.js';
+export type {
+  CallCounts,
+  EventCounts,
+  InFlight,
+  LatencyCounts,
+  MetricsTotals,
+  MissingWorker,
+  ProcessMetrics,
+  WorkerLifecycle,
+} from './metrics/types.js';
 export type { FlattenShape, ProcedureMap, RouterShape } from './router.js';
 export type { Schema, SchemaInput, SchemaOutput } from './schema.js';

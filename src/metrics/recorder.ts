@@ -1,0 +1,159 @@
+/**
+ * Counting, in one process: calls served and made per procedure (count,
+ * failures by code, latency histogram, in flight), events sent and received
+ * per name, and, in the primary, workers joining and leaving. The hot path is
+ * a map lookup, two clock reads and a few additions per call.
+ *
+ * @module
+ */
+import type { CallCounts, EventCounts, InFlight, LatencyCounts, WorkerLifecycle } from './types.js';
+import { LATENCY_BUCKETS_SECONDS } from './types.js';
+
+/** Paths beyond this many are counted under {@link OTHER_PROCEDURES}, so a caller inventing paths cannot grow the table without bound. */
+const MAX_PROCEDURES = 1000;
+/** Event names beyond this many are counted under {@link OTHER_PROCEDURES} likewise. */
+const MAX_EVENTS = 1000;
+/** The label of calls to paths no router serves, and of paths past {@link MAX_PROCEDURES}. */
+export const OTHER_PROCEDURES = '(other)';
+
+/**
+ * The path of the reserved procedure every side serves for gathers (not
+ * counted). Router keys cannot be empty, so no router path starts with a dot.
+ */
+export const METRICS_PATH = '.cluster-rpc.metrics';
+
+const BUCKET_COUNT = LATENCY_BUCKETS_SECONDS.length + 1;
+
+/** The bucket of a latency in seconds: the first bound it does not exceed, or the last (`+Inf`). */
+function bucketOf(seconds: number): number {
+  for (let index = 0; index < LATENCY_BUCKETS_SECONDS.length; index++) {
+    if (seconds <= (LATENCY_BUCKETS_SECONDS[index] as number)) return index;
+  }
+  return LATENCY_BUCKETS_SECONDS.length;
+}
+
+/** One procedure on one side (served or made) in this process. */
+export class CallMeter {
+  inFlight = 0;
+  calls = 0;
+  /** By code; null prototype, so a handler's code such as `constructor` is just a key. */
+  readonly failures: Record<string, number> = Object.create(null) as Record<string, number>;
+  readonly buckets: number[] = new Array<number>(BUCKET_COUNT).fill(0);
+  sumSeconds = 0;
+
+  /** A call began; returns its start, for {@link CallMeter.end}. */
+  start(): number {
+    this.inFlight++;
+    return performance.now();
+  }
+
+  /** A call that began at `startedAt` ended: with `code` when it failed. */
+  end(startedAt: number, code: string | undefined): void {
+    const seconds = (performance.now() - startedAt) / 1000;
+    this.inFlight--;
+    this.#record(seconds, code);
+  }
+
+  /** A call that ended without starting here (refused before it was sent or served). */
+  refused(code: string): void {
+    this.#record(0, code);
+  }
+
+  #record(seconds: number, code: string | undefined): void {
+    this.calls++;
+    if (code !== undefined) this.failures[code] = (this.failures[code] ?? 0) + 1;
+    this.sumSeconds += seconds;
+    (this.buckets[bucketOf(seconds)] as number)++;
+  }
+}
+
+/** Both sides of one procedure. */
+interface ProcedureMeters {
+  readonly served: CallMeter;
+  readonly made: CallMeter;
+}
+
+/** What one process counted, as it crosses the channel to the primary. */
+export interface CountsSnapshot {
+  readonly calls: CallCounts[];
+  readonly inFlight: InFlight[];
+  readonly events: EventCounts[];
+  readonly workers: WorkerLifecycle;
+}
+
+/** This process's counters. */
+export class MetricsRecorder {
+  readonly #procedures = new Map<string, ProcedureMeters>();
+  readonly #events = new Map<string, { sent: number; received: number }>();
+  #joins = 0;
+  #exits = 0;
+  #restarts = 0;
+  /** Exits not yet paired with a later join: a join after one is a restart. */
+  #unpairedExits = 0;
+
+  /** The meters of `path`, made on first use. */
+  procedure(path: string): ProcedureMeters {
+    const known = this.#procedures.get(path);
+    if (known) return known;
+    const key = this.#procedures.size < MAX_PROCEDURES ? path : OTHER_PROCEDURES;
+    let meters = this.#procedures.get(key);
+    if (!meters) {
+      meters = { served: new CallMeter(), made: new CallMeter() };
+      this.#procedures.set(key, meters);
+    }
+    return meters;
+  }
+
+  #event(name: string): { sent: number; received: number } {
+    let counts = this.#events.get(name);
+    if (!counts) {
+      const key = this.#events.size < MAX_EVENTS ? name : OTHER_PROCEDURES;
+      counts = this.#events.get(key) ?? { sent: 0, received: 0 };
+      this.#events.set(key, counts);
+    }
+    return counts;
+  }
+
+  eventSent(name: string): void {
+    this.#event(name).sent++;
+  }
+
+  eventReceived(name: string): void {
+    this.#event(name).received++;
+  }
+
+  /** A worker joined (primary only). */
+  workerJoined(): void {
+    this.#joins++;
+    if (this.#unpairedExits > 0) {
+      this.#unpairedExits--;
+      this.#restarts++;
+    }
+  }
+
+  /** A worker exited or its channel closed (primary only). */
+  workerLeft(): void {
+    this.#exits++;
+    this.#unpairedExits++;
+  }
+
+  /** Everything counted so far, as plain data. */
+  snapshot(): CountsSnapshot {
+    const calls: CallCounts[] = [];
+    const inFlight: InFlight[] = [];
+    for (const [procedure, meters] of this.#procedures) {
+      if (procedure === METRICS_PATH) continue;
+      for (const side of ['served', 'made'] as const) {
+        const meter = meters[side];
+        if (meter.calls > 0) {
+          const latency: LatencyCounts = { counts: [...meter.buckets], sumSeconds: meter.sumSeconds };
+          calls.push({ procedure, side, calls: meter.calls, failures: { ...meter.failures }, latency });
+        }
+        if (meter.inFlight > 0 || meter.calls > 0) inFlight.push({ procedure, side, calls: meter.inFlight });
+      }
+    }
+    const events: EventCounts[] = [];
+    for (const [event, counts] of this.#events) events.push({ event, sent: counts.sent, received: counts.received });
+    return { calls, inFlight, events, workers: { joins: this.#joins, exits: this.#exits, restarts: this.#restarts } };
+  }
+}

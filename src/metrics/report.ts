@@ -1,0 +1,168 @@
+/**
+ * One process's answer to a gather: its counters and its sources' metrics,
+ * served by a reserved procedure so the gather rides the ordinary call path
+ * (timeouts, disconnects, every transport).
+ *
+ * @module
+ */
+import type { ProcedureDef } from '../procedure.js';
+import { type CountsSnapshot, METRICS_PATH, type MetricsRecorder } from './recorder.js';
+import type { MetricFamily, MetricsSource } from './types.js';
+
+export { METRICS_PATH } from './recorder.js';
+
+/** What one process answers. */
+export interface ProcessReport {
+  /** Made once per rpc object: a new one means a new process (or a new rpc object) behind the same worker id. */
+  readonly instance: string;
+  readonly workerId: number;
+  readonly pid: number;
+  /** `null` when this process does not count (no `metrics` option). */
+  readonly counts: CountsSnapshot | null;
+  /** By source name; a source that failed is left out. */
+  readonly sources: Readonly<Record<string, readonly MetricFamily[]>>;
+}
+
+/** What a report is made from, on either side. */
+export interface ReportHost {
+  readonly instance: string;
+  readonly recorder: MetricsRecorder | undefined;
+  readonly sources: readonly MetricsSource[];
+  /** This process's worker id (0 for the primary). */
+  workerId(): number;
+}
+
+/** This process's report now. Never rejects: a source that fails is left out. */
+export async function reportOf(host: ReportHost): Promise<ProcessReport> {
+  const sources: Record<string, readonly MetricFamily[]> = {};
+  await Promise.all(
+    host.sources.map(async (source) => {
+      try {
+        const families = await source.collect();
+        if (Array.isArray(families)) sources[source.name] = families.filter(isFamily);
+      } catch {
+        // One broken source must not cost the rest of this process's answer.
+      }
+    }),
+  );
+  return {
+    instance: host.instance,
+    workerId: host.workerId(),
+    pid: process.pid,
+    counts: host.recorder?.snapshot() ?? null,
+    sources,
+  };
+}
+
+/** The reserved procedure, added to what every side serves. */
+export function withMetricsProcedure(
+  procedures: ReadonlyMap<string, ProcedureDef>,
+  host: ReportHost,
+): ReadonlyMap<string, ProcedureDef> {
+  const def: ProcedureDef = Object.freeze({
+    input: undefined,
+    output: undefined,
+    middlewares: Object.freeze([]),
+    handler: () => reportOf(host),
+  });
+  return new Map([...procedures, [METRICS_PATH, def]]);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const FAMILY_TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
+
+function isFamily(value: unknown): value is MetricFamily {
+  return (
+    isRecord(value) &&
+    typeof value.name === 'string' &&
+    typeof value.help === 'string' &&
+    typeof value.type === 'string' &&
+    FAMILY_TYPES.has(value.type) &&
+    Array.isArray(value.samples) &&
+    value.samples.every(
+      (sample: unknown) =>
+        isRecord(sample) &&
+        typeof sample.name === 'string' &&
+        typeof sample.value === 'number' &&
+        isRecord(sample.labels) &&
+        Object.values(sample.labels).every((label) => typeof label === 'string'),
+    )
+  );
+}
+
+function isNumberArray(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'number');
+}
+
+function isCounts(value: unknown): value is CountsSnapshot {
+  if (!isRecord(value) || !Array.isArray(value.calls) || !Array.isArray(value.inFlight) || !Array.isArray(value.events))
+    return false;
+  const workers = value.workers;
+  return (
+    isRecord(workers) &&
+    typeof workers.joins === 'number' &&
+    typeof workers.exits === 'number' &&
+    typeof workers.restarts === 'number' &&
+    value.calls.every(
+      (entry: unknown) =>
+        isRecord(entry) &&
+        typeof entry.procedure === 'string' &&
+        (entry.side === 'served' || entry.side === 'made') &&
+        typeof entry.calls === 'number' &&
+        isRecord(entry.failures) &&
+        Object.values(entry.failures).every((count) => typeof count === 'number') &&
+        isRecord(entry.latency) &&
+        isNumberArray(entry.latency.counts) &&
+        typeof entry.latency.sumSeconds === 'number',
+    ) &&
+    value.inFlight.every(
+      (entry: unknown) =>
+        isRecord(entry) &&
+        typeof entry.procedure === 'string' &&
+        (entry.side === 'served' || entry.side === 'made') &&
+        typeof entry.calls === 'number',
+    ) &&
+    value.events.every(
+      (entry: unknown) =>
+        isRecord(entry) &&
+        typeof entry.event === 'string' &&
+        typeof entry.sent === 'number' &&
+        typeof entry.received === 'number',
+    )
+  );
+}
+
+/** True when a worker's answer has the shape of a report; anything else counts as no answer. */
+export function isReport(value: unknown): value is ProcessReport {
+  return (
+    isRecord(value) &&
+    typeof value.instance === 'string' &&
+    typeof value.workerId === 'number' &&
+    typeof value.pid === 'number' &&
+    (value.counts === null || isCounts(value.counts)) &&
+    isRecord(value.sources) &&
+    Object.values(value.sources).every((families) => Array.isArray(families) && families.every(isFamily))
+  );
+}
+
+/** The `metrics` option of `createClusterRpc`, checked: `undefined` when off. */
+export function checkMetricsOption(value: unknown): { readonly sources: readonly MetricsSource[] } | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return { sources: [] };
+  const sources: unknown = isRecord(value) ? (value.sources ?? []) : undefined;
+  if (!Array.isArray(sources)) {
+    throw new TypeError('createClusterRpc: metrics must be true, false, or { sources: [...] }');
+  }
+  const names = new Set<string>();
+  for (const source of sources) {
+    if (!isRecord(source) || typeof source.name !== 'string' || typeof source.collect !== 'function') {
+      throw new TypeError('createClusterRpc: each of metrics.sources must have a name and a collect() function');
+    }
+    if (names.has(source.name)) throw new TypeError(`createClusterRpc: two metrics sources are named '${source.name}'`);
+    names.add(source.name);
+  }
+  return { sources: [...(sources as MetricsSource[])] };
+}

@@ -1,0 +1,418 @@
+/**
+ * What `rpc.primary.metrics()` returns, what `createClusterRpc({ metrics })`
+ * takes, and the neutral shape other metrics libraries' registries are
+ * gathered in.
+ *
+ * @module
+ */
+import type { RpcError } from '../errors.js';
+
+/**
+ * The upper bounds, in seconds, of the latency histogram buckets: 50 µs
+ * (about the fastest IPC round trip) to 10 s, in steps of about 2–2.5×; a
+ * last bucket holds what is slower. Fixed, so every process's histograms add
+ * up.
+ *
+ * @example
+ * ```ts
+ * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const { totals } = await rpc.primary.metrics();
+ * for (const entry of totals.calls) {
+ *   const underOneMs = entry.latency.counts.slice(0, LATENCY_BUCKETS_SECONDS.indexOf(0.001) + 1).reduce((a, b) => a + b, 0);
+ *   console.log(`${entry.procedure} (${entry.side}): ${underOneMs} of ${entry.calls} under 1 ms`);
+ * }
+ * ```
+ *
+ * @group Metrics
+ */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+]);
+
+/**
+ * How long {@link PrimaryRpc.metrics} waits for each worker unless told
+ * otherwise, in milliseconds (1 s): workers slower than that are named as
+ * missing.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_METRICS_TIMEOUT_MS } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const text = await rpc.primary.metrics({ format: 'prometheus', timeout: DEFAULT_METRICS_TIMEOUT_MS * 5 });
+ * ```
+ *
+ * @group Metrics
+ */
+export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
+
+/**
+ * The `Content-Type` of Prometheus' text format 0.0.4, for the answer of a
+ * `/metrics` endpoint.
+ *
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { PROMETHEUS_CONTENT_TYPE } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * http.createServer(async (_request, response) => {
+ *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
+ *   response.end(await rpc.primary.metrics({ format: 'prometheus' }));
+ * });
+ * ```
+ *
+ * @group Metrics
+ */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/**
+ * A latency histogram: how many calls fell in each bucket of
+ * {@link LATENCY_BUCKETS_SECONDS} (not cumulative; one more entry at the end
+ * for slower calls) and the sum of their latencies.
+ *
+ * @example
+ * ```ts
+ * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
+ * import type { LatencyCounts } from 'cluster-rpc/types';
+ *
+ * function mean({ counts, sumSeconds }: LatencyCounts): number {
+ *   const calls = counts.reduce((a, b) => a + b, 0);
+ *   return calls === 0 ? 0 : sumSeconds / calls;
+ * }
+ * function slowest({ counts }: LatencyCounts): string {
+ *   const last = counts.findLastIndex((count) => count > 0);
+ *   return last === LATENCY_BUCKETS_SECONDS.length ? '> 10 s' : `≤ ${LATENCY_BUCKETS_SECONDS[last]} s`;
+ * }
+ * ```
+ *
+ * @group Metrics
+ */
+export interface LatencyCounts {
+  /** Calls per bucket: `counts[i]` took at most `LATENCY_BUCKETS_SECONDS[i]` and more than the bound before; the last entry is the rest. */
+  readonly counts: readonly number[];
+  /** The sum of every latency counted, in seconds. */
+  readonly sumSeconds: number;
+}
+
+/**
+ * Counters of one procedure on one side: calls this process served, or
+ * calls it made to the other side.
+ *
+ * @example
+ * ```ts
+ * import type { CallCounts } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * const failureRate = (entry: CallCounts): number =>
+ *   Object.values(entry.failures).reduce((a, b) => a + b, 0) / entry.calls;
+ * for (const entry of (await rpc.primary.metrics()).totals.calls) console.log(entry.procedure, failureRate(entry));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface CallCounts {
+  /** The procedure's path; `(other)` for paths no router serves (and past the first 1000 paths). */
+  readonly procedure: string;
+  /** `served`: calls this side answered; `made`: calls it made to the other side. */
+  readonly side: 'served' | 'made';
+  /** Calls that ended, successful or not. */
+  readonly calls: number;
+  /** Of those, the failures by {@link RpcError} code. */
+  readonly failures: Readonly<Record<string, number>>;
+  /** How long they took: served, from arrival to answer; made, from the call to its settling. */
+  readonly latency: LatencyCounts;
+}
+
+/**
+ * Calls of one procedure on one side under way in one process: a gauge.
+ *
+ * @example
+ * ```ts
+ * import type { InFlight } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * const busiest = (gauges: readonly InFlight[]) => gauges.toSorted((a, b) => b.calls - a.calls)[0];
+ * for (const process of (await rpc.primary.metrics()).processes) console.log(process.workerId, busiest(process.inFlight));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface InFlight {
+  /** The procedure's path. */
+  readonly procedure: string;
+  /** `served` or `made`, as in {@link CallCounts}. */
+  readonly side: 'served' | 'made';
+  /** Calls under way now. */
+  readonly calls: number;
+}
+
+/**
+ * Events of one name sent and received.
+ *
+ * @example
+ * ```ts
+ * import type { EventCounts } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * const byName = new Map<string, EventCounts>();
+ * for (const entry of (await rpc.primary.metrics()).totals.events) byName.set(entry.event, entry);
+ * console.log(byName.get('configChanged')?.received ?? 0);
+ * ```
+ *
+ * @group Metrics
+ */
+export interface EventCounts {
+  /** The event's name. */
+  readonly event: string;
+  /** Sent (`emit`, `broadcast`): once per send, however many processes receive it. */
+  readonly sent: number;
+  /** Received and valid, handed to listeners. */
+  readonly received: number;
+}
+
+/**
+ * Workers the primary saw come and go.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * const { joins, exits, restarts } = (await rpc.primary.metrics()).totals.workers;
+ * console.log(`${joins - exits} workers, ${restarts} restarts`);
+ * ```
+ *
+ * @group Metrics
+ */
+export interface WorkerLifecycle {
+  /** Workers that joined. */
+  readonly joins: number;
+  /** Workers that exited or whose channel closed. */
+  readonly exits: number;
+  /** Joins that came after an exit, one per exit: workers replaced. */
+  readonly restarts: number;
+}
+
+/**
+ * Counters summed over processes.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsTotals } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * function callsMade(totals: MetricsTotals): number {
+ *   return totals.calls.filter((entry) => entry.side === 'made').reduce((sum, entry) => sum + entry.calls, 0);
+ * }
+ * console.log(callsMade((await rpc.primary.metrics()).totals));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricsTotals {
+  /** Per procedure and side. */
+  readonly calls: readonly CallCounts[];
+  /** Per event name. */
+  readonly events: readonly EventCounts[];
+  /** The primary's view of workers joining and leaving. */
+  readonly workers: WorkerLifecycle;
+}
+
+/**
+ * One process's metrics as it answered: its counters and its gauges.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * for (const process of (await rpc.primary.metrics()).processes) {
+ *   const inFlight = process.inFlight.reduce((sum, gauge) => sum + gauge.calls, 0);
+ *   console.log(`${process.workerId === 0 ? 'primary' : `worker ${process.workerId}`} (pid ${process.pid}): ${inFlight} in flight`);
+ * }
+ * ```
+ *
+ * @group Metrics
+ */
+export interface ProcessMetrics extends MetricsTotals {
+  /** The worker's id; 0 for the primary. */
+  readonly workerId: number;
+  /** Its process id. */
+  readonly pid: number;
+  /** Calls under way when it answered, per procedure and side. */
+  readonly inFlight: readonly InFlight[];
+}
+
+/**
+ * A live worker that did not answer a gather in time.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * const { missing } = await rpc.primary.metrics({ timeout: 500 });
+ * for (const worker of missing) console.warn(`worker ${worker.workerId} (pid ${worker.pid}): ${worker.error.code}`);
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MissingWorker {
+  /** The worker's id. */
+  readonly workerId: number;
+  /** Its process id. */
+  readonly pid: number;
+  /** Why: usually `TIMEOUT` (busy or frozen) or `DISCONNECTED` (it died during the gather). */
+  readonly error: RpcError;
+}
+
+/**
+ * The cluster's metrics, as {@link PrimaryRpc.metrics} gathers them.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * const { processes, missing, totals } = await rpc.primary.metrics();
+ * console.log(`${processes.length} processes answered, ${missing.length} missing`);
+ * const served = totals.calls.filter((entry) => entry.side === 'served');
+ * console.log(served.map((entry) => `${entry.procedure}: ${entry.calls}`).join(', '));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface ClusterMetrics {
+  /** The processes that answered, the primary first, then workers by id: their own counters and gauges. */
+  readonly processes: readonly ProcessMetrics[];
+  /** Live workers that did not answer in time; their last counts stay in `totals`. */
+  readonly missing: readonly MissingWorker[];
+  /**
+   * Counters summed over every process seen since the primary's rpc object
+   * started: those that answered, the last counts of those that did not, and
+   * those of workers that exited or were replaced. They never go backwards.
+   */
+  readonly totals: MetricsTotals;
+}
+
+/**
+ * Options of {@link PrimaryRpc.metrics}.
+ *
+ * @example
+ * ```ts
+ * import type { MetricsRequest } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const scrape: MetricsRequest = { timeout: 2000 };
+ * const text = await rpc.primary.metrics({ ...scrape, format: 'prometheus' });
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricsRequest {
+  /** Milliseconds to wait for each worker; a positive number. Default: 1000 ({@link DEFAULT_METRICS_TIMEOUT_MS}). */
+  readonly timeout?: number;
+  /** `'object'` for a {@link ClusterMetrics}, `'prometheus'` for text format 0.0.4. Default: `'object'`. */
+  readonly format?: 'object' | 'prometheus';
+}
+
+/**
+ * One sample of a {@link MetricFamily}: a series' value now.
+ *
+ * @example
+ * ```ts
+ * import type { MetricSample } from 'cluster-rpc';
+ *
+ * const bucket: MetricSample = { name: 'http_request_seconds_bucket', labels: { route: '/', le: '0.1' }, value: 42 };
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricSample {
+  /** The full sample name: the family's, or with `_bucket`, `_sum`, `_count` for histograms and summaries. */
+  readonly name: string;
+  /** Label names to values. */
+  readonly labels: Readonly<Record<string, string>>;
+  /** The value. */
+  readonly value: number;
+}
+
+/**
+ * Metrics of one name and type, in Prometheus' data model: what a
+ * {@link MetricsSource} collects in each process.
+ *
+ * @example
+ * ```ts
+ * import type { MetricFamily } from 'cluster-rpc';
+ *
+ * let jobsDone = 0;
+ * const jobs = (): MetricFamily => ({
+ *   name: 'jobs_done_total',
+ *   help: 'Jobs this process finished.',
+ *   type: 'counter',
+ *   samples: [{ name: 'jobs_done_total', labels: {}, value: jobsDone }],
+ * });
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricFamily {
+  /** The metric's name. */
+  readonly name: string;
+  /** What it measures. */
+  readonly help: string;
+  /**
+   * Counters and histograms are summed over processes (and never go
+   * backwards); gauges, summaries and untyped metrics are reported per
+   * process, with a `worker` label.
+   */
+  readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+  /** Its samples. */
+  readonly samples: readonly MetricSample[];
+}
+
+/**
+ * Metrics kept outside cluster-rpc, gathered with its own from every
+ * process: `collect` runs in each process at each gather. `cluster-rpc/prom-client`
+ * makes one from prom-client registries.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, type MetricsSource } from 'cluster-rpc';
+ *
+ * let jobsDone = 0;
+ * const jobs: MetricsSource = {
+ *   name: 'jobs',
+ *   collect: () => [
+ *     { name: 'jobs_done_total', help: 'Jobs finished.', type: 'counter', samples: [{ name: 'jobs_done_total', labels: {}, value: jobsDone }] },
+ *   ],
+ * };
+ * export const rpc = createClusterRpc({ metrics: { sources: [jobs] } });
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricsSource {
+  /** Names the source; unique among the sources of an rpc object. */
+  readonly name: string;
+  /** This process's metrics now. What it throws or rejects with leaves this source out of this process's answer. */
+  collect(): readonly MetricFamily[] | Promise<readonly MetricFamily[]>;
+}
+
+/**
+ * The `metrics` option of `createClusterRpc` as an object: counting is on,
+ * and these sources are gathered with it.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, type MetricsOptions } from 'cluster-rpc';
+ *
+ * const metrics: MetricsOptions = { sources: [] };
+ * export const rpc = createClusterRpc({ metrics });
+ * ```
+ *
+ * @group Metrics
+ */
+export interface MetricsOptions {
+  /** Other registries to gather from every process with cluster-rpc's counters. Default: none. */
+  readonly sources?: readonly MetricsSource[];
+}

@@ -1,0 +1,201 @@
+/**
+ * Metrics over the in-process test cluster (the same call path, counters and
+ * gather as real processes): exact counts, totals that survive a killed
+ * worker, gauges per process, sources, the Prometheus text read back by a
+ * real parser. test/cluster/metrics.test.ts does the same over forked workers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineEvents, defineRouter, LATENCY_BUCKETS_SECONDS, type MetricsSource, procedure, RpcError } from '../../src/index.js';
+import { createTestCluster } from '../../src/testing.js';
+import { parsePrometheus, samplesOf, sampleValue } from '../helpers/prometheus.js';
+
+const primaryRouter = defineRouter({
+  ok: procedure.input(z.number()).handler(({ input }) => input + 1),
+  fail: procedure.handler(() => {
+    throw new RpcError('CONFLICT', 'Taken');
+  }),
+  slow: procedure.handler(({ ctx }) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))),
+});
+const workerRouter = defineRouter({ ping: procedure.handler(() => 'pong') });
+const events = defineEvents({ note: z.string() });
+
+const clusters: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((cluster) => cluster.close()));
+});
+
+function start(options: { metrics?: boolean | { sources: MetricsSource[] }; workers?: number } = {}) {
+  const cluster = createTestCluster({
+    primary: primaryRouter,
+    worker: workerRouter,
+    events,
+    workers: options.workers ?? 2,
+    metrics: options.metrics ?? true,
+  });
+  clusters.push(cluster);
+  return cluster;
+}
+
+describe('metrics over the test cluster', () => {
+  it('counts calls made and served, failures by code, events and workers exactly', async () => {
+    const cluster = start();
+    const [one, two] = [cluster.workers[0], cluster.workers[1]];
+    for (let n = 0; n < 5; n++) await one?.call('ok', n);
+    await expect(one?.call('fail')).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(two?.call('fail')).rejects.toMatchObject({ code: 'CONFLICT' });
+    // @ts-expect-error a string is not the input
+    await expect(two?.call('ok', 'x')).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(two?.call('slow', undefined, { timeout: 20 })).rejects.toMatchObject({ code: 'TIMEOUT' });
+    await one?.emit('note', 'a');
+    await cluster.primary.broadcast('note', 'b');
+    // Each answer comes after what the worker sent before it: the event has arrived when the pings are answered.
+    for (let n = 0; n < 3; n++) await cluster.primary.callAll('ping');
+
+    const { processes, missing, totals } = await cluster.primary.metrics();
+    expect(missing).toEqual([]);
+    expect(processes.map((process) => process.workerId)).toEqual([0, 1, 2]);
+    const entry = (procedure: string, side: 'served' | 'made') =>
+      totals.calls.find((call) => call.procedure === procedure && call.side === side);
+    expect(entry('ok', 'made')).toMatchObject({ calls: 6, failures: { BAD_REQUEST: 1 } });
+    expect(entry('ok', 'served')).toMatchObject({ calls: 6, failures: { BAD_REQUEST: 1 } });
+    expect(entry('fail', 'made')).toMatchObject({ calls: 2, failures: { CONFLICT: 2 } });
+    expect(entry('fail', 'served')).toMatchObject({ calls: 2, failures: { CONFLICT: 2 } });
+    expect(entry('slow', 'made')).toMatchObject({ calls: 1, failures: { TIMEOUT: 1 } });
+    expect(entry('slow', 'served')).toMatchObject({ calls: 1, failures: { TIMEOUT: 1 } });
+    expect(entry('ping', 'made')).toMatchObject({ calls: 6, failures: {} });
+    expect(entry('ping', 'served')).toMatchObject({ calls: 6, failures: {} });
+    for (const call of totals.calls) expect(call.latency.counts.reduce((a, b) => a + b, 0)).toBe(call.calls);
+    // The gathers themselves are not counted.
+    expect(totals.calls.map((call) => call.procedure).sort()).toEqual([
+      'fail',
+      'fail',
+      'ok',
+      'ok',
+      'ping',
+      'ping',
+      'slow',
+      'slow',
+    ]);
+    // Sent once each; the primary received worker 1's, the two workers the primary's broadcast.
+    expect(totals.events).toEqual([{ event: 'note', sent: 2, received: 3 }]);
+    expect(totals.workers).toEqual({ joins: 2, exits: 0, restarts: 0 });
+    // Per process: worker 1 made 6 calls, served 3 pings.
+    const workerOne = processes[1];
+    expect(workerOne?.calls.find((call) => call.procedure === 'ok')).toMatchObject({ side: 'made', calls: 5 });
+    expect(workerOne?.calls.find((call) => call.procedure === 'ping')).toMatchObject({ side: 'served', calls: 3 });
+  });
+
+  it('reports calls in flight per process, not summed', async () => {
+    const cluster = start();
+    const controller = new AbortController();
+    const waiting = [
+      cluster.workers[0]?.call('slow', undefined, { signal: controller.signal }),
+      cluster.workers[0]?.call('slow', undefined, { signal: controller.signal }),
+      cluster.workers[1]?.call('slow', undefined, { signal: controller.signal }),
+    ].map((call) => call?.catch(() => undefined));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const { processes } = await cluster.primary.metrics();
+    const inFlight = (workerId: number, side: 'served' | 'made') =>
+      processes
+        .find((process) => process.workerId === workerId)
+        ?.inFlight.find((gauge) => gauge.procedure === 'slow' && gauge.side === side)?.calls;
+    expect([inFlight(0, 'served'), inFlight(1, 'made'), inFlight(2, 'made')]).toEqual([3, 2, 1]);
+    const text = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'made', worker: '1' })).toBe(2);
+    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'made', worker: '2' })).toBe(1);
+    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'served', worker: 'primary' })).toBe(3);
+    controller.abort();
+    await Promise.all(waiting);
+  });
+
+  it('keeps the counts of a killed worker, and counts its replacement as a restart', async () => {
+    const cluster = start();
+    for (let n = 0; n < 4; n++) await cluster.workers[1]?.call('ok', n);
+    const before = await cluster.primary.metrics();
+    cluster.kill(2);
+    const replacement = cluster.fork();
+    await replacement.call('ok', 1);
+    const after = await cluster.primary.metrics();
+    const made = (metrics: typeof before) =>
+      metrics.totals.calls.find((call) => call.procedure === 'ok' && call.side === 'made')?.calls;
+    expect(made(before)).toBe(4);
+    expect(made(after)).toBe(5);
+    expect(after.totals.workers).toEqual({ joins: 3, exits: 1, restarts: 1 });
+    expect(after.processes.map((process) => process.workerId)).toEqual([0, 1, 3]);
+    // Once more: the retired worker is counted once, not again at each gather.
+    expect(made(await cluster.primary.metrics())).toBe(5);
+  });
+
+  it('writes Prometheus text that a real parser reads back with the same numbers', async () => {
+    const cluster = start();
+    for (let n = 0; n < 3; n++) await cluster.workers[0]?.call('ok', n);
+    await expect(cluster.workers[0]?.call('fail')).rejects.toThrow();
+    const text = await cluster.primary.metrics({ format: 'prometheus' });
+    const scrape = parsePrometheus(text);
+    expect(scrape.families.get('cluster_rpc_calls_total')?.type).toBe('COUNTER');
+    expect(sampleValue(scrape, 'cluster_rpc_calls_total', { procedure: 'ok', side: 'made', code: 'OK' })).toBe(3);
+    expect(sampleValue(scrape, 'cluster_rpc_calls_total', { procedure: 'fail', side: 'served', code: 'CONFLICT' })).toBe(1);
+    expect(scrape.families.get('cluster_rpc_call_duration_seconds')?.type).toBe('HISTOGRAM');
+    const served = { procedure: 'ok', side: 'served' };
+    expect(sampleValue(scrape, 'cluster_rpc_call_duration_seconds_count', served)).toBe(3);
+    expect(sampleValue(scrape, 'cluster_rpc_call_duration_seconds_sum', served)).toBeGreaterThan(0);
+    const buckets = samplesOf(scrape, 'cluster_rpc_call_duration_seconds_bucket', served);
+    expect(buckets.map((bucket) => bucket.labels.le)).toEqual([...LATENCY_BUCKETS_SECONDS.map(String), '+Inf']);
+    expect(buckets.at(-1)?.value).toBe(3);
+    // Cumulative: never decreasing.
+    expect(buckets.map((bucket) => bucket.value)).toEqual(buckets.map((bucket) => bucket.value).sort((a, b) => a - b));
+    expect(sampleValue(scrape, 'cluster_rpc_worker_joins_total')).toBe(2);
+    expect(sampleValue(scrape, 'cluster_rpc_process_up', { worker: 'primary' })).toBe(1);
+    expect(sampleValue(scrape, 'cluster_rpc_process_up', { worker: '2' })).toBe(1);
+  });
+
+  it('gathers sources from every process: counters summed and kept after a worker leaves, gauges per worker', async () => {
+    let jobs = 0;
+    // Each side of a test cluster shares this module, so the counter grows by 10 per process gathered.
+    const source: MetricsSource = {
+      name: 'jobs',
+      collect: () => {
+        jobs += 10;
+        return [
+          {
+            name: 'jobs_total',
+            help: 'Jobs.',
+            type: 'counter',
+            samples: [{ name: 'jobs_total', labels: { kind: 'a' }, value: 10 }],
+          },
+          { name: 'queue_depth', help: 'Queue.', type: 'gauge', samples: [{ name: 'queue_depth', labels: {}, value: jobs }] },
+        ];
+      },
+    };
+    const cluster = start({ metrics: { sources: [source] } });
+    let scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    expect(sampleValue(scrape, 'jobs_total', { kind: 'a' })).toBe(30);
+    expect(
+      samplesOf(scrape, 'queue_depth')
+        .map((sample) => sample.labels.worker)
+        .sort(),
+    ).toEqual(['1', '2', 'primary']);
+    cluster.kill(1);
+    scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    expect(sampleValue(scrape, 'jobs_total', { kind: 'a' })).toBe(30); // worker 1's 10 kept
+    expect(
+      samplesOf(scrape, 'queue_depth')
+        .map((sample) => sample.labels.worker)
+        .sort(),
+    ).toEqual(['2', 'primary']);
+  });
+
+  it('refuses to gather when metrics are off or an option is wrong', async () => {
+    const cluster = start({ metrics: false });
+    await expect(cluster.primary.metrics()).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('metrics: true'),
+    });
+    const on = start();
+    await expect(on.primary.metrics({ timeout: -1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // @ts-expect-error not a format
+    await expect(on.primary.metrics({ format: 'json' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(() => start({ metrics: { sources: [{ name: 'x' } as unknown as MetricsSource] } })).toThrow(TypeError);
+  });
+});
