@@ -178,10 +178,8 @@ describe('sending while the channel is closing', () => {
     expect(tally(await refused)).toEqual({ SHUTTING_DOWN: 2 });
     expect(rpc.pendingCount()).toBe(0);
 
-    await waitFor(
-      'the worker to report its calls',
-      () => readReport(file).filter((line) => line.batch === 'close').length === 50,
-    );
+    await waitFor('the worker to report its calls', () => readReport(file).filter((line) => line.batch === 'close').length >= 50);
+    await sleep(50); // a second settlement of any call would be reported by now
     expect(
       tally(
         readReport(file)

@@ -8,7 +8,11 @@ import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forkFaultWorker, killAllWorkers, ReportDir, useFaultWorker, waitFor } from './fixtures/harness.js';
 import { HOSTILE, HOSTILE_ANSWERS, TABLES } from './fixtures/malformed.js';
+import { watchPrototypes } from './fixtures/pollution.js';
 import { createFaultRpc, type FaultRpc, recordHostileReplies, stats } from './fixtures/router.js';
+
+/** Changes to the built-in prototypes of this process (the primary) since the file loaded. */
+const prototypeChanges = watchPrototypes();
 
 let rpc: FaultRpc;
 let worker: Worker;
@@ -42,6 +46,7 @@ function sendRaw(message: unknown): Promise<void> {
 const unpolluted = {
   polluted: undefined,
   arrayPolluted: undefined,
+  pollution: [],
 };
 
 describe('malformed and hostile messages on a real channel', () => {
@@ -70,6 +75,7 @@ describe('malformed and hostile messages on a real channel', () => {
     expect(stats.events).toBe(before.events);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(([] as unknown as Record<string, unknown>).polluted).toBeUndefined();
+    expect(prototypeChanges()).toEqual([]);
     expect(rpc.pendingCount()).toBe(0);
     expect(probe.pending).toBe(0);
     await waitFor('the worker to see every hostile call answered', async () => {

@@ -56,8 +56,16 @@ describe('the primary killed with SIGKILL while every worker has 100 calls in fl
     await waitFor('every worker to exit after the primary died', () => !pids.some(isAlive), 10_000);
     const goneAfterMs = Date.now() - killedAt;
 
-    const exits = readReport(file).filter((line) => line.kind === 'exit');
+    const lines = readReport(file);
+    const exits = lines.filter((line) => line.kind === 'exit');
     expect(exits.map((line) => line.pid).sort()).toEqual([...pids].sort());
+    // Each worker's own calls to the primary were settled, each once, with DISCONNECTED, before it exited
+    // (the fixture reports a settlement as the rpc makes it, before any awaiting code could run).
+    for (const pid of pids) {
+      const settled = lines.filter((line) => line.kind === 'settled' && line.pid === pid);
+      expect(tally(settled.map((line) => String(line.code))), `worker ${pid}`).toEqual({ DISCONNECTED: IN_FLIGHT });
+      expect(new Set(settled.map((line) => line.index)).size, `worker ${pid}`).toBe(IN_FLIGHT);
+    }
     for (const line of exits) {
       // The rpc saw the channel close before Node's cluster code ended the process:
       // its table was empty and every handler it served had its ctx.signal aborted.
