@@ -345,6 +345,11 @@ function summarise(contender: ContenderName, blocks: readonly Block[]) {
   const overlapsGc = (row: Broadcast): boolean =>
     gcs.some((event) => event.startUs < row.end && event.startUs + event.durationUs > row.t0);
   const slowRows = rows.filter((_, index) => (stages[index]?.total ?? 0) >= p99);
+  const withoutGc = rows.filter((row) => !overlapsGc(row)).map((row) => row.end - row.t0);
+  const perThousand = (count: number): number => (count / Math.max(1, rows.length)) * 1000;
+  const primaryGcs = gcs.filter((event) => event.process === 'primary');
+  const workerGcs = gcs.filter((event) => event.process !== 'primary');
+  const minor = (event: GcEvent): boolean => event.kind === 1;
   const byStage = Object.fromEntries(
     STAGES.map((name) => [
       name,
@@ -371,10 +376,21 @@ function summarise(contender: ContenderName, blocks: readonly Block[]) {
     byStage,
     gcCount: gcs.length,
     gcPerBroadcastUs: gcs.reduce((sum, event) => sum + event.durationUs, 0) / Math.max(1, rows.length),
+    gcPerThousandBroadcasts: {
+      primary: perThousand(primaryGcs.length),
+      workers: perThousand(workerGcs.length),
+      minor: perThousand(gcs.filter(minor).length),
+      major: perThousand(gcs.filter((event) => !minor(event)).length),
+    },
+    gcMeanUs: {
+      minor: mean(gcs.filter(minor).map((event) => event.durationUs)),
+      major: mean(gcs.filter((event) => !minor(event)).map((event) => event.durationUs)),
+    },
     shareOverlappingGc: {
       all: rows.filter(overlapsGc).length / rows.length,
       slowest1pc: slowRows.filter(overlapsGc).length / Math.max(1, slowRows.length),
     },
+    p99WithoutGcUs: percentile(withoutGc, 0.99),
     cpuUsPerBroadcast: {
       primary: mean(blocks.map((block) => block.cpuUsPerBroadcast.primary)),
       workers: mean(blocks.map((block) => block.cpuUsPerBroadcast.workers)),
@@ -391,7 +407,8 @@ function renderSummary(summary: ReturnType<typeof summarise>): string {
   const lines = [
     `${summary.contender}: ${summary.broadcasts} broadcasts${summary.unmatched ? ` (${summary.unmatched} with a missing timestamp)` : ''}; fan-out time p50 ${us(summary.p50Us).trim()} µs, p99 ${us(summary.p99Us).trim()} µs`,
     `  CPU per broadcast: primary ${us(summary.cpuUsPerBroadcast.primary).trim()} µs, workers ${us(summary.cpuUsPerBroadcast.workers).trim()} µs (together); waiting for a CPU (run queue): primary ${us(summary.runQueueWaitUsPerBroadcast.primary).trim()} µs, workers ${us(summary.runQueueWaitUsPerBroadcast.workers).trim()} µs`,
-    `  GC: ${summary.gcCount} collections, ${summary.gcPerBroadcastUs.toFixed(1)} µs per broadcast; broadcasts overlapping a GC: ${(summary.shareOverlappingGc.all * 100).toFixed(1)} % of all, ${(summary.shareOverlappingGc.slowest1pc * 100).toFixed(1)} % of the slowest 1 %`,
+    `  GC: ${summary.gcCount} collections, ${summary.gcPerBroadcastUs.toFixed(1)} µs per broadcast; per 1000 broadcasts: primary ${summary.gcPerThousandBroadcasts.primary.toFixed(1)}, workers ${summary.gcPerThousandBroadcasts.workers.toFixed(1)} (minor ${summary.gcPerThousandBroadcasts.minor.toFixed(1)}, mean ${summary.gcMeanUs.minor.toFixed(0)} µs; major ${summary.gcPerThousandBroadcasts.major.toFixed(1)}, mean ${Number.isFinite(summary.gcMeanUs.major) ? summary.gcMeanUs.major.toFixed(0) : '-'} µs)`,
+    `  broadcasts overlapping a GC in any process: ${(summary.shareOverlappingGc.all * 100).toFixed(1)} % of all, ${(summary.shareOverlappingGc.slowest1pc * 100).toFixed(1)} % of the slowest 1 %; p99 of those overlapping none: ${us(summary.p99WithoutGcUs).trim()} µs`,
     '  stage (last worker)      p50 µs  p99 µs  mean µs  mean of slowest 1 % µs',
   ];
   for (const name of STAGES) {
