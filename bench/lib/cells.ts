@@ -87,8 +87,12 @@ export function describeCell(cell: Cell): string {
 
 /** The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor, the fan-out cells. */
 export function contendersOf(cell: Cell, contenders: readonly ContenderName[], given: boolean): ContenderName[] {
-  if (given || cell.type !== 'call') return [...contenders];
-  return contenders.filter((name) => name !== 'raw+zod');
+  if (given) return [...contenders];
+  // The metrics cost (issue 15) is measured where it is largest relative to the call: tiny calls at c=64.
+  const withMetrics = cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64;
+  return contenders.filter(
+    (name) => (name !== 'raw+zod' || cell.type !== 'call') && (name !== 'cluster-rpc+metrics' || withMetrics),
+  );
 }
 
 /** The median figures of one contender in one cell. */
@@ -150,6 +154,11 @@ export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures
   if (peer) {
     const value = ratio(ours.callsPerSec, peer.callsPerSec);
     outcomes.push({ name: '> birpc+sj+zod', pass: value > 1, actual: times(value) });
+  }
+  const metered = figures['cluster-rpc+metrics'];
+  if (metered && cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64) {
+    const value = ratio(metered.callsPerSec, ours.callsPerSec);
+    outcomes.push({ name: 'with metrics ≥ 0.90× cluster-rpc', pass: value >= 0.9, actual: times(value) });
   }
   return outcomes;
 }

@@ -21,6 +21,7 @@ const COLOURS: Readonly<Record<ContenderName, string>> = {
   birpc: '#e69f00',
   'birpc+sj+zod': '#d55e00',
   'cluster-rpc': '#0072b2',
+  'cluster-rpc+metrics': '#009e73',
 };
 
 const PANEL_WIDTH = 460;

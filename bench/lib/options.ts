@@ -80,6 +80,8 @@ export const USAGE = `npm run bench -- [options]
 
 const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = {
   crpc: 'cluster-rpc',
+  crpcm: 'cluster-rpc+metrics',
+  'crpc+metrics': 'cluster-rpc+metrics',
   rawz: 'raw+zod',
   'raw-zod': 'raw+zod',
   birpcz: 'birpc+sj+zod',

@@ -56,6 +56,7 @@ const SHORT: Readonly<Record<ContenderName, string>> = {
   birpc: 'birpc',
   'birpc+sj+zod': 'birpc+sj+zod',
   'cluster-rpc': 'crpc',
+  'cluster-rpc+metrics': 'crpc+metrics',
 };
 
 type RatioKey = 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerCall';

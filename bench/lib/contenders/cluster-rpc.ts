@@ -39,8 +39,9 @@ function echoRouter() {
 
 const events = defineEvents({ fanoutTiny: fanoutTinySchema, fanoutRecords: fanoutRecordsSchema, ack: ackSchema });
 
-function open() {
-  return createClusterRpc({ primary: echoRouter(), worker: echoRouter(), events });
+/** `metrics`: with cluster-rpc's counters on (the `cluster-rpc+metrics` contender). */
+function open(options: { readonly metrics?: boolean } = {}) {
+  return createClusterRpc({ primary: echoRouter(), worker: echoRouter(), events, metrics: options.metrics ?? false });
 }
 
 type BenchRpc = ReturnType<typeof open>;
@@ -55,8 +56,8 @@ function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
 }
 
 /** Opens the cluster-rpc contender in the primary. Every live worker takes part. */
-export function openClusterRpcPrimary(): PrimaryContender {
-  const rpc: BenchRpc = open();
+export function openClusterRpcPrimary(options: { readonly metrics?: boolean } = {}): PrimaryContender {
+  const rpc: BenchRpc = open(options);
   let nextSeq = 0;
   const acks = new Map<number, { remaining: number; resolve: () => void }>();
   rpc.primary.on('ack', ({ seq }) => {
@@ -103,8 +104,8 @@ export function openClusterRpcPrimary(): PrimaryContender {
 }
 
 /** Opens the cluster-rpc contender in a worker. */
-export function openClusterRpcWorker(): WorkerContender {
-  const rpc: BenchRpc = open();
+export function openClusterRpcWorker(options: { readonly metrics?: boolean } = {}): WorkerContender {
+  const rpc: BenchRpc = open(options);
   const acknowledge = ({ seq }: { seq: number }): void => {
     rpc.worker.emit('ack', { seq }).catch(() => undefined);
   };

@@ -24,6 +24,8 @@ export function openPrimaryContender(name: ContenderName, workers: readonly Work
       return openBirpcPrimary(workers, true);
     case 'cluster-rpc':
       return openClusterRpcPrimary();
+    case 'cluster-rpc+metrics':
+      return openClusterRpcPrimary({ metrics: true });
   }
 }
 
@@ -40,5 +42,7 @@ export function openWorkerContender(name: ContenderName): WorkerContender {
       return openBirpcWorker(true);
     case 'cluster-rpc':
       return openClusterRpcWorker();
+    case 'cluster-rpc+metrics':
+      return openClusterRpcWorker({ metrics: true });
   }
 }

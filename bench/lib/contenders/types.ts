@@ -18,9 +18,10 @@ import type { PayloadKind } from '../payloads.js';
  * - `raw+zod`: the same with cluster-rpc's zod checks done by hand (the floor for validated fan-out);
  * - `birpc`: birpc with its defaults, for reference;
  * - `birpc+sj+zod`: birpc given cluster-rpc's guarantees: superjson serialisation and the same zod checks;
- * - `cluster-rpc`: this package through its public API.
+ * - `cluster-rpc`: this package through its public API;
+ * - `cluster-rpc+metrics`: the same with `metrics: true` on both sides (issue 15's cost cell; tiny c=64 only by default).
  */
-export const CONTENDERS = ['raw', 'raw+zod', 'birpc', 'birpc+sj+zod', 'cluster-rpc'] as const;
+export const CONTENDERS = ['raw', 'raw+zod', 'birpc', 'birpc+sj+zod', 'cluster-rpc', 'cluster-rpc+metrics'] as const;
 
 /** One contender. */
 export type ContenderName = (typeof CONTENDERS)[number];
