@@ -222,7 +222,7 @@ describe("the README's first program", () => {
 });
 
 describe('types for a TypeScript user with declaration: true', () => {
-  test('a module exporting routers, events, the rpc object and a manager compiles against the installed package', async () => {
+  test('modules exporting routers, events, the rpc object and a manager compile against the installed package, as ESM and as CommonJS', async () => {
     const folder = join(app, 'typed');
     mkdirSync(folder, { recursive: true });
     writeFileSync(
@@ -257,6 +257,16 @@ export const manager = createClusterManager({ rpc, signals: false });
 export const serve = (server: import('node:net').Server) => serveWorker({ server, rpc });
 `,
     );
+    // CommonJS: these imports compile to require(), which TypeScript allows for ES modules under NodeNext.
+    writeFileSync(
+      join(folder, 'required.cts'),
+      `import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
+import { createClusterManager } from 'cluster-rpc/cluster';
+
+export const rpc = createClusterRpc({ primary: defineRouter({ ping: procedure.handler(() => 'pong') }) });
+export const manager = createClusterManager({ rpc, signals: false });
+`,
+    );
     writeFileSync(
       join(folder, 'tsconfig.json'),
       JSON.stringify({
@@ -273,7 +283,7 @@ export const serve = (server: import('node:net').Server) => serveWorker({ server
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
-        files: ['rpc.mts', 'cluster.mts'],
+        files: ['rpc.mts', 'cluster.mts', 'required.cts'],
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
@@ -283,5 +293,6 @@ export const serve = (server: import('node:net').Server) => serveWorker({ server
     );
     expect(compiled).toBe('ok');
     expect(existsSync(join(folder, 'out/rpc.d.mts'))).toBe(true);
+    expect(existsSync(join(folder, 'out/required.d.cts'))).toBe(true);
   });
 });
