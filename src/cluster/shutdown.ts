@@ -47,14 +47,7 @@ export interface ShutdownResult {
 
 const stops = new WeakMap<TrackedWorker, Promise<StopOutcome>>();
 
-/**
- * Asks one worker to stop, gracefully, and settles once it has exited.
- * Asking again returns the first request's outcome.
- *
- * @param tracked - The worker.
- * @param graceMs - How long it may drain before it is killed (plus {@link KILL_AFTER_GRACE_MS}).
- * @internal
- */
+/** Asks one worker to stop, gracefully, once; settles when it has exited. @internal */
 export function stopWorker(tracked: TrackedWorker, graceMs: number): Promise<StopOutcome> {
   let stop = stops.get(tracked);
   if (!stop) {
@@ -79,14 +72,7 @@ async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOu
   return { exit: await tracked.exited, killed: true };
 }
 
-/**
- * Stops workers in parallel and sums up.
- *
- * @param workers - The workers to stop.
- * @param graceMs - Their grace period.
- * @param reason - Why, for the result.
- * @internal
- */
+/** Stops workers in parallel and sums up. @internal */
 export async function stopWorkers(workers: readonly TrackedWorker[], graceMs: number, reason: string): Promise<ShutdownResult> {
   const startedAt = Date.now();
   const outcomes = await Promise.all(workers.map((tracked) => stopWorker(tracked, graceMs)));
