@@ -21,6 +21,12 @@
  * `npx tsx bench/build.ts && node --expose-gc node_modules/.cache/cluster-rpc-bench/bench/fanout-probe.js --workers=8`
  * (options: `--workers=<n>`, `--broadcasts=<per block>`, `--blocks=<per contender>`, `--contenders=raw,raw+zod,cluster-rpc`).
  *
+ * `raw+spin` is a control: raw IPC with busy-work (no allocation, no I/O) where
+ * cluster-rpc spends more CPU than raw: `--spin-send=<µs>` per broadcast and
+ * `--spin-ack=<µs>` per acknowledgement in the primary, `--spin-worker=<µs>`
+ * per event in each worker. If it shows cluster-rpc's tail, the tail comes
+ * from the CPU each broadcast costs, not from how cluster-rpc schedules its work.
+ *
  * @module
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -71,7 +77,7 @@ function schedstat(): { cpuUs: number; waitUs: number } {
 const MARK = '$probe';
 
 type ProbeRequest =
-  | { readonly op: 'open'; readonly contender: ContenderName }
+  | { readonly op: 'open'; readonly contender: ContenderName; readonly spinUs: number }
   | { readonly op: 'start' }
   | { readonly op: 'stop' }
   | { readonly op: 'close' }
@@ -91,8 +97,24 @@ function isProbe(message: unknown): message is { [MARK]: ProbeRequest } {
 
 // ------------------------------------------------------------------ worker
 
+/** Busy-waits `us` microseconds: CPU work that does nothing else (no allocation, no I/O). */
+function spin(us: number): void {
+  if (us <= 0) return;
+  // performance.now() allocates nothing (process.hrtime() makes an array per call, which would feed the GC).
+  const until = performance.now() + us / 1000;
+  while (performance.now() < until) {
+    // spin
+  }
+}
+
+/** A raw fan-out event or acknowledgement (what `raw+spin` adds work to). */
+function isRawFanout(message: unknown, key: 'a' | 'b'): boolean {
+  return typeof message === 'object' && message !== null && (message as Record<string, unknown>).$raw === 1 && key in message;
+}
+
 function runWorker(): void {
   let contender: WorkerContender | undefined;
+  let spinUs = 0;
   let recording = false;
   let recv: number[] = [];
   let ack: number[] = [];
@@ -104,6 +126,8 @@ function runWorker(): void {
   // Earliest possible: before any listener a contender attaches.
   process.prependListener('message', (message: unknown) => {
     if (recording && !isProbe(message)) recv.push(nowUs());
+    // raw+spin: the extra CPU cluster-rpc's worker spends per event, spent before raw's handler runs.
+    if (spinUs > 0 && isRawFanout(message, 'b')) spin(spinUs);
   });
   const send = process.send?.bind(process) as (...args: unknown[]) => boolean;
   process.send = ((...args: unknown[]) => {
@@ -116,6 +140,7 @@ function runWorker(): void {
     let reply: unknown = null;
     switch (request.op) {
       case 'open':
+        spinUs = request.spinUs;
         contender = openWorkerContender(request.contender);
         break;
       case 'start':
@@ -157,8 +182,14 @@ interface Options {
   readonly broadcasts: number;
   readonly warmup: number;
   readonly blocks: number;
-  readonly contenders: readonly ContenderName[];
+  /** Probe contenders: the benchmark's, and `raw+spin` (raw with busy-work where cluster-rpc spends more CPU). */
+  readonly contenders: readonly ProbeContender[];
+  /** raw+spin's busy-work: per broadcast in the primary, per acknowledgement in the primary, per event in a worker, µs. */
+  readonly spin: { readonly send: number; readonly ack: number; readonly worker: number };
 }
+
+/** A contender of the probe. */
+type ProbeContender = ContenderName | 'raw+spin';
 
 function parse(argv: readonly string[]): Options {
   const get = (name: string): string | undefined => argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -167,7 +198,12 @@ function parse(argv: readonly string[]): Options {
     broadcasts: Number(get('broadcasts') ?? 2000),
     warmup: Number(get('warmup') ?? 1000),
     blocks: Number(get('blocks') ?? 3),
-    contenders: (get('contenders') ?? 'raw,raw+zod,cluster-rpc').split(',') as ContenderName[],
+    contenders: (get('contenders') ?? 'raw,raw+zod,cluster-rpc').split(',') as ProbeContender[],
+    spin: {
+      send: Number(get('spin-send') ?? 20),
+      ack: Number(get('spin-ack') ?? 15),
+      worker: Number(get('spin-worker') ?? 30),
+    },
   };
 }
 
@@ -211,7 +247,7 @@ interface Broadcast {
 }
 
 interface Block {
-  readonly contender: ContenderName;
+  readonly contender: ProbeContender;
   readonly broadcasts: readonly Broadcast[];
   readonly gc: ReadonlyArray<GcEvent & { readonly process: string }>;
   readonly cpuUsPerBroadcast: { readonly primary: number; readonly workers: number };
@@ -219,11 +255,23 @@ interface Block {
   readonly unmatched: number;
 }
 
-async function runBlock(lines: Lines, contender: ContenderName, options: Options): Promise<Block> {
+async function runBlock(lines: Lines, contender: ProbeContender, options: Options): Promise<Block> {
   const workers = lines.workers;
-  const side = openPrimaryContender(contender, workers);
-  await lines.all({ op: 'open', contender });
-  const operation = side.broadcaster(workers, 'tiny');
+  const spun = contender === 'raw+spin';
+  const underlying: ContenderName = spun ? 'raw' : contender;
+  const side = openPrimaryContender(underlying, workers);
+  await lines.all({ op: 'open', contender: underlying, spinUs: spun ? options.spin.worker : 0 });
+  const broadcast = side.broadcaster(workers, 'tiny');
+  const operation = spun
+    ? () => {
+        spin(options.spin.send);
+        return broadcast();
+      }
+    : broadcast;
+  const onAck = (message: unknown): void => {
+    if (isRawFanout(message, 'a')) spin(options.spin.ack);
+  };
+  if (spun) for (const worker of workers) worker.process.prependListener('message', onAck);
   for (let index = 0; index < options.warmup; index++) await operation();
 
   const sent = workers.map((): number[] => []);
@@ -263,6 +311,7 @@ async function runBlock(lines: Lines, contender: ContenderName, options: Options
   observer.disconnect();
   const blocks = (await lines.all({ op: 'stop' })) as WorkerBlock[];
   for (const undo of restore) undo();
+  if (spun) for (const worker of workers) worker.process.off('message', onAck);
   await lines.all({ op: 'close' });
   await side.close();
 
@@ -335,7 +384,7 @@ function stagesOf(row: Broadcast) {
 type Stage = keyof ReturnType<typeof stagesOf>;
 const STAGES: readonly Stage[] = ['total', 'send', 'toWorker', 'inWorker', 'toPrimary', 'inPrimary', 'slowestWorkerJs'];
 
-function summarise(contender: ContenderName, blocks: readonly Block[]) {
+function summarise(contender: ProbeContender, blocks: readonly Block[]) {
   const rows = blocks.flatMap((block) => block.broadcasts);
   const stages = rows.map(stagesOf);
   const totals = stages.map((stage) => stage.total);
@@ -443,7 +492,7 @@ async function runPrimary(): Promise<void> {
     const blocks: Block[] = [];
     for (let round = 0; round < options.blocks; round++) {
       for (let index = 0; index < options.contenders.length; index++) {
-        const contender = options.contenders[(index + round) % options.contenders.length] as ContenderName;
+        const contender = options.contenders[(index + round) % options.contenders.length] as ProbeContender;
         process.stdout.write(`block ${round + 1}/${options.blocks} ${contender}…\n`);
         blocks.push(await runBlock(lines, contender, options));
       }
