@@ -10,7 +10,7 @@
  * TypeScript compiler API.
  * A failure names the source file and line of the example.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
@@ -64,6 +64,12 @@ interface Example {
   /** The 1-based line in `file` of the example's first code line. */
   readonly line: number;
   readonly code: string;
+  /**
+   * For a README block that opens with a comment naming its file (`// routers.ts`): that name, and
+   * the section it is in. Such blocks form one small project per section, next to the support
+   * modules, and may import each other.
+   */
+  readonly module?: { readonly name: string; readonly section: string };
 }
 
 function sourceFiles(): string[] {
@@ -113,19 +119,26 @@ function examplesIn(path: string): Example[] {
 function markdownExamples(path: string): Example[] {
   const file = relative(ROOT, path);
   const examples: Example[] = [];
+  let section = '';
   let fence: { keep: boolean; line: number; code: string[] } | undefined;
   readFileSync(path, 'utf8')
     .split('\n')
     .forEach((line, index) => {
       if (fence) {
         if (line.trim().startsWith('```')) {
-          if (fence.keep) examples.push({ file, line: fence.line, code: fence.code.join('\n') });
+          if (fence.keep) {
+            const name = /^\/\/ ([\w.-]+\.ts)\b/.exec(fence.code[0] ?? '')?.[1];
+            const code = fence.code.join('\n');
+            examples.push({ file, line: fence.line, code, ...(name ? { module: { name, section } } : {}) });
+          }
           fence = undefined;
         } else {
           fence.code.push(line);
         }
       } else if (line.trim().startsWith('```')) {
         fence = { keep: /^```(ts|typescript|js)\b/.test(line.trim()), line: index + 2, code: [] };
+      } else {
+        section = /^<!-- section:([\w-]+) -->/.exec(line)?.[1] ?? section;
       }
     });
   return examples;
@@ -151,13 +164,30 @@ describe('documentation examples', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(folder, 'node_modules'), 'dir');
     for (const [name, text] of Object.entries(SUPPORT_MODULES)) writeFileSync(join(folder, name), text);
     const byPath = new Map<string, Example>();
+    const support = Object.keys(SUPPORT_MODULES).map((name) => join(folder, name));
+    const projectOf = (module: NonNullable<Example['module']>) => join(folder, 'readme', module.section);
+    const named = examples.flatMap((example) => (example.module ? [example.module] : []));
+    for (const project of new Set(named.map(projectOf))) {
+      // Named blocks bring their own modules; the support modules join them only when none is replaced.
+      mkdirSync(project, { recursive: true });
+      const replaces = named.some((module) => projectOf(module) === project && module.name in SUPPORT_MODULES);
+      for (const [name, text] of replaces ? [] : Object.entries(SUPPORT_MODULES)) {
+        writeFileSync(join(project, name), text);
+        support.push(join(project, name));
+      }
+    }
     for (const example of examples) {
+      if (example.module) {
+        const path = join(projectOf(example.module), example.module.name);
+        writeFileSync(path, `${example.code}\nexport {};\n`);
+        byPath.set(path, example);
+        continue;
+      }
       const path = join(folder, `${example.file.replaceAll('/', '__')}__${example.line}.ts`);
       // `export {}` keeps an example without imports a module, so their names do not clash.
       writeFileSync(path, `${example.code}\nexport {};\n`);
       byPath.set(path, example);
     }
-    const support = Object.keys(SUPPORT_MODULES).map((name) => join(folder, name));
     const complaints = typeCheckFiles([...support, ...byPath.keys()]);
     const report = complaints.map((complaint) => {
       const example = byPath.get(complaint.file);
