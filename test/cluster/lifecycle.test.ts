@@ -111,7 +111,7 @@ describe('a worker that dies', () => {
     worker.disconnect();
     const { outcome, elapsedMs } = (await report) as { outcome: { code: string }; elapsedMs: number };
     expect(outcome.code).toBe('DISCONNECTED');
-    expect(elapsedMs).toBeLessThan(20_000);
+    expect(elapsedMs).toBeLessThan(5000); // its timeout is 30 s: this is the disconnect, not the timer
     await until(() => primary.pendingCount() === 0);
   });
 });

@@ -289,7 +289,10 @@ export function describeCallSemantics(harness: CallHarness): void {
           { workerId: second.workerId, status: 'fulfilled', value: 3 },
         ]);
         const failed = await rpc.primary.callAll('fail.internal');
-        expect(failed.map((entry) => entry.status)).toEqual(['rejected', 'rejected']);
+        expect(failed.map((entry) => [entry.workerId, entry.status === 'rejected' && entry.error.code])).toEqual([
+          [worker.workerId, 'INTERNAL_ERROR'],
+          [second.workerId, 'INTERNAL_ERROR'],
+        ]);
       } finally {
         await second.kill();
       }
