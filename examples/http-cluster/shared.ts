@@ -2,9 +2,12 @@
  * What both sides load: the settings schema, the routers, the events, and
  * the rpc object. Handlers of `primaryRouter` run in the primary only, and
  * those of `workerRouter` in the workers only, so each side's state below is
- * touched by that side alone.
+ * touched by that side alone. Every process counts its calls and events
+ * (`metrics`) and keeps a prom-client registry of its HTTP requests, which
+ * the primary gathers for `/metrics` and the status line.
  */
 import cluster from 'node:cluster';
+import { Counter, Registry } from 'prom-client';
 import { z } from 'zod';
 import {
   type CallAllResult,
@@ -14,7 +17,7 @@ import {
   procedure,
   type RouterOutput,
 } from '../../src/index.js';
-import { type Buckets, LatencyHistogram } from './latency.js';
+import { promClientMetrics } from '../../src/prom-client.js';
 
 export const settingsSchema = z.object({
   /** Put in every answer of `GET /`. */
@@ -57,9 +60,16 @@ export const workerState = {
   /** The primary's settings as last broadcast. */
   settings: { ...primaryState.settings },
   requests: 0,
-  /** Since the last `metrics.take`. */
-  window: { requests: 0, calls: 0, latency: new LatencyHistogram() },
 };
+
+/** This process's own metrics, as an application keeps them with prom-client. */
+const registry = new Registry();
+export const httpRequests = new Counter({
+  name: 'http_requests_total',
+  help: 'HTTP requests answered, by route and status.',
+  labelNames: ['route', 'status'],
+  registers: [registry],
+});
 
 /** One worker's figures, as `GET /stats` shows them. */
 export interface WorkerStats {
@@ -69,13 +79,6 @@ export interface WorkerStats {
   readonly requests: number;
   readonly rssMiB: number;
   readonly greeting: string;
-}
-
-/** What each worker hands the primary's status line, and forgets. */
-export interface WorkerMetrics {
-  readonly requests: number;
-  readonly calls: number;
-  readonly latency: Buckets;
 }
 
 // ---- Routers ----------------------------------------------------------------------------
@@ -91,13 +94,6 @@ export const workerRouter = defineRouter({
       greeting: workerState.settings.greeting,
     }),
   ),
-  metrics: {
-    take: procedure.handler((): WorkerMetrics => {
-      const { requests, calls, latency } = workerState.window;
-      workerState.window = { requests: 0, calls: 0, latency: new LatencyHistogram() };
-      return { requests, calls, latency: latency.buckets };
-    }),
-  },
 });
 
 export type WorkerStatsEntry = CallAllResult<RouterOutput<typeof workerRouter, 'stats'>>;
@@ -117,6 +113,8 @@ export const primaryRouter = defineRouter({
       // The return type is spelled out: it comes from `rpc`, whose own type depends on this router.
       (): Promise<WorkerStatsEntry[]> => rpc.primary.callAll('stats', undefined, { timeout: 2000 }),
     ),
+    /** Every process's metrics in Prometheus text: cluster-rpc's own and each registry's. */
+    metrics: procedure.handler((): Promise<string> => rpc.primary.metrics({ format: 'prometheus', timeout: 1000 })),
   },
   settings: {
     get: procedure.handler((): Settings => primaryState.settings),
@@ -136,4 +134,5 @@ export const rpc = createClusterRpc({
   worker: workerRouter,
   events,
   timeout: 5000,
+  metrics: { sources: [promClientMetrics(registry)] },
 });
