@@ -93,7 +93,7 @@ export function checkTimeout(value: unknown, name: string): number {
 }
 
 /** `options.parent`, checked: a deadline and an abort signal, as a handler's `ctx` has. */
-function checkParent(parent: unknown): { deadline: number; signal: AbortSignal } {
+export function checkParent(parent: unknown): { deadline: number; signal: AbortSignal } {
   const { deadline, signal } = (typeof parent === 'object' && parent !== null ? parent : {}) as Record<string, unknown>;
   if (typeof deadline !== 'number' || Number.isNaN(deadline) || !(signal instanceof AbortSignal))
     throw new TypeError("options.parent must be a handler's ctx (with a numeric deadline and an AbortSignal)");

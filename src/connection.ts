@@ -24,6 +24,7 @@ import type { CallSite } from './errors.js';
 import { PendingCalls } from './pending.js';
 import type { PeerInfo } from './procedure.js';
 import { cancel, type Envelope, frame } from './protocol.js';
+import { OpenStreams } from './stream-call.js';
 import type { PeerLink } from './transport.js';
 
 /**
@@ -59,6 +60,16 @@ const SETTLED: Promise<void> = Promise.resolve();
 
 const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
 
+/**
+ * What a large answer lets through while the channel is congested (see
+ * above): results and errors, and a stream's items and end (bounded by its
+ * credit), which must keep their order with the error that may follow them.
+ */
+function isAnswer(envelope: Envelope): boolean {
+  const kind = envelope[0];
+  return kind === 'ok' || kind === 'err' || kind === 'items' || kind === 'end';
+}
+
 /** What became of an envelope given to {@link Connection.sendWhenReady}. */
 export type DeliveryOutcome = 'sent' | 'timeout' | 'closed' | 'gone';
 
@@ -67,8 +78,10 @@ export class Connection {
   state: ConnectionState = 'starting';
   /** Calls we sent to the peer and wait on. */
   readonly pending: PendingCalls;
-  /** Calls the peer sent us that are still running, by request id. */
+  /** Calls and streams the peer sent us that are still running, by request id. */
   readonly serving = new Map<string, ServedCallHandle>();
+  /** Streams we read from the peer. */
+  readonly streams = new OpenStreams();
 
   #outbox: Envelope[] = [];
   #outboxBytes = 0;
@@ -134,7 +147,7 @@ export class Connection {
     if (this.#congested) {
       // Everything waits for the write that congested the channel, except a
       // large answer (see above); small ones wait too, to leave in full batches.
-      if (bytes < MAX_BATCH_BYTES || (envelope[0] !== 'ok' && envelope[0] !== 'err')) return;
+      if (bytes < MAX_BATCH_BYTES || !isAnswer(envelope)) return;
       this.#answerWaiting = true;
     }
     if (this.#outbox.length >= MAX_BATCH_ENVELOPES || this.#outboxBytes >= MAX_BATCH_BYTES) {
@@ -167,7 +180,7 @@ export class Connection {
     this.#answerWaiting = false;
     const answers: Envelope[] = [];
     const held: Envelope[] = [];
-    for (const envelope of this.#outbox) (envelope[0] === 'ok' || envelope[0] === 'err' ? answers : held).push(envelope);
+    for (const envelope of this.#outbox) (isAnswer(envelope) ? answers : held).push(envelope);
     this.#outbox = held;
     this.#write(answers);
   }

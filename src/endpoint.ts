@@ -33,6 +33,8 @@ import {
 } from './protocol.js';
 import type { Schema } from './schema.js';
 import { type ServeHost, type SideApi, serveCall } from './serve.js';
+import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOptions } from './stream-call.js';
+import { grantCredit, serveStream } from './stream-serve.js';
 import type { PeerLink, Transport, TransportPort } from './transport.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
@@ -243,6 +245,38 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     return startCall(this, conn, { path, target }, input, options, encodedInput);
   }
 
+  /** Streams `path` from the peer behind `conn` (`undefined`: no such live peer); failures come out of its first `next()`. */
+  stream(
+    conn: Connection | undefined,
+    target: number | 'primary',
+    path: unknown,
+    input: unknown,
+    options?: StreamOptions,
+  ): RpcStream<unknown> {
+    if (typeof path !== 'string') {
+      const shown =
+        typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
+      return openStream(
+        this,
+        undefined,
+        { path: shown, target },
+        input,
+        options,
+        siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'),
+      );
+    }
+    if (conn === undefined && this.#failure !== undefined && this.accepting)
+      return openStream(
+        this,
+        undefined,
+        { path, target },
+        input,
+        options,
+        siteError('DISCONNECTED', { path, target }, this.#failure),
+      );
+    return openStream(this, conn, { path, target }, input, options);
+  }
+
   /** Takes one message from `conn`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
   #receive(conn: Connection, message: unknown): void {
     const parsed = parseFrame(message);
@@ -280,6 +314,14 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
       case 'bcast':
       case 'event':
         return this.#onEvent(conn, envelope, this.hub);
+      case 'open':
+        return serveStream(this, conn, envelope);
+      case 'items':
+        return receiveItems(conn, envelope);
+      case 'end':
+        return receiveEnd(conn, envelope);
+      case 'credit':
+        return grantCredit(conn, envelope);
       default:
         return assertNever(envelope);
     }
@@ -297,15 +339,20 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   }
 
   #failed(conn: Connection, [, id, wire]: ErrEnvelope): void {
-    if (!conn.pending.has(id)) return debug(() => `dropped a late error ${id} from ${conn.describe()}`);
+    // A stream's error ends it after the items sent before it.
+    const stream = conn.pending.has(id) ? undefined : conn.streams.get(id);
+    if (!stream && !conn.pending.has(id)) return debug(() => `dropped a late error ${id} from ${conn.describe()}`);
     const data = wire.data ? decodePayload(wire.data) : undefined;
     const options = { issues: wire.issues, data: data instanceof DecodeFailure ? undefined : data };
-    conn.pending.reject(id, new RpcError(wire.code, wire.message, options));
+    const error = new RpcError(wire.code, wire.message, options);
+    if (stream) stream.ended(error);
+    else conn.pending.reject(id, error);
   }
 
   #peerClosed(conn: Connection): void {
     conn.markClosed();
     conn.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before answering'));
+    conn.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before the stream ended'));
     this.#abortServing(conn, new RpcError('SHUTTING_DOWN', `The caller (${conn.describe()}) closed its rpc object`));
   }
 
@@ -314,6 +361,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     if (conn.state === 'gone') return;
     conn.markGone();
     conn.pending.rejectAll((site) => siteError('DISCONNECTED', site, `The target went away before answering: ${why}`));
+    conn.streams.failAll((site) => siteError('DISCONNECTED', site, `The target went away before the stream ended: ${why}`));
     this.#abortServing(conn, new RpcError('DISCONNECTED', `The caller (${conn.describe()}) went away: ${why}`));
   }
 
@@ -338,13 +386,17 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
 
   #whenIdle(connections: readonly Connection[]): Promise<unknown> {
     const serving = this.#servingCount === 0 ? Promise.resolve() : new Promise<void>((wake) => this.#servingIdle.push(wake));
-    return Promise.all([serving, ...connections.map((conn) => conn.pending.whenEmpty())]);
+    return Promise.all([
+      serving,
+      ...connections.map((conn) => conn.pending.whenEmpty()),
+      ...connections.map((conn) => conn.streams.whenEmpty()),
+    ]);
   }
 
   /** Calls waiting plus calls being served: 0 when idle. */
   pendingCount(): number {
     let count = 0;
-    for (const conn of this.#connections.values()) count += conn.pending.size + conn.serving.size;
+    for (const conn of this.#connections.values()) count += conn.pending.size + conn.serving.size + conn.streams.size;
     return count;
   }
 
@@ -371,6 +423,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     const written: Array<Promise<unknown>> = [];
     for (const conn of this.#connections.values()) {
       conn.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the answer came'));
+      conn.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the stream ended'));
       for (const [id, served] of conn.serving) {
         served.abort(reason);
         conn.send(errFor(id, reason));

@@ -29,6 +29,7 @@ export type {
   RouterInput,
   RouterOutput,
   RouterPath,
+  StreamPath,
 } from './inference.js';
 export {
   type ClusterMetrics,
@@ -50,7 +51,10 @@ export {
   type Procedure,
   type ProcedureBuilder,
   type ProcedureContext,
+  type ProcedureKind,
   procedure,
+  type StreamProcedure,
 } from './procedure.js';
 export { defineRouter, type Router } from './router.js';
+export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './stream-call.js';
 export type { WorkerEventMeta, WorkerRpc } from './worker.js';

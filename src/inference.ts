@@ -1,9 +1,10 @@
 /** Helper types that name a router's paths, inputs and outputs and an event set's payloads. @module */
 import type { CallOptions } from './call.js';
 import type { EventSchemas, Events } from './events.js';
-import type { Procedure } from './procedure.js';
+import type { Procedure, ProcedureKind } from './procedure.js';
 import type { ProcedureMap, Router } from './router.js';
 import type { SchemaInput, SchemaOutput } from './schema.js';
+import type { StreamOptions } from './stream-call.js';
 
 /**
  * The flat record inside a router type: every procedure by its dotted path.
@@ -54,10 +55,11 @@ export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? ke
  * @group Type helpers
  */
 export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
-  ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown> ? TInput : never;
+  ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown, ProcedureKind> ? TInput : never;
 
 /**
- * What a caller receives from the procedure at `TPath` (`z.output` of its output schema, else the handler's result).
+ * What a caller receives from the procedure at `TPath` (`z.output` of its output schema, else the handler's result);
+ * for a stream, what each item is.
  *
  * @example
  * ```ts
@@ -74,7 +76,58 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
  * @group Type helpers
  */
 export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
-  ProceduresOf<TRouter>[TPath] extends Procedure<unknown, infer TOutput> ? TOutput : never;
+  ProceduresOf<TRouter>[TPath] extends Procedure<unknown, infer TOutput, ProcedureKind> ? TOutput : never;
+
+/**
+ * The paths of a router type's call procedures (ended with `.handler`): what `call` accepts.
+ *
+ * @example
+ * ```ts
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import type { CallPath } from 'cluster-rpc/types';
+ *
+ * const router = defineRouter({
+ *   ping: procedure.handler(() => 'pong'),
+ *   ticks: procedure.stream(async function* () {
+ *     yield 1;
+ *   }),
+ * });
+ * const path: CallPath<typeof router> = 'ping'; // 'ticks' would not compile
+ * ```
+ *
+ * @group Type helpers
+ */
+export type CallPath<TRouter> =
+  TRouter extends Router<infer TProcedures>
+    ? {
+        [TPath in keyof TProcedures & string]: TProcedures[TPath] extends Procedure<unknown, unknown, 'call'> ? TPath : never;
+      }[keyof TProcedures & string]
+    : never;
+
+/**
+ * The paths of a router type's stream procedures (ended with `.stream`): what `stream` accepts.
+ *
+ * @example
+ * ```ts
+ * import { defineRouter, procedure, type StreamPath } from 'cluster-rpc';
+ *
+ * const router = defineRouter({
+ *   ping: procedure.handler(() => 'pong'),
+ *   ticks: procedure.stream(async function* () {
+ *     yield 1;
+ *   }),
+ * });
+ * const path: StreamPath<typeof router> = 'ticks'; // 'ping' would not compile
+ * ```
+ *
+ * @group Type helpers
+ */
+export type StreamPath<TRouter> =
+  TRouter extends Router<infer TProcedures>
+    ? {
+        [TPath in keyof TProcedures & string]: TProcedures[TPath] extends Procedure<unknown, unknown, 'stream'> ? TPath : never;
+      }[keyof TProcedures & string]
+    : never;
 
 /**
  * The arguments of a call after the path (the input, optional when it may be `undefined`, then the options), to wrap `call`.
@@ -109,6 +162,38 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
 export type CallArgs<TInput> = undefined extends TInput
   ? [input?: TInput, options?: CallOptions]
   : [input: TInput, options?: CallOptions];
+
+/**
+ * The arguments of `stream` after the path (the input, optional when it may be `undefined`, then the options), to wrap `stream`.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, defineRouter, procedure, type RouterInput, type RouterOutput } from 'cluster-rpc';
+ * import type { StreamArgs } from 'cluster-rpc/types';
+ *
+ * const primary = defineRouter({
+ *   ticks: procedure.stream(async function* () {
+ *     for (let tick = 0; ; tick++) yield tick;
+ *   }),
+ * });
+ * const rpc = createClusterRpc({ primary });
+ *
+ * // Reads at most `limit` items of a stream from the primary.
+ * async function first(limit: number, ...args: StreamArgs<RouterInput<typeof primary, 'ticks'>>) {
+ *   const taken: Array<RouterOutput<typeof primary, 'ticks'>> = [];
+ *   for await (const item of rpc.worker.stream('ticks', ...args)) {
+ *     if (taken.push(item) >= limit) break;
+ *   }
+ *   return taken;
+ * }
+ * console.log(await first(3));
+ * ```
+ *
+ * @group Type helpers
+ */
+export type StreamArgs<TInput> = undefined extends TInput
+  ? [input?: TInput, options?: StreamOptions]
+  : [input: TInput, options?: StreamOptions];
 
 /**
  * Every event name of an event set type, as a union of strings.

@@ -13,19 +13,22 @@ import { RpcError, toRpcError } from './errors.js';
 import type {
   AnyRouter,
   CallArgs,
+  CallPath,
   EventArgs,
   EventInput,
   EventName,
   EventPayload,
   RouterInput,
   RouterOutput,
-  RouterPath,
+  StreamArgs,
+  StreamPath,
 } from './inference.js';
 import { MetricsGatherer } from './metrics/gather.js';
 import { prometheusText } from './metrics/prometheus.js';
 import { METRICS_PATH } from './metrics/recorder.js';
 import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from './metrics/types.js';
 import { type Envelope, event } from './protocol.js';
+import type { RpcStream, StreamOptions } from './stream-call.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -149,7 +152,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * calls in flight to a worker that exits or disconnects.
    *
    * @param worker - A cluster `Worker`, or its `id`.
-   * @typeParam TPath - The path called: one of `RouterPath<TWorkerRouter>`, the paths the workers serve
+   * @typeParam TPath - The path called: one of `CallPath<TWorkerRouter>`, the call procedures the workers serve
    *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
@@ -176,7 +179,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * }
    * ```
    */
-  call<TPath extends RouterPath<TWorkerRouter>>(
+  call<TPath extends CallPath<TWorkerRouter>>(
     worker: Worker | number,
     path: TPath,
     ...args: CallArgs<RouterInput<TWorkerRouter, TPath>>
@@ -188,7 +191,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * does not fail the others. It does not reject: each failure is an entry
    * whose `error` carries one of the codes {@link PrimaryRpc.call} can reject with.
    *
-   * @typeParam TPath - The path called: one of `RouterPath<TWorkerRouter>`, the paths the workers serve
+   * @typeParam TPath - The path called: one of `CallPath<TWorkerRouter>`, the call procedures the workers serve
    *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
@@ -206,10 +209,47 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * }
    * ```
    */
-  callAll<TPath extends RouterPath<TWorkerRouter>>(
+  callAll<TPath extends CallPath<TWorkerRouter>>(
     path: TPath,
     ...args: CallArgs<RouterInput<TWorkerRouter, TPath>>
   ): Promise<Array<CallAllResult<RouterOutput<TWorkerRouter, TPath>>>>;
+
+  /**
+   * Reads a stream procedure of one worker: its items, in order, with flow
+   * control (the worker's generator runs at most `highWaterMark` items ahead
+   * of the loop). Nothing is sent before the first item is asked for. See
+   * {@link RpcStream} for how it ends and {@link StreamOptions} for its options;
+   * a stream has no timeout unless given one.
+   *
+   * @param worker - A cluster `Worker`, or its `id`.
+   * @typeParam TPath - The path read: one of `StreamPath<TWorkerRouter>`, the stream procedures the workers serve.
+   * @param path - The procedure's dotted path.
+   * @param args - The input (left out for a procedure without one), then {@link StreamOptions}.
+   * @returns The items: the output schema's output type, or what the generator yields.
+   *
+   * @example
+   * ```ts
+   * import cluster from 'node:cluster';
+   * import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
+   *
+   * const rpc = createClusterRpc({
+   *   worker: defineRouter({
+   *     progress: procedure.stream(async function* () {
+   *       for (let percent = 0; percent <= 100; percent += 10) yield percent;
+   *     }),
+   *   }),
+   * });
+   * const worker = cluster.fork();
+   * for await (const percent of rpc.primary.stream(worker, 'progress', undefined, { timeout: 5000 })) {
+   *   console.log(`${percent} %`);
+   * }
+   * ```
+   */
+  stream<TPath extends StreamPath<TWorkerRouter>>(
+    worker: Worker | number,
+    path: TPath,
+    ...args: StreamArgs<RouterInput<TWorkerRouter, TPath>>
+  ): RpcStream<RouterOutput<TWorkerRouter, TPath>>;
 
   /**
    * Sends an event to every worker alive now. The payload is validated first;
@@ -404,6 +444,11 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       const id = typeof worker === 'number' ? worker : worker?.id;
       const conn = Number.isSafeInteger(id) && id > 0 ? endpoint.connection(id) : undefined;
       return endpoint.call(conn, typeof id === 'number' ? id : -1, path, input, options) as never;
+    },
+    stream(worker: Worker | number, path: string, input?: unknown, options?: StreamOptions) {
+      const id = typeof worker === 'number' ? worker : worker?.id;
+      const conn = Number.isSafeInteger(id) && id > 0 ? endpoint.connection(id) : undefined;
+      return endpoint.stream(conn, typeof id === 'number' ? id : -1, path, input, options) as never;
     },
     async callAll(path: string, input?: unknown, options?: CallOptions) {
       const targets = endpoint.liveConnections();

@@ -111,8 +111,27 @@ export interface ProcedureDef {
   readonly output: Schema | undefined;
   /** Run in order around the handler; empty for most procedures. */
   readonly middlewares: readonly AnyMiddleware[];
+  /** A call's handler, or a stream's function (which returns an `AsyncIterable`). */
   readonly handler: (args: HandlerArgs<unknown>) => unknown;
+  /** Set for procedures ended with `.stream()`: read with `stream()`, never called. */
+  readonly stream?: true;
 }
+
+/**
+ * What a procedure is read with: `'call'` for one ended with `.handler`
+ * (called with `call`), `'stream'` for one ended with `.stream` (read with `stream`).
+ *
+ * @example
+ * ```ts
+ * import type { Procedure, ProcedureKind } from 'cluster-rpc';
+ *
+ * type KindOf<TProcedure> = TProcedure extends Procedure<unknown, unknown, infer TKind> ? TKind : never;
+ * const kind: ProcedureKind = 'stream' satisfies KindOf<Procedure<undefined, number, 'stream'>>;
+ * ```
+ *
+ * @group Define
+ */
+export type ProcedureKind = 'call' | 'stream';
 
 declare const types: unique symbol;
 
@@ -125,7 +144,8 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
  * {@link procedure}.
  *
  * @typeParam TInput - What callers pass (`undefined` when it takes no input).
- * @typeParam TOutput - What callers receive.
+ * @typeParam TOutput - What callers receive: the result of a call, each item of a stream.
+ * @typeParam TKind - `'call'` (ended with `.handler`) or `'stream'` (ended with `.stream`).
  *
  * @example
  * ```ts
@@ -138,16 +158,35 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
  *
  * @group Define
  */
-export interface Procedure<TInput, TOutput> {
+export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'> {
   /** @internal */
   readonly [PROCEDURE]: ProcedureDef;
   /** Carries the types for inference only; never set at run time. @internal */
-  readonly [types]?: { readonly input: TInput; readonly output: TOutput };
+  readonly [types]?: { readonly input: TInput; readonly output: TOutput; readonly kind: TKind };
 }
 
 /**
- * Any procedure, whatever its types (both type parameters are covariant), for
- * constraints in code that handles procedures generically.
+ * A procedure ended with `.stream`: callers read its items with `stream`.
+ *
+ * @typeParam TInput - What callers pass (`undefined` when it takes no input).
+ * @typeParam TItem - What each item is.
+ *
+ * @example
+ * ```ts
+ * import { type StreamProcedure, procedure } from 'cluster-rpc';
+ *
+ * const countdown: StreamProcedure<undefined, number> = procedure.stream(async function* () {
+ *   for (let left = 3; left > 0; left--) yield left;
+ * });
+ * ```
+ *
+ * @group Define
+ */
+export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
+
+/**
+ * Any procedure, call or stream, whatever its types (every type parameter is
+ * covariant), for constraints in code that handles procedures generically.
  *
  * @example
  * ```ts
@@ -162,7 +201,7 @@ export interface Procedure<TInput, TOutput> {
  *
  * @group Type helpers
  */
-export type AnyProcedure = Procedure<unknown, unknown>;
+export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
 
 /** Marks a builder slot nobody filled. @internal */
 export type Unset = typeof UNSET_INPUT;
@@ -185,7 +224,7 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
  * The immutable builder behind {@link procedure}. Each method returns a new
  * builder and leaves the old one as it was, so a partly built procedure can be
  * shared; `.input` and `.output` may each be given once (a second one does
- * not compile), `.use` any number of times, `.handler` ends it.
+ * not compile), `.use` any number of times, `.handler` or `.stream` ends it.
  *
  * @typeParam TIn - The input schema, or unset.
  * @typeParam TOut - The output schema, or unset.
@@ -270,6 +309,47 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
   handler<TReturn extends HandlerResult<TOut>>(
     fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => TReturn,
   ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
+  /**
+   * Ends the builder with a stream: `fn` is an async generator function (or
+   * returns any `AsyncIterable`) whose items callers read with `stream`,
+   * never with `call`. Each item is checked by the output schema, if any, and
+   * crosses like a result; callers receive its output type, or what the
+   * generator yields. Middlewares run around the start of the stream. The
+   * generator is resumed only while the reader has room (see
+   * `highWaterMark`); when the reader stops, goes away or this side closes,
+   * `ctx.signal` aborts and the generator is returned, so its `finally`
+   * blocks run (once its current `await` settles: pass `ctx.signal` to what
+   * it awaits). What it throws ends the reader's loop with an
+   * {@link RpcError}, as a handler's error ends a call.
+   *
+   * @param fn - Receives {@link HandlerArgs}: `{ input, ctx }`.
+   * @returns The finished procedure: a {@link StreamProcedure}.
+   * @throws `TypeError` when `fn` is not a function.
+   *
+   * @example
+   * ```ts
+   * import { setTimeout as sleep } from 'node:timers/promises';
+   * import { z } from 'zod';
+   * import { procedure } from 'cluster-rpc';
+   *
+   * const progress = procedure
+   *   .input(z.object({ steps: z.number().int().positive() }))
+   *   .output(z.object({ done: z.number(), of: z.number() }))
+   *   .stream(async function* ({ input, ctx }) {
+   *     for (let done = 1; done <= input.steps; done++) {
+   *       await sleep(100, undefined, { signal: ctx.signal }); // stops at once when the reader leaves
+   *       yield { done, of: input.steps };
+   *     }
+   *   });
+   * ```
+   */
+  stream: [TOut] extends [Unset]
+    ? <TItem>(
+        fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => AsyncIterable<TItem>,
+      ) => Procedure<CallerInput<TIn>, TItem, 'stream'>
+    : (
+        fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => AsyncIterable<SchemaInput<TOut>>,
+      ) => Procedure<CallerInput<TIn>, SchemaOutput<TOut>, 'stream'>;
 }
 
 /** Marks an unfinished builder, so `defineRouter` can say `.handler()` is missing. @internal */
@@ -301,6 +381,11 @@ function createBuilder(
     handler(fn: unknown) {
       if (typeof fn !== 'function') throw new TypeError(`procedure.handler() expects a function, got ${typeof fn}`);
       const def: ProcedureDef = { input, output, middlewares, handler: fn as ProcedureDef['handler'] };
+      return Object.freeze({ [PROCEDURE]: Object.freeze(def) });
+    },
+    stream(fn: unknown) {
+      if (typeof fn !== 'function') throw new TypeError(`procedure.stream() expects a function, got ${typeof fn}`);
+      const def: ProcedureDef = { input, output, middlewares, handler: fn as ProcedureDef['handler'], stream: true };
       return Object.freeze({ [PROCEDURE]: Object.freeze(def) });
     },
   };

@@ -22,8 +22,17 @@
  * | `emit`   | worker → primary   | `name`, `payload`                       | an event for the primary's listeners |
  * | `bcast`  | worker → primary   | `name`, `payload`                       | an event for the primary's listeners and every other worker |
  * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload`, `fromHost` (workers only) | an event for the worker's listeners |
+ * | `open`   | both               | `id`, `path`, `deadlineMs` (-1: none), `credit`, `input` | run the stream procedure at `path`; send at most `credit` items before more is granted |
+ * | `items`  | both               | `id`, `items` (1 to {@link MAX_CREDIT} payloads) | the next items of stream `id`, in order |
+ * | `end`    | both               | `id`                                    | stream `id` has no more items |
+ * | `credit` | both               | `id`, `n` (1 to {@link MAX_CREDIT})     | the consumer of stream `id` read `n` more items: the producer may send `n` more |
  *
- * `input`, `result`, `payload` and error `data` are {@link EncodedPayload}s.
+ * A stream shares the id space of calls: `err` ends stream `id` with an error
+ * (after the items sent before it), and `cancel` from its consumer stops it.
+ * The producer never holds more credit than the `open` granted, whatever
+ * `credit` envelopes say.
+ *
+ * `input`, `result`, `payload`, items and error `data` are {@link EncodedPayload}s.
  *
  * @module
  */
@@ -68,6 +77,15 @@ export type EventEnvelope =
   | readonly ['event', name: string, fromWorkerId: 0, fromPid: number, payload: EncodedPayload]
   | readonly ['event', name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload, fromHost: string];
 
+/** A request to run a stream procedure; `credit` is the consumer's high-water mark. */
+export type OpenEnvelope = readonly ['open', id: string, path: string, deadlineMs: number, credit: number, input: EncodedPayload];
+/** Items of a stream, in order. */
+export type ItemsEnvelope = readonly ['items', id: string, items: readonly EncodedPayload[]];
+/** A stream ended normally. */
+export type EndEnvelope = readonly ['end', id: string];
+/** The consumer of a stream read `n` items: the producer may send `n` more. */
+export type CreditEnvelope = readonly ['credit', id: string, n: number];
+
 /** Why a caller cancels. */
 export type CancelCode = 'TIMEOUT' | 'ABORTED';
 
@@ -81,9 +99,13 @@ export type Envelope =
   | CancelEnvelope
   | EmitEnvelope
   | BroadcastEnvelope
-  | EventEnvelope;
+  | EventEnvelope
+  | OpenEnvelope
+  | ItemsEnvelope
+  | EndEnvelope
+  | CreditEnvelope;
 
-/** What goes through `process.send` / `worker.send`. */
+/** What a transport carries: one message of the wire protocol, which JSON carries as it is. */
 export interface Frame {
   readonly [MARKER]: typeof PROTOCOL_VERSION;
   readonly m: readonly Envelope[];
@@ -91,6 +113,9 @@ export interface Frame {
 
 /** No deadline, on the wire. */
 export const NO_TIMEOUT = -1;
+
+/** The most credit a stream may hold (its largest `highWaterMark`), and the most items one envelope carries. */
+export const MAX_CREDIT = 65_536;
 
 export const hello = (reply: 0 | 1): HelloEnvelope => ['hello', reply];
 export const bye = (): ByeEnvelope => ['bye'];
@@ -114,6 +139,18 @@ export const event = (
   fromHost?: string,
 ): EventEnvelope =>
   fromHost === undefined ? ['event', name, 0, fromPid, payload] : ['event', name, fromWorkerId, fromPid, payload, fromHost];
+
+export const open = (id: string, path: string, deadlineMs: number, credit: number, input: EncodedPayload): OpenEnvelope => [
+  'open',
+  id,
+  path,
+  deadlineMs,
+  credit,
+  input,
+];
+export const items = (id: string, payloads: readonly EncodedPayload[]): ItemsEnvelope => ['items', id, payloads];
+export const end = (id: string): EndEnvelope => ['end', id];
+export const credit = (id: string, n: number): CreditEnvelope => ['credit', id, n];
 
 /** Wraps envelopes in a frame. */
 export function frame(envelopes: readonly Envelope[]): Frame {
@@ -166,6 +203,18 @@ function isPayload(value: unknown): value is EncodedPayload {
   return Array.isArray(value) && value.length <= 2;
 }
 
+function isTimeout(value: unknown): value is number {
+  return typeof value === 'number' && (value === NO_TIMEOUT || value >= 0);
+}
+
+function isCredit(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_CREDIT;
+}
+
+function isItems(value: unknown): value is readonly EncodedPayload[] {
+  return Array.isArray(value) && value.length > 0 && value.length <= MAX_CREDIT && value.every(isPayload);
+}
+
 function isWorkerId(value: unknown): value is number {
   return Number.isSafeInteger(value) && (value as number) >= 0;
 }
@@ -200,14 +249,7 @@ function isEnvelope(value: unknown): value is Envelope {
     case 'bye':
       return value.length === 1;
     case 'call':
-      return (
-        value.length === 5 &&
-        isId(value[1]) &&
-        typeof value[2] === 'string' &&
-        typeof value[3] === 'number' &&
-        (value[3] === NO_TIMEOUT || value[3] >= 0) &&
-        isPayload(value[4])
-      );
+      return value.length === 5 && isId(value[1]) && typeof value[2] === 'string' && isTimeout(value[3]) && isPayload(value[4]);
     case 'ok':
       return value.length === 3 && isId(value[1]) && isPayload(value[2]);
     case 'err':
@@ -225,6 +267,21 @@ function isEnvelope(value: unknown): value is Envelope {
         isPayload(value[4]) &&
         (value.length === 5 ? value[2] === 0 : value.length === 6 && value[2] !== 0 && typeof value[5] === 'string')
       );
+    case 'open':
+      return (
+        value.length === 6 &&
+        isId(value[1]) &&
+        typeof value[2] === 'string' &&
+        isTimeout(value[3]) &&
+        isCredit(value[4]) &&
+        isPayload(value[5])
+      );
+    case 'items':
+      return value.length === 3 && isId(value[1]) && isItems(value[2]);
+    case 'end':
+      return value.length === 2 && isId(value[1]);
+    case 'credit':
+      return value.length === 3 && isId(value[1]) && isCredit(value[2]);
     default:
       return false;
   }

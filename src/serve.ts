@@ -230,6 +230,8 @@ export function serveCall(host: ServeHost, conn: Connection, envelope: CallEnvel
   if (!host.accepting) return refuse(host, conn, envelope, 'SHUTTING_DOWN', 'The serving side is shutting down');
   const def = host.procedures.get(path);
   if (!def) return refuse(host, conn, envelope, 'NOT_FOUND', 'No such procedure');
+  if (def.stream)
+    return refuse(host, conn, envelope, 'BAD_REQUEST', 'This procedure is a stream: read it with stream(), not call()');
   const value = decodePayload(input);
   if (value instanceof DecodeFailure)
     return refuse(host, conn, envelope, 'BAD_REQUEST', `Input could not be decoded: ${value.detail}`);
@@ -256,7 +258,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Sends `error` to the caller of `id`; its `data` crosses like a result, or is left out with a note if it cannot. */
-function answerError(host: ServeHost, conn: Connection, id: string, error: RpcError): void {
+export function answerError(host: ServeHost, conn: Connection, id: string, error: RpcError): void {
   const wire: { code: string; message: string; issues?: WireError['issues']; data?: EncodedPayload } = {
     code: error.code,
     message: error.message,

@@ -11,7 +11,7 @@
  * @module cluster-rpc/types
  */
 export type { EventSchemas } from './events.js';
-export type { AnyRouter, CallArgs, EventArgs, EventInput, ProceduresOf } from './inference.js';
+export type { AnyRouter, CallArgs, CallPath, EventArgs, EventInput, ProceduresOf, StreamArgs } from './inference.js';
 export type {
   CallCounts,
   EventCounts,

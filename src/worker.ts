@@ -12,16 +12,19 @@ import { RpcError } from './errors.js';
 import type {
   AnyRouter,
   CallArgs,
+  CallPath,
   EventArgs,
   EventInput,
   EventName,
   EventPayload,
   RouterInput,
   RouterOutput,
-  RouterPath,
+  StreamArgs,
+  StreamPath,
 } from './inference.js';
 import type { PeerInfo } from './procedure.js';
 import { broadcast, type Envelope, emit } from './protocol.js';
+import type { RpcStream, StreamOptions } from './stream-call.js';
 import type { Transport } from './transport.js';
 
 /**
@@ -72,7 +75,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * Calls a procedure on the primary. Before the primary's rpc object answers
    * the worker's hello, the call is held (within its timeout), never lost.
    *
-   * @typeParam TPath - The path called: one of `RouterPath<TPrimaryRouter>`, the paths the primary serves
+   * @typeParam TPath - The path called: one of `CallPath<TPrimaryRouter>`, the call procedures the primary serves
    *   (the compiler checks it, and editors complete it).
    * @param path - The procedure's dotted path.
    * @param args - The input (left out for a procedure without one), then
@@ -92,10 +95,47 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: ac.signal });
    * ```
    */
-  call<TPath extends RouterPath<TPrimaryRouter>>(
+  call<TPath extends CallPath<TPrimaryRouter>>(
     path: TPath,
     ...args: CallArgs<RouterInput<TPrimaryRouter, TPath>>
   ): Promise<RouterOutput<TPrimaryRouter, TPath>>;
+
+  /**
+   * Reads a stream procedure of the primary: its items, in order, with flow
+   * control (the primary's generator runs at most `highWaterMark` items ahead
+   * of the loop). Nothing is sent before the first item is asked for; until
+   * the primary's rpc object answers the worker's hello, the stream is held,
+   * not lost. See {@link RpcStream} for how it ends and {@link StreamOptions}
+   * for its options; a stream has no timeout unless given one.
+   *
+   * @typeParam TPath - The path read: one of `StreamPath<TPrimaryRouter>`, the stream procedures the primary serves.
+   * @param path - The procedure's dotted path.
+   * @param args - The input (left out for a procedure without one), then {@link StreamOptions}.
+   * @returns The items: the output schema's output type, or what the generator yields.
+   *
+   * @example
+   * ```ts
+   * import { z } from 'zod';
+   * import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
+   *
+   * const rpc = createClusterRpc({
+   *   primary: defineRouter({
+   *     changes: procedure
+   *       .input(z.object({ table: z.string() }))
+   *       .output(z.object({ id: z.number(), at: z.date() }))
+   *       .stream(async function* ({ input }) {
+   *         console.log(`watching ${input.table}`);
+   *         yield { id: 1, at: new Date() };
+   *       }),
+   *   }),
+   * });
+   * for await (const change of rpc.worker.stream('changes', { table: 'users' })) console.log(change.id, change.at.toISOString());
+   * ```
+   */
+  stream<TPath extends StreamPath<TPrimaryRouter>>(
+    path: TPath,
+    ...args: StreamArgs<RouterInput<TPrimaryRouter, TPath>>
+  ): RpcStream<RouterOutput<TPrimaryRouter, TPath>>;
 
   /**
    * Listens to an event: the primary's broadcasts, and other workers'
@@ -222,6 +262,8 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
 
   const api = {
     call: (path: string, input?: unknown, options?: CallOptions) => endpoint.call(primary(), 'primary', path, input, options),
+    stream: (path: string, input?: unknown, options?: StreamOptions) =>
+      endpoint.stream(primary(), 'primary', path, input, options),
     on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => endpoint.hub.on(name, listener),
     emit: (name: string, payload?: unknown) => send(name, payload, emit),
     broadcast: (name: string, payload?: unknown) => send(name, payload, broadcast),

@@ -9,14 +9,19 @@ import {
   bye,
   call,
   cancel,
+  credit,
   type Envelope,
   emit,
+  end,
   err,
   event,
   frame,
   hello,
+  items,
+  MAX_CREDIT,
   NO_TIMEOUT,
   ok,
+  open,
   PROTOCOL_VERSION,
   parseFrame,
 } from '../../src/protocol.js';
@@ -43,6 +48,11 @@ const VALID: ReadonlyArray<[name: string, envelope: Envelope]> = [
   ['bcast', broadcast('ping', [{ n: 1 }])],
   ['event from the primary', event('ping', 0, 123, [{ n: 1 }])],
   ['event from a worker', event('ping', 3, 456, [])],
+  ['open of a stream with a deadline and input', open(ID, 'logs', 1500, 16, [{ since: 0 }])],
+  ['open of a stream without deadline or input, with the most credit', open(ID, 'ticks', NO_TIMEOUT, MAX_CREDIT, [])],
+  ['items', items(ID, [[1], [], [{ at: '2020-01-01T00:00:00.000Z' }, { values: { at: ['Date'] } }]])],
+  ['end', end(ID)],
+  ['credit', credit(ID, 4)],
 ];
 
 describe('parseFrame: the table of malformed messages', () => {
@@ -131,7 +141,21 @@ const anyField = fc.oneof(
   fc.string(),
   fc.integer(),
 );
-const KINDS = ['hello', 'bye', 'call', 'ok', 'err', 'cancel', 'emit', 'bcast', 'event'] as const;
+const KINDS = [
+  'hello',
+  'bye',
+  'call',
+  'ok',
+  'err',
+  'cancel',
+  'emit',
+  'bcast',
+  'event',
+  'open',
+  'items',
+  'end',
+  'credit',
+] as const;
 /** Kinds no envelope has, some of them names every object inherits. */
 const NOT_KINDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf', 'CALL', '', 'call '] as const;
 
@@ -160,10 +184,19 @@ const validEnvelope: fc.Arbitrary<Envelope> = fc.oneof(
   fc
     .tuple(fc.string(), fc.integer({ min: 1, max: 10_000 }), fc.nat(), payload, fc.string())
     .map(([name, worker, pid, p, host]) => event(name, worker, pid, p, host)),
+  fc
+    .tuple(id, fc.string(), fc.oneof(fc.constant(NO_TIMEOUT), fc.nat()), fc.integer({ min: 1, max: MAX_CREDIT }), payload)
+    .map(([i, p, t, c, input]) => open(i, p, t, c, input)),
+  fc.tuple(id, fc.array(payload, { minLength: 1, maxLength: 8 })).map(([i, list]) => items(i, list)),
+  id.map(end),
+  fc.tuple(id, fc.integer({ min: 1, max: MAX_CREDIT })).map(([i, n]) => credit(i, n)),
 );
 
 /** Values that break the rule for a field, one list per kind of field. */
-const BAD: Record<'id' | 'payload' | 'timeout' | 'code' | 'reply' | 'error' | 'workerId' | 'string', readonly unknown[]> = {
+const BAD: Record<
+  'id' | 'payload' | 'timeout' | 'code' | 'reply' | 'error' | 'workerId' | 'string' | 'credit' | 'items',
+  readonly unknown[]
+> = {
   id: ['', 'x'.repeat(65), 0, null, {}, [ID]],
   payload: [[1, 2, 3], {}, 'x', null, 0],
   timeout: [-2, -0.5, '1000', null, []],
@@ -181,6 +214,8 @@ const BAD: Record<'id' | 'payload' | 'timeout' | 'code' | 'reply' | 'error' | 'w
   ],
   workerId: [-1, 1.5, '0', null],
   string: [0, null, [], {}],
+  credit: [0, -1, 1.5, MAX_CREDIT + 1, 1e21, '4', null],
+  items: [[], 'x', [[1, 2, 3]], [null], null, {}, Array.from({ length: MAX_CREDIT + 1 }, () => [])],
 };
 /** Per kind, which field may be broken how (by index). */
 const FIELDS: Readonly<Record<string, ReadonlyArray<[index: number, bad: keyof typeof BAD]>>> = {
@@ -217,6 +252,22 @@ const FIELDS: Readonly<Record<string, ReadonlyArray<[index: number, bad: keyof t
     [2, 'workerId'],
     [3, 'workerId'],
     [4, 'payload'],
+  ],
+  open: [
+    [1, 'id'],
+    [2, 'string'],
+    [3, 'timeout'],
+    [4, 'credit'],
+    [5, 'payload'],
+  ],
+  items: [
+    [1, 'id'],
+    [2, 'items'],
+  ],
+  end: [[1, 'id']],
+  credit: [
+    [1, 'id'],
+    [2, 'credit'],
   ],
 };
 
@@ -274,6 +325,10 @@ const ARITY: Record<string, readonly number[]> = {
   emit: [3],
   bcast: [3],
   event: [5, 6],
+  open: [6],
+  items: [3],
+  end: [2],
+  credit: [3],
 };
 
 /** Counts by key, for the minimums below. */
@@ -318,7 +373,7 @@ describe('parseFrame: properties on random input', () => {
           kept.add(envelope[0]);
           expect(Object.hasOwn(ARITY, envelope[0])).toBe(true);
           expect(ARITY[envelope[0]]).toContain(envelope.length);
-          if (['call', 'ok', 'err', 'cancel'].includes(envelope[0])) {
+          if (['call', 'ok', 'err', 'cancel', 'open', 'items', 'end', 'credit'].includes(envelope[0])) {
             const id = envelope[1] as unknown;
             expect(typeof id === 'string' && id.length > 0 && id.length <= 64).toBe(true);
           }

@@ -1,0 +1,532 @@
+/**
+ * Consuming one stream: the {@link RpcStream} that `rpc.worker.stream` and
+ * `rpc.primary.stream` return, and the table of streams a connection is
+ * reading.
+ *
+ * Nothing is sent until the first `next()`. The consumer grants the producer
+ * `highWaterMark` items with the `open` envelope and grants more as items are
+ * read, a quarter of the mark at a time, so the producer is never more than
+ * `highWaterMark` items ahead and at most that many wait here. Failures of the
+ * producer (`err`) come after the items it sent before them; failures on this
+ * side or of the channel (abort, timeout, the peer dying, a close) come at
+ * once and drop what was not read yet.
+ *
+ * @module
+ */
+import { nanoid } from 'nanoid';
+import { type CallHost, checkParent, checkTimeout } from './call.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
+import type { Connection } from './connection.js';
+import { debug } from './debug.js';
+import { type CallSite, encodeError, RpcError, siteError } from './errors.js';
+import type { ProcedureContext } from './procedure.js';
+import {
+  type CancelCode,
+  cancel,
+  credit,
+  type EndEnvelope,
+  type ItemsEnvelope,
+  MAX_CREDIT,
+  NO_TIMEOUT,
+  open,
+} from './protocol.js';
+
+/**
+ * How many items a stream's producer may run ahead of its consumer unless
+ * `highWaterMark` says otherwise.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_HIGH_WATER_MARK } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * // Bulk export: let the worker run further ahead than usual.
+ * for await (const row of rpc.worker.stream('rows', undefined, { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 })) {
+ *   console.log(row);
+ * }
+ * ```
+ *
+ * @group Call and listen
+ */
+export const DEFAULT_HIGH_WATER_MARK = 16;
+
+/**
+ * Options of one stream: the last argument of `rpc.worker.stream` and
+ * `rpc.primary.stream`. Every one is optional.
+ *
+ * @example
+ * ```ts
+ * import { rpc } from './rpc.js';
+ *
+ * const controller = new AbortController();
+ * setTimeout(() => controller.abort(), 10_000); // stop tailing after 10 s: the loop throws ABORTED
+ * for await (const { line } of rpc.worker.stream('logs', { since: 0 }, { signal: controller.signal, timeout: 5000 })) {
+ *   console.log(line);
+ * }
+ * ```
+ *
+ * @group Call and listen
+ */
+export interface StreamOptions {
+  /**
+   * Milliseconds to wait for each item (the first included) before the loop
+   * throws `TIMEOUT` and the producer's `ctx.signal` aborts; a positive number.
+   * Default: none, unlike calls: a stream may stay quiet as long as the peer lives.
+   */
+  readonly timeout?: number;
+  /** Ends the stream: the loop throws `ABORTED` and the producer's `ctx.signal` aborts. Default: none. */
+  readonly signal?: AbortSignal;
+  /**
+   * The call being served that this stream is read for: a handler's `ctx`.
+   * The stream then ends with it: the loop throws `TIMEOUT` at the parent's
+   * deadline and `ABORTED` when the parent's `ctx.signal` aborts, and the
+   * producer's `ctx.deadline` is the parent's. Default: none.
+   */
+  readonly parent?: Pick<ProcedureContext, 'deadline' | 'signal'>;
+  /**
+   * How many items the producer may run ahead of the reader: its generator is
+   * not resumed while that many are sent and not yet read, so at most that
+   * many items wait in either process. An integer from 1 to 65 536. Default:
+   * 16 ({@link DEFAULT_HIGH_WATER_MARK}).
+   */
+  readonly highWaterMark?: number;
+}
+
+/**
+ * The items of a stream procedure, read with `for await`. Nothing is sent
+ * before the first item is asked for. Leaving the loop early (`break`,
+ * `return`, a throw in its body) or calling {@link RpcStream.return} ends the
+ * stream on both sides: the producer's `ctx.signal` aborts and its generator
+ * is returned, so its `finally` blocks run.
+ *
+ * The loop ends normally when the producer's generator returns, and throws an
+ * {@link RpcError} when it fails: the producer's own error (after the items
+ * sent before it), `OUTPUT_INVALID` for an item that failed `.output`,
+ * `TIMEOUT`, `ABORTED`, `DISCONNECTED`, `SHUTTING_DOWN`, `NOT_FOUND`,
+ * `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`.
+ *
+ * @typeParam TItem - What each item is: the output schema's output type, or what the generator yields.
+ *
+ * @example
+ * ```ts
+ * import { RpcError } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * const ticks = rpc.worker.stream('ticks', undefined);
+ * try {
+ *   for await (const tick of ticks) {
+ *     if (tick > 3) break; // the primary's generator is returned
+ *   }
+ * } catch (error) {
+ *   if (error instanceof RpcError && error.code === 'DISCONNECTED') console.log('the primary went away');
+ *   else throw error;
+ * }
+ * ```
+ *
+ * @group Call and listen
+ */
+export interface RpcStream<TItem> extends AsyncIterableIterator<TItem, undefined, undefined> {
+  /**
+   * The next item; `{ done: true }` once the stream ended. Opens the stream on first use.
+   *
+   * @throws {@link RpcError} (as a rejection) when the stream fails; the stream is over after that.
+   */
+  next(): Promise<IteratorResult<TItem, undefined>>;
+  /** Stops reading: the producer's `ctx.signal` aborts and its generator is returned. Items not read are dropped. */
+  return(): Promise<IteratorReturnResult<undefined>>;
+  /** The stream itself: it can be read by one loop, once. */
+  [Symbol.asyncIterator](): RpcStream<TItem>;
+}
+
+/** What a stream needs from the side it is read on. */
+export type StreamHost = CallHost;
+
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+
+/** Read items are dropped from the front of the buffer in chunks of at least this many, not one at a time. */
+const COMPACT_AFTER = 64;
+
+interface Waiter {
+  readonly resolve: (result: IteratorResult<unknown, undefined>) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The `highWaterMark` option, checked. */
+function checkHighWaterMark(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_CREDIT) {
+    throw new TypeError(`options.highWaterMark must be an integer from 1 to ${MAX_CREDIT}, got ${String(value)}`);
+  }
+  return value as number;
+}
+
+/** One stream this side reads. */
+class ConsumedStream implements RpcStream<unknown> {
+  readonly #host: StreamHost;
+  readonly #conn: Connection | undefined;
+  readonly #site: CallSite;
+  readonly #input: unknown;
+  readonly #options: StreamOptions | undefined;
+  /** Why the stream cannot open, known before it was asked to. */
+  readonly #refusal: RpcError | undefined;
+  /** `idle` until the first `next()`; `done` once the reader saw the end, an error, or returned. */
+  #phase: 'idle' | 'open' | 'done' = 'idle';
+  #id = '';
+  #highWaterMark = DEFAULT_HIGH_WATER_MARK;
+  #timeoutMs = Number.POSITIVE_INFINITY;
+  /** The parent's deadline, in `performance.now()` time. */
+  #deadline = Number.POSITIVE_INFINITY;
+  #signals: AbortSignal[] = [];
+  #onAbort: (() => void) | undefined = undefined;
+  #timer: NodeJS.Timeout | undefined = undefined;
+  /** Items received and not read yet, from `#head` on. */
+  #buffer: EncodedPayload[] = [];
+  #head = 0;
+  /** How the producer ended: `undefined` while it has not, `null` normally, or its error. */
+  #ending: RpcError | null | undefined = undefined;
+  /** A failure to report at once, before any item still buffered. */
+  #failure: RpcError | undefined = undefined;
+  #waiters: Waiter[] = [];
+  /** Items the producer may send in all, items it sent, items the reader took. */
+  #granted = 0;
+  #received = 0;
+  #consumed = 0;
+
+  constructor(
+    host: StreamHost,
+    conn: Connection | undefined,
+    site: CallSite,
+    input: unknown,
+    options: StreamOptions | undefined,
+    refusal: RpcError | undefined,
+  ) {
+    this.#host = host;
+    this.#conn = conn;
+    this.#site = site;
+    this.#input = input;
+    this.#options = options;
+    this.#refusal = refusal;
+  }
+
+  [Symbol.asyncIterator](): RpcStream<unknown> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<unknown, undefined>> {
+    if (this.#phase === 'idle') this.#open();
+    if (this.#waiters.length === 0) {
+      const ready = this.#pull();
+      if (ready !== undefined) return ready instanceof RpcError ? Promise.reject(ready) : Promise.resolve(ready);
+    }
+    return new Promise((resolve, reject) => {
+      this.#waiters.push({ resolve, reject });
+      if (this.#timer === undefined) this.#arm();
+    });
+  }
+
+  return(): Promise<IteratorReturnResult<undefined>> {
+    if (this.#isOpen()) this.#conn?.send(cancel(this.#id, 'ABORTED'));
+    this.#release();
+    this.#phase = 'done';
+    this.#buffer = [];
+    this.#head = 0;
+    this.#failure = undefined;
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(DONE);
+    return Promise.resolve(DONE);
+  }
+
+  /** Items from the producer. */
+  receive(payloads: readonly EncodedPayload[]): void {
+    if (this.#received + payloads.length > this.#granted) {
+      const what = `The producer sent ${this.#received + payloads.length - this.#granted} item(s) more than it was granted`;
+      return this.fail(siteError('INTERNAL_ERROR', this.#site, what), 'ABORTED');
+    }
+    this.#received += payloads.length;
+    for (const payload of payloads) this.#buffer.push(payload);
+    this.#deliver();
+  }
+
+  /** The producer ended normally (`null`) or with an error; items already received are read first. */
+  ended(error: RpcError | null): void {
+    this.#ending = error;
+    this.#release();
+    this.#deliver();
+  }
+
+  /**
+   * Ends the stream at once with `error`, dropping items not read yet; with a
+   * `cancelCode`, tells the producer to stop too.
+   */
+  fail(error: RpcError, cancelCode?: CancelCode): void {
+    if (this.#stop(error, cancelCode)) this.#deliver();
+  }
+
+  /** {@link fail} without handing the error to waiting readers yet; false when the stream was over already. */
+  #stop(error: RpcError, cancelCode: CancelCode | undefined): boolean {
+    if (this.#phase === 'done') return false;
+    if (cancelCode && this.#isOpen()) this.#conn?.send(cancel(this.#id, cancelCode));
+    this.#release();
+    this.#buffer = [];
+    this.#head = 0;
+    this.#failure = error;
+    return true;
+  }
+
+  get site(): CallSite {
+    return this.#site;
+  }
+
+  /** Sends the `open` envelope, or records why the stream cannot open. */
+  #open(): void {
+    this.#phase = 'open';
+    const refused = this.#start();
+    if (refused) this.#failure = refused;
+  }
+
+  #start(): RpcError | undefined {
+    if (this.#refusal) return this.#refusal;
+    const host = this.#host;
+    const conn = this.#conn;
+    const site = this.#site;
+    if (!host.accepting) return siteError('SHUTTING_DOWN', site, 'This rpc object is closed');
+    if (!conn || conn.state === 'gone') return siteError('DISCONNECTED', site, 'The target process is not alive');
+    if (conn.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
+    const options = this.#options;
+    let deadlineMs = NO_TIMEOUT;
+    try {
+      if (options !== undefined && (typeof options !== 'object' || options === null))
+        throw new TypeError('options must be an object');
+      if (options?.timeout !== undefined) this.#timeoutMs = checkTimeout(options.timeout, 'options.timeout');
+      if (options?.highWaterMark !== undefined) this.#highWaterMark = checkHighWaterMark(options.highWaterMark);
+      if (options?.signal !== undefined) {
+        if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+        this.#signals.push(options.signal);
+      }
+      if (options?.parent !== undefined) {
+        const { deadline, signal } = checkParent(options.parent);
+        this.#signals.push(signal);
+        if (Number.isFinite(deadline)) {
+          const left = deadline - Date.now();
+          if (left <= 0) return siteError('TIMEOUT', site, 'The parent call reached its deadline');
+          deadlineMs = Math.ceil(left);
+          this.#deadline = performance.now() + left;
+        }
+      }
+    } catch (error) {
+      this.#signals = [];
+      return siteError('BAD_REQUEST', site, (error as Error).message);
+    }
+    for (const signal of this.#signals) {
+      if (signal.aborted) {
+        this.#signals = [];
+        return siteError('ABORTED', site, 'Stream aborted before it was opened', { cause: signal.reason });
+      }
+    }
+    const encoded = encodePayload(this.#input, 'input', host.maxPayloadBytes);
+    if (!encoded.ok) {
+      this.#signals = [];
+      return encodeError(encoded, site, host.maxPayloadBytes);
+    }
+
+    const id = nanoid();
+    this.#id = id;
+    this.#granted = this.#highWaterMark;
+    conn.streams.add(id, this);
+    if (this.#signals.length > 0) {
+      this.#onAbort = () => this.#aborted();
+      for (const signal of this.#signals) signal.addEventListener('abort', this.#onAbort, { once: true });
+    }
+    const envelope = open(id, site.path, deadlineMs, this.#highWaterMark, encoded.payload);
+    if (conn.state === 'ready') conn.send(envelope, encoded.bytes);
+    else {
+      // As for calls: Node drops what reaches a process before it listens, so wait for its hello.
+      void conn.whenReady().then((ready) => {
+        if (ready && this.#isOpen()) conn.send(envelope, encoded.bytes);
+      });
+    }
+    return undefined;
+  }
+
+  /** True while the producer may still send: the connection's table holds this stream. */
+  #isOpen(): boolean {
+    return this.#phase === 'open' && this.#id !== '' && this.#conn?.streams.get(this.#id) === this;
+  }
+
+  /** What the reader gets now: an item, the end, an error; `undefined` when it must wait. */
+  #pull(): IteratorResult<unknown, undefined> | RpcError | undefined {
+    if (this.#failure) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      this.#phase = 'done';
+      return failure;
+    }
+    if (this.#phase === 'done') return DONE;
+    if (this.#head < this.#buffer.length) {
+      if (this.#deadline !== Number.POSITIVE_INFINITY && performance.now() >= this.#deadline) {
+        this.#stop(siteError('TIMEOUT', this.#site, 'The parent call reached its deadline'), 'TIMEOUT');
+        return this.#pull();
+      }
+      return this.#take();
+    }
+    if (this.#ending !== undefined) {
+      this.#phase = 'done';
+      return this.#ending ?? DONE;
+    }
+    return undefined;
+  }
+
+  #take(): IteratorResult<unknown, undefined> | RpcError | undefined {
+    const payload = this.#buffer[this.#head] as EncodedPayload;
+    this.#head++;
+    if (this.#head === this.#buffer.length) {
+      this.#buffer = [];
+      this.#head = 0;
+    } else if (this.#head >= COMPACT_AFTER && this.#head * 2 >= this.#buffer.length) {
+      this.#buffer = this.#buffer.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#consumed++;
+    this.#grant();
+    const value = decodePayload(payload);
+    if (value instanceof DecodeFailure) {
+      this.#stop(siteError('UNSERIALIZABLE', this.#site, `An item could not be decoded: ${value.detail}`), 'ABORTED');
+      return this.#pull();
+    }
+    return { done: false, value };
+  }
+
+  /** Tells the producer it may send more, once a quarter of the mark has been read. */
+  #grant(): void {
+    const free = this.#highWaterMark - (this.#granted - this.#consumed);
+    if (free * 4 < this.#highWaterMark || !this.#isOpen() || this.#ending !== undefined) return;
+    this.#granted += free;
+    this.#conn?.send(credit(this.#id, free));
+  }
+
+  /** Hands what is ready to the readers waiting, in order. */
+  #deliver(): void {
+    if (this.#waiters.length === 0) return;
+    this.#disarm();
+    while (this.#waiters.length > 0) {
+      const ready = this.#pull();
+      if (ready === undefined) break;
+      const waiter = this.#waiters.shift() as Waiter;
+      if (ready instanceof RpcError) waiter.reject(ready);
+      else waiter.resolve(ready);
+    }
+    if (this.#waiters.length > 0) this.#arm();
+  }
+
+  /** Starts the clock for the next item, if there is a timeout or a parent deadline. */
+  #arm(): void {
+    if (this.#phase !== 'open' || (this.#timeoutMs === Number.POSITIVE_INFINITY && this.#deadline === Number.POSITIVE_INFINITY))
+      return;
+    if (!this.#isOpen()) return;
+    const untilDeadline = this.#deadline - performance.now();
+    const ms = Math.max(0, Math.min(this.#timeoutMs, untilDeadline));
+    const parentFirst = untilDeadline < this.#timeoutMs;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const what = parentFirst ? 'The parent call reached its deadline' : `No item within ${this.#timeoutMs} ms`;
+      this.fail(siteError('TIMEOUT', this.#site, what), 'TIMEOUT');
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #disarm(): void {
+    if (this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #aborted(): void {
+    const reason = this.#signals.find((signal) => signal.aborted)?.reason;
+    const because = reason instanceof Error ? `: ${reason.message}` : '';
+    this.fail(siteError('ABORTED', this.#site, `Stream aborted${because}`, { cause: reason }), 'ABORTED');
+  }
+
+  /** Leaves the connection's table and drops the timer and the abort listeners. Safe to call twice. */
+  #release(): void {
+    this.#disarm();
+    if (this.#id !== '' && this.#conn?.streams.get(this.#id) === this) this.#conn.streams.delete(this.#id);
+    if (this.#onAbort) {
+      for (const signal of this.#signals) signal.removeEventListener('abort', this.#onAbort);
+      this.#onAbort = undefined;
+    }
+    this.#signals = [];
+  }
+}
+
+/**
+ * Streams `path` from the peer behind `conn` (`undefined`: no such live
+ * peer), or fails with `refusal`. Never throws: every failure comes out of
+ * the first `next()`.
+ */
+export function openStream(
+  host: StreamHost,
+  conn: Connection | undefined,
+  site: CallSite,
+  input: unknown,
+  options: StreamOptions | undefined,
+  refusal?: RpcError,
+): RpcStream<unknown> {
+  return new ConsumedStream(host, conn, site, input, options, refusal);
+}
+
+/** The streams one side reads from one peer, by id. */
+export class OpenStreams {
+  readonly #streams = new Map<string, ConsumedStream>();
+  #empty: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
+
+  /** How many streams are open. */
+  get size(): number {
+    return this.#streams.size;
+  }
+
+  get(id: string): ConsumedStream | undefined {
+    return this.#streams.get(id);
+  }
+
+  add(id: string, stream: ConsumedStream): void {
+    this.#streams.set(id, stream);
+  }
+
+  delete(id: string): void {
+    this.#streams.delete(id);
+    if (this.#streams.size === 0 && this.#empty) {
+      this.#empty.resolve();
+      this.#empty = undefined;
+    }
+  }
+
+  /** Ends every open stream at once with the error `errorFor` builds for its site. */
+  failAll(errorFor: (site: CallSite) => RpcError): void {
+    for (const stream of [...this.#streams.values()]) stream.fail(errorFor(stream.site));
+  }
+
+  /** Resolves once no stream is open. */
+  whenEmpty(): Promise<void> {
+    if (this.#streams.size === 0) return Promise.resolve();
+    if (!this.#empty) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      this.#empty = { promise, resolve };
+    }
+    return this.#empty.promise;
+  }
+}
+
+/** Items for a stream this side reads; dropped when it is not open (unknown, ended, or given up). */
+export function receiveItems(conn: Connection, [, id, payloads]: ItemsEnvelope): void {
+  const stream = conn.streams.get(id);
+  if (stream) stream.receive(payloads);
+  else debug(() => `dropped ${payloads.length} item(s) of stream ${id} from ${conn.describe()}: not open`);
+}
+
+/** The producer of a stream this side reads ended it normally. */
+export function receiveEnd(conn: Connection, [, id]: EndEnvelope): void {
+  const stream = conn.streams.get(id);
+  if (stream) stream.ended(null);
+  else debug(() => `dropped the end of stream ${id} from ${conn.describe()}: not open`);
+}

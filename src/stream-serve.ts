@@ -1,0 +1,307 @@
+/**
+ * Serving one stream: find the procedure, validate the input, run its
+ * function with the same `{ input, ctx }` a call's handler gets, then pull
+ * items from the iterable it returned while the consumer has granted credit,
+ * checking each by `.output`, and send them in batches.
+ *
+ * Flow control: the generator is asked for an item only while credit is
+ * left, so it is never resumed more than `highWaterMark` items ahead of the
+ * reader; the credit held is capped at the mark the `open` granted, so no
+ * `credit` envelope can raise it.
+ *
+ * Batching: items made in one go (before the generator waits for anything
+ * slower than a promise) leave together, at the end of the event loop's
+ * turn (`setImmediate`), when credit runs out, or when a batch holds 64 KiB;
+ * a large item leaves on its own.
+ *
+ * Stopping: when the consumer stops reading, the peer goes away or this side
+ * closes, the stream stops counting as served and `ctx.signal` aborts at
+ * once. The generator's `return()` is called as soon as it is not running:
+ * at once if it waits at a `yield` (no credit), else when its current
+ * `await` settles (which work that honours `ctx.signal` makes immediate).
+ * `return()` is never called while a `next()` is pending, so iterators that
+ * are not generators see the usual one-call-at-a-time protocol.
+ *
+ * @module
+ */
+import { setMaxListeners } from 'node:events';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
+import type { Connection, ServedCallHandle } from './connection.js';
+import { createContext, type SignalOwner } from './context.js';
+import { debug } from './debug.js';
+import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
+import { runMiddlewares } from './middleware.js';
+import type { PeerInfo, ProcedureDef } from './procedure.js';
+import { type CreditEnvelope, end, items, NO_TIMEOUT, type OpenEnvelope } from './protocol.js';
+import { summariseIssues, type Validation, validate } from './schema.js';
+import { answerError, type ServeHost } from './serve.js';
+
+/** A batch of items leaves once it holds this many bytes: what one pipe read usually delivers, as for calls. */
+const MAX_BATCH_BYTES = 64 * 1024;
+
+/** …or this many items, so the reader can start on a long run of tiny items before it ends. */
+const MAX_BATCH_ITEMS = 512;
+
+const NO_INPUT: Validation = { value: undefined };
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** The iterator of what a stream procedure returned. */
+function iteratorOf(iterable: unknown): AsyncIterator<unknown> {
+  const open =
+    (typeof iterable === 'object' || typeof iterable === 'function') && iterable !== null
+      ? (iterable as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator]
+      : undefined;
+  if (typeof open !== 'function')
+    throw new TypeError('A stream procedure must return an AsyncIterable (write it as an async generator function)');
+  const iterator: unknown = open.call(iterable);
+  if (typeof iterator !== 'object' || iterator === null || typeof (iterator as { next?: unknown }).next !== 'function')
+    throw new TypeError("A stream procedure's [Symbol.asyncIterator]() must return an iterator");
+  return iterator as AsyncIterator<unknown>;
+}
+
+/** Returns `iterator` so its `finally` blocks run; what that throws only shows with `NODE_DEBUG=cluster-rpc`. */
+async function closeIterator(iterator: AsyncIterator<unknown>, path: string): Promise<void> {
+  try {
+    await iterator.return?.();
+  } catch (error) {
+    debug(() => `the generator of stream '${path}' threw while it was returned: ${String(error)}`);
+  }
+}
+
+/** One stream being served: it owns the signal of the `ctx` its function receives. */
+class ServedStream implements SignalOwner, ServedCallHandle {
+  readonly #host: ServeHost;
+  readonly #conn: Connection;
+  readonly #def: ProcedureDef;
+  #controller: AbortController | undefined = undefined;
+  #abortReason: Error | undefined = undefined;
+  /** Set once the stream is over for the consumer: ended, failed, or aborted. */
+  #released = false;
+  readonly #highWaterMark: number;
+  #credit: number;
+  #creditWaiter: (() => void) | undefined = undefined;
+  #batch: EncodedPayload[] = [];
+  #batchBytes = 0;
+  #flushQueued = false;
+
+  constructor(
+    host: ServeHost,
+    conn: Connection,
+    def: ProcedureDef,
+    readonly requestId: string,
+    readonly path: string,
+    readonly caller: PeerInfo,
+    readonly deadline: number,
+    credit: number,
+  ) {
+    this.#host = host;
+    this.#conn = conn;
+    this.#def = def;
+    this.#highWaterMark = credit;
+    this.#credit = credit;
+    conn.serving.set(requestId, this);
+    host.servingStarted();
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      // Every call the generator makes with { parent: ctx } listens to this signal.
+      setMaxListeners(0, this.#controller.signal);
+      if (this.#abortReason) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** The consumer stopped reading, went away, or this side closes. */
+  abort(reason: Error): void {
+    if (this.#abortReason || this.#released) return;
+    this.#abortReason = reason;
+    this.#controller?.abort(reason);
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#release();
+    this.#wake();
+  }
+
+  /** The consumer read `n` more items. */
+  grant(n: number): void {
+    if (this.#released) return;
+    this.#credit = Math.min(this.#credit + n, this.#highWaterMark);
+    this.#wake();
+  }
+
+  /** Runs the stream from its decoded input. */
+  start(input: unknown): void {
+    this.#run(input).catch((error: unknown) => debug(() => `stream '${this.path}' failed unexpectedly: ${String(error)}`));
+  }
+
+  async #run(input: unknown): Promise<void> {
+    const iterator = await this.#begin(input);
+    if (!iterator) return;
+    /** True once the generator finished by itself (returned or threw): nothing left to return. */
+    let finished = false;
+    try {
+      while (!this.#released) {
+        if (this.#credit === 0) {
+          this.#flush();
+          await new Promise<void>((resolve) => {
+            this.#creditWaiter = resolve;
+          });
+          continue;
+        }
+        this.#credit--;
+        let step: IteratorResult<unknown>;
+        try {
+          step = await iterator.next();
+        } catch (thrown) {
+          finished = true;
+          throw thrown;
+        }
+        if (step.done) {
+          finished = true;
+          this.#flush();
+          if (this.#release()) this.#conn.send(end(this.requestId));
+          break;
+        }
+        if (this.#released) break;
+        let item = step.value;
+        if (this.#def.output) {
+          let validation = validate(this.#def.output, item);
+          if (validation instanceof Promise) validation = await validation;
+          if (validation.issues) {
+            const what = `An item failed the output schema: ${summariseIssues(validation.issues)}`;
+            throw siteError('OUTPUT_INVALID', this.#site(), what, { issues: validation.issues });
+          }
+          item = validation.value;
+        }
+        const encoded = encodePayload(item, 'item', this.#host.maxPayloadBytes);
+        if (!encoded.ok) throw encodeError(encoded, this.#site(), this.#host.maxPayloadBytes);
+        if (!this.#released) this.#push(encoded.payload, encoded.bytes);
+      }
+    } catch (thrown) {
+      this.#fail(toRpcError(thrown, this.#site()));
+    }
+    if (!finished) await closeIterator(iterator, this.path);
+  }
+
+  /** Checks the input and calls the procedure's function; `undefined` when the stream ended instead. */
+  async #begin(input: unknown): Promise<AsyncIterator<unknown> | undefined> {
+    try {
+      let validation = this.#def.input ? validate(this.#def.input, input) : NO_INPUT;
+      if (validation instanceof Promise) validation = await validation;
+      if (validation.issues) {
+        const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
+        this.#fail(siteError('BAD_REQUEST', this.#site(), what, { issues: validation.issues }));
+        return undefined;
+      }
+      if (this.#released) return undefined;
+      // As for calls: the same ctx, and the same middleware chain around the function that starts the stream.
+      const { value } = validation;
+      const ctx = createContext(this, {
+        requestId: this.requestId,
+        caller: this.caller,
+        deadline: this.deadline,
+        path: this.path,
+        api: this.#host.api,
+      });
+      let iterable: unknown =
+        this.#def.middlewares.length > 0
+          ? runMiddlewares(this.#def.middlewares, this.path, value, ctx, (extended) =>
+              this.#def.handler({ input: value, ctx: extended }),
+            )
+          : this.#def.handler({ input: value, ctx });
+      if (isThenable(iterable)) iterable = await iterable;
+      const iterator = iteratorOf(iterable);
+      if (this.#released) {
+        await closeIterator(iterator, this.path);
+        return undefined;
+      }
+      return iterator;
+    } catch (thrown) {
+      this.#fail(toRpcError(thrown, this.#site()));
+      return undefined;
+    }
+  }
+
+  #push(payload: EncodedPayload, bytes: number): void {
+    if (this.#batch.length > 0 && this.#batchBytes + bytes > MAX_BATCH_BYTES) this.#flush();
+    this.#batch.push(payload);
+    this.#batchBytes += bytes;
+    if (this.#batchBytes >= MAX_BATCH_BYTES || this.#batch.length >= MAX_BATCH_ITEMS) this.#flush();
+    else if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      setImmediate(this.#flushLater);
+    }
+  }
+
+  readonly #flushLater = (): void => {
+    this.#flushQueued = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    if (this.#batch.length === 0 || this.#released) return;
+    const batch = this.#batch;
+    const bytes = this.#batchBytes;
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#conn.send(items(this.requestId, batch), bytes);
+  }
+
+  /** Ends the stream with `error`, after the items made before it. */
+  #fail(error: RpcError): void {
+    this.#flush();
+    if (this.#release()) answerError(this.#host, this.#conn, this.requestId, error);
+  }
+
+  #wake(): void {
+    const wake = this.#creditWaiter;
+    this.#creditWaiter = undefined;
+    wake?.();
+  }
+
+  /** Ends the stream's bookkeeping once; false when that already happened. */
+  #release(): boolean {
+    if (this.#released) return false;
+    this.#released = true;
+    this.#conn.serving.delete(this.requestId);
+    this.#host.servingEnded();
+    return true;
+  }
+
+  #site(): CallSite {
+    return { path: this.path, target: this.#host.self };
+  }
+}
+
+/** Serves `envelope` from `conn`. Never throws; every outcome ends the stream for its consumer unless it gave up. */
+export function serveStream(host: ServeHost, conn: Connection, envelope: OpenEnvelope): void {
+  const [, id, path, deadlineMs, credit, input] = envelope;
+  if (conn.serving.has(id)) return; // a duplicate id: the first one goes on
+  const refuse = (code: RpcErrorCode, what: string): void =>
+    answerError(host, conn, id, siteError(code, { path, target: host.self }, what));
+  if (!host.accepting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
+  const def = host.procedures.get(path);
+  if (!def) return refuse('NOT_FOUND', 'No such procedure');
+  if (!def.stream) return refuse('BAD_REQUEST', 'This procedure is not a stream: call it with call(), not stream()');
+  const value = decodePayload(input);
+  if (value instanceof DecodeFailure) return refuse('BAD_REQUEST', `Input could not be decoded: ${value.detail}`);
+  if (!def.input && value !== undefined) return refuse('BAD_REQUEST', 'This procedure takes no input, but one was given');
+  const deadline = deadlineMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
+  new ServedStream(host, conn, def, id, path, conn.info, deadline, credit).start(value);
+}
+
+/** The consumer of a stream this side serves read more; anything else (unknown ids, calls) is dropped. */
+export function grantCredit(conn: Connection, [, id, n]: CreditEnvelope): void {
+  const served = conn.serving.get(id);
+  if (served instanceof ServedStream) served.grant(n);
+  else debug(() => `dropped credit for ${id} from ${conn.describe()}: no such stream`);
+}
