@@ -56,7 +56,8 @@ export const USAGE = `npm run bench -- [options]
                        the HTTP cell with 1 s runs), 2 rounds, short windows
   --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16,http
                        (100 KB and 1 MB at c=256 run only when named, e.g. --only=c256)
-  --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc);
+  --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc),
+                       cluster-rpc+metrics (alias crpcm, tiny c=64 only by default);
                        default all, raw+zod in fan-out cells only
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
