@@ -25,6 +25,9 @@ interface Member {
 
 type State = 'waiting' | 'claiming' | 'active' | 'refused';
 
+/** Rival primaries asked to confirm at once, at most (forged `here`s cost one message each, no more). */
+const MAX_PROBES = 8;
+
 export class PrimaryMembership implements BusListener {
   readonly #handlers: TransportHandlers;
   readonly #bus: NatsBus;
@@ -37,6 +40,8 @@ export class PrimaryMembership implements BusListener {
   #beaten: (Identity & { readonly active: boolean }) | undefined = undefined;
   /** Counts claims, so a claim overtaken by a reconnection does not conclude. */
   #claims = 0;
+  /** Sessions whose `here` claimed an earlier start, asked to confirm it, by when they were asked. */
+  readonly #probes = new Map<string, number>();
   readonly #members = new Map<string, Member>();
   readonly #byId = new Map<number, Member>();
   /** Ids are never reused while this process lives. */
@@ -104,6 +109,7 @@ export class PrimaryMembership implements BusListener {
   }
 
   beat(now: number): void {
+    for (const [session, asked] of this.#probes) if (now - asked > this.#bus.timing.livenessMs) this.#probes.delete(session);
     if (this.#state !== 'active') return;
     this.#announce();
     const silence = this.#bus.timing.silenceMs;
@@ -117,18 +123,25 @@ export class PrimaryMembership implements BusListener {
       case 'claim':
         return this.#claimed(control.s, control.since, control);
       case 'rival':
-        if (from !== undefined && this.#state === 'claiming') {
+        if (from === undefined) return;
+        if (this.#state === 'claiming') {
           if (control.active || claimedEarlier(control.since, from, this.#since, this.#bus.session)) this.#beaten = control;
+        } else if (this.#state === 'active' && this.#probes.has(from) && control.active) {
+          // A live primary confirmed it claimed first: the later claim steps down (its workers then join the other).
+          if (claimedEarlier(control.since, from, this.#since, this.#bus.session)) {
+            this.#dropAll('another primary is active');
+            this.#refuse(control);
+          }
         }
         return;
       case 'join':
         return this.#joined(control);
       case 'here':
-        // Another active primary: the later claim steps down (its workers then join the other).
-        if (this.#state === 'active' && control.s !== this.#bus.session) {
-          if (claimedEarlier(control.since, control.s, this.#since, this.#bus.session)) {
-            this.#dropAll('another primary is active');
-            this.#refuse({ ...control, active: true });
+        // Another active primary that claims to be earlier: ask it to confirm, so a forged `here` cannot depose this one.
+        if (this.#state === 'active' && control.s !== this.#bus.session && !this.#probes.has(control.s)) {
+          if (claimedEarlier(control.since, control.s, this.#since, this.#bus.session) && this.#probes.size < MAX_PROBES) {
+            this.#probes.set(control.s, Date.now());
+            this.#bus.sendControl(control.s, { t: 'claim', s: this.#bus.session, since: this.#since, ...this.#identity });
           }
         }
         return;
