@@ -37,12 +37,18 @@ import {
  *
  * @example
  * ```ts
- * import { DEFAULT_HIGH_WATER_MARK } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
+ * import { createClusterRpc, DEFAULT_HIGH_WATER_MARK, defineRouter, procedure } from 'cluster-rpc';
  *
- * // Bulk export: let the worker run further ahead than usual.
+ * const rpc = createClusterRpc({
+ *   primary: defineRouter({
+ *     rows: procedure.stream(async function* () {
+ *       for (let id = 0; id < 100_000; id++) yield { id };
+ *     }),
+ *   }),
+ * });
+ * // A bulk export of small rows: let the primary run further ahead than usual.
  * for await (const row of rpc.worker.stream('rows', undefined, { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 })) {
- *   console.log(row);
+ *   console.log(row.id);
  * }
  * ```
  *
@@ -56,13 +62,23 @@ export const DEFAULT_HIGH_WATER_MARK = 16;
  *
  * @example
  * ```ts
- * import { rpc } from './rpc.js';
+ * import { setTimeout as sleep } from 'node:timers/promises';
+ * import { z } from 'zod';
+ * import { createClusterRpc, defineRouter, procedure, type StreamOptions } from 'cluster-rpc';
  *
- * const controller = new AbortController();
- * setTimeout(() => controller.abort(), 10_000); // stop tailing after 10 s: the loop throws ABORTED
- * for await (const { line } of rpc.worker.stream('logs', { since: 0 }, { signal: controller.signal, timeout: 5000 })) {
- *   console.log(line);
- * }
+ * const rpc = createClusterRpc({
+ *   primary: defineRouter({
+ *     logs: procedure.input(z.object({ since: z.number() })).stream(async function* ({ input, ctx }) {
+ *       for (let line = input.since; ; line++) {
+ *         await sleep(1000, undefined, { signal: ctx.signal });
+ *         yield { line: `line ${line}` };
+ *       }
+ *     }),
+ *   }),
+ * });
+ * // Stop tailing after 10 s (the loop throws ABORTED), or when no line came for 5 s (TIMEOUT).
+ * const options: StreamOptions = { signal: AbortSignal.timeout(10_000), timeout: 5000, highWaterMark: 64 };
+ * for await (const { line } of rpc.worker.stream('logs', { since: 0 }, options)) console.log(line);
  * ```
  *
  * @group Call and listen
@@ -109,10 +125,16 @@ export interface StreamOptions {
  *
  * @example
  * ```ts
- * import { RpcError } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
+ * import { createClusterRpc, defineRouter, procedure, RpcError, type RpcStream } from 'cluster-rpc';
  *
- * const ticks = rpc.worker.stream('ticks', undefined);
+ * const rpc = createClusterRpc({
+ *   primary: defineRouter({
+ *     ticks: procedure.stream(async function* () {
+ *       for (let tick = 0; ; tick++) yield tick;
+ *     }),
+ *   }),
+ * });
+ * const ticks: RpcStream<number> = rpc.worker.stream('ticks');
  * try {
  *   for await (const tick of ticks) {
  *     if (tick > 3) break; // the primary's generator is returned

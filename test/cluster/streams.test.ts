@@ -234,6 +234,14 @@ describe('over cluster IPC', () => {
     it('a credit flood and credit out of range never let the primary’s producer run more than its high-water mark ahead', async () => {
       const tag = 'raw-consumer';
       raw.send({ rawPeer: 'consume', tag });
+      // Until the producer has stopped making items: the flood came and was used up.
+      let produced = -1;
+      for (;;) {
+        await delay(250);
+        const now = recordHere(tag)?.produced ?? 0;
+        if (now > 4 && now === produced) break;
+        produced = now;
+      }
       const report = await new Promise<{ items: number; ended: boolean }>((resolve) => {
         const listen = (message: { rawPeerReport?: { items: number; ended: boolean } }): void => {
           if (!message?.rawPeerReport) return;
@@ -241,11 +249,11 @@ describe('over cluster IPC', () => {
           resolve(message.rawPeerReport);
         };
         raw.on('message', listen);
+        raw.send({ rawPeer: 'report' });
       });
-      const record = recordHere(tag);
       // Credit 4 from the open; then the flood, held to at most 4 at a time.
-      expect(record?.produced).toBeLessThanOrEqual(8);
-      expect(report).toEqual({ items: record?.produced, ended: false });
+      expect(produced).toBeLessThanOrEqual(8);
+      expect(report).toEqual({ items: produced, ended: false });
       raw.send({ rawPeer: 'stop' });
       await delay(200);
       expect(recordHere(tag)).toMatchObject({ finallyRan: true, abortReason: 'ABORTED' });

@@ -243,6 +243,17 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       expect(outcome).toMatchObject({ items: [0, 1, 2, 3, 4], error: null });
     });
 
+    it('middlewares run around the start of a stream: they add to its ctx, or refuse it before any item', async () => {
+      expect(await direction.read('guarded', { allow: true }, { collect: true })).toMatchObject({
+        items: ['ada', 'guarded'],
+        error: null,
+      });
+      expect(await direction.read('guarded', { allow: false }, { collect: true })).toMatchObject({
+        items: [],
+        error: { code: 'FORBIDDEN', message: 'Not for you' },
+      });
+    });
+
     it('BAD_REQUEST for stream() on a plain procedure and for an input that fails the schema; NOT_FOUND for no such path', async () => {
       expect((await direction.read('plain', undefined)).error).toMatchObject({ code: 'BAD_REQUEST' });
       expect((await direction.read('plain', undefined)).error?.message).toContain('not a stream');
