@@ -88,6 +88,8 @@ export interface ServerOptions {
   readonly config?: string;
   /** The cluster block's listen port and the routes to other servers. */
   readonly cluster?: { readonly port: number; readonly routes: readonly number[] };
+  /** Serve the monitoring endpoints (`/connz`…) on this port. */
+  readonly monitorPort?: number;
 }
 
 /** One nats-server process, on a fixed port across restarts. */
@@ -162,6 +164,7 @@ export async function startServer(options: ServerOptions = {}): Promise<NatsServ
 
 function serverConfig(port: number, options: ServerOptions): string {
   const lines = [`listen: 127.0.0.1:${port}`, options.config ?? ''];
+  if (options.monitorPort) lines.push(`http: 127.0.0.1:${options.monitorPort}`);
   if (options.cluster) {
     lines.push(
       'cluster {',
