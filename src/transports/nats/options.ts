@@ -10,10 +10,10 @@ import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
 import { checkClusterName } from './subjects.js';
 
 /**
- * Options of {@link natsTransport}. Besides these, any connection option of
- * the NATS client (`@nats-io/transport-node`) passes through: `servers`,
- * `user` and `pass`, `token`, `authenticator` (nkeys, JWT), `tls`,
- * `reconnectTimeWait`…
+ * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions})
+ * and any connection option of the NATS client (`@nats-io/transport-node`),
+ * which pass through: `servers`, `user` and `pass`, `token`, `authenticator`
+ * (nkeys, JWT), `tls`, `reconnectTimeWait`…
  *
  * @example
  * ```ts
@@ -35,7 +35,22 @@ import { checkClusterName } from './subjects.js';
  *
  * @group NATS
  */
-export interface NatsTransportOptions extends NodeConnectionOptions {
+export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
+
+/**
+ * What {@link natsTransport} needs besides the NATS client's options: the
+ * cluster, this process's role, and how liveness and errors are handled.
+ *
+ * @example
+ * ```ts
+ * import type { NatsClusterOptions } from 'cluster-rpc/nats';
+ *
+ * const shop: NatsClusterOptions = { cluster: 'shop', role: 'primary', livenessMs: 3000 };
+ * ```
+ *
+ * @group NATS
+ */
+export interface NatsClusterOptions {
   /**
    * The cluster's name: processes that give the same name form one cluster
    * (one primary, any number of workers). 1 to 64 letters, digits, `-` or `_`;
