@@ -69,6 +69,14 @@ export interface TransportHandlers {
 /**
  * What the rpc options mean for a transport.
  *
+ * @example
+ * ```ts
+ * import type { TransportLimits } from 'cluster-rpc/transport';
+ *
+ * // A transport that puts frames back together from parts refuses to grow one past this.
+ * const largestFrame = (limits: TransportLimits): number => 6 * limits.maxPayloadBytes + (1 << 20);
+ * ```
+ *
  * @group Transports
  */
 export interface TransportLimits {
