@@ -16,12 +16,21 @@ import { describeNats, freePort, type NatsServer, startServer, stopAllServers } 
 const LIVENESS_MS = 1000;
 const CLUSTER = 'shop';
 
-/** The README's permissions: each user may use its own cluster's subjects, and nothing else. */
+/**
+ * The README's permissions: each user may use its own cluster's subjects and nothing else, and a worker may
+ * neither speak as the primary on `….workers` nor hear the claims and joins on `….primary`.
+ */
 const AUTH_CONFIG = `
 authorization {
   users: [
     { user: shop-primary, password: p-secret, permissions: { publish: ["crpc.shop.>"], subscribe: ["crpc.shop.>"] } }
-    { user: shop-worker, password: w-secret, permissions: { publish: ["crpc.shop.>"], subscribe: ["crpc.shop.>"] } }
+    {
+      user: shop-worker, password: w-secret,
+      permissions: {
+        publish: { allow: ["crpc.shop.>"], deny: ["crpc.shop.workers"] }
+        subscribe: { allow: ["crpc.shop.>"], deny: ["crpc.shop.primary"] }
+      }
+    }
     { user: elsewhere, password: e-secret, permissions: { publish: ["crpc.other.>"], subscribe: ["crpc.other.>"] } }
   ]
 }
