@@ -36,6 +36,7 @@ import {
   tally,
 } from './lib/report.js';
 import { type CellRecord, type RunObserver, type RunSettings, runCells } from './lib/run.js';
+import { renderStreamTable, runStreamCell, STREAM_CELL_IDS, type StreamRecord, streamSettings } from './lib/stream/cell.js';
 
 /** Set in the child of a `--profile` run: where its profiles go. */
 const PROFILE_DIR_ENV = 'CRPC_BENCH_PROFILE_DIR';
@@ -173,7 +174,13 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     const cells = options.httpOnly ? [] : selectCells(options);
     const httpId = httpCellId(options.httpConnections);
     const runHttp = options.httpOnly || options.only.length === 0 || options.only.some((filter) => httpId.includes(filter));
-    if (cells.length === 0 && !runHttp) {
+    // The stream cell runs in a full run, or when --only names it.
+    const runStreams =
+      !options.httpOnly &&
+      (options.only.length === 0
+        ? !options.quick
+        : options.only.some((filter) => STREAM_CELL_IDS.some((id) => id.includes(filter))));
+    if (cells.length === 0 && !runHttp && !runStreams) {
       console.error(
         `no cell matches --only=${options.only.join(',')}; cell ids look like tiny/c64/w2p, 1mb/c1/p2w, bcast/16/tiny, callall/16/100kb, ${httpId}`,
       );
@@ -224,9 +231,21 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     }
 
     const records: CellRecord[] = cells.length > 0 ? await runContenderCells(fleet, cells, settings, started, style) : [];
+    let streams: StreamRecord | undefined;
+    if (runStreams) {
+      const live = process.stdout.isTTY === true;
+      streams = await runStreamCell(fleet, streamSettings(options.rounds, options.quick), (phase) => {
+        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
+      });
+      if (live) process.stdout.write('\r\x1b[K');
+    }
     if (http) console.log(`\n${renderHttpTable(http, style)}`);
     if (records.length > 0) console.log(`\n${renderTable(records, style)}`);
-    const { passed, failed } = tally(records, http);
+    if (streams) console.log(`\n${renderStreamTable(streams)}`);
+    const tallied = tally(records, http);
+    const streamFailures = streams?.targets.filter((target) => !target.pass).length ?? 0;
+    const passed = tallied.passed + (streams?.targets.length ?? 0) - streamFailures;
+    const failed = tallied.failed + streamFailures;
     console.log(
       `\ntargets: ${style.good(`${passed} PASS`)}, ${failed > 0 ? style.bad(`${failed} FAIL`) : '0 FAIL'} · ${elapsed(started)} elapsed`,
     );
@@ -236,12 +255,13 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     const finished = finishMachine(machine);
     console.log(`machine: ${machineLine(finished)}`);
     const json = JSON.stringify(
-      { version: 2, startedAt, finishedAt, machine: finished, settings, options, http, cells: records },
+      { version: 2, startedAt, finishedAt, machine: finished, settings, options, http, streams, cells: records },
       null,
       2,
     );
     const markdown = renderMarkdown(finished, settingsText, records, undefined, http);
-    const files: Record<string, string> = { 'results.json': json, 'table.md': `${markdown}\n` };
+    const streamMarkdown = streams ? `\n## Streams\n\n${renderStreamTable(streams)}\n` : '';
+    const files: Record<string, string> = { 'results.json': json, 'table.md': `${markdown}\n${streamMarkdown}` };
     if (records.some((record) => record.cell.type === 'call'))
       files['chart.svg'] = renderChart(records, [machineLine(finished), settingsText]);
     const written = writeResults(outDir, `bench-${stamp()}`, files);

@@ -9,6 +9,7 @@ import { type ControlRequest, processStats, serveControl } from './lib/control.j
 import { drive } from './lib/drive.js';
 import { closeHttpServer, openHttpServer } from './lib/http/servers.js';
 import { PAYLOAD_KINDS, payloadOf } from './lib/payloads.js';
+import { closeStreamWorker, openStreamWorker, producedSoFar, sendRawItems } from './lib/stream/sides.js';
 
 // Build every payload before the first phase, so no phase pays for it.
 for (const kind of PAYLOAD_KINDS) payloadOf(kind);
@@ -44,6 +45,15 @@ async function handle(request: ControlRequest): Promise<unknown> {
       return null;
     case 'http-close':
       return closeHttpServer();
+    case 'stream-open':
+      openStreamWorker(request.contender);
+      return null;
+    case 'stream-raw':
+      return sendRawItems(request.payload, request.count);
+    case 'stream-produced':
+      return { produced: producedSoFar() };
+    case 'stream-close':
+      return closeStreamWorker();
     case 'exit':
       // Let the reply leave first; a clean exit also writes a --cpu-prof profile.
       setImmediate(() => process.exit(0));

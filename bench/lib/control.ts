@@ -14,6 +14,7 @@ import type { ContenderName } from './contenders/types.js';
 import type { DriveResult, DriveSpec } from './drive.js';
 import type { HttpServerKind, HttpServerReport } from './http/servers.js';
 import type { PayloadKind } from './payloads.js';
+import type { StreamContender, StreamPayload } from './stream/sides.js';
 
 /** What the primary asks a worker to do. */
 export type ControlRequest =
@@ -24,6 +25,10 @@ export type ControlRequest =
   | { readonly op: 'burst'; readonly calls: number; readonly concurrency: number }
   | { readonly op: 'http-open'; readonly server: HttpServerKind; readonly port: number; readonly redisPort?: number }
   | { readonly op: 'http-close' }
+  | { readonly op: 'stream-open'; readonly contender: StreamContender }
+  | { readonly op: 'stream-raw'; readonly payload: StreamPayload; readonly count: number }
+  | { readonly op: 'stream-produced' }
+  | { readonly op: 'stream-close' }
   | { readonly op: 'exit' };
 
 /** A worker's process figures. */
@@ -61,6 +66,10 @@ export interface ControlReplies {
   burst: { readonly errors: number; readonly ms: number; readonly pending: number };
   'http-open': null;
   'http-close': HttpServerReport;
+  'stream-open': null;
+  'stream-raw': null;
+  'stream-produced': { readonly produced: number };
+  'stream-close': { readonly pending: number; readonly produced: number };
   exit: null;
 }
 
