@@ -43,6 +43,8 @@ export class MetricsGatherer {
   /** The sums of processes that exited or were replaced. */
   readonly #retired = new CountsSum();
   readonly #retiredSources = new Map<string, FamiliesSum>();
+  /** Instances whose counts are final: a late answer of theirs (from a gather that overlapped another) is not counted again. */
+  readonly #retiredInstances = new Set<string>();
 
   constructor(private readonly host: GatherHost) {}
 
@@ -105,13 +107,17 @@ export class MetricsGatherer {
 
   /** Keeps `report` as its process's last; the same worker id under a new process (or rpc object) makes the old one's counts final. */
   #keep(report: ProcessReport): void {
+    if (this.#retiredInstances.has(report.instance)) return;
     const previous = this.#last.get(report.workerId);
+    // Gathers may overlap: an answer older than the one kept (same process, lower seq) must not replace it.
+    if (previous?.instance === report.instance && previous.seq >= report.seq) return;
     if (previous && previous.instance !== report.instance) this.#retire(report.workerId, previous);
     this.#last.set(report.workerId, report);
   }
 
   #retire(workerId: number, report: ProcessReport): void {
     this.#last.delete(workerId);
+    this.#retiredInstances.add(report.instance);
     this.#retired.add(report.counts);
     for (const [name, families] of Object.entries(report.sources)) sumOf(this.#retiredSources, name).add(families);
   }

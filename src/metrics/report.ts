@@ -15,6 +15,8 @@ export { METRICS_PATH } from './recorder.js';
 export interface ProcessReport {
   /** Made once per rpc object: a new one means a new process (or a new rpc object) behind the same worker id. */
   readonly instance: string;
+  /** Grows with each report of a process: of two reports of one instance, the higher is the newer. */
+  readonly seq: number;
   readonly workerId: number;
   readonly pid: number;
   /** `null` when this process does not count (no `metrics` option). */
@@ -32,8 +34,11 @@ export interface ReportHost {
   workerId(): number;
 }
 
+let reports = 0;
+
 /** This process's report now. Never rejects: a source that fails is left out. */
 export async function reportOf(host: ReportHost): Promise<ProcessReport> {
+  const seq = ++reports;
   const sources: Record<string, readonly MetricFamily[]> = {};
   await Promise.all(
     host.sources.map(async (source) => {
@@ -47,6 +52,7 @@ export async function reportOf(host: ReportHost): Promise<ProcessReport> {
   );
   return {
     instance: host.instance,
+    seq,
     workerId: host.workerId(),
     pid: process.pid,
     counts: host.recorder?.snapshot() ?? null,
@@ -140,6 +146,7 @@ export function isReport(value: unknown): value is ProcessReport {
   return (
     isRecord(value) &&
     typeof value.instance === 'string' &&
+    typeof value.seq === 'number' &&
     typeof value.workerId === 'number' &&
     typeof value.pid === 'number' &&
     (value.counts === null || isCounts(value.counts)) &&

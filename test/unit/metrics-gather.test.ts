@@ -1,0 +1,94 @@
+/**
+ * The primary's bookkeeping of reports across gathers, on its own: overlapping
+ * gathers never make a counter go backwards or count a process twice; a
+ * replaced process's counts are folded in once. The reports are those a
+ * worker would send; the channel is not what is under test here (see
+ * test/cluster/metrics.test.ts for real workers).
+ */
+import { describe, expect, it } from 'vitest';
+import { MetricsGatherer } from '../../src/metrics/gather.js';
+import type { CountsSnapshot } from '../../src/metrics/recorder.js';
+import type { ProcessReport } from '../../src/metrics/report.js';
+import { LATENCY_BUCKETS_SECONDS } from '../../src/metrics/types.js';
+
+function counts(calls: number): CountsSnapshot {
+  const latency = { counts: [calls, ...new Array<number>(LATENCY_BUCKETS_SECONDS.length).fill(0)], sumSeconds: 0 };
+  return {
+    calls: [{ procedure: 'work', side: 'served', calls, failures: {}, latency }],
+    inFlight: [],
+    events: [],
+    workers: { joins: 0, exits: 0, restarts: 0 },
+  };
+}
+
+function report(instance: string, seq: number, calls: number, workerId = 1): ProcessReport {
+  return { instance, seq, workerId, pid: 100 + workerId, counts: counts(calls), sources: {} };
+}
+
+/** A primary with no calls of its own, whose workers answer with what each test hands them. */
+function gatherer(workers: () => Array<{ workerId: number; answer: () => Promise<unknown> }>) {
+  let ownSeq = 0;
+  return new MetricsGatherer({
+    ownReport: async () => ({ instance: 'primary', seq: ++ownSeq, workerId: 0, pid: 1, counts: null, sources: {} }),
+    workers: () => workers().map(({ workerId, answer }) => ({ workerId, pid: 100 + workerId, report: () => answer() })),
+  });
+}
+
+const served = (gathered: Awaited<ReturnType<MetricsGatherer['gather']>>) =>
+  gathered.metrics.totals.calls.find((entry) => entry.procedure === 'work')?.calls ?? 0;
+
+describe('MetricsGatherer', () => {
+  it('keeps the newer report when an older gather finishes last', async () => {
+    let releaseSlow: (value: unknown) => void = () => undefined;
+    const answers = [
+      () => new Promise((resolve) => (releaseSlow = resolve)), // gather A: answers late, with older counts
+      () => Promise.resolve(report('w1', 2, 20)), // gather B
+    ];
+    let asked = 0;
+    const primary = gatherer(() => [{ workerId: 1, answer: answers[asked++] ?? (() => Promise.resolve(report('w1', 3, 20))) }]);
+    const first = primary.gather(1000);
+    expect(served(await primary.gather(1000))).toBe(20);
+    releaseSlow(report('w1', 1, 10));
+    expect(served(await first)).toBe(20);
+    expect(served(await primary.gather(1000))).toBe(20);
+  });
+
+  it('counts a replaced process once, and never again from a late answer of it', async () => {
+    let current: () => Promise<unknown> = () => Promise.resolve(report('old', 1, 7));
+    const primary = gatherer(() => [{ workerId: 1, answer: () => current() }]);
+    expect(served(await primary.gather(1000))).toBe(7);
+    // The same worker id now answers from a new process.
+    current = () => Promise.resolve(report('new', 1, 2));
+    expect(served(await primary.gather(1000))).toBe(9);
+    // A late answer from the old process changes nothing.
+    current = () => Promise.resolve(report('old', 2, 8));
+    expect(served(await primary.gather(1000))).toBe(9);
+  });
+
+  it('folds a worker that is no longer live into the totals once, and names workers that fail to answer', async () => {
+    let live = [1, 2];
+    const primary = gatherer(() =>
+      live.map((workerId) => ({
+        workerId,
+        answer: () =>
+          workerId === 2 && live.length === 1
+            ? Promise.reject(new Error('not reached'))
+            : Promise.resolve(report(`w${workerId}`, Date.now(), workerId * 5, workerId)),
+      })),
+    );
+    expect(served(await primary.gather(1000))).toBe(15);
+    live = [2];
+    const gathered = await primary.gather(1000);
+    expect(gathered.metrics.missing.map((worker) => [worker.workerId, worker.error.code])).toEqual([[2, 'INTERNAL_ERROR']]);
+    expect(served(gathered)).toBe(15); // worker 1 retired with 5, worker 2's last 10 kept
+    live = [];
+    expect(served(await primary.gather(1000))).toBe(15);
+  });
+
+  it('treats a malformed answer as missing', async () => {
+    const primary = gatherer(() => [{ workerId: 1, answer: () => Promise.resolve({ instance: 'x' }) }]);
+    const gathered = await primary.gather(1000);
+    expect(gathered.metrics.missing.map((worker) => worker.error.code)).toEqual(['UNSERIALIZABLE']);
+    expect(gathered.metrics.processes.map((process) => process.workerId)).toEqual([0]);
+  });
+});
