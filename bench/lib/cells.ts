@@ -85,13 +85,22 @@ export function describeCell(cell: Cell): string {
   }
 }
 
-/** The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor, the fan-out cells. */
+/**
+ * The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor (the
+ * fan-out cells), and `birpc+sj+zod` not in the 1 MB cells above concurrency 1.
+ */
 export function contendersOf(cell: Cell, contenders: readonly ContenderName[], given: boolean): ContenderName[] {
   if (given) return [...contenders];
   // The metrics cost (issue 15) is measured where it is largest relative to the call: tiny calls at c=64.
   const withMetrics = cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64;
+  // superjson takes about 300 ms per 1 MB round trip here: birpc+sj+zod's 64 lanes of 1 MB would need 20 s to
+  // warm up and as long to drain, per phase, for the ratio concurrency 1 shows already.
+  const slowPeer = cell.type === 'call' && cell.payload === '1mb' && cell.concurrency > 1;
   return contenders.filter(
-    (name) => (name !== 'raw+zod' || cell.type !== 'call') && (name !== 'cluster-rpc+metrics' || withMetrics),
+    (name) =>
+      (name !== 'raw+zod' || cell.type !== 'call') &&
+      (name !== 'cluster-rpc+metrics' || withMetrics) &&
+      (name !== 'birpc+sj+zod' || !slowPeer),
   );
 }
 
