@@ -105,9 +105,21 @@ export type Envelope =
   | EndEnvelope
   | CreditEnvelope;
 
-/** What a transport carries: one message of the wire protocol, which JSON carries as it is. */
+/**
+ * What a transport carries: one message of the wire protocol, which JSON carries as it is.
+ *
+ * @example
+ * ```ts
+ * import type { Frame } from 'cluster-rpc/transport';
+ *
+ * // A transport over a byte stream could write each frame as one line of JSON.
+ * const line = (frame: Frame): string => `${JSON.stringify(frame)}\n`;
+ * ```
+ */
 export interface Frame {
+  /** Marks the message as cluster-rpc's; the value is the protocol version. */
   readonly [MARKER]: typeof PROTOCOL_VERSION;
+  /** The envelopes, in the order they were sent. */
   readonly m: readonly Envelope[];
 }
 
