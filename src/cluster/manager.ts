@@ -148,7 +148,7 @@ export interface ClusterManager {
 
 /**
  * Creates the manager of a fork-per-CPU cluster, in the primary; call {@link serveWorker} in each worker.
- * Respawn, signals and shutdown are described in the README's "The cluster manager".
+ * Respawn, signals and shutdown: the README's "The cluster manager"; why: [design notes](../../docs/design.md#draining-a-worker).
  *
  * @param options - Everything is optional: see {@link ClusterManagerOptions}.
  * @returns The manager, not started.

@@ -153,6 +153,7 @@ const MIN_DRAIN_MS = 250;
  * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let requests and rpc calls under way finish
  * within the grace period, close the rpc object, run `onDrained`, exit (0 if everything finished, 1 if not).
  * Call it in every worker once its servers exist, with the rpc object created before they listen.
+ * Why it lingers: [design notes](../../docs/design.md#draining-a-worker).
  *
  * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
  * @returns A handle to drain on demand or to undo the signal handlers.
