@@ -1,0 +1,89 @@
+/**
+ * The NATS cluster example, on one machine: starts a local nats-server (from
+ * `NATS_SERVER_BIN` or `PATH`) on a free port, then a primary and `WORKERS`
+ * workers (3 by default) as separate processes, as they would run on separate
+ * machines. A worker or primary that dies is started again after a second, so
+ * `kill -9` one and watch the others carry on. Ctrl-C stops everything.
+ *
+ *   npx tsx examples/nats-cluster/main.ts
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+const WORKERS = Number(process.env.WORKERS ?? 3);
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+function natsServerBinary(): string {
+  const candidates = process.env.NATS_SERVER_BIN
+    ? [process.env.NATS_SERVER_BIN]
+    : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'].map((dir) => join(dir, 'nats-server'));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // next
+    }
+  }
+  console.error('nats-server not found: install it (apt-get install nats-server) or set NATS_SERVER_BIN');
+  process.exit(1);
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address ? address.port : 4222;
+}
+
+const port = Number(process.env.NATS_PORT ?? (await freePort()));
+const folder = mkdtempSync(join(tmpdir(), 'nats-cluster-example-'));
+writeFileSync(join(folder, 'server.conf'), `listen: 127.0.0.1:${port}\n`);
+const server = spawn(natsServerBinary(), ['-c', join(folder, 'server.conf')], { stdio: 'ignore' });
+const url = `nats://127.0.0.1:${port}`;
+await delay(300);
+console.log(`nats-server on ${url} (pid ${server.pid}); primary and ${WORKERS} worker(s) start now. Ctrl-C stops everything.`);
+
+let stopping = false;
+const children = new Set<ChildProcess>();
+
+/** Starts one member, with its output prefixed; starts it again a second after it dies. */
+function start(role: 'primary' | 'worker', slot: number): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', here(`./${role}.ts`)], {
+    env: { ...process.env, CLUSTER_RPC_ROLE: role, NATS_URL: url },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.add(child);
+  console.log(
+    `[main] ${role}${role === 'worker' ? ` ${slot}` : ''} started: pid ${child.pid} (kill -9 ${child.pid} to see what happens)`,
+  );
+  child.once('exit', (code, signal) => {
+    children.delete(child);
+    if (stopping) return;
+    console.log(`[main] ${role} pid ${child.pid} ended (${signal ?? `code ${code}`}); starting another in a second`);
+    setTimeout(() => stopping || start(role, slot), 1000);
+  });
+}
+
+start('primary', 0);
+for (let slot = 1; slot <= WORKERS; slot++) start('worker', slot);
+
+async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('[main] stopping: workers and primary close their rpc objects, then the server stops');
+  const exits = [...children].map((child) => new Promise((resolve) => child.once('exit', resolve)));
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.race([Promise.all(exits), delay(5000)]);
+  server.kill('SIGTERM');
+  rmSync(folder, { recursive: true, force: true });
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop());
+process.once('SIGTERM', () => void stop());
