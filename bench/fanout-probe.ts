@@ -85,6 +85,8 @@ type ProbeRequest =
 
 interface WorkerBlock {
   readonly recv: number[];
+  /** Per event, µs this worker's main thread spent runnable but waiting for a CPU since its previous acknowledgement (its wake-up wait). */
+  readonly queued: number[];
   readonly ack: number[];
   readonly gc: GcEvent[];
   readonly cpuUs: number;
@@ -118,6 +120,8 @@ function runWorker(): void {
   let recording = false;
   let recv: number[] = [];
   let ack: number[] = [];
+  let queued: number[] = [];
+  let waitAtAck = schedstat().waitUs;
   let gc: GcEvent[] = [];
   let startStat = schedstat();
   observeGc((event) => {
@@ -125,13 +129,22 @@ function runWorker(): void {
   });
   // Earliest possible: before any listener a contender attaches.
   process.prependListener('message', (message: unknown) => {
-    if (recording && !isProbe(message)) recv.push(nowUs());
+    if (recording && !isProbe(message)) {
+      recv.push(nowUs());
+      const wait = schedstat().waitUs;
+      queued.push(wait - waitAtAck);
+    }
     // raw+spin: the extra CPU cluster-rpc's worker spends per event, spent before raw's handler runs.
     if (spinUs > 0 && isRawFanout(message, 'b')) spin(spinUs);
   });
   const send = process.send?.bind(process) as (...args: unknown[]) => boolean;
   process.send = ((...args: unknown[]) => {
-    if (recording && !isProbe(args[0])) ack.push(nowUs());
+    if (recording && !isProbe(args[0])) {
+      ack.push(nowUs());
+      const sent = send(...args);
+      waitAtAck = schedstat().waitUs;
+      return sent;
+    }
     return send(...args);
   }) as typeof process.send;
   process.on('message', async (message: unknown) => {
@@ -146,6 +159,8 @@ function runWorker(): void {
       case 'start':
         recv = [];
         ack = [];
+        queued = [];
+        waitAtAck = schedstat().waitUs;
         gc = [];
         startStat = schedstat();
         recording = true;
@@ -155,6 +170,7 @@ function runWorker(): void {
         const stat = schedstat();
         reply = {
           recv,
+          queued,
           ack,
           gc,
           cpuUs: stat.cpuUs - startStat.cpuUs,
@@ -242,6 +258,8 @@ interface Broadcast {
   /** Per worker, in fork order. */
   readonly sent: readonly number[];
   readonly recv: readonly number[];
+  /** Per worker: µs runnable but not running since its previous acknowledgement, read when the event arrived. */
+  readonly queued: readonly number[];
   readonly ack: readonly number[];
   readonly back: readonly number[];
 }
@@ -323,6 +341,7 @@ async function runBlock(lines: Lines, contender: ProbeContender, options: Option
       end: end[k] as number,
       sent: sent.map((list) => list[k] ?? Number.NaN),
       recv: blocks.map((block) => block.recv[k] ?? Number.NaN),
+      queued: blocks.map((block) => block.queued[k] ?? Number.NaN),
       ack: blocks.map((block) => block.ack[k] ?? Number.NaN),
       back: back.map((list) => list[k] ?? Number.NaN),
     };
@@ -373,6 +392,8 @@ function stagesOf(row: Broadcast) {
     send: sentLast - row.t0,
     // For the last worker: channel, wake-up and waiting for a CPU, until its 'message' fires.
     toWorker: (row.recv[last] as number) - (row.sent[last] as number),
+    // Of which the last worker spent waiting for a CPU (run queue), from /proc/thread-self/schedstat.
+    lastWorkerQueued: row.queued[last] as number,
     inWorker: (row.ack[last] as number) - (row.recv[last] as number),
     toPrimary: (row.back[last] as number) - (row.ack[last] as number),
     inPrimary: row.end - (row.back[last] as number),
@@ -382,7 +403,16 @@ function stagesOf(row: Broadcast) {
 }
 
 type Stage = keyof ReturnType<typeof stagesOf>;
-const STAGES: readonly Stage[] = ['total', 'send', 'toWorker', 'inWorker', 'toPrimary', 'inPrimary', 'slowestWorkerJs'];
+const STAGES: readonly Stage[] = [
+  'total',
+  'send',
+  'toWorker',
+  'lastWorkerQueued',
+  'inWorker',
+  'toPrimary',
+  'inPrimary',
+  'slowestWorkerJs',
+];
 
 function summarise(contender: ProbeContender, blocks: readonly Block[]) {
   const rows = blocks.flatMap((block) => block.broadcasts);
@@ -511,7 +541,10 @@ async function runPrimary(): Promise<void> {
     const file = join(outDir, `fanout-probe-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify({ machine: finished, options, summaries, blocks }, null, 1));
     console.log(`wrote ${file}`);
+    // Workers exit by themselves (and write a --cpu-prof profile); the kill below is for those that do not.
+    const gone = Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('exit', resolve))));
     await lines.all({ op: 'exit' });
+    await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5000))]);
   } finally {
     exit();
   }
