@@ -12,7 +12,10 @@
  * Batching: items made in one go (before the generator waits for anything
  * slower than a promise) leave together, at the end of the event loop's
  * turn (`setImmediate`), when credit runs out, or when a batch holds 64 KiB;
- * a large item leaves on its own.
+ * a large item leaves on its own. After half the window (at most 512 items)
+ * made in one turn, the batch leaves and the generator waits for the next
+ * turn, so the reader works on one half while the other is made, and a large
+ * window never holds the event loop.
  *
  * Stopping: when the consumer stops reading, the peer goes away or this side
  * closes, the stream stops counting as served and `ctx.signal` aborts at
@@ -41,6 +44,11 @@ const MAX_BATCH_BYTES = 64 * 1024;
 
 /** …or this many items, so the reader can start on a long run of tiny items before it ends. */
 const MAX_BATCH_ITEMS = 512;
+
+/** Resolves in the next turn of the event loop, after I/O. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 const NO_INPUT: Validation = { value: undefined };
 
@@ -90,6 +98,9 @@ class ServedStream implements SignalOwner, ServedCallHandle {
   #batch: EncodedPayload[] = [];
   #batchBytes = 0;
   #flushQueued = false;
+  /** Items made in this turn of the event loop; at `#turnLimit` the batch leaves and the generator waits a turn. */
+  #madeInTurn = 0;
+  readonly #turnLimit: number;
 
   constructor(
     host: ServeHost,
@@ -106,6 +117,8 @@ class ServedStream implements SignalOwner, ServedCallHandle {
     this.#def = def;
     this.#highWaterMark = credit;
     this.#credit = credit;
+    // Half the window: the reader works on one half while the other is made, instead of taking turns.
+    this.#turnLimit = Math.min(Math.ceil(credit / 2), MAX_BATCH_ITEMS);
     conn.serving.set(requestId, this);
     host.servingStarted();
   }
@@ -155,6 +168,7 @@ class ServedStream implements SignalOwner, ServedCallHandle {
           await new Promise<void>((resolve) => {
             this.#creditWaiter = resolve;
           });
+          this.#madeInTurn = 0;
           continue;
         }
         this.#credit--;
@@ -185,6 +199,11 @@ class ServedStream implements SignalOwner, ServedCallHandle {
         const encoded = encodePayload(item, 'item', this.#host.maxPayloadBytes);
         if (!encoded.ok) throw encodeError(encoded, this.#site(), this.#host.maxPayloadBytes);
         if (!this.#released) this.#push(encoded.payload, encoded.bytes);
+        if (++this.#madeInTurn >= this.#turnLimit) {
+          this.#flush();
+          await nextTurn();
+          this.#madeInTurn = 0;
+        }
       }
     } catch (thrown) {
       this.#fail(toRpcError(thrown, this.#site()));
@@ -244,6 +263,7 @@ class ServedStream implements SignalOwner, ServedCallHandle {
 
   readonly #flushLater = (): void => {
     this.#flushQueued = false;
+    this.#madeInTurn = 0;
     this.#flush();
   };
 

@@ -68,6 +68,14 @@ export interface StreamThroughput {
   readonly rounds: readonly number[];
   /** Over raw's median in the same run; 1 for raw. */
   readonly ratio: number;
+  /** CPU time (user + system) per item of the primary (reading) and the worker (sending), µs, medians of the rounds. */
+  readonly cpuMicrosPerItem: { readonly primary: number; readonly worker: number };
+}
+
+/** One phase's figures. */
+interface Measured {
+  readonly itemsPerSec: number;
+  readonly cpu: { readonly primary: number; readonly worker: number };
 }
 
 /** The paced case. */
@@ -123,19 +131,29 @@ export async function runStreamCell(
   if (!line) throw new Error('no worker is running');
   const worker = line.worker;
 
-  /** One phase: `count` items of `payload` through `variant`; items per second. */
-  const phase = async (variant: Variant, payload: StreamPayload, count: number): Promise<number> => {
+  /** One phase: `count` items of `payload` through `variant`; items per second, and CPU time per item of each process. */
+  const phase = async (variant: Variant, payload: StreamPayload, count: number): Promise<Measured> => {
     await line.request({ op: 'stream-open', contender: variant.contender }, CONTROL_TIMEOUT_MS);
     const reader = openStreamReader(variant.contender, worker, variant.highWaterMark);
     let ms: number;
+    let cpu: { primary: number; worker: number };
     try {
       collectGarbage();
+      const before = {
+        primary: processStats(false).cpuMicros,
+        worker: (await line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)).cpuMicros,
+      };
       ms = await reader.read(payload, count, () => line.request({ op: 'stream-raw', payload, count }, 10 * 60_000));
+      const after = {
+        primary: processStats(false).cpuMicros,
+        worker: (await line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)).cpuMicros,
+      };
+      cpu = { primary: (after.primary - before.primary) / count, worker: (after.worker - before.worker) / count };
     } finally {
       await reader.close();
       await line.request({ op: 'stream-close' }, CONTROL_TIMEOUT_MS);
     }
-    return (count / ms) * 1000;
+    return { itemsPerSec: (count / ms) * 1000, cpu };
   };
 
   const throughput: StreamThroughput[] = [];
@@ -143,7 +161,7 @@ export async function runStreamCell(
     const count = settings.counts[payload];
     // One short unrecorded pass each, so the first variant does not pay for the JIT alone.
     for (const variant of VARIANTS) await phase(variant, payload, Math.ceil(count / 10));
-    const rounds = new Map<string, number[]>(VARIANTS.map((variant) => [variant.label, []]));
+    const rounds = new Map<string, Measured[]>(VARIANTS.map((variant) => [variant.label, []]));
     for (let round = 0; round < settings.rounds; round++) {
       for (let index = 0; index < VARIANTS.length; index++) {
         const variant = VARIANTS[(index + round) % VARIANTS.length] as Variant;
@@ -151,15 +169,20 @@ export async function runStreamCell(
         rounds.get(variant.label)?.push(await phase(variant, payload, count));
       }
     }
-    const raw = median(rounds.get('raw') ?? []);
+    const rateOf = (label: string): number[] => (rounds.get(label) ?? []).map((measured) => measured.itemsPerSec);
+    const raw = median(rateOf('raw'));
     for (const variant of VARIANTS) {
       const measured = rounds.get(variant.label) ?? [];
       throughput.push({
         payload,
         variant: variant.label,
-        itemsPerSec: median(measured),
-        rounds: measured,
-        ratio: median(measured) / raw,
+        itemsPerSec: median(rateOf(variant.label)),
+        rounds: rateOf(variant.label),
+        ratio: median(rateOf(variant.label)) / raw,
+        cpuMicrosPerItem: {
+          primary: median(measured.map((entry) => entry.cpu.primary)),
+          worker: median(measured.map((entry) => entry.cpu.worker)),
+        },
       });
     }
   }
@@ -238,7 +261,7 @@ async function runPaced(line: NonNullable<Fleet['lines'][number]>, settings: Str
 export function renderStreamTable(record: StreamRecord): string {
   const rows = record.throughput.map(
     (entry) =>
-      `| stream/${entry.payload} | ${entry.variant} | ${Math.round(entry.itemsPerSec).toLocaleString('en-US')} | ${entry.ratio.toFixed(2)}× |`,
+      `| stream/${entry.payload} | ${entry.variant} | ${Math.round(entry.itemsPerSec).toLocaleString('en-US')} | ${entry.ratio.toFixed(2)}× | ${entry.cpuMicrosPerItem.primary.toFixed(2)} + ${entry.cpuMicrosPerItem.worker.toFixed(2)} |`,
   );
   const paced = record.paced;
   const mib = (bytes: number): string => (bytes / MiB).toFixed(1);
@@ -246,8 +269,8 @@ export function renderStreamTable(record: StreamRecord): string {
     (target) => `| ${target.name} | ${target.value.toFixed(2)} | ${target.target} | ${target.pass ? 'PASS' : 'FAIL'} |`,
   );
   return [
-    '| cell | contender | items/s (median) | vs raw |',
-    '| --- | --- | ---: | ---: |',
+    '| cell | contender | items/s (median) | vs raw | CPU µs/item, primary + worker |',
+    '| --- | --- | ---: | ---: | ---: |',
     ...rows,
     '',
     `stream/paced: the primary read one 4 KB item every ${paced.paceMs} ms for ${paced.forMs / 1000} s (${paced.itemsRead.toLocaleString('en-US')} items) from a generator with highWaterMark ${paced.highWaterMark}; ` +
