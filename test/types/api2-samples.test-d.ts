@@ -1,5 +1,7 @@
 // biome-ignore-all format: the samples are copied verbatim from the public contract (API-2.md)
 // biome-ignore-all assist/source/organizeImports: the sample's import line stays as written
+// biome-ignore-all lint/suspicious/noExportsInTest: the samples export what the contract exports
+// biome-ignore-all lint/correctness/noUnusedFunctionParameters: the samples destructure what the contract shows
 /**
  * The code samples of the contract's part 2 (API-2.md) whose feature has
  * landed, verbatim, type-checked: one section after another, each inside a
@@ -8,7 +10,7 @@
  */
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
-import { defineEvents, defineRouter, procedure, type PrimaryRpc, type WorkerRpc } from '../../src/index.js';
+import { type ClusterMetrics, createClusterRpc, defineEvents, defineRouter, procedure, type PrimaryRpc, type WorkerRpc } from '../../src/index.js';
 
 let hits = 0;
 const primaryRouter = defineRouter({
@@ -36,7 +38,49 @@ await cluster.close();
 return { cluster, stats };
 }
 
+// ---- section "Middleware" ----
+const timings: Array<[string, number]> = [];
+function record(path: string, ms: number): void {
+  timings.push([path, ms]);
+}
+
+namespace middlewareSample {
+const timed = procedure.use(async ({ path, ctx, next }) => {
+  const started = performance.now();
+  try {
+    return await next();
+  } finally {
+    record(path, performance.now() - started);
+  }
+});
+const tenant = timed.use(({ next }) => next({ ctx: { tenant: 'acme' } }));
+export const primaryRouter = defineRouter({
+  whoami: tenant.handler(({ ctx }) => ctx.tenant), // string, typed
+});
+}
+
+// ---- section "Metrics" ----
+namespace metricsSample {
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, metrics: true });
+
+export async function gather() {
+const snapshot = await rpc.primary.metrics();                        // every process, gathered
+const text = await rpc.primary.metrics({ format: 'prometheus' });   // Prometheus text format 0.0.4
+return { snapshot, text };
+}
+}
+
 describe('API-2 samples', () => {
+  test('Middleware: the context a middleware adds is typed in the handler', () => {
+    expectTypeOf(middlewareSample.primaryRouter).toEqualTypeOf(defineRouter({ whoami: procedure.handler(() => 'acme') }));
+  });
+
+  test('Metrics: the gather is typed, as data or as text', () => {
+    type Gathered = Awaited<ReturnType<typeof metricsSample.gather>>;
+    expectTypeOf<Gathered['snapshot']>().toEqualTypeOf<ClusterMetrics>();
+    expectTypeOf<Gathered['text']>().toEqualTypeOf<string>();
+  });
+
   test('Testing without processes: the members are typed like a real primary and worker', () => {
     type Sample = Awaited<ReturnType<typeof testingSample>>;
     expectTypeOf<Sample['cluster']['primary']>().toEqualTypeOf<PrimaryRpc<typeof workerRouter, typeof events>>();

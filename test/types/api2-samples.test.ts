@@ -6,7 +6,7 @@ const API_2_MD = new URL('../../../shared/API-2.md', import.meta.url);
 const SAMPLES = new URL('./api2-samples.test-d.ts', import.meta.url);
 
 /** The sections of API-2.md whose feature has landed; their samples must compile as written. */
-const LANDED = ['Testing without processes'];
+const LANDED = ['Testing without processes', 'Middleware', 'Metrics'];
 
 /** The `ts` code blocks of the `## title` section. */
 function sectionBlocks(markdown: string, title: string): string[] {
