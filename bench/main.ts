@@ -19,6 +19,7 @@ import { Fleet } from './lib/fleet.js';
 import { type HttpRecord, type HttpSettings, httpCellId, runHttpCell } from './lib/http/cell.js';
 import { describeMachine, finishMachine, type MachineInfo, machineLine } from './lib/machine.js';
 import { type MemoryRecord, runMemoryCell } from './lib/memory.js';
+import { renderNatsTable, runNatsCell } from './lib/nats/cell.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/options.js';
 import { PAYLOAD_KINDS, payloadBytes, payloadOf } from './lib/payloads.js';
 import { killTracked } from './lib/processes.js';
@@ -141,6 +142,20 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
   );
 
   try {
+    if (options.nats) {
+      const live = process.stdout.isTTY === true;
+      const record = await runNatsCell(options, (phase) => {
+        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
+      });
+      if (live) process.stdout.write('\r\x1b[K');
+      const finished = finishMachine(machine);
+      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderNatsTable(record)}`;
+      console.log(`\n${markdown}`);
+      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: finished, nats: record }, null, 2);
+      const written = writeResults(outDir, `nats-${stamp()}`, { 'nats.json': json, 'nats.md': `${markdown}\n` });
+      console.log(`\nwrote ${written.join(', ')}`);
+      return record.cells.every((cell) => cell.target?.pass !== false) ? 0 : 1;
+    }
     if (options.memory) {
       // cluster-rpc, after raw IPC (the floor, in the same run), unless one contender is asked for.
       const contender = options.contenders.length === 1 ? (options.contenders[0] as ContenderName) : 'cluster-rpc';

@@ -40,6 +40,8 @@ export interface BenchOptions {
   readonly fanouts: readonly number[];
   /** Run only the memory cell. */
   readonly memory: boolean;
+  /** Run only the NATS cell. */
+  readonly nats: boolean;
   /** Calls of the memory cell. */
   readonly memoryCalls: number;
   /** Write CPU profiles of every process to this directory (`undefined`: no profiling). */
@@ -74,6 +76,8 @@ export const USAGE = `npm run bench -- [options]
   --memory             only the memory cell: RSS after 1,000,000 calls vs after 10,000, raw IPC then cluster-rpc
                        (with --contenders=raw or =birpc: the same for that contender, as a baseline)
   --memory-calls=<n>   calls of the memory cell (default 1000000)
+  --nats               only the NATS cell: raw nc.request() with JSON vs cluster-rpc over natsTransport through a
+                       local nats-server (needs nats-server): tiny c=1 and c=64, 4 KB and 100 KB c=64, broadcast ×8
   --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them
                        (default dir bench/results/profiles/<time>)
   --out=<dir>          results directory (default bench/results)
@@ -120,6 +124,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'workers',
     'memory',
     'memory-calls',
+    'nats',
     'http',
     'servers',
     'http-duration',
@@ -178,6 +183,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     httpConnections: wholeSeconds('connections', 32, false),
     fanouts,
     memory: given.has('memory'),
+    nats: given.has('nats'),
     memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,
     profileDir: given.has('profile') ? (profile ?? '') : undefined,
     outDir: given.get('out'),
