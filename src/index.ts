@@ -54,6 +54,7 @@ export {
   type ProcedureKind,
   procedure,
   type StreamProcedure,
+  type Unset,
 } from './procedure.js';
 export { defineRouter, type Router } from './router.js';
 export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './stream-call.js';

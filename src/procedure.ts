@@ -203,9 +203,27 @@ export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
  */
 export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
 
-/** Marks a builder slot nobody filled. @internal */
-export type Unset = typeof UNSET_INPUT;
-declare const UNSET_INPUT: unique symbol;
+declare const unset: unique symbol;
+
+/**
+ * The type of a builder step not taken: no `.input` or no `.output` yet.
+ * Exported so that a module exporting a shared builder can name it in its
+ * declarations.
+ *
+ * @example
+ * ```ts
+ * import { procedure } from 'cluster-rpc';
+ * import type { Unset } from 'cluster-rpc';
+ *
+ * type NoInputYet = typeof procedure extends { input: unknown } ? Unset : never;
+ * ```
+ *
+ * @group Type helpers
+ */
+export interface Unset {
+  /** A brand no value carries. */
+  readonly [unset]: true;
+}
 
 type CallerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaInput<TIn>;
 type HandlerInput<TIn> = [TIn] extends [Unset] ? undefined : SchemaOutput<TIn>;

@@ -56,6 +56,13 @@ export interface TestClusterOptions<
  *
  * @typeParam TWorker - A worker's API.
  * @typeParam TCount - How many workers the cluster started with.
+ *
+ * @example
+ * ```ts
+ * import type { TestClusterWorkers } from 'cluster-rpc/testing';
+ *
+ * type Three = TestClusterWorkers<{ id: number }, 3>; // readonly [{ id: number }, { id: number }, { id: number }, ...{ id: number }[]]
+ * ```
  */
 export type TestClusterWorkers<TWorker, TCount extends number> = number extends TCount
   ? readonly TWorker[]

@@ -27,11 +27,29 @@ export type { Frame } from './protocol.js';
  * - `congested`: it took it, but its queue is past its high-water mark; better
  *   wait for `done` before sending more;
  * - `closed`: the peer cannot be reached; the frame was dropped and `done` will not run.
+ *
+ * @example
+ * ```ts
+ * import type { SendResult } from 'cluster-rpc/transport';
+ *
+ * function shouldPause(result: SendResult): boolean {
+ *   return result === 'congested'; // wait for the write's callback before sending more
+ * }
+ * ```
  */
 export type SendResult = 'sent' | 'congested' | 'closed';
 
 /**
  * One peer process as the transport sees it: who it is, and how to reach it.
+ *
+ * @example
+ * ```ts
+ * import type { PeerLink } from 'cluster-rpc/transport';
+ *
+ * function describePeer({ info }: PeerLink): string {
+ *   return info.side === 'primary' ? 'the primary' : `worker ${info.workerId} (pid ${info.pid} on ${info.host})`;
+ * }
+ * ```
  *
  * @group Transports
  */
@@ -48,6 +66,29 @@ export interface PeerLink {
 
 /**
  * What a transport tells the rpc layer. It never throws into the transport.
+ *
+ * @example A transport that logs who joins and leaves, around another one
+ * ```ts
+ * import type { Transport, TransportHandlers } from 'cluster-rpc/transport';
+ *
+ * function logged(handlers: TransportHandlers): TransportHandlers {
+ *   return {
+ *     ...handlers,
+ *     joined(peer) {
+ *       console.log('joined', peer.info);
+ *       handlers.joined(peer);
+ *     },
+ *     left(peer, why) {
+ *       console.log('left', peer.info, why);
+ *       handlers.left(peer, why);
+ *     },
+ *   };
+ * }
+ * export const withLog = (inner: Transport): Transport => ({
+ *   side: inner.side,
+ *   open: (handlers, limits) => inner.open(logged(handlers), limits),
+ * });
+ * ```
  *
  * @group Transports
  */
@@ -77,6 +118,14 @@ export interface TransportHandlers {
  * const largestFrame = (limits: TransportLimits): number => 6 * limits.maxPayloadBytes + (1 << 20);
  * ```
  *
+ * @example
+ * ```ts
+ * import type { TransportLimits } from 'cluster-rpc/transport';
+ *
+ * const chunksFor = (limits: TransportLimits, maxMessageBytes: number): number =>
+ *   Math.ceil(limits.maxPayloadBytes / maxMessageBytes);
+ * ```
+ *
  * @group Transports
  */
 export interface TransportLimits {
@@ -86,6 +135,14 @@ export interface TransportLimits {
 
 /**
  * A transport, opened for one side of the cluster.
+ *
+ * @example
+ * ```ts
+ * import type { TransportPort } from 'cluster-rpc/transport';
+ *
+ * const reachable = (port: TransportPort): number[] =>
+ *   port.peers().flatMap(({ info }) => (info.side === 'worker' ? [info.workerId] : []));
+ * ```
  *
  * @group Transports
  */
@@ -109,6 +166,16 @@ export interface TransportPort {
 /**
  * How the processes of a cluster reach each other: the `transport` option of
  * `createClusterRpc`. Without one, the rpc rides Node's cluster IPC.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc } from 'cluster-rpc';
+ * import { natsTransport } from 'cluster-rpc/nats';
+ * import type { Transport } from 'cluster-rpc/transport';
+ *
+ * const transport: Transport = natsTransport({ servers: 'nats://127.0.0.1:4222', cluster: 'shop', role: 'worker' });
+ * export const rpc = createClusterRpc({ transport });
+ * ```
  *
  * @group Transports
  */

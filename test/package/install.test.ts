@@ -246,6 +246,8 @@ export const workerRouter = defineRouter({
 export const events = defineEvents({ configChanged: z.object({ key: z.string() }), flush: z.void() });
 export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
 export const primaryOnly = () => createClusterRpc({ primary: primaryRouter });
+// A builder shared by several procedures, exported: its type names the unset output.
+export const withKey = procedure.input(z.object({ key: z.string() }));
 `,
     );
     writeFileSync(
@@ -255,6 +257,14 @@ import { rpc } from './rpc.mjs';
 
 export const manager = createClusterManager({ rpc, signals: false });
 export const serve = (server: import('node:net').Server) => serveWorker({ server, rpc });
+`,
+    );
+    writeFileSync(
+      join(folder, 'testing.mts'),
+      `import { createTestCluster } from 'cluster-rpc/testing';
+import { events, primaryRouter, workerRouter } from './rpc.mjs';
+
+export const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter, events, workers: 2 });
 `,
     );
     // CommonJS: these imports compile to require(), which TypeScript allows for ES modules under NodeNext.
@@ -283,7 +293,7 @@ export const manager = createClusterManager({ rpc, signals: false });
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
-        files: ['rpc.mts', 'cluster.mts', 'required.cts'],
+        files: ['rpc.mts', 'cluster.mts', 'testing.mts', 'required.cts'],
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
