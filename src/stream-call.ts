@@ -113,7 +113,9 @@ export interface StreamOptions {
  * before the first item is asked for. Leaving the loop early (`break`,
  * `return`, a throw in its body) or calling {@link RpcStream.return} ends the
  * stream on both sides: the producer's `ctx.signal` aborts and its generator
- * is returned, so its `finally` blocks run.
+ * is returned, so its `finally` blocks run. A stream read by hand with
+ * `next()` and dropped before its end must be ended with `return()`: until
+ * then it counts as open on both sides.
  *
  * The loop ends normally when the producer's generator returns, and throws an
  * {@link RpcError} when it fails: the producer's own error (after the items

@@ -238,6 +238,13 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       expect(await finished(direction, tag)).toMatchObject({ finallyRan: true, produced: 3 });
     });
 
+    it('UNSERIALIZABLE: an item that cannot cross ends the stream after the ones before it', async () => {
+      const outcome = await direction.read('unsendable', undefined, { collect: true });
+      expect(outcome.items).toEqual([{ ok: true }]);
+      expect(outcome.error).toMatchObject({ code: 'UNSERIALIZABLE' });
+      expect(outcome.error?.message).toContain('item.callback is a function');
+    });
+
     it('a procedure may return any AsyncIterable, not only a generator', async () => {
       const outcome = await direction.read('iterable', 5, { collect: true });
       expect(outcome).toMatchObject({ items: [0, 1, 2, 3, 4], error: null });
