@@ -108,6 +108,11 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   /** This process's counters, when the `metrics` option is on. */
   readonly metrics: MetricsRecorder | undefined;
   readonly #report: ReportHost;
+  /**
+   * When the frame being dispatched arrived, when metrics are on: the start of
+   * the calls it brings and the end of the calls it answers, read once per frame.
+   */
+  frameArrivedAt = 0;
 
   /** By worker id; the primary is 0. */
   readonly #connections = new Map<number, Connection>();
@@ -285,6 +290,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     if (parsed.dropped > 0) debug(() => `dropped ${parsed.dropped} malformed envelope(s) from ${conn.describe()}`);
     // Anything from the peer proves it listens, even if its hello was lost.
     if (conn.state === 'starting') conn.markReady();
+    if (this.metrics) this.frameArrivedAt = performance.now();
     for (const envelope of parsed.envelopes) {
       try {
         this.#dispatch(conn, envelope);
@@ -330,7 +336,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   #answered(conn: Connection, [, id, result]: OkEnvelope): void {
     if (!conn.pending.has(id)) return debug(() => `dropped a late answer ${id} from ${conn.describe()}`);
     const value = decodePayload(result);
-    if (!(value instanceof DecodeFailure)) conn.pending.resolve(id, value);
+    if (!(value instanceof DecodeFailure)) conn.pending.resolve(id, value, this.frameArrivedAt);
     else
       conn.pending.reject(
         id,

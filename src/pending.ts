@@ -92,11 +92,15 @@ export class PendingCalls {
     });
   }
 
-  /** Settles `id` with its answer; `false` when nobody waits for it any more (a late answer). */
-  resolve(id: string, value: unknown): boolean {
+  /**
+   * Settles `id` with its answer; `false` when nobody waits for it any more (a late answer).
+   *
+   * @param arrivedAt - When the answer arrived, on the meter's clock, if known.
+   */
+  resolve(id: string, value: unknown, arrivedAt?: number): boolean {
     const call = this.#take(id);
     if (!call) return false;
-    call.meter?.end(call.startedAt, undefined);
+    call.meter?.end(call.startedAt, undefined, arrivedAt);
     call.resolve(value);
     return true;
   }

@@ -38,6 +38,8 @@ export interface ServeHost {
   servingEnded(): void;
   /** Counts calls served, when metrics are on. */
   readonly metrics: MetricsRecorder | undefined;
+  /** When the frame bringing the call being served arrived (with metrics on): its start. */
+  readonly frameArrivedAt: number;
 }
 
 const NO_INPUT: Validation = { value: undefined };
@@ -88,7 +90,7 @@ class ServedCall implements SignalOwner {
     conn.serving.set(requestId, this);
     host.servingStarted();
     this.#meter = host.metrics?.procedure(path).served;
-    this.#startedAt = this.#meter ? this.#meter.start() : 0;
+    this.#startedAt = this.#meter ? this.#meter.start(host.frameArrivedAt) : 0;
   }
 
   /** The handler's `ctx`, made once. */

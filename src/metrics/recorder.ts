@@ -41,15 +41,18 @@ export class CallMeter {
   readonly buckets: number[] = new Array<number>(BUCKET_COUNT).fill(0);
   sumSeconds = 0;
 
-  /** A call began; returns its start, for {@link CallMeter.end}. */
-  start(): number {
+  /**
+   * A call began, now or at `at` (when the frame that brought it arrived);
+   * returns its start, for {@link CallMeter.end}.
+   */
+  start(at?: number): number {
     this.inFlight++;
-    return performance.now();
+    return at ?? performance.now();
   }
 
-  /** A call that began at `startedAt` ended: with `code` when it failed. */
-  end(startedAt: number, code: string | undefined): void {
-    const seconds = (performance.now() - startedAt) / 1000;
+  /** A call that began at `startedAt` ended, now or at `at`: with `code` when it failed. */
+  end(startedAt: number, code: string | undefined, at?: number): void {
+    const seconds = ((at ?? performance.now()) - startedAt) / 1000;
     this.inFlight--;
     this.#record(seconds, code);
   }
