@@ -15,7 +15,8 @@ import { killAllMembers, type Member, startMember } from './helpers/members.js';
 import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
 import { waitFor } from './helpers/wait.js';
 
-const LIVENESS_MS = 1000;
+// Short, so a killed worker is dropped quickly; not so short that a busy machine makes a live one look dead.
+const LIVENESS_MS = 2000;
 const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));
 const CLUSTER = `calls-${process.pid}`;
 

@@ -10,7 +10,7 @@
  * | `claim`   | `…primary`                    | would-be primary → primaries | `s`, `pid`, `host`, `since`   | I mean to be the primary; anyone who is (or also claims) answers `rival` |
  * | `rival`   | `…to.<claimant>.k.<s>`        | primary → would-be primary  | `active`, `pid`, `host`, `since` | I am the primary (`active`) or claim it too; the earlier claim wins |
  * | `join`    | `…primary`                    | worker → primary            | `s`, `j`, `pid`, `host`        | let me in; `j` names this attempt, so a repeated join gets the same answer |
- * | `welcome` | `…to.<worker>.k.<primary>`    | primary → worker            | `id`, `j`                      | you are worker `id` (for the attempt `j`) |
+ * | `welcome` | `…to.<worker>.k.<primary>`    | primary → worker            | `id`, `j`                      | you are worker `id` (for the attempt `j`); the worker's first message back makes it a peer |
  * | `here`    | `…workers`                    | primary → workers           | `s`, `pid`, `host`, `since`    | the primary is alive (every beat); a worker without a primary joins |
  * | `hb`      | `…to.<primary>.k.<worker>`    | worker → primary            | —                              | the worker is alive (every beat) |
  * | `unknown` | `…to.<worker>.k.<primary>`    | primary → worker            | —                              | answer to an `hb` from a worker the primary has dropped: join again |

@@ -21,6 +21,8 @@ interface Member {
   readonly workerId: number;
   readonly link: PeerLink;
   heard: number;
+  /** Its first message after the welcome proves it is there; only then is it a peer (a forged join never is). */
+  confirmed: boolean;
 }
 
 type State = 'waiting' | 'claiming' | 'active' | 'refused';
@@ -57,8 +59,8 @@ export class PrimaryMembership implements BusListener {
   port(): TransportPort {
     return {
       self: () => PRIMARY,
-      // Ids only grow and members are added in order, so the map is ordered by id.
-      peers: () => [...this.#byId.values()].map((member) => member.link),
+      // Members are confirmed in the order their first message comes, not always that of their ids.
+      peers: () => [...this.#byId.values()].sort((a, b) => a.workerId - b.workerId).map((member) => member.link),
       peer: (workerId) => this.#byId.get(workerId)?.link,
       primaryMayReturn: false,
       close: () => this.#close(),
@@ -148,7 +150,7 @@ export class PrimaryMembership implements BusListener {
       case 'hb': {
         if (from === undefined) return;
         const member = this.#members.get(from);
-        if (member) member.heard = Date.now();
+        if (member) this.#heardFrom(member);
         else if (this.#state === 'active') this.#bus.sendControl(from, { t: 'unknown' });
         return;
       }
@@ -186,17 +188,24 @@ export class PrimaryMembership implements BusListener {
       info: Object.freeze({ side: 'worker', workerId, pid: join.pid, host: join.host }),
       send: (frame, done) => (this.#byId.get(workerId)?.link === link ? this.#bus.sendFrame(session, frame, done) : 'closed'),
     };
-    const member: Member = { session, attempt: join.j, workerId, link, heard: Date.now() };
+    const member: Member = { session, attempt: join.j, workerId, link, heard: Date.now(), confirmed: false };
     this.#members.set(session, member);
-    this.#byId.set(workerId, member);
     this.#bus.sendControl(session, { t: 'welcome', id: workerId, j: join.j });
-    this.#handlers.joined(link);
+  }
+
+  /** Any message from a member keeps it alive; the first one makes it a peer. */
+  #heardFrom(member: Member): void {
+    member.heard = Date.now();
+    if (member.confirmed) return;
+    member.confirmed = true;
+    this.#byId.set(member.workerId, member);
+    this.#handlers.joined(member.link);
   }
 
   frame(from: string, message: unknown): void {
     const member = this.#members.get(from);
     if (!member) return;
-    member.heard = Date.now();
+    this.#heardFrom(member);
     this.#handlers.received(member.link, message);
   }
 
@@ -209,7 +218,7 @@ export class PrimaryMembership implements BusListener {
     this.#members.delete(member.session);
     this.#byId.delete(member.workerId);
     this.#bus.forget(member.session);
-    this.#handlers.left(member.link, why);
+    if (member.confirmed) this.#handlers.left(member.link, why);
   }
 
   #dropAll(why: string): void {
