@@ -54,11 +54,19 @@ export function describeNats(name: string, body: () => void): void {
     });
     return;
   }
-  if (!skipNoticeShown) {
-    skipNoticeShown = true;
-    process.stderr.write(`NATS tests skipped: nats-server not found; ${INSTALL_HINT}\n`);
-  }
+  if (!skipNoticeShown && firstInThisRun()) process.stderr.write(`NATS tests skipped: nats-server not found; ${INSTALL_HINT}\n`);
+  skipNoticeShown = true;
   describe.skip(name, body);
+}
+
+/** True in the first test file of this Vitest run to ask (its files run in processes of one parent), so the notice shows once. */
+function firstInThisRun(): boolean {
+  try {
+    writeFileSync(join(tmpdir(), `cluster-rpc-nats-skip-notice-${process.ppid}`), '', { flag: 'wx' });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A port nothing listens on right now. */
