@@ -177,6 +177,8 @@ export class NatsBus {
         this.#whileOpen(() => this.#listener.down(`the connection to the NATS server ${status.server} was lost`));
         return;
       case 'reconnect':
+        // A reconnection whose drop was not reported still lost what was in flight.
+        if (this.#connected) this.#whileOpen(() => this.#listener.down(`the connection moved to ${status.server}`));
         this.#connected = true;
         this.#renew(nc);
         return;
