@@ -254,7 +254,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       });
       if (live) process.stdout.write('\r\x1b[K');
     }
-    if (http) console.log(`\n${renderHttpTable(http, style)}`);
+    if (http && !http.skipped) console.log(`\n${renderHttpTable(http, style)}`);
     if (records.length > 0) console.log(`\n${renderTable(records, style)}`);
     if (streams) console.log(`\n${renderStreamTable(streams)}`);
     const tallied = tally(records, http);
