@@ -32,8 +32,10 @@ const FRAME_OVERHEAD_BYTES = 1024 * 1024;
  * servers cannot be reached, or refuse the credentials, calls fail with
  * `DISCONNECTED` naming the servers, and `onError` hears why. A second
  * primary for the same cluster is refused the same way. Calls in flight to a
- * process that dies reject with `DISCONNECTED` within `livenessMs` (3 s),
- * at once when it closes cleanly. When this process loses its connection,
+ * process that dies or freezes reject with `DISCONNECTED` within
+ * `livenessMs` (3 s); a process that closes its rpc object is dropped at
+ * once (its peers' calls to it fail with `SHUTTING_DOWN`). When this process
+ * loses its connection,
  * the calls in flight through it reject with `DISCONNECTED`, and it joins
  * again (a worker gets a new id) once the client has reconnected.
  *
