@@ -30,7 +30,9 @@ describe.skipIf(!existsSync(API_2_MD))('api2-samples.test-d.ts', () => {
     const blocks = sectionBlocks(readFileSync(API_2_MD, 'utf8'), title);
     expect(blocks.length).toBeGreaterThan(0);
     for (const block of blocks) {
-      for (const line of asSourceImports(block).split('\n').filter((text) => text.trim() !== '')) {
+      for (const line of asSourceImports(block)
+        .split('\n')
+        .filter((text) => text.trim() !== '')) {
         expect(samples, `a line of "${title}" is not in the samples:\n${line}`).toContain(line);
       }
     }
