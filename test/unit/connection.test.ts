@@ -14,7 +14,11 @@ import type { PeerLink, SendResult } from '../../src/transport.js';
 const LARGE = 64 * 1024;
 
 /** A link that answers with the scripted results, and keeps every frame and its completion callback. */
-function scriptedLink(results: SendResult[]): { link: PeerLink; frames: Frame[]; complete: Array<(error: Error | null) => void> } {
+function scriptedLink(results: SendResult[]): {
+  link: PeerLink;
+  frames: Frame[];
+  complete: Array<(error: Error | null) => void>;
+} {
   const frames: Frame[] = [];
   const complete: Array<(error: Error | null) => void> = [];
   const link: PeerLink = {
