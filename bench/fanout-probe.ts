@@ -64,13 +64,18 @@ function observeGc(record: (event: GcEvent) => void): PerformanceObserver {
   return observer;
 }
 
-/** CPU time and run-queue wait of this process's main thread so far, µs. */
-function schedstat(): { cpuUs: number; waitUs: number } {
+/**
+ * CPU time and run-queue wait of this process's main thread so far, µs, and
+ * the CPU time of all its threads (V8's compiler and GC helpers too).
+ */
+function schedstat(): { cpuUs: number; waitUs: number; allUs: number } {
+  const usage = process.cpuUsage();
+  const allUs = usage.user + usage.system;
   try {
     const [cpu, wait] = readFileSync('/proc/thread-self/schedstat', 'utf8').trim().split(' ').map(Number);
-    return { cpuUs: (cpu ?? Number.NaN) / 1000, waitUs: (wait ?? Number.NaN) / 1000 };
+    return { cpuUs: (cpu ?? Number.NaN) / 1000, waitUs: (wait ?? Number.NaN) / 1000, allUs };
   } catch {
-    return { cpuUs: Number.NaN, waitUs: Number.NaN };
+    return { cpuUs: Number.NaN, waitUs: Number.NaN, allUs };
   }
 }
 
@@ -88,9 +93,13 @@ interface WorkerBlock {
   /** Per event, µs this worker's main thread spent runnable but waiting for a CPU since its previous acknowledgement (its wake-up wait). */
   readonly queued: number[];
   readonly ack: number[];
+  /** Per event: when the worker's event-loop turn that sent the acknowledgement was over. */
+  readonly idle: number[];
   readonly gc: GcEvent[];
   readonly cpuUs: number;
   readonly waitUs: number;
+  /** CPU time of the process's other threads (compiler, GC helpers). */
+  readonly otherThreadsUs: number;
 }
 
 function isProbe(message: unknown): message is { [MARK]: ProbeRequest } {
@@ -121,6 +130,7 @@ function runWorker(): void {
   let recv: number[] = [];
   let ack: number[] = [];
   let queued: number[] = [];
+  let idle: number[] = [];
   let waitAtAck = schedstat().waitUs;
   let gc: GcEvent[] = [];
   let startStat = schedstat();
@@ -143,6 +153,8 @@ function runWorker(): void {
       ack.push(nowUs());
       const sent = send(...args);
       waitAtAck = schedstat().waitUs;
+      // When this turn of the event loop is over (nextTicks, promise jobs, write callbacks run): the work left after the ack.
+      setImmediate(() => idle.push(nowUs()));
       return sent;
     }
     return send(...args);
@@ -159,6 +171,7 @@ function runWorker(): void {
       case 'start':
         recv = [];
         ack = [];
+        idle = [];
         queued = [];
         waitAtAck = schedstat().waitUs;
         gc = [];
@@ -172,8 +185,10 @@ function runWorker(): void {
           recv,
           queued,
           ack,
+          idle,
           gc,
           cpuUs: stat.cpuUs - startStat.cpuUs,
+          otherThreadsUs: stat.allUs - startStat.allUs - (stat.cpuUs - startStat.cpuUs),
           waitUs: stat.waitUs - startStat.waitUs,
         } satisfies WorkerBlock;
         break;
@@ -261,6 +276,7 @@ interface Broadcast {
   /** Per worker: µs runnable but not running since its previous acknowledgement, read when the event arrived. */
   readonly queued: readonly number[];
   readonly ack: readonly number[];
+  readonly idle: readonly number[];
   readonly back: readonly number[];
 }
 
@@ -269,6 +285,8 @@ interface Block {
   readonly broadcasts: readonly Broadcast[];
   readonly gc: ReadonlyArray<GcEvent & { readonly process: string }>;
   readonly cpuUsPerBroadcast: { readonly primary: number; readonly workers: number };
+  /** CPU of the processes' other threads (V8's compiler and GC helpers) per broadcast. */
+  readonly otherThreadsUsPerBroadcast: { readonly primary: number; readonly workers: number };
   readonly runQueueWaitUsPerBroadcast: { readonly primary: number; readonly workers: number };
   readonly unmatched: number;
 }
@@ -343,6 +361,7 @@ async function runBlock(lines: Lines, contender: ProbeContender, options: Option
       recv: blocks.map((block) => block.recv[k] ?? Number.NaN),
       queued: blocks.map((block) => block.queued[k] ?? Number.NaN),
       ack: blocks.map((block) => block.ack[k] ?? Number.NaN),
+      idle: blocks.map((block) => block.idle[k] ?? Number.NaN),
       back: back.map((list) => list[k] ?? Number.NaN),
     };
     if ([...row.sent, ...row.recv, ...row.ack, ...row.back].some((value) => !Number.isFinite(value))) unmatched++;
@@ -359,6 +378,10 @@ async function runBlock(lines: Lines, contender: ProbeContender, options: Option
     cpuUsPerBroadcast: {
       primary: (stat.cpuUs - startStat.cpuUs) / n,
       workers: blocks.reduce((sum, block) => sum + block.cpuUs, 0) / n,
+    },
+    otherThreadsUsPerBroadcast: {
+      primary: (stat.allUs - startStat.allUs - (stat.cpuUs - startStat.cpuUs)) / n,
+      workers: blocks.reduce((sum, block) => sum + block.otherThreadsUs, 0) / n,
     },
     runQueueWaitUsPerBroadcast: {
       primary: (stat.waitUs - startStat.waitUs) / n,
@@ -395,6 +418,8 @@ function stagesOf(row: Broadcast) {
     // Of which the last worker spent waiting for a CPU (run queue), from /proc/thread-self/schedstat.
     lastWorkerQueued: row.queued[last] as number,
     inWorker: (row.ack[last] as number) - (row.recv[last] as number),
+    // Work a worker still did after its acknowledgement left (the mean over the workers).
+    afterAck: row.idle.reduce((sum, value, index) => sum + (value - (row.ack[index] as number)), 0) / row.idle.length,
     toPrimary: (row.back[last] as number) - (row.ack[last] as number),
     inPrimary: row.end - (row.back[last] as number),
     // Spread of the workers' processing: the slowest worker's JS time.
@@ -409,6 +434,7 @@ const STAGES: readonly Stage[] = [
   'toWorker',
   'lastWorkerQueued',
   'inWorker',
+  'afterAck',
   'toPrimary',
   'inPrimary',
   'slowestWorkerJs',
@@ -474,6 +500,10 @@ function summarise(contender: ProbeContender, blocks: readonly Block[]) {
       primary: mean(blocks.map((block) => block.cpuUsPerBroadcast.primary)),
       workers: mean(blocks.map((block) => block.cpuUsPerBroadcast.workers)),
     },
+    otherThreadsUsPerBroadcast: {
+      primary: mean(blocks.map((block) => block.otherThreadsUsPerBroadcast.primary)),
+      workers: mean(blocks.map((block) => block.otherThreadsUsPerBroadcast.workers)),
+    },
     runQueueWaitUsPerBroadcast: {
       primary: mean(blocks.map((block) => block.runQueueWaitUsPerBroadcast.primary)),
       workers: mean(blocks.map((block) => block.runQueueWaitUsPerBroadcast.workers)),
@@ -485,7 +515,7 @@ function renderSummary(summary: ReturnType<typeof summarise>): string {
   const us = (value: number): string => (Number.isFinite(value) ? value.toFixed(0).padStart(6) : '   n/a');
   const lines = [
     `${summary.contender}: ${summary.broadcasts} broadcasts${summary.unmatched ? ` (${summary.unmatched} with a missing timestamp)` : ''}; fan-out time p50 ${us(summary.p50Us).trim()} µs, p99 ${us(summary.p99Us).trim()} µs`,
-    `  CPU per broadcast: primary ${us(summary.cpuUsPerBroadcast.primary).trim()} µs, workers ${us(summary.cpuUsPerBroadcast.workers).trim()} µs (together); waiting for a CPU (run queue): primary ${us(summary.runQueueWaitUsPerBroadcast.primary).trim()} µs, workers ${us(summary.runQueueWaitUsPerBroadcast.workers).trim()} µs`,
+    `  CPU per broadcast, main threads: primary ${us(summary.cpuUsPerBroadcast.primary).trim()} µs, workers ${us(summary.cpuUsPerBroadcast.workers).trim()} µs (together); other threads (V8 compiler, GC helpers): primary ${us(summary.otherThreadsUsPerBroadcast.primary).trim()} µs, workers ${us(summary.otherThreadsUsPerBroadcast.workers).trim()} µs; waiting for a CPU (run queue): primary ${us(summary.runQueueWaitUsPerBroadcast.primary).trim()} µs, workers ${us(summary.runQueueWaitUsPerBroadcast.workers).trim()} µs`,
     `  GC: ${summary.gcCount} collections, ${summary.gcPerBroadcastUs.toFixed(1)} µs per broadcast; per 1000 broadcasts: primary ${summary.gcPerThousandBroadcasts.primary.toFixed(1)}, workers ${summary.gcPerThousandBroadcasts.workers.toFixed(1)} (minor ${summary.gcPerThousandBroadcasts.minor.toFixed(1)}, mean ${summary.gcMeanUs.minor.toFixed(0)} µs; major ${summary.gcPerThousandBroadcasts.major.toFixed(1)}, mean ${Number.isFinite(summary.gcMeanUs.major) ? summary.gcMeanUs.major.toFixed(0) : '-'} µs)`,
     `  broadcasts overlapping a GC in any process: ${(summary.shareOverlappingGc.all * 100).toFixed(1)} % of all, ${(summary.shareOverlappingGc.slowest1pc * 100).toFixed(1)} % of the slowest 1 %; p99 of those overlapping none: ${us(summary.p99WithoutGcUs).trim()} µs`,
     '  stage (last worker)      p50 µs  p99 µs  mean µs  mean of slowest 1 % µs',
