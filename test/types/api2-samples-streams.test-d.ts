@@ -1,4 +1,6 @@
 // biome-ignore-all format: the sample is copied verbatim from the public contract (API-2.md)
+// biome-ignore-all lint/suspicious/noExportsInTest: the verbatim sample exports what it defines
+// biome-ignore-all lint/correctness/noUnusedVariables: the verbatim sample names values it does not use
 /**
  * The sample of the section "Streams" of API-2.md, verbatim, type-checked:
  * the names it uses (`tail`, `rpc`, `worker`, `signal`, a `ticks` stream on

@@ -1,4 +1,6 @@
 // biome-ignore-all format: the sample is copied verbatim from the public contract (API-2.md)
+// biome-ignore-all lint/suspicious/noExportsInTest: the verbatim sample exports what it defines
+// biome-ignore-all lint/correctness/noUnusedVariables: the verbatim sample names values it does not use
 // biome-ignore-all assist/source/organizeImports: the sample's import lines stay as written
 /**
  * The sample of the section "Transports" of API-2.md, verbatim, type-checked
