@@ -21,11 +21,14 @@
  * `npx tsx bench/build.ts && node --expose-gc node_modules/.cache/cluster-rpc-bench/bench/fanout-probe.js --workers=8`
  * (options: `--workers=<n>`, `--broadcasts=<per block>`, `--blocks=<per contender>`, `--contenders=raw,raw+zod,cluster-rpc`).
  *
- * `raw+spin` is a control: raw IPC with busy-work (no allocation, no I/O) where
- * cluster-rpc spends more CPU than raw: `--spin-send=<µs>` per broadcast and
+ * `raw+spin` is a control: raw IPC with busy-work (no I/O) where cluster-rpc
+ * spends more CPU than raw: `--spin-send=<µs>` per broadcast and
  * `--spin-ack=<µs>` per acknowledgement in the primary, `--spin-worker=<µs>`
  * per event in each worker. If it shows cluster-rpc's tail, the tail comes
  * from the CPU each broadcast costs, not from how cluster-rpc schedules its work.
+ *
+ * `--gc-before` collects garbage in every process before each block's warm-up,
+ * as the benchmark does before each phase.
  *
  * @module
  */
@@ -84,6 +87,7 @@ const MARK = '$probe';
 type ProbeRequest =
   | { readonly op: 'open'; readonly contender: ContenderName; readonly spinUs: number }
   | { readonly op: 'start' }
+  | { readonly op: 'gc' }
   | { readonly op: 'stop' }
   | { readonly op: 'close' }
   | { readonly op: 'exit' };
@@ -168,6 +172,9 @@ function runWorker(): void {
         spinUs = request.spinUs;
         contender = openWorkerContender(request.contender);
         break;
+      case 'gc':
+        (globalThis as { gc?: () => void }).gc?.();
+        break;
       case 'start':
         recv = [];
         ack = [];
@@ -212,6 +219,8 @@ interface Options {
   readonly workers: number;
   readonly broadcasts: number;
   readonly warmup: number;
+  /** Collect garbage in every process before each block's warm-up, as `npm run bench` does before each phase. */
+  readonly gcBefore: boolean;
   readonly blocks: number;
   /** Probe contenders: the benchmark's, and `raw+spin` (raw with busy-work where cluster-rpc spends more CPU). */
   readonly contenders: readonly ProbeContender[];
@@ -228,6 +237,7 @@ function parse(argv: readonly string[]): Options {
     workers: Number(get('workers') ?? 8),
     broadcasts: Number(get('broadcasts') ?? 2000),
     warmup: Number(get('warmup') ?? 1000),
+    gcBefore: argv.includes('--gc-before'),
     blocks: Number(get('blocks') ?? 3),
     contenders: (get('contenders') ?? 'raw,raw+zod,cluster-rpc').split(',') as ProbeContender[],
     spin: {
@@ -308,6 +318,10 @@ async function runBlock(lines: Lines, contender: ProbeContender, options: Option
     if (isRawFanout(message, 'a')) spin(options.spin.ack);
   };
   if (spun) for (const worker of workers) worker.process.prependListener('message', onAck);
+  if (options.gcBefore) {
+    (globalThis as { gc?: () => void }).gc?.();
+    await lines.all({ op: 'gc' });
+  }
   for (let index = 0; index < options.warmup; index++) await operation();
 
   const sent = workers.map((): number[] => []);
