@@ -4,8 +4,9 @@
  * batches what we send it.
  *
  * Batching: envelopes are queued and flushed together at the end of the
- * current tick, so a lone call leaves at once while calls issued together
- * travel as one IPC message; a batch that fills up leaves early so both
+ * current turn of the event loop, so what the callbacks of one poll phase
+ * produce travels as one message, and a lone call leaves without waiting for
+ * anything else; a batch that fills up leaves early so both
  * processes stay busy. When Node reports backpressure (`send()` returns
  * `false`), envelopes wait here instead of in Node's unbounded queue, and
  * calls that time out meanwhile are never written. Large answers (a batch's
@@ -55,8 +56,6 @@ const MAX_BATCH_ENVELOPES = 16;
  * one multi-megabyte frame. 64 KiB is what one pipe read usually delivers.
  */
 const MAX_BATCH_BYTES = 64 * 1024;
-
-const SETTLED: Promise<void> = Promise.resolve();
 
 const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
 
@@ -154,13 +153,14 @@ export class Connection {
       this.#flush();
     } else if (!this.#flushQueued) {
       this.#flushQueued = true;
-      // A settled promise's then() runs at the same point as queueMicrotask(), which
-      // measured several times slower: it wraps every callback in an AsyncResource.
-      SETTLED.then(this.#endOfTick);
+      // At the end of this turn of the event loop: what the callbacks of one poll
+      // phase produce (calls made for HTTP requests, answers to the frames just
+      // read) leaves together. See docs/design.md, "Batching".
+      setImmediate(this.#endOfTurn);
     }
   }
 
-  readonly #endOfTick = (): void => {
+  readonly #endOfTurn = (): void => {
     this.#flushQueued = false;
     this.#flush();
   };

@@ -33,7 +33,7 @@ function scriptedLink(results: SendResult[]): {
 }
 
 const kinds = (frame: Frame | undefined): string[] => (frame?.m ?? []).map((envelope: Envelope) => envelope[0]);
-const endOfTick = (): Promise<void> => Promise.resolve();
+const endOfTick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 describe('Connection outbox under backpressure', () => {
   it('holds calls and small answers but lets large answers through, then sends what was held once the congesting write completes', async () => {
