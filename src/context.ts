@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { setMaxListeners } from 'node:events';
 import type { PeerInfo, ProcedureContext } from './procedure.js';
 
 /**
@@ -22,6 +23,18 @@ export const SIDE_API: unique symbol = Symbol('cluster-rpc.sideApi');
 /** What owns the signal of a `ctx`: a served call or stream, which aborts it. */
 export interface SignalOwner {
   readonly signal: AbortSignal;
+}
+
+/**
+ * The controller of a served call's or stream's signal, made when the signal
+ * is first read: already aborted with `abortReason` if the call was.
+ */
+export function signalController(abortReason: Error | undefined): AbortController {
+  const controller = new AbortController();
+  // Every call the handler makes with { parent: ctx } listens to this signal; fifty at once are no leak to warn about.
+  setMaxListeners(0, controller.signal);
+  if (abortReason) controller.abort(abortReason);
+  return controller;
 }
 
 /** Where a `ctx` keeps its signal's owner; copies made by spreading keep it too. */

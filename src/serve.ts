@@ -10,10 +10,9 @@
  *
  * @module
  */
-import { setMaxListeners } from 'node:events';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
-import { createContext, type SideApi, type SignalOwner } from './context.js';
+import { createContext, type SideApi, type SignalOwner, signalController } from './context.js';
 import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
 import { type CallMeter, type MetricsRecorder, OTHER_PROCEDURES } from './metrics/recorder.js';
 import { runMiddlewares } from './middleware.js';
@@ -106,12 +105,7 @@ class ServedCall implements SignalOwner {
   }
 
   get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      // Every call the handler makes listens to this signal; fifty at once are no leak to warn about.
-      setMaxListeners(0, this.#controller.signal);
-      if (this.#abortReason) this.#controller.abort(this.#abortReason);
-    }
+    this.#controller ??= signalController(this.#abortReason);
     return this.#controller.signal;
   }
 

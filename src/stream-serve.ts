@@ -27,10 +27,9 @@
  *
  * @module
  */
-import { setMaxListeners } from 'node:events';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection, ServedCallHandle } from './connection.js';
-import { createContext, type SignalOwner } from './context.js';
+import { createContext, type SignalOwner, signalController } from './context.js';
 import { debug } from './debug.js';
 import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
 import { runMiddlewares } from './middleware.js';
@@ -124,12 +123,7 @@ class ServedStream implements SignalOwner, ServedCallHandle {
   }
 
   get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      // Every call the generator makes with { parent: ctx } listens to this signal.
-      setMaxListeners(0, this.#controller.signal);
-      if (this.#abortReason) this.#controller.abort(this.#abortReason);
-    }
+    this.#controller ??= signalController(this.#abortReason);
     return this.#controller.signal;
   }
 
