@@ -7,7 +7,9 @@
  *
  * @module
  */
+
 import { Deadlines, type Expiring } from './deadlines.js';
+import { EmptyWaiter } from './empty-waiter.js';
 import { type CallSite, RpcError, siteError } from './errors.js';
 import type { CallMeter } from './metrics/recorder.js';
 import type { CancelCode } from './protocol.js';
@@ -51,7 +53,7 @@ function failed(call: PendingCall, error: RpcError): void {
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
   readonly #deadlines = new Deadlines<PendingCall>((call) => this.giveUp(call.id, 'TIMEOUT'));
-  #empty: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
+  readonly #empty = new EmptyWaiter();
 
   /**
    * @param onGiveUp - Told when a call is dropped by its timeout or abort, so
@@ -131,25 +133,14 @@ export class PendingCalls {
 
   /** Resolves once no call is waiting. */
   whenEmpty(): Promise<void> {
-    if (this.#calls.size === 0) return Promise.resolve();
-    if (!this.#empty) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => {
-        resolve = done;
-      });
-      this.#empty = { promise, resolve };
-    }
-    return this.#empty.promise;
+    return this.#empty.wait(this.#calls.size === 0);
   }
 
   #take(id: string): PendingCall | undefined {
     const call = this.#calls.get(id);
     if (!call) return undefined;
     this.#calls.delete(id);
-    if (this.#calls.size === 0 && this.#empty) {
-      this.#empty.resolve();
-      this.#empty = undefined;
-    }
+    if (this.#calls.size === 0) this.#empty.emptied();
     this.#deadlines.remove(call);
     if (call.onAbort) for (const signal of call.signals) signal.removeEventListener('abort', call.onAbort);
     return call;

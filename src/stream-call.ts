@@ -13,11 +13,13 @@
  *
  * @module
  */
+
 import { nanoid } from 'nanoid';
 import { type CallHost, checkParent, checkTimeout } from './call.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
 import type { Connection } from './connection.js';
 import { debug } from './debug.js';
+import { EmptyWaiter } from './empty-waiter.js';
 import { type CallSite, encodeError, RpcError, siteError } from './errors.js';
 import type { ProcedureContext } from './procedure.js';
 import {
@@ -499,7 +501,7 @@ export function openStream(
 /** The streams one side reads from one peer, by id. */
 export class OpenStreams {
   readonly #streams = new Map<string, ConsumedStream>();
-  #empty: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
+  readonly #empty = new EmptyWaiter();
 
   /** How many streams are open. */
   get size(): number {
@@ -516,10 +518,7 @@ export class OpenStreams {
 
   delete(id: string): void {
     this.#streams.delete(id);
-    if (this.#streams.size === 0 && this.#empty) {
-      this.#empty.resolve();
-      this.#empty = undefined;
-    }
+    if (this.#streams.size === 0) this.#empty.emptied();
   }
 
   /** Ends every open stream at once with the error `errorFor` builds for its site. */
@@ -529,15 +528,7 @@ export class OpenStreams {
 
   /** Resolves once no stream is open. */
   whenEmpty(): Promise<void> {
-    if (this.#streams.size === 0) return Promise.resolve();
-    if (!this.#empty) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((done) => {
-        resolve = done;
-      });
-      this.#empty = { promise, resolve };
-    }
-    return this.#empty.promise;
+    return this.#empty.wait(this.#streams.size === 0);
   }
 }
 
