@@ -81,6 +81,9 @@ function refuse(host: CallHost, site: CallSite, error: RpcError): Promise<never>
   return Promise.reject(error);
 }
 
+/** Shared by the calls made without an abort signal or a parent: the usual case allocates no list. */
+const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
+
 /** Node's timers cannot wait longer than this; anything longer means no timeout. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -119,27 +122,31 @@ export function startCall(
     return refuse(host, site, siteError('DISCONNECTED', site, 'The target process is not alive'));
   if (conn.state === 'closed') return refuse(host, site, siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
 
-  let timeoutMs: number;
-  const signals: AbortSignal[] = [];
-  try {
-    timeoutMs = options?.timeout === undefined ? host.defaultTimeoutMs : checkTimeout(options.timeout, 'options.timeout');
-    if (options?.signal !== undefined) {
-      if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
-      signals.push(options.signal);
+  let timeoutMs = host.defaultTimeoutMs;
+  let signals: readonly AbortSignal[] = NO_SIGNALS;
+  if (options !== undefined && options !== null) {
+    const checked: AbortSignal[] = [];
+    try {
+      if (options.timeout !== undefined) timeoutMs = checkTimeout(options.timeout, 'options.timeout');
+      if (options.signal !== undefined) {
+        if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+        checked.push(options.signal);
+      }
+      if (options.parent !== undefined) {
+        const { deadline, signal } = checkParent(options.parent);
+        // What is left of the parent call, and its cancellation.
+        timeoutMs = Math.min(timeoutMs, deadline - Date.now());
+        if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
+        checked.push(signal);
+      }
+    } catch (error) {
+      return refuse(host, site, siteError('BAD_REQUEST', site, (error as Error).message));
     }
-    if (options?.parent !== undefined) {
-      const { deadline, signal } = checkParent(options.parent);
-      // What is left of the parent call, and its cancellation.
-      timeoutMs = Math.min(timeoutMs, deadline - Date.now());
-      if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
-      signals.push(signal);
+    for (const signal of checked) {
+      if (signal.aborted)
+        return refuse(host, site, siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
     }
-  } catch (error) {
-    return refuse(host, site, siteError('BAD_REQUEST', site, (error as Error).message));
-  }
-  for (const signal of signals) {
-    if (signal.aborted)
-      return refuse(host, site, siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
+    if (checked.length > 0) signals = checked;
   }
 
   const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);

@@ -32,7 +32,7 @@ export interface ServeHost {
   readonly maxPayloadBytes: number;
   /** False once this side is shutting down: new calls get `SHUTTING_DOWN`. */
   readonly accepting: boolean;
-  /** Told when a served call starts and ends, so `close()` can wait for them. */
+  /** Told when a served call starts and ends, so `close()` can wait for them and `pendingCount()` counts them. */
   servingStarted(): void;
   servingEnded(): void;
   /** Counts calls served, when metrics are on. */
@@ -71,6 +71,8 @@ class ServedCall implements SignalOwner {
   #controller: AbortController | undefined = undefined;
   #abortReason: Error | undefined = undefined;
   #released = false;
+  /** Listed in the connection's `serving` table: only once the call waits for something (see {@link ServedCall.#then}). */
+  #listed = false;
   readonly #meter: CallMeter | undefined;
   readonly #startedAt: number;
 
@@ -86,7 +88,6 @@ class ServedCall implements SignalOwner {
     this.#host = host;
     this.#conn = conn;
     this.#def = def;
-    conn.serving.set(requestId, this);
     host.servingStarted();
     this.#meter = host.metrics?.procedure(path).served;
     this.#startedAt = this.#meter ? this.#meter.start(host.frameArrivedAt) : 0;
@@ -184,6 +185,12 @@ class ServedCall implements SignalOwner {
   /** Continues with `value` now if it is not a promise, after it settles if it is. */
   #then<T>(value: T | PromiseLike<T>, next: (this: ServedCall, value: T) => void): void {
     if (!isThenable(value)) return next.call(this, value);
+    // A call followed synchronously to its answer is over before any cancel or
+    // close could reach it; one that waits is listed, so they can.
+    if (!this.#listed && !this.#released) {
+      this.#listed = true;
+      this.#conn.serving.set(this.requestId, this);
+    }
     Promise.resolve(value).then(
       (settled) => {
         try {
@@ -209,7 +216,7 @@ class ServedCall implements SignalOwner {
     if (this.#released) return false;
     this.#released = true;
     this.#meter?.end(this.#startedAt, failure);
-    this.#conn.serving.delete(this.requestId);
+    if (this.#listed) this.#conn.serving.delete(this.requestId);
     this.#host.servingEnded();
     return true;
   }
