@@ -207,6 +207,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       rounds: options.rounds,
       warmupMs: options.warmupMs,
       durationMs: options.durationMs,
+      countedWarmup: options.countedWarmup,
     };
     const httpSettings: HttpSettings = {
       servers: options.httpServers,

@@ -4,7 +4,8 @@
  * drives raw IPC, birpc and cluster-rpc; only the `call` function differs.
  *
  * The window is managed on completions, not by timers: warm-up ends once
- * `warmupMs` passed and every lane finished at least one call; the measured
+ * `warmupMs` passed, every lane finished at least one call and, where asked,
+ * `minWarmupCalls` completed (or `maxWarmupMs` passed); the measured
  * window then runs for `durationMs` and at least `minCalls` calls (so a slow
  * cell still sees a few full rounds of its lanes), capped at `maxMs`. Lanes
  * stop issuing when it closes and the calls still out are awaited, so the
@@ -22,6 +23,10 @@ const MAX_ERRORS = 100;
 export interface DriveSpec {
   readonly concurrency: number;
   readonly warmupMs: number;
+  /** Operations the warm-up also waits for (0: none), unless it has run {@link DriveSpec.maxWarmupMs}. */
+  readonly minWarmupCalls: number;
+  /** The longest a warm-up waits for {@link DriveSpec.minWarmupCalls}. */
+  readonly maxWarmupMs: number;
   readonly durationMs: number;
   readonly minCalls: number;
   readonly maxMs: number;
@@ -57,7 +62,8 @@ export async function drive(call: () => Promise<unknown>, spec: DriveSpec): Prom
     completedTotal++;
     if (stage === 'warmup') {
       warmCompleted++;
-      if (ended - started >= spec.warmupMs && warmCompleted >= spec.concurrency) {
+      const warmed = warmCompleted >= spec.minWarmupCalls || ended - started >= spec.maxWarmupMs;
+      if (ended - started >= spec.warmupMs && warmCompleted >= spec.concurrency && warmed) {
         stage = 'measure';
         windowStart = ended;
       }

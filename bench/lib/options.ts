@@ -20,6 +20,8 @@ export interface BenchOptions {
   readonly durationMs: number;
   /** The warm-up before each measured window, in ms. */
   readonly warmupMs: number;
+  /** Warm-ups also wait for a number of operations (not with `--quick` or `--short-warmup`). */
+  readonly countedWarmup: boolean;
   /** How many times each cell runs its contenders (in rotating order). */
   readonly rounds: number;
   /** True when `--rounds` was given (it then applies to the HTTP cell too). */
@@ -63,6 +65,8 @@ export const USAGE = `npm run bench -- [options]
                        default all, raw+zod in fan-out cells only
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
+  --short-warmup       warm up for --warmup only; by default a warm-up also waits for 3,000 calls (at most 2 s)
+                       or 1,500 fan-outs (at most 4 s), so code is measured once V8 optimised it again
   --rounds=<n>         times each cell runs its contenders, rotating their order (default 3; --quick 2;
                        the HTTP cell too when given);
                        a cell stops adding rounds after 3 once it has run for 40 s
@@ -120,6 +124,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'contenders',
     'duration',
     'warmup',
+    'short-warmup',
     'rounds',
     'workers',
     'memory',
@@ -173,6 +178,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     contendersGiven: given.has('contenders'),
     durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 500,
     warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
+    countedWarmup: !quick && !given.has('short-warmup'),
     rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
     roundsGiven: given.has('rounds'),
     httpOnly: given.has('http'),

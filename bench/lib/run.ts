@@ -84,6 +84,8 @@ export interface RunSettings {
   readonly rounds: number;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /** Warm-ups also wait for a number of operations (off with `--short-warmup` and `--quick`). */
+  readonly countedWarmup: boolean;
 }
 
 /** Told before each phase and after each cell, for progress. */
@@ -108,11 +110,27 @@ function spreadOf(values: readonly number[]): number {
 
 const MIB = 1024 * 1024;
 
+/**
+ * Operations a phase's warm-up also waits for: each phase starts with a new
+ * rpc object after a full collection, which discards the optimised code V8
+ * had tied to the previous object's closures, and re-optimising takes
+ * about a thousand operations (see bench/README.md). A fan-out operation is
+ * one event in every worker.
+ */
+const MIN_WARMUP_CALLS = 3000;
+const MIN_WARMUP_FANOUTS = 1500;
+/** The longest a warm-up waits for them (slow payloads get there later, or not). */
+const MAX_WARMUP_MS = 2000;
+const MAX_WARMUP_FANOUT_MS = 4000;
+
 function specFor(cell: Cell, settings: RunSettings): DriveSpec {
   const concurrency = cell.type === 'call' ? cell.concurrency : 1;
+  const call = cell.type === 'call';
   return {
     concurrency,
     warmupMs: settings.warmupMs,
+    minWarmupCalls: settings.countedWarmup ? (call ? MIN_WARMUP_CALLS : MIN_WARMUP_FANOUTS) : 0,
+    maxWarmupMs: settings.countedWarmup ? (call ? MAX_WARMUP_MS : MAX_WARMUP_FANOUT_MS) : 0,
     durationMs: settings.durationMs,
     // Slow cells still complete two full rounds of their lanes, within a cap.
     minCalls: Math.max(20, 2 * concurrency),
@@ -170,7 +188,7 @@ async function runPhase(
   try {
     await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
     const before = await usageOfAll(lines);
-    const limitMs = spec.warmupMs + spec.maxMs + PHASE_SLACK_MS;
+    const limitMs = Math.max(spec.warmupMs, spec.maxWarmupMs) + spec.maxMs + PHASE_SLACK_MS;
     const what = `${contender} on ${cell.id}`;
     const first = workers[0];
     if (!first) throw new Error('no worker is running');

@@ -59,6 +59,8 @@ async function measure(phase: NatsPhase, call: () => Promise<unknown>): Promise<
   const result = await drive(call, {
     concurrency: phase.concurrency,
     warmupMs: phase.warmupMs,
+    minWarmupCalls: 0,
+    maxWarmupMs: 0,
     durationMs: phase.durationMs,
     minCalls: Math.max(20, 2 * phase.concurrency),
     maxMs: phase.durationMs * 20,
