@@ -18,7 +18,7 @@ import { canCollectGarbage, collectGarbage } from './lib/control.js';
 import { Fleet } from './lib/fleet.js';
 import { type HttpRecord, type HttpSettings, httpCellId, runHttpCell } from './lib/http/cell.js';
 import { describeMachine, finishMachine, type MachineInfo, machineLine } from './lib/machine.js';
-import { type MemoryRecord, runMemoryCell } from './lib/memory.js';
+import { type MemoryRecord, memoryVersusRaw, runMemoryCell } from './lib/memory.js';
 import { renderNatsTable, runNatsCell } from './lib/nats/cell.js';
 import { type BenchOptions, parseOptions, USAGE } from './lib/options.js';
 import { PAYLOAD_KINDS, payloadBytes, payloadOf } from './lib/payloads.js';
@@ -178,12 +178,17 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       console.log(`\nwrote ${written.join(', ')}`);
       const growth = (record: MemoryRecord): string =>
         `primary ${formatRatio(record.growth.primary)}, worker ${formatRatio(record.growth.worker)}`;
+      const verdict = (pass: boolean): string => (pass ? style.good('PASS') : style.bad('FAIL'));
+      const versus = floor ? memoryVersusRaw(memory, floor) : undefined;
       console.log(
-        `RSS growth ${growth(memory)}: ${memory.pass ? style.good('PASS') : style.bad('FAIL')}` +
-          ` · without V8's young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${memory.passWithoutNewSpace ? style.good('PASS') : style.bad('FAIL')}` +
-          (floor ? ` · raw IPC in the same run: ${growth(floor)}` : ''),
+        `RSS growth ${growth(memory)}: ${verdict(memory.pass)}` +
+          ` · without V8's young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${verdict(memory.passWithoutNewSpace)}` +
+          (floor ? ` · raw IPC in the same run: ${growth(floor)}` : '') +
+          (versus
+            ? ` · RSS over raw's: primary ${formatRatio(versus.primary)}, worker ${formatRatio(versus.worker)}: ${verdict(versus.pass)}`
+            : ''),
       );
-      return memory.pass ? 0 : 1;
+      return memory.pass && versus?.pass !== false ? 0 : 1;
     }
 
     const cells = options.httpOnly ? [] : selectCells(options);

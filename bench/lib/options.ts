@@ -77,7 +77,7 @@ export const USAGE = `npm run bench -- [options]
   --http-warmup=<s>    its warm-up wrk run before each measured one (default 1; 0 for none)
   --connections=<n>    wrk's connections (default 32)
   --workers=<a,b,…>    broadcast fan-out sizes; callAll uses the largest (default ${DEFAULT_FANOUTS.join(',')})
-  --memory             only the memory cell: RSS after 1,000,000 calls vs after 10,000, raw IPC then cluster-rpc
+  --memory             only the memory cell: RSS after 1,000,000 calls vs after 100,000, raw IPC then cluster-rpc
                        (with --contenders=raw or =birpc: the same for that contender, as a baseline)
   --memory-calls=<n>   calls of the memory cell (default 1000000)
   --nats               only the NATS cell: raw nc.request() with JSON vs cluster-rpc over natsTransport through a

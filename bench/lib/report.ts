@@ -5,12 +5,12 @@
  *
  * @module
  */
-import { MEMORY_GROWTH_LIMIT } from './cells.js';
+import { MEMORY_GROWTH_LIMIT, MEMORY_VS_RAW_LIMIT } from './cells.js';
 import type { ContenderName } from './contenders/types.js';
 import type { HttpFigures, HttpRecord } from './http/cell.js';
 import type { HttpServerKind } from './http/servers.js';
 import { type MachineInfo, machineLine } from './machine.js';
-import type { MemoryRecord } from './memory.js';
+import { type MemoryRecord, memoryVersusRaw } from './memory.js';
 import type { CellRecord, ContenderFigures } from './run.js';
 
 /** ANSI styling, or none when the output is not a terminal or NO_COLOR is set. */
@@ -224,6 +224,14 @@ export function renderMarkdown(
   return lines.join('\n');
 }
 
+function versusRawLine(memory: MemoryRecord, floor: MemoryRecord, verdict: (pass: boolean) => string): string[] {
+  if (memory.contender === floor.contender) return [];
+  const versus = memoryVersusRaw(memory, floor);
+  return [
+    `- RSS after ${memory.calls.toLocaleString('en-US')} calls over raw IPC's after as many (target ≤ ${MEMORY_VS_RAW_LIMIT.toFixed(2)}×; the primary is the same process, which ran raw first): primary ${formatRatio(versus.primary)}, worker ${formatRatio(versus.worker)} (a fresh worker each): ${verdict(versus.pass)}.`,
+  ];
+}
+
 /** The memory cell as Markdown; `floor` is the same cell with raw IPC, when it ran too. */
 export function renderMemoryMarkdown(memory: MemoryRecord, floor?: MemoryRecord): string {
   const first = memory.samples[0];
@@ -244,12 +252,13 @@ export function renderMemoryMarkdown(memory: MemoryRecord, floor?: MemoryRecord)
     '',
     'Figures in MiB; "new space" is V8\'s young generation as committed, which V8 grows while allocation is fast and which holds only short-lived objects.',
     '',
-    `- RSS growth from ${first.calls.toLocaleString('en-US')} to ${last.calls.toLocaleString('en-US')} calls (issue 7 target ≤ ${limit}): primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${verdict(memory.pass)}.`,
+    `- RSS growth from ${memory.baselineCalls.toLocaleString('en-US')} calls (the first sample from ${first.calls.toLocaleString('en-US')} on after which V8's young generation stopped growing) to ${last.calls.toLocaleString('en-US')} calls (target ≤ ${limit}): primary ${formatRatio(memory.growth.primary)}, worker ${formatRatio(memory.growth.worker)}: ${verdict(memory.pass)}.`,
     `- The same without the young generation: primary ${formatRatio(memory.growthWithoutNewSpace.primary)}, worker ${formatRatio(memory.growthWithoutNewSpace.worker)}: ${verdict(memory.passWithoutNewSpace)}.`,
     `- Pending at the end: ${last.pendingPrimary} in the primary, ${last.pendingWorker} in the worker; ${memory.errors} failed call(s).`,
     ...(floor
       ? [
           `- Raw IPC (the floor: ids, a Map of resolvers, \`process.send\`), the same calls in the same run: RSS growth primary ${formatRatio(floor.growth.primary)}, worker ${formatRatio(floor.growth.worker)} (${verdict(floor.pass)}); without the young generation ${formatRatio(floor.growthWithoutNewSpace.primary)} / ${formatRatio(floor.growthWithoutNewSpace.worker)}.`,
+          ...versusRawLine(memory, floor, verdict),
         ]
       : []),
   ].join('\n');
