@@ -66,7 +66,7 @@ export const USAGE = `npm run bench -- [options]
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --short-warmup       warm up for --warmup only; by default a warm-up also waits for 3,000 calls (at most 2 s)
-                       or 1,500 fan-outs (at most 4 s), so code is measured once V8 optimised it again
+                       or 3,000 fan-outs (at most 6 s), so code is measured once V8 optimised it again
   --rounds=<n>         times each cell runs its contenders, rotating their order (default 3; --quick 2;
                        the HTTP cell too when given);
                        a cell stops adding rounds after 3 once it has run for 40 s

@@ -118,10 +118,10 @@ const MIB = 1024 * 1024;
  * one event in every worker.
  */
 const MIN_WARMUP_CALLS = 3000;
-const MIN_WARMUP_FANOUTS = 1500;
+const MIN_WARMUP_FANOUTS = 3000;
 /** The longest a warm-up waits for them (slow payloads get there later, or not). */
 const MAX_WARMUP_MS = 2000;
-const MAX_WARMUP_FANOUT_MS = 4000;
+const MAX_WARMUP_FANOUT_MS = 6000;
 
 function specFor(cell: Cell, settings: RunSettings): DriveSpec {
   const concurrency = cell.type === 'call' ? cell.concurrency : 1;
