@@ -51,7 +51,10 @@ export function nextReport(worker: Worker): Promise<Record<string, unknown>> {
     stdout.setEncoding('utf8');
     stdout.on('data', (chunk: string) => {
       buffered += chunk;
-      for (const line of buffered.split('\n')) {
+      // A chunk may end inside a line: only lines ended by a newline are whole.
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
         if (!line.startsWith('{')) continue;
         const parsed = JSON.parse(line) as Record<string, unknown>;
         if ('report' in parsed) resolve(parsed);
