@@ -51,8 +51,9 @@ function startPrimary(env: Record<string, string>): Primary {
     }
     for (const wake of [...waiters]) wake();
   });
+  // 'close', not 'exit': the lines read after it must include everything the process wrote.
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
   });
   const waitFor = (match: (line: Line) => boolean, timeoutMs = 15_000): Promise<Line> =>
     new Promise((resolve, reject) => {
@@ -198,7 +199,8 @@ describe('the cluster manager as a process', () => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    // 'close', not 'exit': stdout may still hold output when the process has exited.
+    expect(await new Promise((resolve) => child.once('close', resolve))).toBe(0);
     const { before, after } = JSON.parse(output) as { before: unknown; after: unknown };
     expect(after).toEqual(before);
   });
@@ -214,7 +216,7 @@ describe('the cluster manager as a process', () => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
     });
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code).toBe(0);
     const result = JSON.parse(output.trim()) as { isWorker: boolean; manager: string; serveWorker: string };
     expect(result.isWorker).toBe(true);
