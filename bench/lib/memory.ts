@@ -18,10 +18,7 @@ import type { Fleet } from './fleet.js';
 
 /** Calls in flight during the memory cell. */
 const MEMORY_CONCURRENCY = 64;
-/**
- * The first sample, the baseline the end is compared with: by then V8 has
- * grown its young generation to what fast allocation keeps it at.
- */
+/** The first sample; the baseline the end is compared with is this one or a later one (see {@link baselineOf}). */
 const BASELINE_CALLS = 100_000;
 /** Samples after the baseline. */
 const LATER_SAMPLES = 10;

@@ -114,23 +114,20 @@ const MIB = 1024 * 1024;
  * Operations a phase's warm-up also waits for: each phase starts with a new
  * rpc object after a full collection, which discards the optimised code V8
  * had tied to the previous object's closures, and re-optimising takes
- * about a thousand operations (see bench/README.md). A fan-out operation is
- * one event in every worker.
+ * thousands of operations; a fan-out operation is one event in each worker,
+ * so each worker process warms up on its own (see bench/README.md).
  */
-const MIN_WARMUP_CALLS = 3000;
-const MIN_WARMUP_FANOUTS = 3000;
+const MIN_WARMUP_OPERATIONS = 3000;
 /** The longest a warm-up waits for them (slow payloads get there later, or not). */
-const MAX_WARMUP_MS = 2000;
-const MAX_WARMUP_FANOUT_MS = 6000;
+const MAX_WARMUP_MS = { call: 2000, fanout: 6000 } as const;
 
 function specFor(cell: Cell, settings: RunSettings): DriveSpec {
   const concurrency = cell.type === 'call' ? cell.concurrency : 1;
-  const call = cell.type === 'call';
   return {
     concurrency,
     warmupMs: settings.warmupMs,
-    minWarmupCalls: settings.countedWarmup ? (call ? MIN_WARMUP_CALLS : MIN_WARMUP_FANOUTS) : 0,
-    maxWarmupMs: settings.countedWarmup ? (call ? MAX_WARMUP_MS : MAX_WARMUP_FANOUT_MS) : 0,
+    minWarmupCalls: settings.countedWarmup ? MIN_WARMUP_OPERATIONS : 0,
+    maxWarmupMs: settings.countedWarmup ? MAX_WARMUP_MS[cell.type === 'call' ? 'call' : 'fanout'] : 0,
     durationMs: settings.durationMs,
     // Slow cells still complete two full rounds of their lanes, within a cap.
     minCalls: Math.max(20, 2 * concurrency),

@@ -21,8 +21,8 @@ import {
 } from '../payloads.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
-/** The echo procedures both sides serve. */
-function echoRouter() {
+/** The echo procedures both sides serve (the NATS cell's members too). */
+export function echoRouter() {
   return defineRouter({
     echo: {
       tiny: procedure

@@ -15,19 +15,11 @@
  * @module
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { createClusterRpc, defineEvents, defineRouter, procedure } from '../../../src/index.js';
+import { createClusterRpc, defineEvents } from '../../../src/index.js';
 import { natsTransport } from '../../../src/nats.js';
+import { echoRouter } from '../contenders/cluster-rpc.js';
 import { type DriveResult, drive } from '../drive.js';
-import {
-  ackSchema,
-  fanoutTinySchema,
-  type PayloadKind,
-  payloadOf,
-  type RecordsPayload,
-  recordsSchema,
-  type TinyPayload,
-  tinySchema,
-} from '../payloads.js';
+import { ackSchema, fanoutTinySchema, type PayloadKind, payloadOf, type RecordsPayload, type TinyPayload } from '../payloads.js';
 
 /** A phase the cell asks a driver to run. */
 export interface NatsPhase {
@@ -119,21 +111,6 @@ async function raw(): Promise<(phase: NatsPhase) => Promise<void>> {
       JSON.parse((await nc.request(subject('w1'), JSON.stringify(payload), { timeout: 30_000 })).string()),
     );
   };
-}
-
-function echoRouter() {
-  return defineRouter({
-    echo: {
-      tiny: procedure
-        .input(tinySchema)
-        .output(tinySchema)
-        .handler(({ input }) => input),
-      records: procedure
-        .input(recordsSchema)
-        .output(recordsSchema)
-        .handler(({ input }) => input),
-    },
-  });
 }
 
 async function clusterRpc(): Promise<(phase: NatsPhase) => Promise<void>> {
