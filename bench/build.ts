@@ -22,7 +22,7 @@ import ts from 'typescript';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'node_modules', '.cache', 'cluster-rpc-bench');
 /** What the benchmark runs: the library, and the benchmark's own entry points and modules (not soak.ts). */
-const inputs = ['src', 'bench/main.ts', 'bench/worker.ts', 'bench/fanout-probe.ts', 'bench/lib'];
+const inputs = ['src', 'bench/main.ts', 'bench/worker.ts', 'bench/fanout-probe.ts', 'bench/steady.ts', 'bench/lib'];
 
 function sources(path: string): string[] {
   const full = join(root, path);
