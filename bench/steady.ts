@@ -36,6 +36,7 @@ import {
   openWorkerContender,
   type WorkerContender,
 } from './lib/contenders/index.js';
+import { Histogram } from './lib/histogram.js';
 import { describeMachine, finishMachine, machineLine } from './lib/machine.js';
 
 const MARK = '$steady';
@@ -49,18 +50,22 @@ interface Options {
   readonly count: number;
 }
 
-/** One contender, measured once in fresh processes. */
-interface Measurement {
-  readonly contender: ContenderName;
+/** An operation's time at the median and the 90th percentile, µs. */
+interface Latency {
   readonly p50Us: number;
   readonly p90Us: number;
+}
+
+/** One contender, measured once in fresh processes. */
+interface Measurement extends Latency {
+  readonly contender: ContenderName;
   /** CPU time per operation over the measured span, µs. */
   readonly primaryCpuUs: number;
   readonly workerCpuUs: number;
 }
 
-/** What the worker reports when asked. */
-type WorkerReply = { readonly cpuUs: number } | { readonly cpuUs: number; readonly latenciesUs: number[] } | null;
+/** What the worker reports when asked: its CPU time so far, or over the span it drove with the span's latency. */
+type WorkerReply = { readonly cpuUs: number; readonly latency?: Latency } | null;
 
 type ControlRequest =
   | { readonly op: 'open'; readonly contender: ContenderName }
@@ -77,8 +82,19 @@ function isControl(message: unknown): message is Record<string, unknown> {
   return typeof message === 'object' && message !== null && MARK in message;
 }
 
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
+function latencyOf(histogram: Histogram): Latency {
+  return { p50Us: histogram.percentile(0.5) * 1000, p90Us: histogram.percentile(0.9) * 1000 };
+}
+
+/** Runs `operation` `count` times, one at a time, recording each one's time. */
+async function timed(operation: () => Promise<unknown>, count: number): Promise<Histogram> {
+  const histogram = new Histogram();
+  for (let i = 0; i < count; i++) {
+    const began = performance.now();
+    await operation();
+    histogram.record(performance.now() - began);
+  }
+  return histogram;
 }
 
 function parse(argv: readonly string[]): Options {
@@ -120,15 +136,10 @@ function runWorker(): void {
         for (let i = 0; i < request.warmup; i++) await call();
         process.send?.({ [MARK]: 'span' });
         const started = cpuUs();
-        const latenciesUs: number[] = new Array(request.count);
-        for (let i = 0; i < request.count; i++) {
-          const began = performance.now();
-          await call();
-          latenciesUs[i] = (performance.now() - began) * 1000;
-        }
+        const histogram = await timed(call, request.count);
         const used = cpuUs() - started;
         process.send?.({ [MARK]: 'span' });
-        return { cpuUs: used, latenciesUs };
+        return { cpuUs: used, latency: latencyOf(histogram) };
       }
       case 'close':
         await side?.close();
@@ -178,13 +189,13 @@ async function runPrimary(options: Options, contender: ContenderName): Promise<M
   // The primary attaches first, so nothing the worker sends on opening is missed.
   const side = openPrimaryContender(contender, [worker]);
   await request({ op: 'open', contender });
-  const latenciesUs: number[] = [];
+  let latency: Latency;
   let primaryCpu: number;
   let workerCpu: number;
   if (options.op === 'call') {
     const driven = await request({ op: 'drive', warmup: options.warmup, count: options.count });
-    if (!driven || !('latenciesUs' in driven) || spans.length !== 2) throw new Error('the worker did not report its span');
-    latenciesUs.push(...driven.latenciesUs);
+    if (!driven?.latency || spans.length !== 2) throw new Error('the worker did not report its span');
+    latency = driven.latency;
     primaryCpu = (spans[1] as number) - (spans[0] as number);
     workerCpu = driven.cpuUs;
   } else {
@@ -192,11 +203,7 @@ async function runPrimary(options: Options, contender: ContenderName): Promise<M
     for (let i = 0; i < options.warmup; i++) await broadcast();
     const before = await request({ op: 'mark' });
     const primaryBefore = cpuUs();
-    for (let i = 0; i < options.count; i++) {
-      const began = performance.now();
-      await broadcast();
-      latenciesUs.push((performance.now() - began) * 1000);
-    }
+    latency = latencyOf(await timed(broadcast, options.count));
     primaryCpu = cpuUs() - primaryBefore;
     const after = await request({ op: 'mark' });
     if (!before || !after) throw new Error('the worker did not report its CPU time');
@@ -205,11 +212,9 @@ async function runPrimary(options: Options, contender: ContenderName): Promise<M
   await request({ op: 'close' });
   await side.close();
   worker.kill();
-  const sorted = latenciesUs.sort((a, b) => a - b);
   return {
     contender,
-    p50Us: percentile(sorted, 0.5),
-    p90Us: percentile(sorted, 0.9),
+    ...latency,
     primaryCpuUs: primaryCpu / options.count,
     workerCpuUs: workerCpu / options.count,
   };

@@ -112,9 +112,9 @@ const MIB = 1024 * 1024;
 
 /**
  * Operations a phase's warm-up also waits for: each phase starts with a new
- * rpc object after a full collection, which discards the optimised code V8
- * had tied to the previous object's closures, and re-optimising takes
- * thousands of operations; a fan-out operation is one event in each worker,
+ * rpc object after a full collection, after which V8 runs much of the path
+ * unoptimised again (docs/design.md, "Fan-out is measured on warm code"),
+ * and re-optimising takes thousands of operations; a fan-out operation is one event in each worker,
  * so each worker process warms up on its own (see bench/README.md).
  */
 const MIN_WARMUP_OPERATIONS = 3000;
