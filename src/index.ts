@@ -9,18 +9,9 @@
  * @packageDocumentation
  * @module cluster-rpc
  */
-export type { CallOptions } from './call.js';
-export {
-  type ClusterRpc,
-  type ClusterRpcOptions,
-  type ClusterRpcSide,
-  createClusterRpc,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_TIMEOUT_MS,
-} from './create-cluster-rpc.js';
-export type { CloseOptions } from './endpoint.js';
-export { RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcErrorOptions, type RpcIssue } from './errors.js';
-export { defineEvents, type Events } from './events.js';
+
+export type { ProcedureContext } from './define/context.js';
+export { defineEvents, type Events } from './define/events.js';
 export type {
   EmptyRouter,
   EventName,
@@ -30,7 +21,22 @@ export type {
   RouterOutput,
   RouterPath,
   StreamPath,
-} from './inference.js';
+} from './define/inference.js';
+export type { MiddlewareArgs, MiddlewareNext, MiddlewareResult } from './define/middleware.js';
+export {
+  type AnyProcedure,
+  type HandlerArgs,
+  type Procedure,
+  type ProcedureBuilder,
+  type ProcedureKind,
+  procedure,
+  type StreamProcedure,
+  type Unset,
+} from './define/procedure.js';
+export { defineRouter, type Router } from './define/router.js';
+export type { CallOptions } from './engine/call-options.js';
+export type { CloseOptions } from './engine/engine.js';
+export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './engine/read-stream.js';
 export {
   type ClusterMetrics,
   DEFAULT_METRICS_TIMEOUT_MS,
@@ -42,20 +48,15 @@ export {
   type MetricsSource,
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics/types.js';
-export type { MiddlewareArgs, MiddlewareNext, MiddlewareResult } from './middleware.js';
-export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './primary.js';
 export {
-  type AnyProcedure,
-  type HandlerArgs,
-  type PeerInfo,
-  type Procedure,
-  type ProcedureBuilder,
-  type ProcedureContext,
-  type ProcedureKind,
-  procedure,
-  type StreamProcedure,
-  type Unset,
-} from './procedure.js';
-export { defineRouter, type Router } from './router.js';
-export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './stream-call.js';
-export type { WorkerEventMeta, WorkerRpc } from './worker.js';
+  type ClusterRpc,
+  type ClusterRpcOptions,
+  type ClusterRpcSide,
+  createClusterRpc,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_TIMEOUT_MS,
+} from './sides/create-cluster-rpc.js';
+export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './sides/primary.js';
+export type { WorkerEventMeta, WorkerRpc } from './sides/worker.js';
+export type { PeerInfo } from './transports/transport.js';
+export { RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcErrorOptions, type RpcIssue } from './wire/errors.js';

@@ -10,8 +10,10 @@
  * @packageDocumentation
  * @module cluster-rpc/types
  */
-export type { EventSchemas } from './events.js';
-export type { AnyRouter, CallArgs, CallPath, EventArgs, EventInput, ProceduresOf, StreamArgs } from './inference.js';
+export type { EventSchemas } from './define/events.js';
+export type { AnyRouter, CallPath, EventArgs, EventInput, ProceduresOf } from './define/inference.js';
+export type { FlattenShape, ProcedureMap, RouterShape } from './define/router.js';
+export type { Schema, SchemaInput, SchemaOutput } from './define/schema.js';
 export type {
   CallCounts,
   EventCounts,
@@ -22,5 +24,4 @@ export type {
   ProcessMetrics,
   WorkerLifecycle,
 } from './metrics/types.js';
-export type { FlattenShape, ProcedureMap, RouterShape } from './router.js';
-export type { Schema, SchemaInput, SchemaOutput } from './schema.js';
+export type { CallArgs, StreamArgs } from './sides/call-args.js';

@@ -3,7 +3,7 @@
  * read from the cluster's metrics (`rpc.primary.metrics()`, the numbers
  * `/metrics` serves): what changed since the previous line.
  */
-import { createClusterManager } from '../../src/cluster/index.js';
+import { createClusterManager } from '../../src/cluster.js';
 import { type ClusterMetrics, LATENCY_BUCKETS_SECONDS } from '../../src/index.js';
 import { rpc } from './shared.js';
 

@@ -6,7 +6,7 @@
 import cluster from 'node:cluster';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serveWorker } from '../../src/cluster/index.js';
+import { serveWorker } from '../../src/cluster.js';
 import { PROMETHEUS_CONTENT_TYPE, RpcError } from '../../src/index.js';
 import { httpRequests, rpc, settingsSchema, workerState } from './shared.js';
 

@@ -1,6 +1,6 @@
 /** The manager's events, and the registry behind `manager.on`: a listener that throws is logged, nothing more. @module */
 import type { Address, Worker } from 'node:cluster';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../wire/errors.js';
 import type { ClusterLogger } from './options.js';
 import type { RestartResult } from './rolling-restart.js';
 import type { ShutdownResult } from './shutdown.js';

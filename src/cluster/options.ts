@@ -1,7 +1,7 @@
 /** The cluster manager's options, their defaults, and the one function that checks them. @module */
 import type { Worker } from 'node:cluster';
 import os from 'node:os';
-import type { CloseOptions } from '../endpoint.js';
+import type { CloseOptions } from '../engine/engine.js';
 
 /**
  * How connections are spread: `'rr'` (the primary hands them out in turn) or `'none'` (the kernel picks a worker).

@@ -1,5 +1,5 @@
 /** Rolling restart: each new worker is ready before the old one it replaces drains, so the port is served throughout. @module */
-import { messageOf } from '../errors.js';
+import { messageOf } from '../wire/errors.js';
 import { drainedCleanly, type StopOutcome, stopWorker } from './shutdown.js';
 import type { TrackedWorker } from './tracked-worker.js';
 

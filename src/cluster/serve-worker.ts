@@ -2,7 +2,7 @@
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
-import type { CloseOptions } from '../endpoint.js';
+import type { CloseOptions } from '../engine/engine.js';
 import { inheritedGraceMs, pm2ClusterModeProblem } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 

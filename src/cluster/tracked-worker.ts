@@ -1,6 +1,6 @@
 /** One worker the manager forked, followed from fork to exit. @module */
 import type { Address, Worker } from 'node:cluster';
-import { messageOf } from '../errors.js';
+import { messageOf } from '../wire/errors.js';
 
 /**
  * How a worker died, as the manager's `exit` event and log report it.

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RpcError } from '../errors.js';
+import { RpcError } from '../wire/errors.js';
 import { isReport, type ProcessReport } from './report.js';
 import { CountsSum, FamiliesSum } from './totals.js';
 import type { ClusterMetrics, MetricFamily, MissingWorker, ProcessMetrics } from './types.js';

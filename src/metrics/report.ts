@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ProcedureDef } from '../procedure.js';
+import type { ProcedureDef } from '../define/procedure.js';
 import { type CountsSnapshot, METRICS_PATH, type MetricsRecorder } from './recorder.js';
 import type { MetricFamily, MetricsSource } from './types.js';
 

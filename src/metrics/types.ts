@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RpcError } from '../errors.js';
+import type { RpcError } from '../wire/errors.js';
 
 /**
  * The upper bounds, in seconds, of the latency histogram buckets: 50 µs

@@ -7,9 +7,16 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
-import type { PeerInfo } from '../procedure.js';
-import type { Frame } from '../protocol.js';
-import type { PeerLink, SendResult, Transport, TransportHandlers, TransportPort } from '../transport.js';
+import type { Frame } from '../wire/protocol.js';
+import {
+  type PeerInfo,
+  type PeerLink,
+  PRIMARY_PEER,
+  type SendResult,
+  type Transport,
+  type TransportHandlers,
+  type TransportPort,
+} from './transport.js';
 
 type Sender = (message: Frame, callback: (error: Error | null) => void) => boolean;
 
@@ -26,8 +33,6 @@ function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: 
   }
 }
 
-const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
-
 /** The transport over Node's cluster IPC: the default of `createClusterRpc`. */
 export function clusterIpcTransport(): Transport {
   return cluster.isPrimary ? { side: 'primary', open: openPrimary } : { side: 'worker', open: openWorker };
@@ -36,7 +41,7 @@ export function clusterIpcTransport(): Transport {
 function openWorker(handlers: TransportHandlers): TransportPort {
   const send: Sender = (message, callback) => (process.send as Sender)(message, callback);
   const isConnected = (): boolean => process.connected === true;
-  const primary: PeerLink = { info: PRIMARY, send: (frame, done) => safeSend(isConnected, send, frame, done) };
+  const primary: PeerLink = { info: PRIMARY_PEER, send: (frame, done) => safeSend(isConnected, send, frame, done) };
   const self: PeerInfo = Object.freeze({ side: 'worker', workerId: cluster.worker?.id ?? 0, pid: process.pid, host: hostname() });
 
   const onMessage = (message: unknown): void => handlers.received(primary, message);
@@ -49,7 +54,7 @@ function openWorker(handlers: TransportHandlers): TransportPort {
     self: () => self,
     peers: () => (isConnected() ? [primary] : []),
     peer: () => undefined,
-    primaryMayReturn: false,
+    holdCallsWithoutPrimary: false,
     close() {
       process.off('message', onMessage);
       process.off('disconnect', onDisconnect);
@@ -93,14 +98,14 @@ function openPrimary(handlers: TransportHandlers): TransportPort {
   cluster.on('disconnect', onDisconnect);
   cluster.on('exit', onExit);
   return {
-    self: () => PRIMARY,
+    self: () => PRIMARY_PEER,
     // Node emits 'fork' a tick after cluster.fork() returns: the worker is a peer from the start.
     peers: () => reachableWorkers().map(linkOf),
     peer(workerId) {
       const worker = cluster.workers?.[workerId];
       return worker && isReachable(worker) ? linkOf(worker) : undefined;
     },
-    primaryMayReturn: false,
+    holdCallsWithoutPrimary: false,
     close() {
       cluster.off('fork', onFork);
       cluster.off('message', onMessage);

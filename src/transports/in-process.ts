@@ -6,10 +6,14 @@
  * @module
  */
 import { hostname } from 'node:os';
-import type { PeerInfo } from '../procedure.js';
-import type { PeerLink, Transport, TransportHandlers, TransportPort } from '../transport.js';
-
-const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
+import {
+  type PeerInfo,
+  type PeerLink,
+  PRIMARY_PEER,
+  type Transport,
+  type TransportHandlers,
+  type TransportPort,
+} from './transport.js';
 
 /** One worker and the two ends of its channel to the primary. */
 interface WorkerEnd {
@@ -34,7 +38,7 @@ export class InProcessNetwork {
       side: 'primary',
       open: (handlers) => {
         this.#primary = handlers;
-        return port(PRIMARY, {
+        return port(PRIMARY_PEER, {
           peers: () => [...this.#workers.values()].filter((end) => end.alive && end.handlers).map((end) => end.toWorker),
           peer: (workerId) => {
             const end = this.#workers.get(workerId);
@@ -63,7 +67,7 @@ export class InProcessNetwork {
         },
       },
       toPrimary: {
-        info: PRIMARY,
+        info: PRIMARY_PEER,
         send: (frame, done) => {
           if (!end.alive || !this.#primary) return 'closed';
           return deliver(frame, done, () => (end.alive ? this.#primary : undefined), end.toWorker);
@@ -104,7 +108,7 @@ function port(
   self: PeerInfo,
   topology: { peers(): readonly PeerLink[]; peer(workerId: number): PeerLink | undefined; close(): void },
 ): TransportPort {
-  return { self: () => self, peers: topology.peers, peer: topology.peer, primaryMayReturn: false, close: topology.close };
+  return { self: () => self, peers: topology.peers, peer: topology.peer, holdCallsWithoutPrimary: false, close: topology.close };
 }
 
 /** Hands a JSON copy of `frame` to whoever listens at the other end by then, as `from`. */

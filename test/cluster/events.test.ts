@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
-import { event, frame } from '../../src/protocol.js';
+import { event, frame } from '../../src/wire/protocol.js';
 import { createTestRpc, type Outcome, outcomeOf, type TestRpc } from '../fixtures/app.js';
 import { exited, fixture, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
 

@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterManager, createClusterManager, type WorkerExit } from '../../src/cluster/index.js';
+import { type ClusterManager, createClusterManager, type WorkerExit } from '../../src/cluster.js';
 import { RpcError } from '../../src/index.js';
 import { freePort, get } from './fixtures/manager-http.js';
 import { rpc } from './fixtures/manager-rpc.js';

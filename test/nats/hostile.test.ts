@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, err, frame, hello, ok } from '../../src/protocol.js';
+import { call, err, frame, hello, ok } from '../../src/wire/protocol.js';
 import { createNatsRpc, executions, type NatsTestRpc } from './fixtures/nats-app.js';
 import { killAllMembers, type Member, startMember } from './helpers/members.js';
 import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';

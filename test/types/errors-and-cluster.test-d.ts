@@ -11,7 +11,7 @@ import {
   type ShutdownResult,
   serveWorker,
   type WorkerExit,
-} from '../../src/cluster/index.js';
+} from '../../src/cluster.js';
 import { createClusterRpc, RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcIssue } from '../../src/index.js';
 
 describe('RpcError', () => {

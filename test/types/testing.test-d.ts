@@ -5,6 +5,7 @@
  */
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
+import type { NoEvents } from '../../src/define/inference.js';
 import {
   type ClusterRpcSide,
   createClusterRpc,
@@ -13,7 +14,6 @@ import {
   type WorkerInfo,
   type WorkerRpc,
 } from '../../src/index.js';
-import type { NoEvents } from '../../src/inference.js';
 import { createTestCluster } from '../../src/testing.js';
 
 const primaryRouter = defineRouter({

@@ -8,7 +8,7 @@ import { deepStrictEqual } from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../../src/codec.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../../src/wire/codec.js';
 import { PLANTED, POLLUTING_JSON, watchPrototypes } from '../faults/fixtures/pollution.js';
 import { CARRIED, REFUSED } from '../faults/fixtures/values.js';
 

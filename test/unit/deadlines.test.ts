@@ -5,7 +5,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { Deadlines, type Expiring } from '../../src/deadlines.js';
+import { Deadlines, type Expiring } from '../../src/engine/deadlines.js';
 
 interface Entry extends Expiring {
   readonly name: string;

@@ -24,7 +24,7 @@ import {
   open,
   PROTOCOL_VERSION,
   parseFrame,
-} from '../../src/protocol.js';
+} from '../../src/wire/protocol.js';
 import { HOSTILE, MALFORMED } from '../faults/fixtures/malformed.js';
 import { PLANTED, POLLUTING_JSON, watchPrototypes } from '../faults/fixtures/pollution.js';
 

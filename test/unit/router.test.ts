@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
+import { proceduresOf } from '../../src/define/router.js';
 import { defineRouter, procedure } from '../../src/index.js';
-import { proceduresOf } from '../../src/router.js';
 
 const ping = procedure.handler(() => 'pong');
 

@@ -9,10 +9,10 @@
  */
 import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/transport-node';
 import pTimeout from 'p-timeout';
-import { debug } from '../../debug.js';
-import { messageOf } from '../../errors.js';
-import type { Frame } from '../../protocol.js';
-import type { SendResult } from '../../transport.js';
+import { debug } from '../../wire/debug.js';
+import { messageOf } from '../../wire/errors.js';
+import type { Frame } from '../../wire/protocol.js';
+import type { SendResult } from '../transport.js';
 import { Reassembly, split } from './chunks.js';
 import { type Control, encodeControl, parseControl } from './control.js';
 import { Beats, type Timing } from './liveness.js';

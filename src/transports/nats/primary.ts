@@ -6,12 +6,9 @@
  * @module
  */
 import { hostname } from 'node:os';
-import type { PeerInfo } from '../../procedure.js';
-import type { PeerLink, TransportHandlers, TransportPort } from '../../transport.js';
+import { type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
 import type { BusListener, NatsBus } from './bus.js';
 import { type Control, claimedEarlier, type Identity, type Join } from './control.js';
-
-const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
 
 /** A worker that joined. */
 interface Member {
@@ -58,11 +55,11 @@ export class PrimaryMembership implements BusListener {
 
   port(): TransportPort {
     return {
-      self: () => PRIMARY,
+      self: () => PRIMARY_PEER,
       // Members are confirmed in the order their first message comes, not always that of their ids.
       peers: () => [...this.#byId.values()].sort((a, b) => a.workerId - b.workerId).map((member) => member.link),
       peer: (workerId) => this.#byId.get(workerId)?.link,
-      primaryMayReturn: false,
+      holdCallsWithoutPrimary: false,
       close: () => this.#close(),
     };
   }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Transport } from '../../transport.js';
+import type { Transport } from '../transport.js';
 import { NatsBus } from './bus.js';
 import { timing } from './liveness.js';
 import { checkOptions, type NatsTransportOptions } from './options.js';

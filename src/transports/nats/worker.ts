@@ -8,12 +8,9 @@
  */
 import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
-import type { PeerInfo } from '../../procedure.js';
-import type { PeerLink, TransportHandlers, TransportPort } from '../../transport.js';
+import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
 import type { BusListener, NatsBus } from './bus.js';
 import type { Control } from './control.js';
-
-const PRIMARY: PeerInfo = Object.freeze({ side: 'primary' });
 
 /** The primary this worker has joined. */
 interface JoinedPrimary {
@@ -50,7 +47,7 @@ export class WorkerMembership implements BusListener {
       self: () => this.#self,
       peers: () => (this.#primary ? [this.#primary.link] : []),
       peer: () => undefined,
-      primaryMayReturn: true,
+      holdCallsWithoutPrimary: true,
       close: () => this.#close(),
     };
   }
@@ -145,7 +142,7 @@ export class WorkerMembership implements BusListener {
 
   #welcomed(session: string, workerId: number): void {
     const link: PeerLink = {
-      info: PRIMARY,
+      info: PRIMARY_PEER,
       send: (frame, done) => (this.#primary?.link === link ? this.#bus.sendFrame(session, frame, done) : 'closed'),
     };
     this.#self = this.#info(workerId);

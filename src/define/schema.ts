@@ -1,5 +1,5 @@
 /** Validation through the Standard Schema interface (zod 4, valibot, arktype, …): nothing else of a schema is used. @module */
-import type { RpcIssue } from './errors.js';
+import type { RpcIssue } from '../wire/errors.js';
 
 /** One issue as a Standard Schema validator reports it. */
 interface SchemaIssue {

@@ -5,14 +5,8 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
-import type { CallOptions } from './call.js';
-import { encodePayload } from './codec.js';
-import type { Connection, DeliveryOutcome } from './connection.js';
-import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
-import { RpcError, toRpcError } from './errors.js';
 import type {
   AnyRouter,
-  CallArgs,
   CallPath,
   EventArgs,
   EventInput,
@@ -20,16 +14,21 @@ import type {
   EventPayload,
   RouterInput,
   RouterOutput,
-  StreamArgs,
   StreamPath,
-} from './inference.js';
-import { MetricsGatherer } from './metrics/gather.js';
-import { prometheusText } from './metrics/prometheus.js';
-import { METRICS_PATH } from './metrics/recorder.js';
-import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from './metrics/types.js';
-import { type Envelope, event } from './protocol.js';
-import type { RpcStream, StreamOptions } from './stream-call.js';
-import type { Transport } from './transport.js';
+} from '../define/inference.js';
+import type { CallOptions } from '../engine/call-options.js';
+import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
+import type { DeliveryOutcome, Peer } from '../engine/peer.js';
+import type { RpcStream, StreamOptions } from '../engine/read-stream.js';
+import { MetricsGatherer } from '../metrics/gather.js';
+import { prometheusText } from '../metrics/prometheus.js';
+import { METRICS_PATH } from '../metrics/recorder.js';
+import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from '../metrics/types.js';
+import type { Transport } from '../transports/transport.js';
+import { encodePayload } from '../wire/codec.js';
+import { RpcError, toRpcError } from '../wire/errors.js';
+import { type Envelope, event } from '../wire/protocol.js';
+import type { CallArgs, StreamArgs } from './call-args.js';
 
 /**
  * Who sent an event the primary receives: the second argument of its
@@ -373,16 +372,16 @@ export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
 
 /** Starts serving and listening in the primary, over `transport`. @internal */
 export function startPrimarySide(config: SideConfig, transport: Transport): PrimarySide {
-  const endpoint: Endpoint<PrimaryEventMeta> = new Endpoint<PrimaryEventMeta>(config, transport, (conn, envelope, hub) => {
-    if (conn.info.side !== 'worker') return;
-    const { workerId, pid, host } = conn.info;
+  const engine: Engine<PrimaryEventMeta> = new Engine<PrimaryEventMeta>(config, transport, (peer, envelope, events) => {
+    if (peer.info.side !== 'worker') return;
+    const { workerId, pid, host } = peer.info;
     const meta: PrimaryEventMeta = { workerId, pid, host };
     switch (envelope[0]) {
       case 'emit':
-        return hub.receive(envelope[1], envelope[2], meta);
+        return events.receive(envelope[1], envelope[2], meta);
       case 'bcast': {
         const [, name, payload] = envelope;
-        return hub.receive(name, payload, meta, () => void sendToAll(event(name, workerId, pid, payload, host), conn));
+        return events.receive(name, payload, meta, () => void sendToAll(event(name, workerId, pid, payload, host), peer));
       }
       case 'event':
         return; // only the primary sends these
@@ -391,9 +390,8 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
 
   let gatherer: MetricsGatherer | undefined;
   const gatherMetrics = (options: MetricsRequest | undefined): Promise<ClusterMetrics | string> => {
-    if (!endpoint.accepting)
-      throw new RpcError('SHUTTING_DOWN', 'Cannot gather metrics: the rpc object on the primary is closed');
-    if (!endpoint.metrics) {
+    if (!engine.accepting) throw new RpcError('SHUTTING_DOWN', 'Cannot gather metrics: the rpc object on the primary is closed');
+    if (!engine.metrics) {
       throw new RpcError(
         'BAD_REQUEST',
         'Metrics are off: pass metrics: true to createClusterRpc, in the primary and the workers',
@@ -407,16 +405,15 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       throw new RpcError('BAD_REQUEST', `options.format must be 'object' or 'prometheus', got ${String(format)}`);
     }
     gatherer ??= new MetricsGatherer({
-      ownReport: () => endpoint.ownReport(),
+      ownReport: () => engine.ownReport(),
       workers: () =>
-        endpoint.liveConnections().flatMap((conn) =>
-          conn.info.side === 'worker'
+        engine.liveConnections().flatMap((peer) =>
+          peer.info.side === 'worker'
             ? [
                 {
-                  workerId: conn.info.workerId,
-                  pid: conn.info.pid,
-                  report: (timeoutMs: number) =>
-                    endpoint.call(conn, conn.target, METRICS_PATH, undefined, { timeout: timeoutMs }),
+                  workerId: peer.info.workerId,
+                  pid: peer.info.pid,
+                  report: (timeoutMs: number) => engine.call(peer, peer.target, METRICS_PATH, undefined, { timeout: timeoutMs }),
                 },
               ]
             : [],
@@ -426,12 +423,12 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
   };
 
   /** Sends to every reachable worker but `except`; resolves with how many it was handed to. */
-  const sendToAll = (envelope: Envelope, except?: Connection): Promise<number> => {
+  const sendToAll = (envelope: Envelope, except?: Peer): Promise<number> => {
     let sent = 0;
     const waiting: Array<Promise<DeliveryOutcome>> = [];
-    for (const conn of endpoint.liveConnections()) {
-      if (conn === except) continue;
-      const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
+    for (const peer of engine.liveConnections()) {
+      if (peer === except) continue;
+      const outcome = peer.sendWhenReady(envelope, config.defaultTimeoutMs);
       if (outcome instanceof Promise) waiting.push(outcome);
       else if (outcome === 'sent') sent++;
     }
@@ -442,26 +439,26 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
   const api: PrimaryRpc<AnyRouter, unknown> = {
     call(worker: Worker | number, path: string, input?: unknown, options?: CallOptions) {
       const id = typeof worker === 'number' ? worker : worker?.id;
-      const conn = Number.isSafeInteger(id) && id > 0 ? endpoint.connection(id) : undefined;
-      return endpoint.call(conn, typeof id === 'number' ? id : -1, path, input, options) as never;
+      const peer = Number.isSafeInteger(id) && id > 0 ? engine.connection(id) : undefined;
+      return engine.call(peer, typeof id === 'number' ? id : -1, path, input, options) as never;
     },
     stream(worker: Worker | number, path: string, input?: unknown, options?: StreamOptions) {
       const id = typeof worker === 'number' ? worker : worker?.id;
-      const conn = Number.isSafeInteger(id) && id > 0 ? endpoint.connection(id) : undefined;
-      return endpoint.stream(conn, typeof id === 'number' ? id : -1, path, input, options) as never;
+      const peer = Number.isSafeInteger(id) && id > 0 ? engine.connection(id) : undefined;
+      return engine.stream(peer, typeof id === 'number' ? id : -1, path, input, options) as never;
     },
     async callAll(path: string, input?: unknown, options?: CallOptions) {
-      const targets = endpoint.liveConnections();
+      const targets = engine.liveConnections();
       // One input, encoded once for every worker.
       const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
       return Promise.all(
-        targets.map((conn) =>
-          endpoint.call(conn, conn.target, path, input, options, encoded).then(
-            (value) => ({ workerId: Number(conn.target), status: 'fulfilled' as const, value }),
+        targets.map((peer) =>
+          engine.call(peer, peer.target, path, input, options, encoded).then(
+            (value) => ({ workerId: Number(peer.target), status: 'fulfilled' as const, value }),
             (error: unknown) => ({
-              workerId: Number(conn.target),
+              workerId: Number(peer.target),
               status: 'rejected' as const,
-              error: toRpcError(error, conn.site(path)),
+              error: toRpcError(error, peer.site(path)),
             }),
           ),
         ),
@@ -469,10 +466,10 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
     },
     broadcast(name: string, payload?: unknown) {
       try {
-        if (!endpoint.accepting) {
+        if (!engine.accepting) {
           throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
         }
-        const encoded = endpoint.hub.encode(name, payload, config.maxPayloadBytes);
+        const encoded = engine.events.encode(name, payload, config.maxPayloadBytes);
         if (encoded instanceof Promise) return encoded.then((settled) => sendToAll(event(name, 0, process.pid, settled)));
         return sendToAll(event(name, 0, process.pid, encoded));
       } catch (error) {
@@ -480,12 +477,12 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       }
     },
     on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
-      return endpoint.hub.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
+      return engine.events.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
     },
     workers() {
       const workers: WorkerInfo[] = [];
-      for (const conn of endpoint.liveConnections()) {
-        if (conn.info.side === 'worker') workers.push({ workerId: conn.info.workerId, pid: conn.info.pid, host: conn.info.host });
+      for (const peer of engine.liveConnections()) {
+        if (peer.info.side === 'worker') workers.push({ workerId: peer.info.workerId, pid: peer.info.pid, host: peer.info.host });
       }
       return workers;
     },
@@ -497,12 +494,12 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       }
     },
   } as PrimaryRpc<AnyRouter, unknown>;
-  endpoint.api = { side: 'primary', primary: api };
+  engine.api = { side: 'primary', primary: api };
 
   return {
     api,
-    close: (options) => endpoint.close(options),
-    pendingCount: () => endpoint.pendingCount(),
-    self: () => endpoint.self,
+    close: (options) => engine.close(options),
+    pendingCount: () => engine.pendingCount(),
+    self: () => engine.self,
   };
 }

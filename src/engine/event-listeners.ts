@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
-import { debug } from './debug.js';
-import { RpcError } from './errors.js';
-import type { MetricsRecorder } from './metrics/recorder.js';
-import { type Schema, summariseIssues, type Validation, validate } from './schema.js';
+
+import { type Schema, summariseIssues, type Validation, validate } from '../define/schema.js';
+import type { MetricsRecorder } from '../metrics/recorder.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
+import { debug } from '../wire/debug.js';
+import { RpcError } from '../wire/errors.js';
 
 /** A listener as stored; the public types narrow the payload and meta. */
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
@@ -18,7 +19,7 @@ export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 export type ListenerErrorReporter = (error: unknown, event: string) => void;
 
 /** Events on one side of the channel. */
-export class EventHub<TMeta> {
+export class EventListeners<TMeta> {
   readonly #listeners = new Map<string, Set<Listener<TMeta>>>();
 
   constructor(

@@ -4,14 +4,9 @@
  *
  * @module
  */
-import type { CallOptions } from './call.js';
-import type { EncodedPayload } from './codec.js';
-import type { Connection, DeliveryOutcome } from './connection.js';
-import { Endpoint, type RunningSide, type SideConfig } from './endpoint.js';
-import { RpcError } from './errors.js';
+
 import type {
   AnyRouter,
-  CallArgs,
   CallPath,
   EventArgs,
   EventInput,
@@ -19,13 +14,17 @@ import type {
   EventPayload,
   RouterInput,
   RouterOutput,
-  StreamArgs,
   StreamPath,
-} from './inference.js';
-import type { PeerInfo } from './procedure.js';
-import { broadcast, type Envelope, emit } from './protocol.js';
-import type { RpcStream, StreamOptions } from './stream-call.js';
-import type { Transport } from './transport.js';
+} from '../define/inference.js';
+import type { CallOptions } from '../engine/call-options.js';
+import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
+import type { DeliveryOutcome, Peer } from '../engine/peer.js';
+import type { RpcStream, StreamOptions } from '../engine/read-stream.js';
+import type { PeerInfo, Transport } from '../transports/transport.js';
+import type { EncodedPayload } from '../wire/codec.js';
+import { RpcError } from '../wire/errors.js';
+import { broadcast, type Envelope, emit } from '../wire/protocol.js';
+import type { CallArgs, StreamArgs } from './call-args.js';
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
@@ -216,14 +215,14 @@ const SENT: Promise<void> = Promise.resolve();
 
 /** Starts serving and listening in a worker, over `transport`. @internal */
 export function startWorkerSide(config: SideConfig, transport: Transport): WorkerSide {
-  const endpoint = new Endpoint<WorkerEventMeta>(config, transport, (_conn, envelope, hub) => {
+  const engine = new Engine<WorkerEventMeta>(config, transport, (_conn, envelope, events) => {
     if (envelope[0] !== 'event') return; // only workers send the other kinds
     const [, name, fromWorkerId, fromPid, payload, fromHost = ''] = envelope;
     const meta: WorkerEventMeta =
       fromWorkerId === 0 ? FROM_PRIMARY : { from: { side: 'worker', workerId: fromWorkerId, pid: fromPid, host: fromHost } };
-    hub.receive(name, payload, meta);
+    events.receive(name, payload, meta);
   });
-  const primary = (): Connection | undefined => endpoint.connection(0);
+  const primary = (): Peer | undefined => engine.connection(0);
 
   const deliveryError = (name: string, outcome: Exclude<DeliveryOutcome, 'sent'>): RpcError => {
     switch (outcome) {
@@ -241,18 +240,18 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
   const settle = (name: string, outcome: DeliveryOutcome): Promise<void> =>
     outcome === 'sent' ? SENT : Promise.reject(deliveryError(name, outcome));
   const deliver = (name: string, envelope: Envelope): Promise<void> => {
-    const conn = primary();
-    if (!conn) return Promise.reject(deliveryError(name, 'gone'));
-    const outcome = conn.sendWhenReady(envelope, config.defaultTimeoutMs);
+    const peer = primary();
+    if (!peer) return Promise.reject(deliveryError(name, 'gone'));
+    const outcome = peer.sendWhenReady(envelope, config.defaultTimeoutMs);
     return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
   };
   // Synchronous all the way for a ready primary and a synchronous schema: no promise is made but the result.
   const send = (name: string, payload: unknown, wrap: (name: string, encoded: EncodedPayload) => Envelope): Promise<void> => {
     try {
-      if (!endpoint.accepting) {
-        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${endpoint.self} is closed`);
+      if (!engine.accepting) {
+        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${engine.self} is closed`);
       }
-      const encoded = endpoint.hub.encode(name, payload, config.maxPayloadBytes);
+      const encoded = engine.events.encode(name, payload, config.maxPayloadBytes);
       if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled)));
       return deliver(name, wrap(name, encoded));
     } catch (error) {
@@ -261,19 +260,18 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
   };
 
   const api = {
-    call: (path: string, input?: unknown, options?: CallOptions) => endpoint.call(primary(), 'primary', path, input, options),
-    stream: (path: string, input?: unknown, options?: StreamOptions) =>
-      endpoint.stream(primary(), 'primary', path, input, options),
-    on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => endpoint.hub.on(name, listener),
+    call: (path: string, input?: unknown, options?: CallOptions) => engine.call(primary(), 'primary', path, input, options),
+    stream: (path: string, input?: unknown, options?: StreamOptions) => engine.stream(primary(), 'primary', path, input, options),
+    on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => engine.events.on(name, listener),
     emit: (name: string, payload?: unknown) => send(name, payload, emit),
     broadcast: (name: string, payload?: unknown) => send(name, payload, broadcast),
   } as unknown as WorkerRpc<AnyRouter, unknown>;
-  endpoint.api = { side: 'worker', worker: api };
+  engine.api = { side: 'worker', worker: api };
 
   return {
     api,
-    close: (options) => endpoint.close(options),
-    pendingCount: () => endpoint.pendingCount(),
-    self: () => endpoint.self,
+    close: (options) => engine.close(options),
+    pendingCount: () => engine.pendingCount(),
+    self: () => engine.self,
   };
 }

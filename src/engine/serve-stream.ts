@@ -27,16 +27,14 @@
  *
  * @module
  */
-import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
-import type { Connection, ServedCallHandle } from './connection.js';
-import { createContext, type SignalOwner, signalController } from './context.js';
-import { debug } from './debug.js';
-import { type CallSite, encodeError, type RpcError, type RpcErrorCode, siteError, toRpcError } from './errors.js';
-import { runMiddlewares } from './middleware.js';
-import type { PeerInfo, ProcedureDef } from './procedure.js';
-import { type CreditEnvelope, end, items, NO_TIMEOUT, type OpenEnvelope } from './protocol.js';
-import { summariseIssues, type Validation, validate } from './schema.js';
-import { answerError, type ServeHost } from './serve.js';
+import { runMiddlewares } from '../define/middleware.js';
+import { summariseIssues, validate } from '../define/schema.js';
+import { type EncodedPayload, encodePayload } from '../wire/codec.js';
+import { debug } from '../wire/debug.js';
+import { encodeError, type RpcError, siteError, toRpcError } from '../wire/errors.js';
+import { type CreditEnvelope, end, items, type OpenEnvelope } from '../wire/protocol.js';
+import type { Peer } from './peer.js';
+import { type Admitted, admit, isThenable, NO_INPUT, ServedRequest, type ServeHost } from './serving.js';
 
 /** A batch of items leaves once it holds this many bytes: what one pipe read usually delivers, as for calls. */
 const MAX_BATCH_BYTES = 64 * 1024;
@@ -47,16 +45,6 @@ const MAX_BATCH_ITEMS = 512;
 /** Resolves in the next turn of the event loop, after I/O. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-const NO_INPUT: Validation = { value: undefined };
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
 
 /** The iterator of what a stream procedure returned. */
@@ -83,14 +71,7 @@ async function closeIterator(iterator: AsyncIterator<unknown>, path: string): Pr
 }
 
 /** One stream being served: it owns the signal of the `ctx` its function receives. */
-class ServedStream implements SignalOwner, ServedCallHandle {
-  readonly #host: ServeHost;
-  readonly #conn: Connection;
-  readonly #def: ProcedureDef;
-  #controller: AbortController | undefined = undefined;
-  #abortReason: Error | undefined = undefined;
-  /** Set once the stream is over for the consumer: ended, failed, or aborted. */
-  #released = false;
+class ServedStream extends ServedRequest {
   readonly #highWaterMark: number;
   #credit: number;
   #creditWaiter: (() => void) | undefined = undefined;
@@ -101,46 +82,28 @@ class ServedStream implements SignalOwner, ServedCallHandle {
   #madeInTurn = 0;
   readonly #turnLimit: number;
 
-  constructor(
-    host: ServeHost,
-    conn: Connection,
-    def: ProcedureDef,
-    readonly requestId: string,
-    readonly path: string,
-    readonly caller: PeerInfo,
-    readonly deadline: number,
-    credit: number,
-  ) {
-    this.#host = host;
-    this.#conn = conn;
-    this.#def = def;
+  constructor(host: ServeHost, peer: Peer, admitted: Admitted, credit: number) {
+    super(host, peer, admitted);
     this.#highWaterMark = credit;
     this.#credit = credit;
     // Half the window: the reader works on one half while the other is made, instead of taking turns.
     this.#turnLimit = Math.min(Math.ceil(credit / 2), MAX_BATCH_ITEMS);
-    conn.serving.set(requestId, this);
-    host.servingStarted();
-  }
-
-  get signal(): AbortSignal {
-    this.#controller ??= signalController(this.#abortReason);
-    return this.#controller.signal;
+    this.list();
   }
 
   /** The consumer stopped reading, went away, or this side closes. */
   abort(reason: Error): void {
-    if (this.#abortReason || this.#released) return;
-    this.#abortReason = reason;
-    this.#controller?.abort(reason);
+    if (this.abortReason || this.released) return;
+    this.abortSignal(reason);
     this.#batch = [];
     this.#batchBytes = 0;
-    this.#release();
+    this.release(undefined);
     this.#wake();
   }
 
   /** The consumer read `n` more items. */
   grant(n: number): void {
-    if (this.#released) return;
+    if (this.released) return;
     this.#credit = Math.min(this.#credit + n, this.#highWaterMark);
     this.#wake();
   }
@@ -156,7 +119,7 @@ class ServedStream implements SignalOwner, ServedCallHandle {
     /** True once the generator finished by itself (returned or threw): nothing left to return. */
     let finished = false;
     try {
-      while (!this.#released) {
+      while (!this.released) {
         if (this.#credit === 0) {
           this.#flush();
           await new Promise<void>((resolve) => {
@@ -176,23 +139,23 @@ class ServedStream implements SignalOwner, ServedCallHandle {
         if (step.done) {
           finished = true;
           this.#flush();
-          if (this.#release()) this.#conn.send(end(this.requestId));
+          if (this.release(undefined)) this.peer.send(end(this.requestId));
           break;
         }
-        if (this.#released) break;
+        if (this.released) break;
         let item = step.value;
-        if (this.#def.output) {
-          let validation = validate(this.#def.output, item);
+        if (this.def.output) {
+          let validation = validate(this.def.output, item);
           if (validation instanceof Promise) validation = await validation;
           if (validation.issues) {
             const what = `An item failed the output schema: ${summariseIssues(validation.issues)}`;
-            throw siteError('OUTPUT_INVALID', this.#site(), what, { issues: validation.issues });
+            throw siteError('OUTPUT_INVALID', this.site(), what, { issues: validation.issues });
           }
           item = validation.value;
         }
-        const encoded = encodePayload(item, 'item', this.#host.maxPayloadBytes);
-        if (!encoded.ok) throw encodeError(encoded, this.#site(), this.#host.maxPayloadBytes);
-        if (!this.#released) this.#push(encoded.payload, encoded.bytes);
+        const encoded = encodePayload(item, 'item', this.host.maxPayloadBytes);
+        if (!encoded.ok) throw encodeError(encoded, this.site(), this.host.maxPayloadBytes);
+        if (!this.released) this.#push(encoded.payload, encoded.bytes);
         if (++this.#madeInTurn >= this.#turnLimit) {
           this.#flush();
           await nextTurn();
@@ -200,7 +163,7 @@ class ServedStream implements SignalOwner, ServedCallHandle {
         }
       }
     } catch (thrown) {
-      this.#fail(toRpcError(thrown, this.#site()));
+      this.#fail(toRpcError(thrown, this.site()));
     }
     if (!finished) await closeIterator(iterator, this.path);
   }
@@ -208,38 +171,32 @@ class ServedStream implements SignalOwner, ServedCallHandle {
   /** Checks the input and calls the procedure's function; `undefined` when the stream ended instead. */
   async #begin(input: unknown): Promise<AsyncIterator<unknown> | undefined> {
     try {
-      let validation = this.#def.input ? validate(this.#def.input, input) : NO_INPUT;
+      let validation = this.def.input ? validate(this.def.input, input) : NO_INPUT;
       if (validation instanceof Promise) validation = await validation;
       if (validation.issues) {
         const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
-        this.#fail(siteError('BAD_REQUEST', this.#site(), what, { issues: validation.issues }));
+        this.#fail(siteError('BAD_REQUEST', this.site(), what, { issues: validation.issues }));
         return undefined;
       }
-      if (this.#released) return undefined;
+      if (this.released) return undefined;
       // As for calls: the same ctx, and the same middleware chain around the function that starts the stream.
       const { value } = validation;
-      const ctx = createContext(this, {
-        requestId: this.requestId,
-        caller: this.caller,
-        deadline: this.deadline,
-        path: this.path,
-        api: this.#host.api,
-      });
+      const ctx = this.context();
       let iterable: unknown =
-        this.#def.middlewares.length > 0
-          ? runMiddlewares(this.#def.middlewares, this.path, value, ctx, (extended) =>
-              this.#def.handler({ input: value, ctx: extended }),
+        this.def.middlewares.length > 0
+          ? runMiddlewares(this.def.middlewares, this.path, value, ctx, (extended) =>
+              this.def.handler({ input: value, ctx: extended }),
             )
-          : this.#def.handler({ input: value, ctx });
+          : this.def.handler({ input: value, ctx });
       if (isThenable(iterable)) iterable = await iterable;
       const iterator = iteratorOf(iterable);
-      if (this.#released) {
+      if (this.released) {
         await closeIterator(iterator, this.path);
         return undefined;
       }
       return iterator;
     } catch (thrown) {
-      this.#fail(toRpcError(thrown, this.#site()));
+      this.#fail(toRpcError(thrown, this.site()));
       return undefined;
     }
   }
@@ -262,18 +219,18 @@ class ServedStream implements SignalOwner, ServedCallHandle {
   };
 
   #flush(): void {
-    if (this.#batch.length === 0 || this.#released) return;
+    if (this.#batch.length === 0 || this.released) return;
     const batch = this.#batch;
     const bytes = this.#batchBytes;
     this.#batch = [];
     this.#batchBytes = 0;
-    this.#conn.send(items(this.requestId, batch), bytes);
+    this.peer.send(items(this.requestId, batch), bytes);
   }
 
   /** Ends the stream with `error`, after the items made before it. */
   #fail(error: RpcError): void {
     this.#flush();
-    if (this.#release()) answerError(this.#host, this.#conn, this.requestId, error);
+    if (this.release(error.code)) this.answerError(error);
   }
 
   #wake(): void {
@@ -281,41 +238,17 @@ class ServedStream implements SignalOwner, ServedCallHandle {
     this.#creditWaiter = undefined;
     wake?.();
   }
-
-  /** Ends the stream's bookkeeping once; false when that already happened. */
-  #release(): boolean {
-    if (this.#released) return false;
-    this.#released = true;
-    this.#conn.serving.delete(this.requestId);
-    this.#host.servingEnded();
-    return true;
-  }
-
-  #site(): CallSite {
-    return { path: this.path, target: this.#host.self };
-  }
 }
 
-/** Serves `envelope` from `conn`. Never throws; every outcome ends the stream for its consumer unless it gave up. */
-export function serveStream(host: ServeHost, conn: Connection, envelope: OpenEnvelope): void {
-  const [, id, path, deadlineMs, credit, input] = envelope;
-  if (conn.serving.has(id)) return; // a duplicate id: the first one goes on
-  const refuse = (code: RpcErrorCode, what: string): void =>
-    answerError(host, conn, id, siteError(code, { path, target: host.self }, what));
-  if (!host.accepting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
-  const def = host.procedures.get(path);
-  if (!def) return refuse('NOT_FOUND', 'No such procedure');
-  if (!def.stream) return refuse('BAD_REQUEST', 'This procedure is not a stream: call it with call(), not stream()');
-  const value = decodePayload(input);
-  if (value instanceof DecodeFailure) return refuse('BAD_REQUEST', `Input could not be decoded: ${value.detail}`);
-  if (!def.input && value !== undefined) return refuse('BAD_REQUEST', 'This procedure takes no input, but one was given');
-  const deadline = deadlineMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
-  new ServedStream(host, conn, def, id, path, conn.info, deadline, credit).start(value);
+/** Serves `envelope` from `peer`. Never throws; every outcome ends the stream for its consumer unless it gave up. */
+export function serveStream(host: ServeHost, peer: Peer, [, id, path, deadlineMs, credit, input]: OpenEnvelope): void {
+  const admitted = admit(host, peer, 'stream', id, path, deadlineMs, input);
+  if (admitted) new ServedStream(host, peer, admitted, credit).start(admitted.input);
 }
 
 /** The consumer of a stream this side serves read more; anything else (unknown ids, calls) is dropped. */
-export function grantCredit(conn: Connection, [, id, n]: CreditEnvelope): void {
-  const served = conn.serving.get(id);
+export function grantCredit(peer: Peer, [, id, n]: CreditEnvelope): void {
+  const served = peer.serving.get(id);
   if (served instanceof ServedStream) served.grant(n);
-  else debug(() => `dropped credit for ${id} from ${conn.describe()}: no such stream`);
+  else debug(() => `dropped credit for ${id} from ${peer.describe()}: no such stream`);
 }

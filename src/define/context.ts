@@ -1,13 +1,53 @@
 /**
- * A served call's `ctx`: a plain object (it can be spread and extended)
- * whose `signal` is an own getter that creates the call's AbortSignal on
- * first read only, since making one costs several microseconds and most
- * handlers never read it.
+ * A handler's `ctx`, in one place: its type, how a served call or stream
+ * makes it, and how a middleware extends it. A `ctx` is a plain object (it
+ * can be spread and extended) whose `signal` is an own getter that creates
+ * the call's AbortSignal on first read only: making one costs several
+ * microseconds and most handlers never read it.
  *
  * @module
  */
 import { setMaxListeners } from 'node:events';
-import type { PeerInfo, ProcedureContext } from './procedure.js';
+import type { PeerInfo } from '../transports/transport.js';
+
+/**
+ * What a handler knows about the call it is serving: `ctx` in its arguments.
+ * A plain object: spread it to pass it on or extend it (`{ ...ctx, user }`);
+ * middlewares add to it with `next({ ctx })`.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { procedure } from 'cluster-rpc';
+ *
+ * const fetchPage = procedure.input(z.object({ url: z.url() })).handler(async ({ input, ctx }) => {
+ *   console.log(`${ctx.path} #${ctx.requestId} from ${ctx.caller.side}, ${ctx.deadline - Date.now()} ms left`);
+ *   // Stops the download when the caller times out, aborts or goes away.
+ *   const response = await fetch(input.url, { signal: ctx.signal });
+ *   return response.text();
+ * });
+ * ```
+ *
+ * @group Define
+ */
+export interface ProcedureContext {
+  /** The request id (a nanoid), the same on both sides of the channel. */
+  readonly requestId: string;
+  /** The process that made the call. */
+  readonly caller: PeerInfo;
+  /** Aborts when the caller times out, aborts, goes away, or this side closes. */
+  readonly signal: AbortSignal;
+  /**
+   * When the caller stops waiting, in `Date.now()` milliseconds (`Infinity` when
+   * it waits forever). Calls made for this one with `{ parent: ctx }` end by then too.
+   */
+  readonly deadline: number;
+  /** The procedure's path, such as `'hits.increment'`. */
+  readonly path: string;
+}
+
+/** Everything of a `ctx` but its signal: what a served call or stream knows before its handler runs. */
+export type RequestFields = Omit<ProcedureContext, 'signal'>;
 
 /**
  * The API of the side serving a call, which `rpc.for(ctx)` hands to its
@@ -51,25 +91,9 @@ const LAZY_SIGNAL: PropertyDescriptor = {
   configurable: true,
 };
 
-/** The fields of a `ctx` besides its signal. */
-export interface ContextFields {
-  readonly requestId: string;
-  readonly caller: PeerInfo;
-  readonly deadline: number;
-  readonly path: string;
-  readonly api: SideApi | undefined;
-}
-
 /** A new `ctx` for a served call or stream; `owner.signal` is read the first time `ctx.signal` is. */
-export function createContext(owner: SignalOwner, fields: ContextFields): ProcedureContext {
-  const ctx = {
-    requestId: fields.requestId,
-    caller: fields.caller,
-    deadline: fields.deadline,
-    path: fields.path,
-    [SIDE_API]: fields.api,
-    [SIGNAL_OWNER]: owner,
-  };
+export function createContext(owner: SignalOwner, fields: RequestFields, api: SideApi | undefined): ProcedureContext {
+  const ctx = { ...fields, [SIDE_API]: api, [SIGNAL_OWNER]: owner };
   Object.defineProperty(ctx, 'signal', LAZY_SIGNAL);
   return ctx as unknown as ProcedureContext;
 }

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { extendContext } from './context.js';
-import type { ProcedureContext } from './procedure.js';
+import { extendContext, type ProcedureContext } from './context.js';
 
 declare const addedContext: unique symbol;
 

@@ -8,16 +8,16 @@
  */
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
-import { type CallHost, type CallOptions, startCall } from './call.js';
-import { DecodeFailure, decodePayload, type EncodeResult } from './codec.js';
-import { Connection } from './connection.js';
-import { debug } from './debug.js';
-import { RpcError, siteError } from './errors.js';
-import { EventHub, type ListenerErrorReporter } from './event-hub.js';
-import { MetricsRecorder } from './metrics/recorder.js';
-import { type ProcessReport, type ReportHost, reportOf, withMetricsProcedure } from './metrics/report.js';
-import type { MetricsSource } from './metrics/types.js';
-import type { PeerInfo, ProcedureDef } from './procedure.js';
+import type { SideApi } from '../define/context.js';
+import type { ProcedureDef } from '../define/procedure.js';
+import type { Schema } from '../define/schema.js';
+import { MetricsRecorder } from '../metrics/recorder.js';
+import { type ProcessReport, type ReportHost, reportOf, withMetricsProcedure } from '../metrics/report.js';
+import type { MetricsSource } from '../metrics/types.js';
+import type { PeerInfo, PeerLink, Transport, TransportPort } from '../transports/transport.js';
+import { DecodeFailure, decodePayload, type EncodeResult } from '../wire/codec.js';
+import { debug } from '../wire/debug.js';
+import { RpcError, siteError } from '../wire/errors.js';
 import {
   type BroadcastEnvelope,
   bye,
@@ -30,12 +30,15 @@ import {
   hello,
   type OkEnvelope,
   parseFrame,
-} from './protocol.js';
-import type { Schema } from './schema.js';
-import { type ServeHost, type SideApi, serveCall } from './serve.js';
-import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOptions } from './stream-call.js';
-import { grantCredit, serveStream } from './stream-serve.js';
-import type { PeerLink, Transport, TransportPort } from './transport.js';
+} from '../wire/protocol.js';
+import type { CallHost, CallOptions } from './call-options.js';
+import { EventListeners, type ListenerErrorReporter } from './event-listeners.js';
+import { startCall } from './make-call.js';
+import { Peer } from './peer.js';
+import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOptions } from './read-stream.js';
+import { serveCall } from './serve-call.js';
+import { grantCredit, serveStream } from './serve-stream.js';
+import type { ServeHost } from './serving.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
 export interface SideConfig {
@@ -50,9 +53,9 @@ export interface SideConfig {
 
 /** What only one side does with events: each side accepts only its own kinds. */
 export type EventHandler<TMeta> = (
-  conn: Connection,
+  peer: Peer,
   envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope,
-  hub: EventHub<TMeta>,
+  events: EventListeners<TMeta>,
 ) => void;
 
 /** One side, running: its API, and what `createClusterRpc` forwards. @internal */
@@ -94,14 +97,14 @@ const FINAL_WRITE_WAIT_MS = 1000;
 
 /**
  * One side's rpc machinery over a transport: a connection per peer, the
- * event hub, the call and serve paths, and the order of a close. The primary
+ * event events, the call and serve paths, and the order of a close. The primary
  * and worker modules add only topology: who the peers are to their API.
  */
-export class Endpoint<TMeta> implements ServeHost, CallHost {
+export class Engine<TMeta> implements ServeHost, CallHost {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
-  readonly hub: EventHub<TMeta>;
+  readonly events: EventListeners<TMeta>;
   accepting = true;
   /** This side's API, as handlers reach it through `rpc.for(ctx)`. */
   api: SideApi | undefined = undefined;
@@ -115,7 +118,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   frameArrivedAt = 0;
 
   /** By worker id; the primary is 0. */
-  readonly #connections = new Map<number, Connection>();
+  readonly #peers = new Map<number, Peer>();
   readonly #port: TransportPort;
   readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
@@ -139,15 +142,15 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     this.procedures = withMetricsProcedure(config.procedures, this.#report);
     this.defaultTimeoutMs = config.defaultTimeoutMs;
     this.maxPayloadBytes = config.maxPayloadBytes;
-    this.hub = new EventHub<TMeta>(config.events, config.onListenerError, this.metrics);
+    this.events = new EventListeners<TMeta>(config.events, config.onListenerError, this.metrics);
     this.#onEvent = onEvent;
     this.#port = transport.open(
       {
         joined: (link) => this.#greet(this.#connect(link)),
         received: (link, message) => {
-          const known = this.#connections.get(idOf(link.info));
-          const conn = known === undefined || known.isUnattached() ? this.#connect(link) : known;
-          if (conn.isOver(link)) this.#receive(conn, message);
+          const known = this.#peers.get(idOf(link.info));
+          const peer = known === undefined || known.isUnattached() ? this.#connect(link) : known;
+          if (peer.isOver(link)) this.#receive(peer, message);
         },
         left: (link, why) => this.#left(link, why),
         failed: (why) => this.#transportFailed(why),
@@ -156,7 +159,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     );
     // Peers that exist already may listen already: greet them.
     for (const link of this.#port.peers()) this.#greet(this.#connect(link));
-    if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
+    if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
   }
 
   /** How this side names itself in error messages: its worker id, or `'primary'`. */
@@ -166,15 +169,15 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   }
 
   /** The connection to worker `workerId` (0: the primary), if that peer is alive. */
-  connection(workerId: number): Connection | undefined {
-    const known = this.#connections.get(workerId);
+  connection(workerId: number): Peer | undefined {
+    const known = this.#peers.get(workerId);
     if (known) return known;
     const link = typeof workerId === 'number' ? this.#port.peer(workerId) : undefined;
     return link ? this.#connect(link) : undefined;
   }
 
   /** A connection to every peer alive now, ordered by worker id. */
-  liveConnections(): Connection[] {
+  liveConnections(): Peer[] {
     return this.#port.peers().map((link) => this.#connect(link));
   }
 
@@ -183,9 +186,9 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     return reportOf(this.#report);
   }
 
-  #connect(link: PeerLink): Connection {
+  #connect(link: PeerLink): Peer {
     const id = idOf(link.info);
-    const existing = this.#connections.get(id);
+    const existing = this.#peers.get(id);
     if (existing?.isOver(link)) return existing;
     if (existing?.isUnattached()) {
       // A worker waiting for a primary: the calls it held go to this one.
@@ -196,43 +199,43 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
       this.connectionGone(existing, 'a new peer took its id');
       if (link.info.side === 'worker') this.metrics?.workerLeft();
     }
-    const conn = new Connection(link);
-    this.#connections.set(id, conn);
+    const peer = new Peer(link);
+    this.#peers.set(id, peer);
     if (link.info.side === 'worker') this.metrics?.workerJoined();
-    return conn;
+    return peer;
   }
 
   #left(link: PeerLink, why: string): void {
     const id = idOf(link.info);
-    const conn = this.#connections.get(id);
-    if (!conn?.isOver(link)) return;
-    this.#connections.delete(id);
-    this.connectionGone(conn, why);
+    const peer = this.#peers.get(id);
+    if (!peer?.isOver(link)) return;
+    this.#peers.delete(id);
+    this.connectionGone(peer, why);
     if (link.info.side === 'worker') this.metrics?.workerLeft();
-    if (this.#waitsForPrimary()) this.#connections.set(0, new Connection(undefined));
+    if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
   }
 
   /** A worker whose primary may come back holds calls for it meanwhile. */
-  #waitsForPrimary(): boolean {
+  #holdsForPrimary(): boolean {
     return (
-      this.#port.primaryMayReturn &&
+      this.#port.holdCallsWithoutPrimary &&
       this.#failure === undefined &&
       this.#port.self().side === 'worker' &&
       this.accepting &&
-      !this.#connections.has(0)
+      !this.#peers.has(0)
     );
   }
 
   /** The transport gave up: every call waiting on a peer fails now, and later ones at once. */
   #transportFailed(why: string): void {
     this.#failure ??= why;
-    for (const conn of [...this.#connections.values()]) this.connectionGone(conn, why);
-    this.#connections.clear();
+    for (const peer of [...this.#peers.values()]) this.connectionGone(peer, why);
+    this.#peers.clear();
   }
 
-  /** Calls `path` on the peer behind `conn` (`undefined`: no such live peer). */
+  /** Calls `path` on the peer behind `peer` (`undefined`: no such live peer). */
   call(
-    conn: Connection | undefined,
+    peer: Peer | undefined,
     target: number | 'primary',
     path: unknown,
     input: unknown,
@@ -245,14 +248,14 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
         typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
       return Promise.reject(siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'));
     }
-    if (conn === undefined && this.#failure !== undefined && this.accepting)
+    if (peer === undefined && this.#failure !== undefined && this.accepting)
       return Promise.reject(siteError('DISCONNECTED', { path, target }, this.#failure));
-    return startCall(this, conn, { path, target }, input, options, encodedInput);
+    return startCall(this, peer, { path, target }, input, options, encodedInput);
   }
 
-  /** Streams `path` from the peer behind `conn` (`undefined`: no such live peer); failures come out of its first `next()`. */
+  /** Streams `path` from the peer behind `peer` (`undefined`: no such live peer); failures come out of its first `next()`. */
   stream(
-    conn: Connection | undefined,
+    peer: Peer | undefined,
     target: number | 'primary',
     path: unknown,
     input: unknown,
@@ -270,7 +273,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
         siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'),
       );
     }
-    if (conn === undefined && this.#failure !== undefined && this.accepting)
+    if (peer === undefined && this.#failure !== undefined && this.accepting)
       return openStream(
         this,
         undefined,
@@ -279,108 +282,108 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
         options,
         siteError('DISCONNECTED', { path, target }, this.#failure),
       );
-    return openStream(this, conn, { path, target }, input, options);
+    return openStream(this, peer, { path, target }, input, options);
   }
 
-  /** Takes one message from `conn`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
-  #receive(conn: Connection, message: unknown): void {
+  /** Takes one message from `peer`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
+  #receive(peer: Peer, message: unknown): void {
     const parsed = parseFrame(message);
     if (parsed.kind === 'foreign') return;
-    if (parsed.kind === 'malformed') return debug(() => `dropped a frame from ${conn.describe()}: ${parsed.reason}`);
-    if (parsed.dropped > 0) debug(() => `dropped ${parsed.dropped} malformed envelope(s) from ${conn.describe()}`);
+    if (parsed.kind === 'malformed') return debug(() => `dropped a frame from ${peer.describe()}: ${parsed.reason}`);
+    if (parsed.dropped > 0) debug(() => `dropped ${parsed.dropped} malformed envelope(s) from ${peer.describe()}`);
     // Anything from the peer proves it listens, even if its hello was lost.
-    if (conn.state === 'starting') conn.markReady();
+    if (peer.state === 'starting') peer.markReady();
     if (this.metrics) this.frameArrivedAt = performance.now();
     for (const envelope of parsed.envelopes) {
       try {
-        this.#dispatch(conn, envelope);
+        this.#dispatch(peer, envelope);
       } catch (error) {
-        debug(() => `envelope '${envelope[0]}' from ${conn.describe()} failed: ${String(error)}`);
+        debug(() => `envelope '${envelope[0]}' from ${peer.describe()} failed: ${String(error)}`);
       }
     }
   }
 
-  #dispatch(conn: Connection, envelope: Envelope): void {
+  #dispatch(peer: Peer, envelope: Envelope): void {
     switch (envelope[0]) {
       case 'hello':
-        conn.markReady();
-        if (envelope[1] === 0 && this.#closing === undefined) conn.send(hello(1));
+        peer.markReady();
+        if (envelope[1] === 0 && this.#closing === undefined) peer.send(hello(1));
         return;
       case 'bye':
-        return this.#peerClosed(conn);
+        return this.#peerClosed(peer);
       case 'call':
-        return serveCall(this, conn, envelope);
+        return serveCall(this, peer, envelope);
       case 'ok':
-        return this.#answered(conn, envelope);
+        return this.#answered(peer, envelope);
       case 'err':
-        return this.#failed(conn, envelope);
+        return this.#failed(peer, envelope);
       case 'cancel':
-        return conn.serving.get(envelope[1])?.abort(cancelReason(envelope[2]));
+        return peer.serving.get(envelope[1])?.abort(cancelReason(envelope[2]));
       case 'emit':
       case 'bcast':
       case 'event':
-        return this.#onEvent(conn, envelope, this.hub);
+        return this.#onEvent(peer, envelope, this.events);
       case 'open':
-        return serveStream(this, conn, envelope);
+        return serveStream(this, peer, envelope);
       case 'items':
-        return receiveItems(conn, envelope);
+        return receiveItems(peer, envelope);
       case 'end':
-        return receiveEnd(conn, envelope);
+        return receiveEnd(peer, envelope);
       case 'credit':
-        return grantCredit(conn, envelope);
+        return grantCredit(peer, envelope);
       default:
         return assertNever(envelope);
     }
   }
 
-  #answered(conn: Connection, [, id, result]: OkEnvelope): void {
+  #answered(peer: Peer, [, id, result]: OkEnvelope): void {
     // One table lookup for the usual answer; a late one is decoded for nothing, which is rare.
     const value = decodePayload(result);
     const settled =
       value instanceof DecodeFailure
-        ? conn.pending.reject(
+        ? peer.pending.reject(
             id,
-            new RpcError('UNSERIALIZABLE', `The answer from ${conn.describe()} could not be decoded: ${value.detail}`),
+            new RpcError('UNSERIALIZABLE', `The answer from ${peer.describe()} could not be decoded: ${value.detail}`),
           )
-        : conn.pending.resolve(id, value, this.frameArrivedAt);
-    if (!settled) debug(() => `dropped a late answer ${id} from ${conn.describe()}`);
+        : peer.pending.resolve(id, value, this.frameArrivedAt);
+    if (!settled) debug(() => `dropped a late answer ${id} from ${peer.describe()}`);
   }
 
-  #failed(conn: Connection, [, id, wire]: ErrEnvelope): void {
+  #failed(peer: Peer, [, id, wire]: ErrEnvelope): void {
     // A stream's error ends it after the items sent before it.
-    const stream = conn.pending.has(id) ? undefined : conn.streams.get(id);
-    if (!stream && !conn.pending.has(id)) return debug(() => `dropped a late error ${id} from ${conn.describe()}`);
+    const stream = peer.pending.has(id) ? undefined : peer.streams.get(id);
+    if (!stream && !peer.pending.has(id)) return debug(() => `dropped a late error ${id} from ${peer.describe()}`);
     const data = wire.data ? decodePayload(wire.data) : undefined;
     const options = { issues: wire.issues, data: data instanceof DecodeFailure ? undefined : data };
     const error = new RpcError(wire.code, wire.message, options);
     if (stream) stream.ended(error);
-    else conn.pending.reject(id, error);
+    else peer.pending.reject(id, error);
   }
 
-  #peerClosed(conn: Connection): void {
-    conn.markClosed();
-    conn.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before answering'));
-    conn.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before the stream ended'));
-    this.#abortServing(conn, new RpcError('SHUTTING_DOWN', `The caller (${conn.describe()}) closed its rpc object`));
+  #peerClosed(peer: Peer): void {
+    peer.markClosed();
+    peer.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before answering'));
+    peer.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before the stream ended'));
+    this.#abortServing(peer, new RpcError('SHUTTING_DOWN', `The caller (${peer.describe()}) closed its rpc object`));
   }
 
-  /** The process behind `conn` exited or its channel closed. Safe to call twice. */
-  connectionGone(conn: Connection, why: string): void {
-    if (conn.state === 'gone') return;
-    conn.markGone();
-    conn.pending.rejectAll((site) => siteError('DISCONNECTED', site, `The target went away before answering: ${why}`));
-    conn.streams.failAll((site) => siteError('DISCONNECTED', site, `The target went away before the stream ended: ${why}`));
-    this.#abortServing(conn, new RpcError('DISCONNECTED', `The caller (${conn.describe()}) went away: ${why}`));
+  /** The process behind `peer` exited or its channel closed. Safe to call twice. */
+  connectionGone(peer: Peer, why: string): void {
+    if (peer.state === 'gone') return;
+    peer.markGone();
+    peer.pending.rejectAll((site) => siteError('DISCONNECTED', site, `The target went away before answering: ${why}`));
+    peer.streams.failAll((site) => siteError('DISCONNECTED', site, `The target went away before the stream ended: ${why}`));
+    this.#abortServing(peer, new RpcError('DISCONNECTED', `The caller (${peer.describe()}) went away: ${why}`));
   }
 
-  #abortServing(conn: Connection, reason: RpcError): void {
-    for (const served of conn.serving.values()) served.abort(reason);
-    conn.serving.clear();
+  #abortServing(peer: Peer, reason: RpcError): void {
+    for (const served of peer.serving.values()) served.abort(reason);
+    peer.serving.clear();
   }
 
   /** A new connection: say hello, in case the peer listens already. */
-  #greet(conn: Connection): void {
-    if (this.#closing === undefined) conn.send(hello(0));
+  #greet(peer: Peer): void {
+    if (this.#closing === undefined) peer.send(hello(0));
   }
 
   servingStarted(): void {
@@ -392,12 +395,12 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
     if (this.#servingCount === 0 && this.#servingIdle.length > 0) for (const wake of this.#servingIdle.splice(0)) wake();
   }
 
-  #whenIdle(connections: readonly Connection[]): Promise<unknown> {
+  #whenIdle(peers: readonly Peer[]): Promise<unknown> {
     const serving = this.#servingCount === 0 ? Promise.resolve() : new Promise<void>((wake) => this.#servingIdle.push(wake));
     return Promise.all([
       serving,
-      ...connections.map((conn) => conn.pending.whenEmpty()),
-      ...connections.map((conn) => conn.streams.whenEmpty()),
+      ...peers.map((peer) => peer.pending.whenEmpty()),
+      ...peers.map((peer) => peer.streams.whenEmpty()),
     ]);
   }
 
@@ -405,7 +408,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   pendingCount(): number {
     // Served calls by the counter: one followed synchronously is in no table while it runs.
     let count = this.#servingCount;
-    for (const conn of this.#connections.values()) count += conn.pending.size + conn.streams.size;
+    for (const peer of this.#peers.values()) count += peer.pending.size + peer.streams.size;
     return count;
   }
 
@@ -422,7 +425,7 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
   async #close(graceMs: number): Promise<void> {
     this.accepting = false;
     if (graceMs > 0) {
-      await pTimeout(this.#whenIdle([...this.#connections.values()]), { milliseconds: graceMs, fallback: () => undefined });
+      await pTimeout(this.#whenIdle([...this.#peers.values()]), { milliseconds: graceMs, fallback: () => undefined });
     }
     const self = this.self;
     const reason = new RpcError(
@@ -430,19 +433,19 @@ export class Endpoint<TMeta> implements ServeHost, CallHost {
       `The rpc object on ${self === 'primary' ? 'the primary' : `worker ${self}`} closed`,
     );
     const written: Array<Promise<unknown>> = [];
-    for (const conn of this.#connections.values()) {
-      conn.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the answer came'));
-      conn.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the stream ended'));
-      for (const [id, served] of conn.serving) {
+    for (const peer of this.#peers.values()) {
+      peer.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the answer came'));
+      peer.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the stream ended'));
+      for (const [id, served] of peer.serving) {
         served.abort(reason);
-        conn.send(errFor(id, reason));
+        peer.send(errFor(id, reason));
       }
-      conn.serving.clear();
-      conn.send(bye());
-      written.push(conn.whenWritten());
+      peer.serving.clear();
+      peer.send(bye());
+      written.push(peer.whenWritten());
     }
     await pTimeout(Promise.all(written), { milliseconds: FINAL_WRITE_WAIT_MS, fallback: () => undefined });
-    this.hub.clear();
+    this.events.clear();
     await this.#port.close();
   }
 }

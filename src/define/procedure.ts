@@ -4,77 +4,10 @@
  *
  * @module
  */
+import type { ProcedureContext } from './context.js';
 import type { AnyMiddleware, MiddlewareArgs, MiddlewareResult } from './middleware.js';
 import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 import { isSchema } from './schema.js';
-
-/**
- * Who made a call or sent an event: the primary, or one worker. Narrow it on
- * `side` to reach the worker's id and pid.
- *
- * @example
- * ```ts
- * import { procedure, type PeerInfo } from 'cluster-rpc';
- *
- * function describePeer(peer: PeerInfo): string {
- *   return peer.side === 'primary' ? 'the primary' : `worker ${peer.workerId} (pid ${peer.pid})`;
- * }
- * const whoAmI = procedure.handler(({ ctx }) => `called by ${describePeer(ctx.caller)}`);
- * ```
- *
- * @group Define
- */
-export type PeerInfo =
-  | {
-      /** The primary process. */
-      readonly side: 'primary';
-    }
-  | {
-      /** A cluster worker. */
-      readonly side: 'worker';
-      /** The worker's id: `cluster.worker.id` over cluster IPC, given by the primary on other transports. */
-      readonly workerId: number;
-      /** The worker's process id. */
-      readonly pid: number;
-      /** The host name of the worker's machine (`os.hostname()`). */
-      readonly host: string;
-    };
-
-/**
- * What a handler knows about the call it is serving: `ctx` in its arguments.
- * A plain object: spread it to pass it on or extend it (`{ ...ctx, user }`);
- * middlewares add to it with `next({ ctx })`.
- *
- * @example
- * ```ts
- * import { z } from 'zod';
- * import { procedure } from 'cluster-rpc';
- *
- * const fetchPage = procedure.input(z.object({ url: z.url() })).handler(async ({ input, ctx }) => {
- *   console.log(`${ctx.path} #${ctx.requestId} from ${ctx.caller.side}, ${ctx.deadline - Date.now()} ms left`);
- *   // Stops the download when the caller times out, aborts or goes away.
- *   const response = await fetch(input.url, { signal: ctx.signal });
- *   return response.text();
- * });
- * ```
- *
- * @group Define
- */
-export interface ProcedureContext {
-  /** The request id (a nanoid), the same on both sides of the channel. */
-  readonly requestId: string;
-  /** The process that made the call. */
-  readonly caller: PeerInfo;
-  /** Aborts when the caller times out, aborts, goes away, or this side closes. */
-  readonly signal: AbortSignal;
-  /**
-   * When the caller stops waiting, in `Date.now()` milliseconds (`Infinity` when
-   * it waits forever). Calls made for this one with `{ parent: ctx }` end by then too.
-   */
-  readonly deadline: number;
-  /** The procedure's path, such as `'hits.increment'`. */
-  readonly path: string;
-}
 
 /**
  * What a handler receives: the parsed input and the call's context. Name it

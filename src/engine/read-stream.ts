@@ -15,13 +15,10 @@
  */
 
 import { nanoid } from 'nanoid';
-import { type CallHost, checkParent, checkTimeout } from './call.js';
-import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from './codec.js';
-import type { Connection } from './connection.js';
-import { debug } from './debug.js';
-import { EmptyWaiter } from './empty-waiter.js';
-import { type CallSite, encodeError, RpcError, siteError } from './errors.js';
-import type { ProcedureContext } from './procedure.js';
+import type { ProcedureContext } from '../define/context.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
+import { debug } from '../wire/debug.js';
+import { type CallSite, encodeError, RpcError, siteError } from '../wire/errors.js';
 import {
   type CancelCode,
   cancel,
@@ -31,7 +28,10 @@ import {
   MAX_CREDIT,
   NO_TIMEOUT,
   open,
-} from './protocol.js';
+} from '../wire/protocol.js';
+import { type CallHost, checkParent, checkTimeout } from './call-options.js';
+import type { StreamReader } from './open-streams.js';
+import type { Peer } from './peer.js';
 
 /**
  * How many items a stream's producer may run ahead of its consumer unless
@@ -186,9 +186,9 @@ function checkHighWaterMark(value: unknown): number {
 }
 
 /** One stream this side reads. */
-class ConsumedStream implements RpcStream<unknown> {
+class ConsumedStream implements RpcStream<unknown>, StreamReader {
   readonly #host: StreamHost;
-  readonly #conn: Connection | undefined;
+  readonly #peer: Peer | undefined;
   readonly #site: CallSite;
   readonly #input: unknown;
   readonly #options: StreamOptions | undefined;
@@ -219,14 +219,14 @@ class ConsumedStream implements RpcStream<unknown> {
 
   constructor(
     host: StreamHost,
-    conn: Connection | undefined,
+    peer: Peer | undefined,
     site: CallSite,
     input: unknown,
     options: StreamOptions | undefined,
     refusal: RpcError | undefined,
   ) {
     this.#host = host;
-    this.#conn = conn;
+    this.#peer = peer;
     this.#site = site;
     this.#input = input;
     this.#options = options;
@@ -250,7 +250,7 @@ class ConsumedStream implements RpcStream<unknown> {
   }
 
   return(): Promise<IteratorReturnResult<undefined>> {
-    if (this.#isOpen()) this.#conn?.send(cancel(this.#id, 'ABORTED'));
+    if (this.#isOpen()) this.#peer?.send(cancel(this.#id, 'ABORTED'));
     this.#release();
     this.#phase = 'done';
     this.#buffer = [];
@@ -289,7 +289,7 @@ class ConsumedStream implements RpcStream<unknown> {
   /** {@link fail} without handing the error to waiting readers yet; false when the stream was over already. */
   #stop(error: RpcError, cancelCode: CancelCode | undefined): boolean {
     if (this.#phase === 'done') return false;
-    if (cancelCode && this.#isOpen()) this.#conn?.send(cancel(this.#id, cancelCode));
+    if (cancelCode && this.#isOpen()) this.#peer?.send(cancel(this.#id, cancelCode));
     this.#release();
     this.#buffer = [];
     this.#head = 0;
@@ -311,11 +311,11 @@ class ConsumedStream implements RpcStream<unknown> {
   #start(): RpcError | undefined {
     if (this.#refusal) return this.#refusal;
     const host = this.#host;
-    const conn = this.#conn;
+    const peer = this.#peer;
     const site = this.#site;
     if (!host.accepting) return siteError('SHUTTING_DOWN', site, 'This rpc object is closed');
-    if (!conn || conn.state === 'gone') return siteError('DISCONNECTED', site, 'The target process is not alive');
-    if (conn.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
+    if (!peer || peer.state === 'gone') return siteError('DISCONNECTED', site, 'The target process is not alive');
+    if (peer.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
     const options = this.#options;
     let deadlineMs = NO_TIMEOUT;
     try {
@@ -356,17 +356,17 @@ class ConsumedStream implements RpcStream<unknown> {
     const id = nanoid();
     this.#id = id;
     this.#granted = this.#highWaterMark;
-    conn.streams.add(id, this);
+    peer.streams.add(id, this);
     if (this.#signals.length > 0) {
       this.#onAbort = () => this.#aborted();
       for (const signal of this.#signals) signal.addEventListener('abort', this.#onAbort, { once: true });
     }
     const envelope = open(id, site.path, deadlineMs, this.#highWaterMark, encoded.payload);
-    if (conn.state === 'ready') conn.send(envelope, encoded.bytes);
+    if (peer.state === 'ready') peer.send(envelope, encoded.bytes);
     else {
       // As for calls: Node drops what reaches a process before it listens, so wait for its hello.
-      void conn.whenReady().then((ready) => {
-        if (ready && this.#isOpen()) conn.send(envelope, encoded.bytes);
+      void peer.whenReady().then((ready) => {
+        if (ready && this.#isOpen()) peer.send(envelope, encoded.bytes);
       });
     }
     return undefined;
@@ -374,7 +374,7 @@ class ConsumedStream implements RpcStream<unknown> {
 
   /** True while the producer may still send: the connection's table holds this stream. */
   #isOpen(): boolean {
-    return this.#phase === 'open' && this.#id !== '' && this.#conn?.streams.get(this.#id) === this;
+    return this.#phase === 'open' && this.#id !== '' && this.#peer?.streams.get(this.#id) === this;
   }
 
   /** What the reader gets now: an item, the end, an error; `undefined` when it must wait. */
@@ -425,7 +425,7 @@ class ConsumedStream implements RpcStream<unknown> {
     const free = this.#highWaterMark - (this.#granted - this.#consumed);
     if (free * 4 < this.#highWaterMark || !this.#isOpen() || this.#ending !== undefined) return;
     this.#granted += free;
-    this.#conn?.send(credit(this.#id, free));
+    this.#peer?.send(credit(this.#id, free));
   }
 
   /** Hands what is ready to the readers waiting, in order. */
@@ -473,7 +473,7 @@ class ConsumedStream implements RpcStream<unknown> {
   /** Leaves the connection's table and drops the timer and the abort listeners. Safe to call twice. */
   #release(): void {
     this.#disarm();
-    if (this.#id !== '' && this.#conn?.streams.get(this.#id) === this) this.#conn.streams.delete(this.#id);
+    if (this.#id !== '' && this.#peer?.streams.get(this.#id) === this) this.#peer.streams.delete(this.#id);
     if (this.#onAbort) {
       for (const signal of this.#signals) signal.removeEventListener('abort', this.#onAbort);
       this.#onAbort = undefined;
@@ -483,65 +483,31 @@ class ConsumedStream implements RpcStream<unknown> {
 }
 
 /**
- * Streams `path` from the peer behind `conn` (`undefined`: no such live
+ * Streams `path` from the peer behind `peer` (`undefined`: no such live
  * peer), or fails with `refusal`. Never throws: every failure comes out of
  * the first `next()`.
  */
 export function openStream(
   host: StreamHost,
-  conn: Connection | undefined,
+  peer: Peer | undefined,
   site: CallSite,
   input: unknown,
   options: StreamOptions | undefined,
   refusal?: RpcError,
 ): RpcStream<unknown> {
-  return new ConsumedStream(host, conn, site, input, options, refusal);
-}
-
-/** The streams one side reads from one peer, by id. */
-export class OpenStreams {
-  readonly #streams = new Map<string, ConsumedStream>();
-  readonly #empty = new EmptyWaiter();
-
-  /** How many streams are open. */
-  get size(): number {
-    return this.#streams.size;
-  }
-
-  get(id: string): ConsumedStream | undefined {
-    return this.#streams.get(id);
-  }
-
-  add(id: string, stream: ConsumedStream): void {
-    this.#streams.set(id, stream);
-  }
-
-  delete(id: string): void {
-    this.#streams.delete(id);
-    if (this.#streams.size === 0) this.#empty.emptied();
-  }
-
-  /** Ends every open stream at once with the error `errorFor` builds for its site. */
-  failAll(errorFor: (site: CallSite) => RpcError): void {
-    for (const stream of [...this.#streams.values()]) stream.fail(errorFor(stream.site));
-  }
-
-  /** Resolves once no stream is open. */
-  whenEmpty(): Promise<void> {
-    return this.#empty.wait(this.#streams.size === 0);
-  }
+  return new ConsumedStream(host, peer, site, input, options, refusal);
 }
 
 /** Items for a stream this side reads; dropped when it is not open (unknown, ended, or given up). */
-export function receiveItems(conn: Connection, [, id, payloads]: ItemsEnvelope): void {
-  const stream = conn.streams.get(id);
+export function receiveItems(peer: Peer, [, id, payloads]: ItemsEnvelope): void {
+  const stream = peer.streams.get(id);
   if (stream) stream.receive(payloads);
-  else debug(() => `dropped ${payloads.length} item(s) of stream ${id} from ${conn.describe()}: not open`);
+  else debug(() => `dropped ${payloads.length} item(s) of stream ${id} from ${peer.describe()}: not open`);
 }
 
 /** The producer of a stream this side reads ended it normally. */
-export function receiveEnd(conn: Connection, [, id]: EndEnvelope): void {
-  const stream = conn.streams.get(id);
+export function receiveEnd(peer: Peer, [, id]: EndEnvelope): void {
+  const stream = peer.streams.get(id);
   if (stream) stream.ended(null);
-  else debug(() => `dropped the end of stream ${id} from ${conn.describe()}: not open`);
+  else debug(() => `dropped the end of stream ${id} from ${peer.describe()}: not open`);
 }

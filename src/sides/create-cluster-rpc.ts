@@ -4,20 +4,21 @@
  *
  * @module
  */
-import { checkTimeout } from './call.js';
-import type { CloseOptions, SideConfig } from './endpoint.js';
-import { messageOf } from './errors.js';
-import type { ListenerErrorReporter } from './event-hub.js';
-import { type EventSchemas, type Events, schemasOf } from './events.js';
-import type { AnyRouter, EmptyRouter, NoEvents } from './inference.js';
-import { checkMetricsOption } from './metrics/report.js';
-import type { MetricsOptions } from './metrics/types.js';
+
+import type { ProcedureContext } from '../define/context.js';
+import { SIDE_API, type SideApi } from '../define/context.js';
+import { type EventSchemas, type Events, schemasOf } from '../define/events.js';
+import type { AnyRouter, EmptyRouter, NoEvents } from '../define/inference.js';
+import { proceduresOf } from '../define/router.js';
+import { checkTimeout } from '../engine/call-options.js';
+import type { CloseOptions, SideConfig } from '../engine/engine.js';
+import type { ListenerErrorReporter } from '../engine/event-listeners.js';
+import { checkMetricsOption } from '../metrics/report.js';
+import type { MetricsOptions } from '../metrics/types.js';
+import { clusterIpcTransport } from '../transports/cluster-ipc.js';
+import type { Transport } from '../transports/transport.js';
+import { messageOf } from '../wire/errors.js';
 import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.js';
-import type { ProcedureContext } from './procedure.js';
-import { proceduresOf } from './router.js';
-import { SIDE_API, type SideApi } from './serve.js';
-import type { Transport } from './transport.js';
-import { clusterIpcTransport } from './transports/cluster-ipc.js';
 import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
 
 /**

@@ -15,8 +15,8 @@ export {
   type ClusterManagerStats,
   createClusterManager,
   type ShutdownOptions,
-} from './manager.js';
-export type { ClusterManagerEvents, CrashLoopInfo } from './manager-events.js';
+} from './cluster/manager.js';
+export type { ClusterManagerEvents, CrashLoopInfo } from './cluster/manager-events.js';
 export {
   type ClosableRpc,
   type ClusterLogger,
@@ -24,14 +24,14 @@ export {
   DEFAULT_SHUTDOWN_GRACE_MS,
   type RespawnOptions,
   type SchedulingPolicy,
-} from './options.js';
-export type { RestartResult } from './rolling-restart.js';
+} from './cluster/options.js';
+export type { RestartResult } from './cluster/rolling-restart.js';
 export {
   type DrainableRpc,
   type DrainResult,
   type ServedWorker,
   type ServeWorkerOptions,
   serveWorker,
-} from './serve-worker.js';
-export type { ShutdownResult } from './shutdown.js';
-export type { WorkerExit } from './tracked-worker.js';
+} from './cluster/serve-worker.js';
+export type { ShutdownResult } from './cluster/shutdown.js';
+export type { WorkerExit } from './cluster/tracked-worker.js';

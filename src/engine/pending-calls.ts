@@ -8,11 +8,11 @@
  * @module
  */
 
+import type { CallMeter } from '../metrics/recorder.js';
+import { type CallSite, RpcError, siteError } from '../wire/errors.js';
+import type { CancelCode } from '../wire/protocol.js';
 import { Deadlines, type Expiring } from './deadlines.js';
 import { EmptyWaiter } from './empty-waiter.js';
-import { type CallSite, RpcError, siteError } from './errors.js';
-import type { CallMeter } from './metrics/recorder.js';
-import type { CancelCode } from './protocol.js';
 
 /** One call in flight. */
 class PendingCall implements Expiring {

@@ -1,0 +1,86 @@
+/**
+ * Making one outgoing call: check the arguments, work out the deadline (the
+ * caller's own timeout, cut short by the deadline of the `parent` call it is
+ * made for, if any), encode the input, register the call and send it, or hold
+ * it until the peer is ready.
+ *
+ * @module
+ */
+import { nanoid } from 'nanoid';
+import { type EncodeResult, encodePayload } from '../wire/codec.js';
+import { type CallSite, encodeError, type RpcError, siteError } from '../wire/errors.js';
+import { call, NO_TIMEOUT } from '../wire/protocol.js';
+import { type CallHost, type CallOptions, checkParent, checkTimeout } from './call-options.js';
+import type { Peer } from './peer.js';
+
+/** Fails a call before it is sent; counted as made and failed. */
+function refuse(host: CallHost, site: CallSite, error: RpcError): Promise<never> {
+  host.metrics?.procedure(site.path).made.refused(error.code);
+  return Promise.reject(error);
+}
+
+/** Shared by the calls made without an abort signal or a parent: the usual case allocates no list. */
+const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
+
+/**
+ * Calls `path` on the peer behind `peer`; `peer` is `undefined` when the
+ * target is not a live process. Never throws: every failure rejects with an
+ * `RpcError`.
+ */
+export function startCall(
+  host: CallHost,
+  peer: Peer | undefined,
+  site: CallSite,
+  input: unknown,
+  options: CallOptions | undefined,
+  /** The input already encoded, when one input goes to many peers. */
+  encodedInput?: EncodeResult,
+): Promise<unknown> {
+  if (!host.accepting) return refuse(host, site, siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
+  if (!peer || peer.state === 'gone')
+    return refuse(host, site, siteError('DISCONNECTED', site, 'The target process is not alive'));
+  if (peer.state === 'closed') return refuse(host, site, siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
+
+  let timeoutMs = host.defaultTimeoutMs;
+  let signals: readonly AbortSignal[] = NO_SIGNALS;
+  if (options !== undefined && options !== null) {
+    const checked: AbortSignal[] = [];
+    try {
+      if (options.timeout !== undefined) timeoutMs = checkTimeout(options.timeout, 'options.timeout');
+      if (options.signal !== undefined) {
+        if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+        checked.push(options.signal);
+      }
+      if (options.parent !== undefined) {
+        const { deadline, signal } = checkParent(options.parent);
+        // What is left of the parent call, and its cancellation.
+        timeoutMs = Math.min(timeoutMs, deadline - Date.now());
+        if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
+        checked.push(signal);
+      }
+    } catch (error) {
+      return refuse(host, site, siteError('BAD_REQUEST', site, (error as Error).message));
+    }
+    for (const signal of checked) {
+      if (signal.aborted)
+        return refuse(host, site, siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
+    }
+    if (checked.length > 0) signals = checked;
+  }
+
+  const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);
+  if (!encoded.ok) return refuse(host, site, encodeError(encoded, site, host.maxPayloadBytes));
+
+  const id = nanoid();
+  const answer = peer.pending.open(id, site, timeoutMs, signals, host.metrics?.procedure(site.path).made);
+  const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload);
+  if (peer.state === 'ready') {
+    peer.send(envelope, encoded.bytes);
+  } else {
+    // Node drops what reaches a process before it listens: hold the call until the peer says hello.
+    void peer.whenReady().then((ready) => {
+      if (ready && peer.pending.has(id)) peer.send(envelope, encoded.bytes);
+    });
+  }
+  return answer;
+}

@@ -1,0 +1,198 @@
+/**
+ * What serving a call and serving a stream share: the one admission every
+ * incoming request passes before its procedure runs, the state of a request
+ * being served (its procedure, its context, its signal, its bookkeeping), and
+ * sending an error back.
+ *
+ * @module
+ */
+import {
+  createContext,
+  type ProcedureContext,
+  type RequestFields,
+  type SideApi,
+  type SignalOwner,
+  signalController,
+} from '../define/context.js';
+import type { ProcedureDef, ProcedureKind } from '../define/procedure.js';
+import type { Validation } from '../define/schema.js';
+import type { CallMeter, MetricsRecorder } from '../metrics/recorder.js';
+import { OTHER_PROCEDURES } from '../metrics/recorder.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
+import { type CallSite, type RpcError, type RpcErrorCode, siteError } from '../wire/errors.js';
+import { err, NO_TIMEOUT, type WireError } from '../wire/protocol.js';
+import type { Peer, ServedHandle } from './peer.js';
+
+/** What serving needs from the side it runs on. */
+export interface ServeHost {
+  /** This side's API, for `rpc.for(ctx)`. */
+  readonly api: SideApi | undefined;
+  readonly procedures: ReadonlyMap<string, ProcedureDef>;
+  /** How this side names itself in error messages. */
+  readonly self: number | 'primary';
+  readonly maxPayloadBytes: number;
+  /** False once this side is shutting down: new requests get `SHUTTING_DOWN`. */
+  readonly accepting: boolean;
+  /** Told when a served request starts and ends, so `close()` can wait for them and `pendingCount()` counts them. */
+  servingStarted(): void;
+  servingEnded(): void;
+  /** Counts requests served, when metrics are on. */
+  readonly metrics: MetricsRecorder | undefined;
+  /** When the frame bringing the request being served arrived (with metrics on): its start. */
+  readonly frameArrivedAt: number;
+}
+
+/** A request that passed admission: its procedure, its decoded input, and the fields of its `ctx`. */
+export interface Admitted {
+  readonly def: ProcedureDef;
+  readonly input: unknown;
+  readonly fields: RequestFields;
+}
+
+/** The input of a procedure that takes none, as its validation would give it. */
+export const NO_INPUT: Validation = { value: undefined };
+
+const WRONG_KIND: Record<ProcedureKind, string> = {
+  call: 'This procedure is a stream: read it with stream(), not call()',
+  stream: 'This procedure is not a stream: call it with call(), not stream()',
+};
+
+/**
+ * The checks every incoming call and stream passes, in one order; a request
+ * that fails one is answered with the error and counted as refused.
+ * `undefined` when the request goes no further (refused, or a duplicate id,
+ * which the first request with that id answers).
+ */
+export function admit(
+  host: ServeHost,
+  peer: Peer,
+  kind: ProcedureKind,
+  requestId: string,
+  path: string,
+  timeoutMs: number,
+  encodedInput: EncodedPayload,
+): Admitted | undefined {
+  if (peer.serving.has(requestId)) return undefined;
+  const refuse = (code: RpcErrorCode, what: string): undefined => {
+    // Paths no router serves are counted together: a caller cannot grow the table.
+    host.metrics?.procedure(host.procedures.has(path) ? path : OTHER_PROCEDURES).served.refused(code);
+    answerError(host, peer, requestId, siteError(code, { path, target: host.self }, what));
+    return undefined;
+  };
+  if (!host.accepting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
+  const def = host.procedures.get(path);
+  if (!def) return refuse('NOT_FOUND', 'No such procedure');
+  if ((def.stream === true) !== (kind === 'stream')) return refuse('BAD_REQUEST', WRONG_KIND[kind]);
+  const input = decodePayload(encodedInput);
+  if (input instanceof DecodeFailure) return refuse('BAD_REQUEST', `Input could not be decoded: ${input.detail}`);
+  if (!def.input && input !== undefined) return refuse('BAD_REQUEST', 'This procedure takes no input, but one was given');
+  const deadline = timeoutMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+  return { def, input, fields: { requestId, caller: peer.info, deadline, path } };
+}
+
+/**
+ * A call or stream being served: it owns its `ctx` (made on first read) and
+ * the signal in it, and ends its bookkeeping exactly once.
+ */
+export abstract class ServedRequest implements SignalOwner, ServedHandle {
+  protected readonly host: ServeHost;
+  protected readonly peer: Peer;
+  protected readonly def: ProcedureDef;
+  protected readonly fields: RequestFields;
+  /** Why it was aborted, once it was. */
+  protected abortReason: Error | undefined = undefined;
+  /** Set once its bookkeeping ended: answered, failed or aborted. */
+  protected released = false;
+  /** Counts it, when metrics are on; `startedAt` is its start on the meter's clock. */
+  protected meter: CallMeter | undefined = undefined;
+  protected startedAt = 0;
+  #listed = false;
+  #ctx: ProcedureContext | undefined = undefined;
+  #controller: AbortController | undefined = undefined;
+
+  constructor(host: ServeHost, peer: Peer, admitted: Admitted) {
+    this.host = host;
+    this.peer = peer;
+    this.def = admitted.def;
+    this.fields = admitted.fields;
+    host.servingStarted();
+  }
+
+  get requestId(): string {
+    return this.fields.requestId;
+  }
+
+  get path(): string {
+    return this.fields.path;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= signalController(this.abortReason);
+    return this.#controller.signal;
+  }
+
+  /** The caller stopped waiting, went away, or this side closes. */
+  abstract abort(reason: Error): void;
+
+  /** The `ctx` its middlewares and function receive, made once. */
+  context(): ProcedureContext {
+    this.#ctx ??= createContext(this, this.fields, this.host.api);
+    return this.#ctx;
+  }
+
+  /** Aborts the signal, if anyone made it. */
+  protected abortSignal(reason: Error): void {
+    this.abortReason = reason;
+    this.#controller?.abort(reason);
+  }
+
+  /** Lists it in the peer's table, where a `cancel` or a close finds it. */
+  protected list(): void {
+    if (this.#listed || this.released) return;
+    this.#listed = true;
+    this.peer.serving.set(this.fields.requestId, this);
+  }
+
+  /** Ends the bookkeeping once, with the code it failed with; false when that already happened. */
+  protected release(failure: string | undefined): boolean {
+    if (this.released) return false;
+    this.released = true;
+    this.meter?.end(this.startedAt, failure);
+    if (this.#listed) this.peer.serving.delete(this.fields.requestId);
+    this.host.servingEnded();
+    return true;
+  }
+
+  protected site(): CallSite {
+    return { path: this.fields.path, target: this.host.self };
+  }
+
+  /** Sends `error` to the caller. */
+  protected answerError(error: RpcError): void {
+    answerError(this.host, this.peer, this.fields.requestId, error);
+  }
+}
+
+/** True for anything `await` would wait on. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/** Sends `error` to the caller of `id`; its `data` crosses like a result, or is left out with a note if it cannot. */
+export function answerError(host: ServeHost, peer: Peer, id: string, error: RpcError): void {
+  const wire: { code: string; message: string; issues?: WireError['issues']; data?: EncodedPayload } = {
+    code: error.code,
+    message: error.message,
+  };
+  if (error.issues) wire.issues = error.issues;
+  if (error.data !== undefined) {
+    const data = encodePayload(error.data, 'error data', host.maxPayloadBytes);
+    if (data.ok) wire.data = data.payload;
+    else wire.message += ` [its data was left out: ${data.kind === 'unserializable' ? data.detail : 'too large'}]`;
+  }
+  peer.send(err(id, wire));
+}
