@@ -9,7 +9,7 @@
  * @packageDocumentation
  * @module cluster-rpc
  */
-
+// Defining procedures, routers and events
 export type { ProcedureContext } from './define/context.js';
 export { defineEvents, type Events } from './define/events.js';
 export type {
@@ -34,9 +34,11 @@ export {
   type Unset,
 } from './define/procedure.js';
 export { defineRouter, type Router } from './define/router.js';
+// Calling, streaming and listening
 export type { CallOptions } from './engine/call-options.js';
 export type { CloseOptions } from './engine/engine.js';
 export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './engine/read-stream.js';
+// Metrics
 export {
   type ClusterMetrics,
   DEFAULT_METRICS_TIMEOUT_MS,
@@ -48,15 +50,10 @@ export {
   type MetricsSource,
   PROMETHEUS_CONTENT_TYPE,
 } from './metrics/types.js';
-export {
-  type ClusterRpc,
-  type ClusterRpcOptions,
-  type ClusterRpcSide,
-  createClusterRpc,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_TIMEOUT_MS,
-} from './sides/create-cluster-rpc.js';
+export { type ClusterRpc, type ClusterRpcSide, createClusterRpc } from './sides/create-cluster-rpc.js';
+export { type ClusterRpcOptions, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from './sides/options.js';
 export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './sides/primary.js';
 export type { WorkerEventMeta, WorkerRpc } from './sides/worker.js';
 export type { PeerInfo } from './transports/transport.js';
+// Errors
 export { RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcErrorOptions, type RpcIssue } from './wire/errors.js';

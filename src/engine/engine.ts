@@ -1,8 +1,8 @@
 /**
- * What both sides share, over any transport: a connection per peer, turning
- * incoming frames into actions (one small function per envelope kind),
- * making calls, and the order of a close. The primary and worker modules add
- * what only their side does (relaying, gathering, who counts as a worker).
+ * One side's machinery, the same for the primary and a worker over any
+ * transport: a {@link Peer} per process it talks to, the dispatch of incoming
+ * envelopes, making calls and streams, and the order of a close. The sides
+ * add what only they do (relaying events, gathering metrics).
  *
  * @module
  */
@@ -95,11 +95,7 @@ export interface CloseOptions {
 /** Waits this long at most for the last frames (`bye`, final answers) to be written. */
 const FINAL_WRITE_WAIT_MS = 1000;
 
-/**
- * One side's rpc machinery over a transport: a connection per peer, the
- * event events, the call and serve paths, and the order of a close. The primary
- * and worker modules add only topology: who the peers are to their API.
- */
+/** One side's rpc machinery over a transport. */
 export class Engine<TMeta> implements ServeHost, CallHost {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly defaultTimeoutMs: number;
@@ -168,16 +164,16 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     return info.side === 'primary' ? 'primary' : info.workerId;
   }
 
-  /** The connection to worker `workerId` (0: the primary), if that peer is alive. */
-  connection(workerId: number): Peer | undefined {
+  /** Worker `workerId` (0: the primary), if it is alive. */
+  peer(workerId: number): Peer | undefined {
     const known = this.#peers.get(workerId);
     if (known) return known;
     const link = typeof workerId === 'number' ? this.#port.peer(workerId) : undefined;
     return link ? this.#connect(link) : undefined;
   }
 
-  /** A connection to every peer alive now, ordered by worker id. */
-  liveConnections(): Peer[] {
+  /** Every peer alive now, ordered by worker id. */
+  livePeers(): Peer[] {
     return this.#port.peers().map((link) => this.#connect(link));
   }
 
@@ -196,7 +192,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
       return existing;
     }
     if (existing) {
-      this.connectionGone(existing, 'a new peer took its id');
+      this.peerGone(existing, 'a new peer took its id');
       if (link.info.side === 'worker') this.metrics?.workerLeft();
     }
     const peer = new Peer(link);
@@ -210,7 +206,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     const peer = this.#peers.get(id);
     if (!peer?.isOver(link)) return;
     this.#peers.delete(id);
-    this.connectionGone(peer, why);
+    this.peerGone(peer, why);
     if (link.info.side === 'worker') this.metrics?.workerLeft();
     if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
   }
@@ -229,11 +225,11 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   /** The transport gave up: every call waiting on a peer fails now, and later ones at once. */
   #transportFailed(why: string): void {
     this.#failure ??= why;
-    for (const peer of [...this.#peers.values()]) this.connectionGone(peer, why);
+    for (const peer of [...this.#peers.values()]) this.peerGone(peer, why);
     this.#peers.clear();
   }
 
-  /** Calls `path` on the peer behind `peer` (`undefined`: no such live peer). */
+  /** Calls `path` on `peer` (`undefined`: no such live peer). */
   call(
     peer: Peer | undefined,
     target: number | 'primary',
@@ -242,18 +238,12 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     options?: CallOptions,
     encodedInput?: EncodeResult,
   ): Promise<unknown> {
-    if (typeof path !== 'string') {
-      // Not String(path) for objects: `{ toString: 'x' }` would make it throw instead of rejecting.
-      const shown =
-        typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
-      return Promise.reject(siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'));
-    }
-    if (peer === undefined && this.#failure !== undefined && this.accepting)
-      return Promise.reject(siteError('DISCONNECTED', { path, target }, this.#failure));
-    return startCall(this, peer, { path, target }, input, options, encodedInput);
+    const refusal = this.#refusal(peer, target, path);
+    if (refusal) return Promise.reject(refusal);
+    return startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
   }
 
-  /** Streams `path` from the peer behind `peer` (`undefined`: no such live peer); failures come out of its first `next()`. */
+  /** Streams `path` from `peer` (`undefined`: no such live peer); failures come out of its first `next()`. */
   stream(
     peer: Peer | undefined,
     target: number | 'primary',
@@ -261,28 +251,18 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     input: unknown,
     options?: StreamOptions,
   ): RpcStream<unknown> {
-    if (typeof path !== 'string') {
-      const shown =
-        typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
-      return openStream(
-        this,
-        undefined,
-        { path: shown, target },
-        input,
-        options,
-        siteError('NOT_FOUND', { path: shown, target }, 'A procedure path must be a string'),
-      );
-    }
+    const refusal = this.#refusal(peer, target, path);
+    const site = { path: typeof path === 'string' ? path : shownPath(path), target };
+    return openStream(this, refusal ? undefined : peer, site, input, options, refusal);
+  }
+
+  /** Why a call or stream fails before it is made: a path that is not a string, or a transport that gave up. */
+  #refusal(peer: Peer | undefined, target: number | 'primary', path: unknown): RpcError | undefined {
+    if (typeof path !== 'string')
+      return siteError('NOT_FOUND', { path: shownPath(path), target }, 'A procedure path must be a string');
     if (peer === undefined && this.#failure !== undefined && this.accepting)
-      return openStream(
-        this,
-        undefined,
-        { path, target },
-        input,
-        options,
-        siteError('DISCONNECTED', { path, target }, this.#failure),
-      );
-    return openStream(this, peer, { path, target }, input, options);
+      return siteError('DISCONNECTED', { path, target }, this.#failure);
+    return undefined;
   }
 
   /** Takes one message from `peer`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
@@ -368,7 +348,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   }
 
   /** The process behind `peer` exited or its channel closed. Safe to call twice. */
-  connectionGone(peer: Peer, why: string): void {
+  peerGone(peer: Peer, why: string): void {
     if (peer.state === 'gone') return;
     peer.markGone();
     peer.pending.rejectAll((site) => siteError('DISCONNECTED', site, `The target went away before answering: ${why}`));
@@ -450,7 +430,12 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   }
 }
 
-/** The key of a peer's connection: its worker id, 0 for the primary. */
+/** A path that is not a string, as messages show it: not String(path) for objects, which `{ toString: 'x' }` makes throw. */
+function shownPath(path: unknown): string {
+  return typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
+}
+
+/** The key of a peer: its worker id, 0 for the primary. */
 function idOf(info: PeerInfo): number {
   return info.side === 'primary' ? 0 : info.workerId;
 }

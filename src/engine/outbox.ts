@@ -24,7 +24,7 @@ import { type Envelope, frame } from '../wire/protocol.js';
 const MAX_BATCH_ENVELOPES = 16;
 
 /** …or this many bytes of payload: what one pipe read usually delivers. */
-const MAX_BATCH_BYTES = 64 * 1024;
+export const MAX_BATCH_BYTES = 64 * 1024;
 
 /**
  * What a large answer lets through while the channel is congested: results

@@ -33,11 +33,9 @@ import { type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { encodeError, type RpcError, siteError, toRpcError } from '../wire/errors.js';
 import { type CreditEnvelope, end, items, type OpenEnvelope } from '../wire/protocol.js';
+import { MAX_BATCH_BYTES } from './outbox.js';
 import type { Peer } from './peer.js';
 import { type Admitted, admit, isThenable, NO_INPUT, ServedRequest, type ServeHost } from './serving.js';
-
-/** A batch of items leaves once it holds this many bytes: what one pipe read usually delivers, as for calls. */
-const MAX_BATCH_BYTES = 64 * 1024;
 
 /** …or this many items, so the reader can start on a long run of tiny items before it ends. */
 const MAX_BATCH_ITEMS = 512;

@@ -6,7 +6,14 @@
  * @module
  */
 import type { CountsSnapshot } from './recorder.js';
-import { type CallCounts, type EventCounts, LATENCY_BUCKETS_SECONDS, type MetricFamily, type MetricsTotals } from './types.js';
+import {
+  type CallCounts,
+  type EventCounts,
+  LATENCY_BUCKETS_SECONDS,
+  type MetricFamily,
+  type MetricSample,
+  type MetricsTotals,
+} from './types.js';
 
 interface CallSum {
   readonly procedure: string;
@@ -118,8 +125,6 @@ export class FamiliesSum {
     return [...this.#families.values()].map(({ family, samples }) => ({ ...family, samples: [...samples.values()] }));
   }
 }
-
-type MetricSample = MetricFamily['samples'][number];
 
 /** One series: its sample name and its labels, in name order. */
 export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {

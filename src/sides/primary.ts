@@ -1,9 +1,4 @@
-/**
- * The primary's side: a connection per worker, present and future; calls to
- * one worker or all of them; broadcasts; and the relay of workers' broadcasts.
- *
- * @module
- */
+/** What the primary can do, `rpc.primary`, and the shapes its methods return. @module */
 import type { Worker } from 'node:cluster';
 import type {
   AnyRouter,
@@ -16,18 +11,9 @@ import type {
   RouterOutput,
   StreamPath,
 } from '../define/inference.js';
-import type { CallOptions } from '../engine/call-options.js';
-import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
-import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import type { RpcStream, StreamOptions } from '../engine/read-stream.js';
-import { MetricsGatherer } from '../metrics/gather.js';
-import { prometheusText } from '../metrics/prometheus.js';
-import { METRICS_PATH } from '../metrics/recorder.js';
-import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from '../metrics/types.js';
-import type { Transport } from '../transports/transport.js';
-import { encodePayload } from '../wire/codec.js';
-import { RpcError, toRpcError } from '../wire/errors.js';
-import { type Envelope, event } from '../wire/protocol.js';
+import type { ClusterMetrics, MetricsRequest } from '../metrics/types.js';
+import type { RpcError } from '../wire/errors.js';
 import type { CallArgs, StreamArgs } from './call-args.js';
 
 /**
@@ -365,141 +351,4 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * ```
    */
   metrics(options?: MetricsRequest): Promise<ClusterMetrics>;
-}
-
-/** The primary side, running. @internal */
-export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
-
-/** Starts serving and listening in the primary, over `transport`. @internal */
-export function startPrimarySide(config: SideConfig, transport: Transport): PrimarySide {
-  const engine: Engine<PrimaryEventMeta> = new Engine<PrimaryEventMeta>(config, transport, (peer, envelope, events) => {
-    if (peer.info.side !== 'worker') return;
-    const { workerId, pid, host } = peer.info;
-    const meta: PrimaryEventMeta = { workerId, pid, host };
-    switch (envelope[0]) {
-      case 'emit':
-        return events.receive(envelope[1], envelope[2], meta);
-      case 'bcast': {
-        const [, name, payload] = envelope;
-        return events.receive(name, payload, meta, () => void sendToAll(event(name, workerId, pid, payload, host), peer));
-      }
-      case 'event':
-        return; // only the primary sends these
-    }
-  });
-
-  let gatherer: MetricsGatherer | undefined;
-  const gatherMetrics = (options: MetricsRequest | undefined): Promise<ClusterMetrics | string> => {
-    if (!engine.accepting) throw new RpcError('SHUTTING_DOWN', 'Cannot gather metrics: the rpc object on the primary is closed');
-    if (!engine.metrics) {
-      throw new RpcError(
-        'BAD_REQUEST',
-        'Metrics are off: pass metrics: true to createClusterRpc, in the primary and the workers',
-      );
-    }
-    const { timeout = DEFAULT_METRICS_TIMEOUT_MS, format = 'object' } = (options ?? {}) as MetricsRequest;
-    if (typeof timeout !== 'number' || !(timeout > 0)) {
-      throw new RpcError('BAD_REQUEST', `options.timeout must be a positive number of milliseconds, got ${String(timeout)}`);
-    }
-    if (format !== 'object' && format !== 'prometheus') {
-      throw new RpcError('BAD_REQUEST', `options.format must be 'object' or 'prometheus', got ${String(format)}`);
-    }
-    gatherer ??= new MetricsGatherer({
-      ownReport: () => engine.ownReport(),
-      workers: () =>
-        engine.liveConnections().flatMap((peer) =>
-          peer.info.side === 'worker'
-            ? [
-                {
-                  workerId: peer.info.workerId,
-                  pid: peer.info.pid,
-                  report: (timeoutMs: number) => engine.call(peer, peer.target, METRICS_PATH, undefined, { timeout: timeoutMs }),
-                },
-              ]
-            : [],
-        ),
-    });
-    return gatherer.gather(timeout).then((gathered) => (format === 'prometheus' ? prometheusText(gathered) : gathered.metrics));
-  };
-
-  /** Sends to every reachable worker but `except`; resolves with how many it was handed to. */
-  const sendToAll = (envelope: Envelope, except?: Peer): Promise<number> => {
-    let sent = 0;
-    const waiting: Array<Promise<DeliveryOutcome>> = [];
-    for (const peer of engine.liveConnections()) {
-      if (peer === except) continue;
-      const outcome = peer.sendWhenReady(envelope, config.defaultTimeoutMs);
-      if (outcome instanceof Promise) waiting.push(outcome);
-      else if (outcome === 'sent') sent++;
-    }
-    if (waiting.length === 0) return Promise.resolve(sent);
-    return Promise.all(waiting).then((outcomes) => sent + outcomes.filter((outcome) => outcome === 'sent').length);
-  };
-
-  const api: PrimaryRpc<AnyRouter, unknown> = {
-    call(worker: Worker | number, path: string, input?: unknown, options?: CallOptions) {
-      const id = typeof worker === 'number' ? worker : worker?.id;
-      const peer = Number.isSafeInteger(id) && id > 0 ? engine.connection(id) : undefined;
-      return engine.call(peer, typeof id === 'number' ? id : -1, path, input, options) as never;
-    },
-    stream(worker: Worker | number, path: string, input?: unknown, options?: StreamOptions) {
-      const id = typeof worker === 'number' ? worker : worker?.id;
-      const peer = Number.isSafeInteger(id) && id > 0 ? engine.connection(id) : undefined;
-      return engine.stream(peer, typeof id === 'number' ? id : -1, path, input, options) as never;
-    },
-    async callAll(path: string, input?: unknown, options?: CallOptions) {
-      const targets = engine.liveConnections();
-      // One input, encoded once for every worker.
-      const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
-      return Promise.all(
-        targets.map((peer) =>
-          engine.call(peer, peer.target, path, input, options, encoded).then(
-            (value) => ({ workerId: Number(peer.target), status: 'fulfilled' as const, value }),
-            (error: unknown) => ({
-              workerId: Number(peer.target),
-              status: 'rejected' as const,
-              error: toRpcError(error, peer.site(path)),
-            }),
-          ),
-        ),
-      ) as never;
-    },
-    broadcast(name: string, payload?: unknown) {
-      try {
-        if (!engine.accepting) {
-          throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
-        }
-        const encoded = engine.events.encode(name, payload, config.maxPayloadBytes);
-        if (encoded instanceof Promise) return encoded.then((settled) => sendToAll(event(name, 0, process.pid, settled)));
-        return sendToAll(event(name, 0, process.pid, encoded));
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
-    on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
-      return engine.events.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
-    },
-    workers() {
-      const workers: WorkerInfo[] = [];
-      for (const peer of engine.liveConnections()) {
-        if (peer.info.side === 'worker') workers.push({ workerId: peer.info.workerId, pid: peer.info.pid, host: peer.info.host });
-      }
-      return workers;
-    },
-    metrics(options?: MetricsRequest) {
-      try {
-        return gatherMetrics(options);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    },
-  } as PrimaryRpc<AnyRouter, unknown>;
-  engine.api = { side: 'primary', primary: api };
-
-  return {
-    api,
-    close: (options) => engine.close(options),
-    pendingCount: () => engine.pendingCount(),
-    self: () => engine.self,
-  };
 }

@@ -3,9 +3,11 @@
 import type { EventSchemas, Events } from '../define/events.js';
 import type { AnyRouter, EmptyRouter, NoEvents } from '../define/inference.js';
 import { InProcessNetwork } from '../transports/in-process.js';
-import { type ClusterRpcOptions, sideConfig } from './create-cluster-rpc.js';
-import { type PrimaryRpc, type PrimarySide, startPrimarySide } from './primary.js';
-import { startWorkerSide, type WorkerRpc, type WorkerSide } from './worker.js';
+import { type ClusterRpcOptions, sideConfig } from './options.js';
+import type { PrimaryRpc } from './primary.js';
+import { type PrimarySide, startPrimarySide } from './primary-side.js';
+import type { WorkerRpc } from './worker.js';
+import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /**
  * Options of {@link createTestCluster}: those of `createClusterRpc` (but

@@ -1,0 +1,149 @@
+/** The options of `createClusterRpc`, their defaults, and their checks. @module */
+import { type EventSchemas, type Events, schemasOf } from '../define/events.js';
+import type { AnyRouter } from '../define/inference.js';
+import { proceduresOf } from '../define/router.js';
+import { checkTimeout } from '../engine/call-options.js';
+import type { SideConfig } from '../engine/engine.js';
+import type { ListenerErrorReporter } from '../engine/event-listeners.js';
+import { checkMetricsOption } from '../metrics/report.js';
+import type { MetricsOptions } from '../metrics/types.js';
+import type { Transport } from '../transports/transport.js';
+import { messageOf } from '../wire/errors.js';
+
+/**
+ * The default per-call timeout, in milliseconds (30 s): what calls wait when
+ * neither the call nor {@link createClusterRpc} sets `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
+ *
+ * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 }); // slow machines: a minute
+ * ```
+ *
+ * @group Call and listen
+ */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/**
+ * The default largest serialised payload, in bytes (16 MiB): what
+ * `maxPayloadBytes` is unless {@link createClusterRpc} sets it.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
+ *
+ * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 }); // 1 MiB
+ * ```
+ *
+ * @group Call and listen
+ */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Options of {@link createClusterRpc}. Every one is optional. Pass the same
+ * options in the primary and in every worker: each side serves its own router
+ * and calls the other's.
+ *
+ * @typeParam TPrimaryRouter - The router the primary serves.
+ * @typeParam TWorkerRouter - The router every worker serves.
+ * @typeParam TEvents - The event set.
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc } from 'cluster-rpc';
+ * import { events, primaryRouter, workerRouter } from './routers.js';
+ *
+ * export const rpc = createClusterRpc({
+ *   primary: primaryRouter, // served in the primary
+ *   worker: workerRouter, // served in every worker
+ *   events,
+ *   timeout: 10_000, // default 30 000 ms
+ *   maxPayloadBytes: 1 << 20, // default 16 MiB
+ *   onListenerError: (error, event) => console.error(`listener of ${event} failed`, error), // default: console.error
+ * });
+ * ```
+ *
+ * @group Call and listen
+ */
+export interface ClusterRpcOptions<
+  TPrimaryRouter extends AnyRouter,
+  TWorkerRouter extends AnyRouter,
+  TEvents extends Events<EventSchemas>,
+> {
+  /** Procedures served in the primary and called by workers. Default: none. */
+  readonly primary?: TPrimaryRouter;
+  /** Procedures served in every worker and called by the primary. Default: none. */
+  readonly worker?: TWorkerRouter;
+  /** The events either side may send, from {@link cluster-rpc!defineEvents}. Default: none. */
+  readonly events?: TEvents;
+  /**
+   * Default per-call timeout in milliseconds, overridable per call; also how
+   * long broadcasts and events wait for a peer that is still starting.
+   * A positive number, or `Infinity` for none. Default: 30 000
+   * ({@link DEFAULT_TIMEOUT_MS}).
+   */
+  readonly timeout?: number;
+  /**
+   * The largest serialised payload (input, result, event payload or error
+   * data) in bytes, checked before sending: larger ones fail with
+   * `PAYLOAD_TOO_LARGE`. A positive integer. Default: 16 MiB
+   * ({@link DEFAULT_MAX_PAYLOAD_BYTES}).
+   */
+  readonly maxPayloadBytes?: number;
+  /**
+   * Told when an event listener throws or rejects. Default: writes the error to
+   * `console.error`. Listener errors never reach the sender or stop other listeners.
+   */
+  readonly onListenerError?: (error: unknown, event: string) => void;
+  /**
+   * How this process reaches the others: Node's cluster IPC unless set
+   * (`natsTransport` from `cluster-rpc/nats` reaches across machines).
+   */
+  readonly transport?: Transport;
+  /**
+   * Count calls, events and workers in this process, for `rpc.primary.metrics()`
+   * to gather: `true`, or {@link MetricsOptions} to gather other registries
+   * too (`cluster-rpc/prom-client`). Pass it in every process. Default: off.
+   */
+  readonly metrics?: boolean | MetricsOptions;
+}
+
+function defaultListenerErrorReporter(error: unknown, event: string): void {
+  console.error(`[cluster-rpc] a listener of event '${event}' threw:`, error);
+}
+
+function checkMaxPayloadBytes(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+    throw new TypeError(`createClusterRpc: maxPayloadBytes must be a positive integer, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Checks the options shared by every transport and resolves their defaults. @internal */
+export function sideConfig(
+  options: ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>,
+  side: 'primary' | 'worker',
+): SideConfig {
+  return {
+    procedures: proceduresOf(side === 'primary' ? options.primary : options.worker),
+    events: schemasOf(options.events),
+    defaultTimeoutMs:
+      options.timeout === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeout, 'createClusterRpc: timeout'),
+    maxPayloadBytes:
+      options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
+    onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
+    metrics: checkMetricsOption(options.metrics),
+  };
+}
+
+/** A reporter that cannot itself throw into the message listener. */
+function guardReporter(report: ListenerErrorReporter): ListenerErrorReporter {
+  return (error, event) => {
+    try {
+      report(error, event);
+    } catch (reporterError) {
+      console.error(`[cluster-rpc] onListenerError threw: ${messageOf(reporterError)}`);
+    }
+  };
+}

@@ -1,0 +1,79 @@
+/** The primary, running: its engine, and `rpc.primary` assembled from calls, events and metrics. @module */
+import type { Worker } from 'node:cluster';
+import type { AnyRouter } from '../define/inference.js';
+import type { CallOptions } from '../engine/call-options.js';
+import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
+import type { Peer } from '../engine/peer.js';
+import type { StreamOptions } from '../engine/read-stream.js';
+import type { Transport } from '../transports/transport.js';
+import { encodePayload } from '../wire/codec.js';
+import { toRpcError } from '../wire/errors.js';
+import type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './primary.js';
+import { broadcastFrom, relayWorkerEvents } from './primary-events.js';
+import { metricsOf } from './primary-metrics.js';
+
+/** The primary side, running. @internal */
+export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
+
+/** Starts serving and listening in the primary, over `transport`. @internal */
+export function startPrimarySide(config: SideConfig, transport: Transport): PrimarySide {
+  const engine: Engine<PrimaryEventMeta> = new Engine(
+    config,
+    transport,
+    relayWorkerEvents(() => engine),
+  );
+  /** A worker given as a cluster `Worker` or its id, and its peer if it is alive. */
+  const target = (worker: Worker | number): { id: number; peer: Peer | undefined } => {
+    const id = typeof worker === 'number' ? worker : worker?.id;
+    return typeof id === 'number'
+      ? { id, peer: Number.isSafeInteger(id) && id > 0 ? engine.peer(id) : undefined }
+      : { id: -1, peer: undefined };
+  };
+
+  const api: PrimaryRpc<AnyRouter, unknown> = {
+    call(worker: Worker | number, path: string, input?: unknown, options?: CallOptions) {
+      const { id, peer } = target(worker);
+      return engine.call(peer, id, path, input, options) as never;
+    },
+    stream(worker: Worker | number, path: string, input?: unknown, options?: StreamOptions) {
+      const { id, peer } = target(worker);
+      return engine.stream(peer, id, path, input, options) as never;
+    },
+    callAll(path: string, input?: unknown, options?: CallOptions) {
+      // One input, encoded once for every worker.
+      const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
+      const results = engine.livePeers().map(
+        (peer): Promise<CallAllResult<unknown>> =>
+          engine.call(peer, peer.target, path, input, options, encoded).then(
+            (value) => ({ workerId: Number(peer.target), status: 'fulfilled', value }),
+            (error: unknown) => ({
+              workerId: Number(peer.target),
+              status: 'rejected',
+              error: toRpcError(error, peer.site(path)),
+            }),
+          ),
+      );
+      return Promise.all(results) as never;
+    },
+    broadcast: (name: string, payload?: unknown) => broadcastFrom(engine, name, payload),
+    on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
+      return engine.events.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
+    },
+    workers() {
+      const workers: WorkerInfo[] = [];
+      for (const { info } of engine.livePeers()) {
+        if (info.side === 'worker') workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
+      }
+      return workers;
+    },
+    metrics: metricsOf(engine) as PrimaryRpc<AnyRouter, unknown>['metrics'],
+  } as PrimaryRpc<AnyRouter, unknown>;
+  engine.api = { side: 'primary', primary: api };
+
+  return {
+    api,
+    close: (options) => engine.close(options),
+    pendingCount: () => engine.pendingCount(),
+    self: () => engine.self,
+  };
+}
