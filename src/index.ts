@@ -35,7 +35,7 @@ export {
 } from './define/procedure.js';
 export { defineRouter, type Router } from './define/router.js';
 // Calling, streaming and listening
-export type { CallOptions } from './engine/call-options.js';
+export type { CallOptions, CallParent, EventOptions } from './engine/call-options.js';
 export type { CloseOptions } from './engine/engine.js';
 export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './engine/read-stream.js';
 // Metrics

@@ -11,7 +11,7 @@
  * @module cluster-rpc/types
  */
 export type { EventSchemas } from './define/events.js';
-export type { AnyRouter, CallPath, EventArgs, EventInput, ProceduresOf } from './define/inference.js';
+export type { AnyRouter, CallPath, EventInput, ProceduresOf } from './define/inference.js';
 export type { FlattenShape, ProcedureMap, RouterShape } from './define/router.js';
 export type { Schema, SchemaInput, SchemaOutput } from './define/schema.js';
 export type {
@@ -24,4 +24,4 @@ export type {
   ProcessMetrics,
   WorkerLifecycle,
 } from './metrics/types.js';
-export type { CallArgs, StreamArgs } from './sides/call-args.js';
+export type { CallArgs, EventArgs, StreamArgs } from './sides/call-args.js';

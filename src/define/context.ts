@@ -44,6 +44,8 @@ export interface ProcedureContext {
   readonly deadline: number;
   /** The procedure's path, such as `'hits.increment'`. */
   readonly path: string;
+  /** The headers the caller sent (`options.headers`, or its parent's), empty when none. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** Everything of a `ctx` but its signal: what a served call or stream knows before its handler runs. */

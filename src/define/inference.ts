@@ -180,31 +180,6 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
 export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutput<SchemasOf<TEvents>[TName]>;
 
 /**
- * The payload argument of `emit` and `broadcast` (optional when it may be `undefined`), to wrap them.
- *
- * @example
- * ```ts
- * import type { EventName } from 'cluster-rpc';
- * import type { EventArgs, EventInput } from 'cluster-rpc/types';
- * import { rpc, type events } from './rpc.js';
- *
- * type Events = typeof events;
- *
- * // Broadcasts and logs how many workers it reached.
- * async function announce<TName extends EventName<Events>>(name: TName, ...payload: EventArgs<EventInput<Events, TName>>) {
- *   const delivered = await rpc.primary.broadcast(name, ...payload);
- *   console.log(`${name} reached ${delivered} workers`);
- * }
- *
- * await announce('flush');
- * await announce('configChanged', { key: 'mode', value: 'fast' });
- * ```
- *
- * @group Type helpers
- */
-export type EventArgs<TPayload> = undefined extends TPayload ? [payload?: TPayload] : [payload: TPayload];
-
-/**
  * A router with no procedures: what a side serves when {@link createClusterRpc} is given none for it.
  *
  * @example

@@ -9,6 +9,7 @@
 import { nanoid } from 'nanoid';
 import { type EncodeResult, encodePayload } from '../wire/codec.js';
 import { type CallSite, encodeError, type RpcError, siteError } from '../wire/errors.js';
+import { checkHeaders, type Headers } from '../wire/headers.js';
 import { call, NO_TIMEOUT } from '../wire/protocol.js';
 import { type CallHost, type CallOptions, checkParent, checkTimeout } from './call-options.js';
 import type { Peer } from './peer.js';
@@ -43,6 +44,7 @@ export function startCall(
 
   let timeoutMs = host.defaultTimeoutMs;
   let signals: readonly AbortSignal[] = NO_SIGNALS;
+  let headers: Headers | undefined;
   if (options !== undefined && options !== null) {
     const checked: AbortSignal[] = [];
     try {
@@ -51,8 +53,11 @@ export function startCall(
         if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
         checked.push(options.signal);
       }
+      headers = checkHeaders(options.headers);
       if (options.parent !== undefined) {
-        const { deadline, signal } = checkParent(options.parent);
+        const parent = checkParent(options.parent);
+        const { deadline, signal } = parent;
+        if (options.headers === undefined) headers = parent.headers;
         // What is left of the parent call, and its cancellation.
         timeoutMs = Math.min(timeoutMs, deadline - Date.now());
         if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
@@ -73,7 +78,7 @@ export function startCall(
 
   const id = nanoid();
   const answer = peer.pending.open(id, site, timeoutMs, signals, host.metrics?.procedure(site.path).made);
-  const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload);
+  const envelope = call(id, site.path, Number.isFinite(timeoutMs) ? Math.ceil(timeoutMs) : NO_TIMEOUT, encoded.payload, headers);
   if (peer.state === 'ready') {
     peer.send(envelope, encoded.bytes);
   } else {

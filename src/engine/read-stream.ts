@@ -15,10 +15,10 @@
  */
 
 import { nanoid } from 'nanoid';
-import type { ProcedureContext } from '../define/context.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { type CallSite, encodeError, RpcError, siteError } from '../wire/errors.js';
+import { checkHeaders, type Headers } from '../wire/headers.js';
 import {
   type CancelCode,
   cancel,
@@ -29,7 +29,7 @@ import {
   NO_TIMEOUT,
   open,
 } from '../wire/protocol.js';
-import { type CallHost, checkParent, checkTimeout } from './call-options.js';
+import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
 import type { StreamReader } from './open-streams.js';
 import type { Peer } from './peer.js';
 
@@ -98,9 +98,12 @@ export interface StreamOptions {
    * The call being served that this stream is read for: a handler's `ctx`.
    * The stream then ends with it: the loop throws `TIMEOUT` at the parent's
    * deadline and `ABORTED` when the parent's `ctx.signal` aborts, and the
-   * producer's `ctx.deadline` is the parent's. Default: none.
+   * producer's `ctx.deadline` is the parent's, and it carries the parent's
+   * headers unless it gives its own. Default: none.
    */
-  readonly parent?: Pick<ProcedureContext, 'deadline' | 'signal'>;
+  readonly parent?: CallParent;
+  /** Strings the producer reads as `ctx.headers`, as for a call ({@link CallOptions.headers}). Default: the parent's, or none. */
+  readonly headers?: Readonly<Record<string, string>>;
   /**
    * How many items the producer may run ahead of the reader: its generator is
    * not resumed while that many are sent and not yet read, so at most that
@@ -318,6 +321,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     if (peer.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
     const options = this.#options;
     let deadlineMs = NO_TIMEOUT;
+    let headers: Headers | undefined;
     try {
       if (options !== undefined && (typeof options !== 'object' || options === null))
         throw new TypeError('options must be an object');
@@ -327,8 +331,10 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
         if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
         this.#signals.push(options.signal);
       }
+      headers = checkHeaders(options?.headers);
       if (options?.parent !== undefined) {
-        const { deadline, signal } = checkParent(options.parent);
+        const { deadline, signal, headers: inherited } = checkParent(options.parent);
+        if (options.headers === undefined) headers = inherited;
         this.#signals.push(signal);
         if (Number.isFinite(deadline)) {
           const left = deadline - Date.now();
@@ -361,7 +367,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
       this.#onAbort = () => this.#aborted();
       for (const signal of this.#signals) signal.addEventListener('abort', this.#onAbort, { once: true });
     }
-    const envelope = open(id, site.path, deadlineMs, this.#highWaterMark, encoded.payload);
+    const envelope = open(id, site.path, deadlineMs, this.#highWaterMark, encoded.payload, headers);
     if (peer.state === 'ready') peer.send(envelope, encoded.bytes);
     else {
       // As for calls: Node drops what reaches a process before it listens, so wait for its hello.

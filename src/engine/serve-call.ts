@@ -146,7 +146,7 @@ class ServedCall extends ServedRequest {
 }
 
 /** Serves `envelope` from `peer`. Never throws; every outcome answers the caller unless it gave up. */
-export function serveCall(host: ServeHost, peer: Peer, [, id, path, timeoutMs, input]: CallEnvelope): void {
-  const admitted = admit(host, peer, 'call', id, path, timeoutMs, input);
+export function serveCall(host: ServeHost, peer: Peer, [, id, path, timeoutMs, input, headers]: CallEnvelope): void {
+  const admitted = admit(host, peer, 'call', id, path, timeoutMs, input, headers);
   if (admitted) new ServedCall(host, peer, admitted).start(admitted.input);
 }

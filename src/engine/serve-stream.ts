@@ -239,8 +239,8 @@ class ServedStream extends ServedRequest {
 }
 
 /** Serves `envelope` from `peer`. Never throws; every outcome ends the stream for its consumer unless it gave up. */
-export function serveStream(host: ServeHost, peer: Peer, [, id, path, deadlineMs, credit, input]: OpenEnvelope): void {
-  const admitted = admit(host, peer, 'stream', id, path, deadlineMs, input);
+export function serveStream(host: ServeHost, peer: Peer, [, id, path, deadlineMs, credit, input, headers]: OpenEnvelope): void {
+  const admitted = admit(host, peer, 'stream', id, path, deadlineMs, input, headers);
   if (admitted) new ServedStream(host, peer, admitted, credit).start(admitted.input);
 }
 

@@ -20,6 +20,7 @@ import type { CallMeter, MetricsRecorder } from '../metrics/recorder.js';
 import { OTHER_PROCEDURES } from '../metrics/recorder.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { type CallSite, type RpcError, type RpcErrorCode, siteError } from '../wire/errors.js';
+import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { err, NO_TIMEOUT, type WireError } from '../wire/protocol.js';
 import type { Peer, ServedHandle } from './peer.js';
 
@@ -71,6 +72,7 @@ export function admit(
   path: string,
   timeoutMs: number,
   encodedInput: EncodedPayload,
+  headers: Headers | undefined,
 ): Admitted | undefined {
   if (peer.serving.has(requestId)) return undefined;
   const refuse = (code: RpcErrorCode, what: string): undefined => {
@@ -87,7 +89,7 @@ export function admit(
   if (input instanceof DecodeFailure) return refuse('BAD_REQUEST', `Input could not be decoded: ${input.detail}`);
   if (!def.input && input !== undefined) return refuse('BAD_REQUEST', 'This procedure takes no input, but one was given');
   const deadline = timeoutMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-  return { def, input, fields: { requestId, caller: peer.info, deadline, path } };
+  return { def, input, fields: { requestId, caller: peer.info, deadline, path, headers: headers ?? NO_HEADERS } };
 }
 
 /**

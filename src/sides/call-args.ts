@@ -1,5 +1,5 @@
-/** The argument lists of `call` and `stream` after the path: what wrappers of them spread. @module */
-import type { CallOptions } from '../engine/call-options.js';
+/** The argument lists of `call`, `stream`, `emit` and `broadcast` after the path or name: what wrappers of them spread. @module */
+import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import type { StreamOptions } from '../engine/read-stream.js';
 
 /**
@@ -67,3 +67,30 @@ export type CallArgs<TInput> = undefined extends TInput
 export type StreamArgs<TInput> = undefined extends TInput
   ? [input?: TInput, options?: StreamOptions]
   : [input: TInput, options?: StreamOptions];
+
+/**
+ * The arguments of `emit` and `broadcast` after the name (the payload, optional when it may be `undefined`, then the options), to wrap them.
+ *
+ * @example
+ * ```ts
+ * import type { EventName } from 'cluster-rpc';
+ * import type { EventArgs, EventInput } from 'cluster-rpc/types';
+ * import { rpc, type events } from './rpc.js';
+ *
+ * type Events = typeof events;
+ *
+ * // Broadcasts and logs how many workers it reached.
+ * async function announce<TName extends EventName<Events>>(name: TName, ...payload: EventArgs<EventInput<Events, TName>>) {
+ *   const delivered = await rpc.primary.broadcast(name, ...payload);
+ *   console.log(`${name} reached ${delivered} workers`);
+ * }
+ *
+ * await announce('flush');
+ * await announce('configChanged', { key: 'mode', value: 'fast' });
+ * ```
+ *
+ * @group Type helpers
+ */
+export type EventArgs<TPayload> = undefined extends TPayload
+  ? [payload?: TPayload, options?: EventOptions]
+  : [payload: TPayload, options?: EventOptions];

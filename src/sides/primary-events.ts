@@ -4,9 +4,11 @@
  *
  * @module
  */
+import { type EventOptions, eventHeaders } from '../engine/call-options.js';
 import type { Engine, EventHandler } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import { RpcError } from '../wire/errors.js';
+import { NO_HEADERS } from '../wire/headers.js';
 import { type Envelope, event } from '../wire/protocol.js';
 import type { PrimaryEventMeta } from './primary.js';
 
@@ -29,13 +31,15 @@ export function relayWorkerEvents(engine: () => Engine<PrimaryEventMeta>): Event
   return (peer, envelope, events) => {
     if (peer.info.side !== 'worker') return;
     const { workerId, pid, host } = peer.info;
-    const meta: PrimaryEventMeta = { workerId, pid, host };
     switch (envelope[0]) {
-      case 'emit':
-        return events.receive(envelope[1], envelope[2], meta);
+      case 'emit': {
+        const [, name, payload, headers = NO_HEADERS] = envelope;
+        return events.receive(name, payload, { workerId, pid, host, headers });
+      }
       case 'bcast': {
-        const [, name, payload] = envelope;
-        const relay = (): void => void sendToAll(engine(), event(name, workerId, pid, payload, host), peer);
+        const [, name, payload, headers] = envelope;
+        const meta: PrimaryEventMeta = { workerId, pid, host, headers: headers ?? NO_HEADERS };
+        const relay = (): void => void sendToAll(engine(), event(name, workerId, pid, payload, host, headers), peer);
         return events.receive(name, payload, meta, relay);
       }
       case 'event':
@@ -45,13 +49,20 @@ export function relayWorkerEvents(engine: () => Engine<PrimaryEventMeta>): Event
 }
 
 /** `rpc.primary.broadcast`: validated and encoded once, then handed to every worker. */
-export function broadcastFrom(engine: Engine<PrimaryEventMeta>, name: string, payload: unknown): Promise<number> {
+export function broadcastFrom(
+  engine: Engine<PrimaryEventMeta>,
+  name: string,
+  payload: unknown,
+  options: EventOptions | undefined,
+): Promise<number> {
   try {
     if (!engine.accepting)
       throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
+    const headers = eventHeaders(name, options);
     const encoded = engine.events.encode(name, payload, engine.maxPayloadBytes);
-    if (encoded instanceof Promise) return encoded.then((settled) => sendToAll(engine, event(name, 0, process.pid, settled)));
-    return sendToAll(engine, event(name, 0, process.pid, encoded));
+    if (encoded instanceof Promise)
+      return encoded.then((settled) => sendToAll(engine, event(name, 0, process.pid, settled, '', headers)));
+    return sendToAll(engine, event(name, 0, process.pid, encoded, '', headers));
   } catch (error) {
     return Promise.reject(error);
   }

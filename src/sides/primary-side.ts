@@ -1,7 +1,7 @@
 /** The primary, running: its engine, and `rpc.primary` assembled from calls, events and metrics. @module */
 import type { Worker } from 'node:cluster';
 import type { AnyRouter } from '../define/inference.js';
-import type { CallOptions } from '../engine/call-options.js';
+import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
 import type { Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
@@ -55,7 +55,7 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       );
       return Promise.all(results) as never;
     },
-    broadcast: (name: string, payload?: unknown) => broadcastFrom(engine, name, payload),
+    broadcast: (name: string, payload?: unknown, options?: EventOptions) => broadcastFrom(engine, name, payload, options),
     on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
       return engine.events.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
     },

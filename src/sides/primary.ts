@@ -3,7 +3,6 @@ import type { Worker } from 'node:cluster';
 import type {
   AnyRouter,
   CallPath,
-  EventArgs,
   EventInput,
   EventName,
   EventPayload,
@@ -14,7 +13,7 @@ import type {
 import type { RpcStream, StreamOptions } from '../engine/read-stream.js';
 import type { ClusterMetrics, MetricsRequest } from '../metrics/types.js';
 import type { RpcError } from '../wire/errors.js';
-import type { CallArgs, StreamArgs } from './call-args.js';
+import type { CallArgs, EventArgs, StreamArgs } from './call-args.js';
 
 /**
  * Who sent an event the primary receives: the second argument of its
@@ -41,6 +40,8 @@ export interface PrimaryEventMeta {
   readonly pid: number;
   /** The host name of the sending worker's machine. */
   readonly host: string;
+  /** The headers it sent with the event (`options.headers`), empty when none. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,20 +1,21 @@
 /** A worker, running: its engine, and `rpc.worker` over its one peer, the primary. @module */
 import type { AnyRouter } from '../define/inference.js';
-import type { CallOptions } from '../engine/call-options.js';
+import { type CallOptions, type EventOptions, eventHeaders } from '../engine/call-options.js';
 import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
-import type { Transport } from '../transports/transport.js';
+import { type PeerInfo, PRIMARY_PEER, type Transport } from '../transports/transport.js';
 import type { EncodedPayload } from '../wire/codec.js';
 import { RpcError } from '../wire/errors.js';
+import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { broadcast, type Envelope, emit } from '../wire/protocol.js';
 import type { WorkerEventMeta, WorkerRpc } from './worker.js';
 
 /** The worker side, running. @internal */
 export type WorkerSide = RunningSide<WorkerRpc<AnyRouter, unknown>>;
 
-/** The meta of every event the primary sends itself; shared, so frozen. */
-const FROM_PRIMARY: WorkerEventMeta = Object.freeze({ from: Object.freeze({ side: 'primary' } as const) });
+/** The meta of every event the primary sends itself without headers; shared, so frozen. */
+const FROM_PRIMARY: WorkerEventMeta = Object.freeze({ from: PRIMARY_PEER, headers: NO_HEADERS });
 
 /** The outcome of an event handed to the channel. */
 const SENT: Promise<void> = Promise.resolve();
@@ -23,9 +24,10 @@ const SENT: Promise<void> = Promise.resolve();
 export function startWorkerSide(config: SideConfig, transport: Transport): WorkerSide {
   const engine = new Engine<WorkerEventMeta>(config, transport, (_conn, envelope, events) => {
     if (envelope[0] !== 'event') return; // only workers send the other kinds
-    const [, name, fromWorkerId, fromPid, payload, fromHost = ''] = envelope;
-    const meta: WorkerEventMeta =
-      fromWorkerId === 0 ? FROM_PRIMARY : { from: { side: 'worker', workerId: fromWorkerId, pid: fromPid, host: fromHost } };
+    const [, name, fromWorkerId, fromPid, payload, fromHost, headers = NO_HEADERS] = envelope;
+    const from: PeerInfo =
+      fromWorkerId === 0 ? PRIMARY_PEER : { side: 'worker', workerId: fromWorkerId, pid: fromPid, host: fromHost };
+    const meta: WorkerEventMeta = from === PRIMARY_PEER && headers === NO_HEADERS ? FROM_PRIMARY : { from, headers };
     events.receive(name, payload, meta);
   });
   const primary = (): Peer | undefined => engine.peer(0);
@@ -52,14 +54,20 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
     return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
   };
   // Synchronous all the way for a ready primary and a synchronous schema: no promise is made but the result.
-  const send = (name: string, payload: unknown, wrap: (name: string, encoded: EncodedPayload) => Envelope): Promise<void> => {
+  const send = (
+    name: string,
+    payload: unknown,
+    options: EventOptions | undefined,
+    wrap: (name: string, encoded: EncodedPayload, headers?: Headers) => Envelope,
+  ): Promise<void> => {
     try {
       if (!engine.accepting) {
         throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${engine.self} is closed`);
       }
+      const headers = eventHeaders(name, options);
       const encoded = engine.events.encode(name, payload, config.maxPayloadBytes);
-      if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled)));
-      return deliver(name, wrap(name, encoded));
+      if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled, headers)));
+      return deliver(name, wrap(name, encoded, headers));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -69,8 +77,8 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
     call: (path: string, input?: unknown, options?: CallOptions) => engine.call(primary(), 'primary', path, input, options),
     stream: (path: string, input?: unknown, options?: StreamOptions) => engine.stream(primary(), 'primary', path, input, options),
     on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => engine.events.on(name, listener),
-    emit: (name: string, payload?: unknown) => send(name, payload, emit),
-    broadcast: (name: string, payload?: unknown) => send(name, payload, broadcast),
+    emit: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, emit),
+    broadcast: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, broadcast),
   } as unknown as WorkerRpc<AnyRouter, unknown>;
   engine.api = { side: 'worker', worker: api };
 

@@ -2,7 +2,6 @@
 import type {
   AnyRouter,
   CallPath,
-  EventArgs,
   EventInput,
   EventName,
   EventPayload,
@@ -12,7 +11,7 @@ import type {
 } from '../define/inference.js';
 import type { RpcStream } from '../engine/read-stream.js';
 import type { PeerInfo } from '../transports/transport.js';
-import type { CallArgs, StreamArgs } from './call-args.js';
+import type { CallArgs, EventArgs, StreamArgs } from './call-args.js';
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
@@ -32,6 +31,8 @@ import type { CallArgs, StreamArgs } from './call-args.js';
 export interface WorkerEventMeta {
   /** The primary, or the worker whose `rpc.worker.broadcast` the primary relayed. */
   readonly from: PeerInfo;
+  /** The headers sent with the event (`options.headers`), empty when none. */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /**

@@ -15,14 +15,14 @@
  * | -------- | ------------------ | --------------------------------------- | ------- |
  * | `hello`  | both               | `reply` (0 or 1)                        | this side's rpc object listens; a `hello` with `reply: 0` is answered by one with `reply: 1` |
  * | `bye`    | both               | —                                       | this side's rpc object closed; calls to it fail with `SHUTTING_DOWN` |
- * | `call`   | both               | `id`, `path`, `timeoutMs` (-1: none), `input` | run the procedure at `path` |
+ * | `call`   | both               | `id`, `path`, `timeoutMs` (-1: none), `input`, `headers`? | run the procedure at `path` |
  * | `ok`     | both               | `id`, `result`                          | the call `id` succeeded |
  * | `err`    | both               | `id`, `error` ({@link WireError})       | the call `id` failed |
  * | `cancel` | both               | `id`, `code` (`TIMEOUT` or `ABORTED`)   | the caller stopped waiting for `id`; abort its `ctx.signal` |
- * | `emit`   | worker → primary   | `name`, `payload`                       | an event for the primary's listeners |
- * | `bcast`  | worker → primary   | `name`, `payload`                       | an event for the primary's listeners and every other worker |
- * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload`, `fromHost` (workers only) | an event for the worker's listeners |
- * | `open`   | both               | `id`, `path`, `deadlineMs` (-1: none), `credit`, `input` | run the stream procedure at `path`; send at most `credit` items before more is granted |
+ * | `emit`   | worker → primary   | `name`, `payload`, `headers`?           | an event for the primary's listeners |
+ * | `bcast`  | worker → primary   | `name`, `payload`, `headers`?           | an event for the primary's listeners and every other worker |
+ * | `event`  | primary → worker   | `name`, `fromWorkerId` (0: the primary), `fromPid`, `payload`, `fromHost` ('' from the primary), `headers`? | an event for the worker's listeners |
+ * | `open`   | both               | `id`, `path`, `deadlineMs` (-1: none), `credit`, `input`, `headers`? | run the stream procedure at `path`; send at most `credit` items before more is granted |
  * | `items`  | both               | `id`, `items` (1 to {@link MAX_CREDIT} payloads) | the next items of stream `id`, in order |
  * | `end`    | both               | `id`                                    | stream `id` has no more items |
  * | `credit` | both               | `id`, `n` (1 to {@link MAX_CREDIT})     | the consumer of stream `id` read `n` more items: the producer may send `n` more |
@@ -32,15 +32,17 @@
  * The producer never holds more credit than the `open` granted, whatever
  * `credit` envelopes say.
  *
- * `input`, `result`, `payload`, items and error `data` are {@link EncodedPayload}s.
+ * `input`, `result`, `payload`, items and error `data` are {@link EncodedPayload}s;
+ * `headers` (left out when empty) a plain object of strings, at most 8 KiB.
  *
  * @module
  */
 import type { EncodedPayload } from './codec.js';
 import type { RpcIssue } from './errors.js';
+import { type Headers, isWireHeaders } from './headers.js';
 
 /** Bumped on any incompatible change; frames of another version are dropped. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** The key that marks a frame as cluster-rpc's. */
 const MARKER = '$crpc';
@@ -61,7 +63,14 @@ export type HelloEnvelope = readonly ['hello', reply: 0 | 1];
 /** The sender's rpc object closed. */
 export type ByeEnvelope = readonly ['bye'];
 /** A request to run a procedure. */
-export type CallEnvelope = readonly ['call', id: string, path: string, timeoutMs: number, input: EncodedPayload];
+export type CallEnvelope = readonly [
+  'call',
+  id: string,
+  path: string,
+  timeoutMs: number,
+  input: EncodedPayload,
+  headers?: Headers,
+];
 /** A successful answer. */
 export type OkEnvelope = readonly ['ok', id: string, result: EncodedPayload];
 /** A failed answer. */
@@ -69,16 +78,30 @@ export type ErrEnvelope = readonly ['err', id: string, error: WireError];
 /** The caller gave up on a call. */
 export type CancelEnvelope = readonly ['cancel', id: string, code: CancelCode];
 /** A worker's event for the primary. */
-export type EmitEnvelope = readonly ['emit', name: string, payload: EncodedPayload];
+export type EmitEnvelope = readonly ['emit', name: string, payload: EncodedPayload, headers?: Headers];
 /** A worker's event for the primary and all other workers. */
-export type BroadcastEnvelope = readonly ['bcast', name: string, payload: EncodedPayload];
+export type BroadcastEnvelope = readonly ['bcast', name: string, payload: EncodedPayload, headers?: Headers];
 /** An event delivered to a worker. */
-export type EventEnvelope =
-  | readonly ['event', name: string, fromWorkerId: 0, fromPid: number, payload: EncodedPayload]
-  | readonly ['event', name: string, fromWorkerId: number, fromPid: number, payload: EncodedPayload, fromHost: string];
+export type EventEnvelope = readonly [
+  'event',
+  name: string,
+  fromWorkerId: number,
+  fromPid: number,
+  payload: EncodedPayload,
+  fromHost: string,
+  headers?: Headers,
+];
 
 /** A request to run a stream procedure; `credit` is the consumer's high-water mark. */
-export type OpenEnvelope = readonly ['open', id: string, path: string, deadlineMs: number, credit: number, input: EncodedPayload];
+export type OpenEnvelope = readonly [
+  'open',
+  id: string,
+  path: string,
+  deadlineMs: number,
+  credit: number,
+  input: EncodedPayload,
+  headers?: Headers,
+];
 /** Items of a stream, in order. */
 export type ItemsEnvelope = readonly ['items', id: string, items: readonly EncodedPayload[]];
 /** A stream ended normally. */
@@ -131,35 +154,35 @@ export const MAX_CREDIT = 65_536;
 
 export const hello = (reply: 0 | 1): HelloEnvelope => ['hello', reply];
 export const bye = (): ByeEnvelope => ['bye'];
-export const call = (id: string, path: string, timeoutMs: number, input: EncodedPayload): CallEnvelope => [
-  'call',
-  id,
-  path,
-  timeoutMs,
-  input,
-];
+export const call = (id: string, path: string, timeoutMs: number, input: EncodedPayload, headers?: Headers): CallEnvelope =>
+  headers ? ['call', id, path, timeoutMs, input, headers] : ['call', id, path, timeoutMs, input];
 export const ok = (id: string, result: EncodedPayload): OkEnvelope => ['ok', id, result];
 export const err = (id: string, error: WireError): ErrEnvelope => ['err', id, error];
 export const cancel = (id: string, code: CancelCode): CancelEnvelope => ['cancel', id, code];
-export const emit = (name: string, payload: EncodedPayload): EmitEnvelope => ['emit', name, payload];
-export const broadcast = (name: string, payload: EncodedPayload): BroadcastEnvelope => ['bcast', name, payload];
+export const emit = (name: string, payload: EncodedPayload, headers?: Headers): EmitEnvelope =>
+  headers ? ['emit', name, payload, headers] : ['emit', name, payload];
+export const broadcast = (name: string, payload: EncodedPayload, headers?: Headers): BroadcastEnvelope =>
+  headers ? ['bcast', name, payload, headers] : ['bcast', name, payload];
 export const event = (
   name: string,
   fromWorkerId: number,
   fromPid: number,
   payload: EncodedPayload,
-  fromHost?: string,
+  fromHost: string,
+  headers?: Headers,
 ): EventEnvelope =>
-  fromHost === undefined ? ['event', name, 0, fromPid, payload] : ['event', name, fromWorkerId, fromPid, payload, fromHost];
-
-export const open = (id: string, path: string, deadlineMs: number, credit: number, input: EncodedPayload): OpenEnvelope => [
-  'open',
-  id,
-  path,
-  deadlineMs,
-  credit,
-  input,
-];
+  headers
+    ? ['event', name, fromWorkerId, fromPid, payload, fromHost, headers]
+    : ['event', name, fromWorkerId, fromPid, payload, fromHost];
+export const open = (
+  id: string,
+  path: string,
+  deadlineMs: number,
+  credit: number,
+  input: EncodedPayload,
+  headers?: Headers,
+): OpenEnvelope =>
+  headers ? ['open', id, path, deadlineMs, credit, input, headers] : ['open', id, path, deadlineMs, credit, input];
 export const items = (id: string, payloads: readonly EncodedPayload[]): ItemsEnvelope => ['items', id, payloads];
 export const end = (id: string): EndEnvelope => ['end', id];
 export const credit = (id: string, n: number): CreditEnvelope => ['credit', id, n];
@@ -252,6 +275,11 @@ function isWireError(value: unknown): value is WireError {
   );
 }
 
+/** An envelope of `length` fields, or `length + 1` whose last is its headers. */
+function hasHeadersAt(value: readonly unknown[], length: number): boolean {
+  return value.length === length || (value.length === length + 1 && isWireHeaders(value[length]));
+}
+
 function isEnvelope(value: unknown): value is Envelope {
   if (!Array.isArray(value)) return false;
   const kind: unknown = value[0];
@@ -261,7 +289,9 @@ function isEnvelope(value: unknown): value is Envelope {
     case 'bye':
       return value.length === 1;
     case 'call':
-      return value.length === 5 && isId(value[1]) && typeof value[2] === 'string' && isTimeout(value[3]) && isPayload(value[4]);
+      return (
+        hasHeadersAt(value, 5) && isId(value[1]) && typeof value[2] === 'string' && isTimeout(value[3]) && isPayload(value[4])
+      );
     case 'ok':
       return value.length === 3 && isId(value[1]) && isPayload(value[2]);
     case 'err':
@@ -270,18 +300,19 @@ function isEnvelope(value: unknown): value is Envelope {
       return value.length === 3 && isId(value[1]) && (value[2] === 'TIMEOUT' || value[2] === 'ABORTED');
     case 'emit':
     case 'bcast':
-      return value.length === 3 && typeof value[1] === 'string' && isPayload(value[2]);
+      return hasHeadersAt(value, 3) && typeof value[1] === 'string' && isPayload(value[2]);
     case 'event':
       return (
+        hasHeadersAt(value, 6) &&
         typeof value[1] === 'string' &&
         isWorkerId(value[2]) &&
         isWorkerId(value[3]) &&
         isPayload(value[4]) &&
-        (value.length === 5 ? value[2] === 0 : value.length === 6 && value[2] !== 0 && typeof value[5] === 'string')
+        typeof value[5] === 'string'
       );
     case 'open':
       return (
-        value.length === 6 &&
+        hasHeadersAt(value, 6) &&
         isId(value[1]) &&
         typeof value[2] === 'string' &&
         isTimeout(value[3]) &&

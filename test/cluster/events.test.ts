@@ -12,7 +12,7 @@ import { event, frame } from '../../src/wire/protocol.js';
 import { createTestRpc, type Outcome, outcomeOf, type TestRpc } from '../fixtures/app.js';
 import { exited, fixture, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
 
-type Received = Array<{ name: string; payload: unknown; from: PeerInfo }>;
+type Received = Array<{ name: string; payload: unknown; from: PeerInfo; headers: Record<string, string> }>;
 
 let rpc: TestRpc;
 let workers: Worker[];
@@ -54,11 +54,12 @@ afterAll(async () => {
 describe('rpc.primary.broadcast', () => {
   it('reaches every worker exactly once and resolves with how many it was handed to', async () => {
     const marks = await markAll();
-    expect(await rpc.primary.broadcast('ping', { n: 1 })).toBe(workers.length);
+    const headers = { 'x-request-id': 'r-1' };
+    expect(await rpc.primary.broadcast('ping', { n: 1 }, { headers })).toBe(workers.length);
     await settle();
     for (const worker of workers) {
       expect(await receivedSince(worker, marks, 'ping')).toEqual([
-        { name: 'ping', payload: { n: 1 }, from: { side: 'primary' } },
+        { name: 'ping', payload: { n: 1 }, from: { side: 'primary' }, headers },
       ]);
     }
   });
@@ -70,12 +71,23 @@ describe('rpc.primary.broadcast', () => {
     await settle();
     for (const worker of workers) {
       expect(await receivedSince(worker, marks, 'when')).toEqual([
-        { name: 'when', payload: new Date(86_400_000), from: { side: 'primary' } },
+        { name: 'when', payload: new Date(86_400_000), from: { side: 'primary' }, headers: {} },
       ]);
       expect(await receivedSince(worker, marks, 'flush')).toEqual([
-        { name: 'flush', payload: undefined, from: { side: 'primary' } },
+        { name: 'flush', payload: undefined, from: { side: 'primary' }, headers: {} },
       ]);
     }
+  });
+
+  it('refuses headers that are not a plain object of strings, or over 8 KiB, with BAD_REQUEST before anything is sent', async () => {
+    const marks = await markAll();
+    for (const headers of [{ n: 1 }, 'x-request-id', { big: 'x'.repeat(9000) }]) {
+      const outcome = await outcomeOf(rpc.primary.broadcast('ping', { n: 1 }, { headers } as never));
+      expect(outcome).toMatchObject({ ok: false, code: 'BAD_REQUEST' });
+      expect((outcome as { message: string }).message).toContain('options.headers');
+    }
+    await settle();
+    for (const worker of workers) expect(await receivedSince(worker, marks, 'ping')).toEqual([]);
   });
 
   it('refuses an invalid payload with BAD_REQUEST before anything is sent', async () => {
@@ -90,8 +102,8 @@ describe('rpc.primary.broadcast', () => {
     const [first] = workers as [Worker];
     const marks = await markAll();
     // A sender that skipped validation: a raw frame straight onto the channel.
-    first.send(frame([event('ping', 0, process.pid, [{ n: 'not a number' }]), event('nope', 0, process.pid, [1])]));
-    first.send(frame([event('ping', 0, process.pid, [{ n: 7 }])]));
+    first.send(frame([event('ping', 0, process.pid, [{ n: 'not a number' }], ''), event('nope', 0, process.pid, [1], '')]));
+    first.send(frame([event('ping', 0, process.pid, [{ n: 7 }], '')]));
     await settle();
     expect((await receivedSince(first, marks, 'ping')).map((entry) => entry.payload)).toEqual([{ n: 7 }]);
   });
@@ -113,11 +125,12 @@ describe('events from workers', () => {
   it('emit reaches the primary listeners only', async () => {
     const [first, second] = workers as [Worker, Worker];
     const marks = await markAll();
-    const outcome = (await rpc.primary.call(first, 'drive.emit', { name: 'ping', payload: { n: 2 } })) as Outcome;
+    const headers = { 'x-request-id': 'r-2' };
+    const outcome = (await rpc.primary.call(first, 'drive.emit', { name: 'ping', payload: { n: 2 }, headers })) as Outcome;
     expect(outcome).toEqual({ ok: true, value: undefined });
     await settle();
     expect(heard).toEqual([
-      { name: 'ping', payload: { n: 2 }, meta: { workerId: first.id, pid: first.process.pid, host: hostname() } },
+      { name: 'ping', payload: { n: 2 }, meta: { workerId: first.id, pid: first.process.pid, host: hostname(), headers } },
     ]);
     expect(await receivedSince(second, marks, 'ping')).toEqual([]);
   });
@@ -129,7 +142,7 @@ describe('events from workers', () => {
     await rpc.primary.call(sender, 'drive.emit', { name: 'configChanged', payload, broadcast: true });
     await settle();
     expect(heard).toEqual([
-      { name: 'configChanged', payload, meta: { workerId: sender.id, pid: sender.process.pid, host: hostname() } },
+      { name: 'configChanged', payload, meta: { workerId: sender.id, pid: sender.process.pid, host: hostname(), headers: {} } },
     ]);
     for (const other of others) {
       expect(await receivedSince(other, marks, 'configChanged')).toEqual([
@@ -137,6 +150,7 @@ describe('events from workers', () => {
           name: 'configChanged',
           payload,
           from: { side: 'worker', workerId: sender.id, pid: sender.process.pid, host: hostname() },
+          headers: {},
         },
       ]);
     }
@@ -198,7 +212,7 @@ describe('workers that are starting', () => {
     // The new worker, and each of the others, got it once.
     for (const worker of workers) {
       expect(await receivedSince(worker, marks, 'ping')).toEqual([
-        { name: 'ping', payload: { n: 42 }, from: { side: 'primary' } },
+        { name: 'ping', payload: { n: 42 }, from: { side: 'primary' }, headers: {} },
       ]);
     }
   });
@@ -213,7 +227,7 @@ describe('workers that are starting', () => {
     await settle();
     for (const worker of workers) {
       expect(await receivedSince(worker, marks, 'ping')).toEqual([
-        { name: 'ping', payload: { n: 43 }, from: { side: 'primary' } },
+        { name: 'ping', payload: { n: 43 }, from: { side: 'primary' }, headers: {} },
       ]);
     }
   });

@@ -119,13 +119,14 @@ describeNats('over NATS', () => {
       for (const off of offs) off();
     });
 
-    it('a broadcast reaches every worker once, with superjson types, and resolves with how many it was handed to', async () => {
+    it('a broadcast reaches every worker once, with superjson types and its headers, and resolves with how many it was handed to', async () => {
       const live = primary().primary.workers().length;
-      expect(await primary().primary.broadcast('when', new Date(86_400_000))).toBe(live);
+      const headers = { 'x-request-id': 'r-when' };
+      expect(await primary().primary.broadcast('when', new Date(86_400_000), { headers })).toBe(live);
       await settle();
       for (const worker of workers) {
         expect(await received(worker, 'when')).toEqual([
-          { name: 'when', payload: new Date(86_400_000), from: { side: 'primary' } },
+          { name: 'when', payload: new Date(86_400_000), from: { side: 'primary' }, headers },
         ]);
       }
     });
@@ -133,9 +134,11 @@ describeNats('over NATS', () => {
     it('a worker’s emit reaches the primary’s listeners with who sent it', async () => {
       const [sender] = workers as [HarnessWorker];
       heard.length = 0;
+      const headers = { 'x-request-id': 'r-ping' };
       const outcome = (await primary().primary.call(sender.workerId, 'drive.emit', {
         name: 'ping',
         payload: { n: 2 },
+        headers,
       })) as Outcome;
       expect(outcome).toEqual({ ok: true, value: undefined });
       await settle();
@@ -143,7 +146,12 @@ describeNats('over NATS', () => {
         {
           name: 'ping',
           payload: { n: 2 },
-          meta: { workerId: sender.workerId, pid: sender.info.side === 'worker' ? sender.info.pid : 0, host: hostname() },
+          meta: {
+            workerId: sender.workerId,
+            pid: sender.info.side === 'worker' ? sender.info.pid : 0,
+            host: hostname(),
+            headers,
+          },
         },
       ]);
     });
@@ -152,10 +160,11 @@ describeNats('over NATS', () => {
       const [sender, other] = workers as [HarnessWorker, HarnessWorker];
       heard.length = 0;
       const payload = { key: 'mode', value: 'fast' };
-      await primary().primary.call(sender.workerId, 'drive.emit', { name: 'configChanged', payload, broadcast: true });
+      const headers = { 'x-request-id': 'r-relayed' };
+      await primary().primary.call(sender.workerId, 'drive.emit', { name: 'configChanged', payload, broadcast: true, headers });
       await settle();
-      expect(heard.map((entry) => entry.payload)).toEqual([payload]);
-      expect(await received(other, 'configChanged')).toEqual([{ name: 'configChanged', payload, from: sender.info }]);
+      expect(heard.map((entry) => [entry.payload, entry.meta.headers])).toEqual([[payload, headers]]);
+      expect(await received(other, 'configChanged')).toEqual([{ name: 'configChanged', payload, from: sender.info, headers }]);
       expect(await received(sender, 'configChanged')).toEqual([]);
     });
 

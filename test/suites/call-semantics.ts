@@ -46,6 +46,8 @@ interface CallExtras {
   readonly timeout?: number;
   readonly abortAfterMs?: number;
   readonly special?: 'function-input' | 'big-input';
+  /** Given as `options.headers` as it is, even when it is not a valid one. */
+  readonly headers?: unknown;
 }
 
 /** One direction of calls, seen from the test. */
@@ -92,7 +94,7 @@ export function describeCallSemantics(harness: CallHarness): void {
           : extras.special === 'big-input'
             ? 'x'.repeat(MAX_PAYLOAD_BYTES * 2)
             : input;
-      const options: CallOptions = { timeout: extras.timeout, signal: controller.signal };
+      const options = { timeout: extras.timeout, signal: controller.signal, headers: extras.headers } as CallOptions;
       return outcomeOf(rpc.primary.call(worker.workerId, path as 'echo', value, options));
     },
     abortReason: (tag) => rpc.primary.call(worker.workerId, 'abortReason', tag),
@@ -157,6 +159,35 @@ export function describeCallSemantics(harness: CallHarness): void {
       expect(ctx.requestId).toMatch(/^[\w-]{21}$/);
       expect(ctx.deadline).toBeGreaterThanOrEqual(before + 4000);
       expect(ctx.deadline).toBeLessThanOrEqual(Date.now() + 5000);
+    });
+
+    it('headers reach ctx.headers in the handler and its middlewares; none sent reads as empty', async () => {
+      const headers = { 'x-request-id': 'r-42', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+      expect(await direction.call('headers', undefined, { headers })).toEqual({
+        ok: true,
+        value: { handler: headers, middleware: headers },
+      });
+      expect(await direction.call('headers')).toEqual({ ok: true, value: { handler: {}, middleware: {} } });
+    });
+
+    it('a call made with { parent: ctx } carries the parent headers, unless it gives its own', async () => {
+      const headers = { 'x-request-id': 'r-parent' };
+      const inherited = await direction.call('nested', { path: 'headers', input: undefined }, { headers });
+      expect(inherited).toEqual({ ok: true, value: { ok: true, value: { handler: headers, middleware: headers } } });
+      const own = { 'x-request-id': 'r-child' };
+      const replaced = await direction.call('nested', { path: 'headers', input: undefined, headers: own }, { headers });
+      expect(replaced).toEqual({ ok: true, value: { ok: true, value: { handler: own, middleware: own } } });
+    });
+
+    it.each([
+      ['a number value', { 'x-retries': 3 }],
+      ['an array', ['x-request-id', 'r-1']],
+      ['more than 8 KiB', { big: 'x'.repeat(8 * 1024) }],
+    ])('BAD_REQUEST: headers with %s are refused before anything is sent', async (_what, headers) => {
+      const before = await direction.call('counted');
+      const failure = expectFailure(await direction.call('count', undefined, { headers }), 'BAD_REQUEST');
+      expect(failure.message).toContain('options.headers');
+      expect(await direction.call('counted')).toEqual(before);
     });
 
     it('BAD_REQUEST: an input that fails the schema never reaches the handler, and the issues come back', async () => {

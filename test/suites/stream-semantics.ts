@@ -261,6 +261,15 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       });
     });
 
+    it('headers reach the producer’s ctx.headers, through its middlewares; none sent reads as empty', async () => {
+      const headers = { 'x-request-id': 'r-stream' };
+      expect(await direction.read('headers', undefined, { collect: true, options: { headers } })).toMatchObject({
+        items: [headers, headers],
+        error: null,
+      });
+      expect(await direction.read('headers', undefined, { collect: true })).toMatchObject({ items: [{}, {}], error: null });
+    });
+
     it('BAD_REQUEST for stream() on a plain procedure and for an input that fails the schema; NOT_FOUND for no such path', async () => {
       expect((await direction.read('plain', undefined)).error).toMatchObject({ code: 'BAD_REQUEST' });
       expect((await direction.read('plain', undefined)).error?.message).toContain('not a stream');

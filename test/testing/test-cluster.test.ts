@@ -120,19 +120,16 @@ describe('createTestCluster', () => {
     const { cluster } = started(1);
     const third = cluster.fork();
     const heard: unknown[] = [];
-    third.on('configChanged', (payload, meta) => void heard.push([payload, meta.from]));
-    cluster.workers[0].on('configChanged', (payload, meta) => void heard.push([payload, meta.from]));
-    expect(await cluster.primary.broadcast('configChanged', { key: 'a', value: 'b' })).toBe(2);
-    await third.broadcast('configChanged', { key: 'c', value: 'd' });
+    third.on('configChanged', (payload, meta) => void heard.push([payload, meta.from, meta.headers]));
+    cluster.workers[0].on('configChanged', (payload, meta) => void heard.push([payload, meta.from, meta.headers]));
+    expect(await cluster.primary.broadcast('configChanged', { key: 'a', value: 'b' }, { headers: { h: 'primary' } })).toBe(2);
+    await third.broadcast('configChanged', { key: 'c', value: 'd' }, { headers: { h: 'third' } });
     await nextTurn();
     await cluster.primary.call(2, 'stats'); // one more round trip: every event has arrived
     expect(heard).toEqual([
-      [{ key: 'a', value: 'b' }, { side: 'primary' }],
-      [{ key: 'a', value: 'b' }, { side: 'primary' }],
-      [
-        { key: 'c', value: 'd' },
-        { side: 'worker', workerId: 2, pid: process.pid, host: hostname() },
-      ],
+      [{ key: 'a', value: 'b' }, { side: 'primary' }, { h: 'primary' }],
+      [{ key: 'a', value: 'b' }, { side: 'primary' }, { h: 'primary' }],
+      [{ key: 'c', value: 'd' }, { side: 'worker', workerId: 2, pid: process.pid, host: hostname() }, { h: 'third' }],
     ]);
   });
 

@@ -95,7 +95,12 @@ describe('the samples of the public contract infer what it promises', () => {
     });
     rpc.primary.on('requestServed', (payload, meta) => {
       expectTypeOf(payload).toEqualTypeOf<{ path: string; ms: number }>();
-      expectTypeOf(meta).toEqualTypeOf<{ readonly workerId: number; readonly pid: number; readonly host: string }>();
+      expectTypeOf(meta).toEqualTypeOf<{
+        readonly workerId: number;
+        readonly pid: number;
+        readonly host: string;
+        readonly headers: Readonly<Record<string, string>>;
+      }>();
     });
     rpc.worker.emit('flush');
     expectTypeOf(hits).toEqualTypeOf<number>();

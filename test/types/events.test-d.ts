@@ -4,6 +4,7 @@ import {
   createClusterRpc,
   defineEvents,
   type EventName,
+  type EventOptions,
   type EventPayload,
   type Events,
   type NoEvents,
@@ -45,9 +46,9 @@ describe('helper types: EventName, EventInput, EventPayload, EventArgs', () => {
 
   test('EventArgs makes the payload optional exactly when the schema accepts undefined', () => {
     // biome-ignore lint/suspicious/noConfusingVoidType: z.void() schemas produce exactly this type
-    expectTypeOf<EventArgs<void>>().toEqualTypeOf<[payload?: void]>();
-    expectTypeOf<EventArgs<number | undefined>>().toEqualTypeOf<[payload?: number | undefined]>();
-    expectTypeOf<EventArgs<{ key: string }>>().toEqualTypeOf<[payload: { key: string }]>();
+    expectTypeOf<EventArgs<void>>().toEqualTypeOf<[payload?: void, options?: EventOptions]>();
+    expectTypeOf<EventArgs<number | undefined>>().toEqualTypeOf<[payload?: number | undefined, options?: EventOptions]>();
+    expectTypeOf<EventArgs<{ key: string }>>().toEqualTypeOf<[payload: { key: string }, options?: EventOptions]>();
   });
 
   test('defineEvents keeps the schemas it was given', () => {

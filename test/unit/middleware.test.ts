@@ -194,7 +194,7 @@ describe('a handler ctx is a plain object', () => {
       wrapped: procedure.use(({ next }) => next({ ctx: { tenant: 'acme' } })).handler(keep),
     });
     const worker = serve(router);
-    const keys = ['caller', 'deadline', 'extra', 'path', 'requestId', 'signal'];
+    const keys = ['caller', 'deadline', 'extra', 'headers', 'path', 'requestId', 'signal'];
     expect(await worker.call('plain')).toEqual({ proto: true, keys });
     expect(await worker.call('wrapped')).toEqual({ proto: true, keys: [...keys, 'tenant'].sort() });
     for (const copy of copies) expect(copy.signal).toBeInstanceOf(AbortSignal);

@@ -46,8 +46,12 @@ const VALID: ReadonlyArray<[name: string, envelope: Envelope]> = [
   ['cancel on abort', cancel(ID, 'ABORTED')],
   ['emit', emit('ping', [{ n: 1 }])],
   ['bcast', broadcast('ping', [{ n: 1 }])],
-  ['event from the primary', event('ping', 0, 123, [{ n: 1 }])],
-  ['event from a worker', event('ping', 3, 456, [])],
+  ['event from the primary', event('ping', 0, 123, [{ n: 1 }], '')],
+  ['event with headers', event('ping', 0, 123, [{ n: 1 }], '', { 'x-request-id': 'r-1' })],
+  ['call with headers', call(ID, 'echo', 0, [1], { traceparent: '00-abc-def-01', 'x-request-id': 'r-1' })],
+  ['open with headers', open(ID, 'logs', 1500, 16, [{ since: 0 }], { 'x-request-id': 'r-1' })],
+  ['emit with headers', emit('ping', [{ n: 1 }], { a: '' })],
+  ['event from a worker', event('ping', 3, 456, [], 'host-a')],
   ['open of a stream with a deadline and input', open(ID, 'logs', 1500, 16, [{ since: 0 }])],
   ['open of a stream without deadline or input, with the most credit', open(ID, 'ticks', NO_TIMEOUT, MAX_CREDIT, [])],
   ['items', items(ID, [[1], [], [{ at: '2020-01-01T00:00:00.000Z' }, { values: { at: ['Date'] } }]])],
@@ -180,7 +184,7 @@ const validEnvelope: fc.Arbitrary<Envelope> = fc.oneof(
   fc.tuple(id, fc.constantFrom<'TIMEOUT' | 'ABORTED'>('TIMEOUT', 'ABORTED')).map(([i, code]) => cancel(i, code)),
   fc.tuple(fc.string(), payload).map(([name, p]) => emit(name, p)),
   fc.tuple(fc.string(), payload).map(([name, p]) => broadcast(name, p)),
-  fc.tuple(fc.string(), fc.nat(), payload).map(([name, pid, p]) => event(name, 0, pid, p)),
+  fc.tuple(fc.string(), fc.nat(), payload).map(([name, pid, p]) => event(name, 0, pid, p, '')),
   fc
     .tuple(fc.string(), fc.integer({ min: 1, max: 10_000 }), fc.nat(), payload, fc.string())
     .map(([name, worker, pid, p, host]) => event(name, worker, pid, p, host)),
@@ -412,14 +416,18 @@ describe('parseFrame: properties on random input', () => {
       fc.tuple(polluting, polluting).map(([marker, list]) => ({ $crpc: marker, m: list })),
       fc
         .tuple(fc.array(fc.oneof(validEnvelope, polluting), { maxLength: 4 }), polluting)
-        .map(([envelopes, extra]) => Object.assign(JSON.parse('{"$crpc":1}') as object, { m: [...envelopes, extra] })),
+        .map(([envelopes, extra]) =>
+          Object.assign(JSON.parse(`{"$crpc":${PROTOCOL_VERSION}}`) as object, { m: [...envelopes, extra] }),
+        ),
       fc
         .tuple(validEnvelope, fc.nat(), polluting)
         .map(([envelope, pick, value]) =>
           frame([envelope.map((field, index) => (index === pick % envelope.length ? value : field)) as unknown as Envelope]),
         ),
       fc.tuple(id, polluting).map(([i, value]) => frame([call(i, 'echo', 1000, [value]), ok(i, [value, value])])),
-      fc.constantFrom(...POLLUTING_JSON).map((json) => JSON.parse(`{"$crpc":1,"m":[${json}],"__proto__":${json}}`) as unknown),
+      fc
+        .constantFrom(...POLLUTING_JSON)
+        .map((json) => JSON.parse(`{"$crpc":${PROTOCOL_VERSION},"m":[${json}],"__proto__":${json}}`) as unknown),
     );
     let framesRead = 0;
     fc.assert(
