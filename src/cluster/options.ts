@@ -312,7 +312,8 @@ function checkSignals(value: unknown): ResolvedSignals {
   }
   const roles = value as Record<string, unknown>;
   for (const key of Object.keys(roles)) {
-    if (key !== 'shutdown' && key !== 'restart') invalid(`signals has an unknown key '${key}' (the keys are shutdown and restart)`);
+    if (key !== 'shutdown' && key !== 'restart')
+      invalid(`signals has an unknown key '${key}' (the keys are shutdown and restart)`);
   }
   const shutdown = checkSignalList(roles.shutdown, 'shutdown');
   const restart = checkSignalList(roles.restart, 'restart');
