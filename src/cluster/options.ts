@@ -164,7 +164,7 @@ export interface ClusterManagerOptions {
    * `{ shutdown: ['SIGTERM', 'SIGINT'], restart: 'SIGHUP' }`. See {@link ClusterManagerSignals}.
    */
   readonly signals?: boolean | ClusterManagerSignals;
-  /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker drained, else 1. Default: `true`. */
+  /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker that served drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;
   /** Closed once the workers are gone, with the rest of the grace period: pass the primary's rpc object. */
   readonly rpc?: ClosableRpc;
