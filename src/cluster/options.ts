@@ -319,7 +319,12 @@ function checkSignals(value: unknown): ResolvedSignals {
   const restart = checkSignalList(roles.restart, 'restart');
   const both = shutdown.find((signal) => restart.includes(signal));
   if (both) {
-    invalid(`signals has '${both}' for both shutdown and restart, got ${describe(value)}; a signal can start one of them only`);
+    const byDefault =
+      roles.restart === undefined ? ' (restart by default)' : roles.shutdown === undefined ? ' (shutdown by default)' : '';
+    invalid(
+      `signals has '${both}' for both shutdown and restart${byDefault}, got ${describe(value)}; ` +
+        'a signal can start one of them only',
+    );
   }
   return { shutdown, restart };
 }

@@ -97,7 +97,11 @@ describe('the manager options', () => {
     [{ restart: 'SIGSEGV' }, "signals.restart has 'SIGSEGV', but Node cannot run JavaScript safely on it"],
     [
       { shutdown: ['SIGTERM', 'SIGHUP'] },
-      `signals has 'SIGHUP' for both shutdown and restart, got {"shutdown":["SIGTERM","SIGHUP"]}; a signal can start one of them only`,
+      `signals has 'SIGHUP' for both shutdown and restart (restart by default), got {"shutdown":["SIGTERM","SIGHUP"]}; a signal can start one of them only`,
+    ],
+    [
+      { shutdown: 'SIGUSR2', restart: ['SIGHUP', 'SIGUSR2'] },
+      `signals has 'SIGUSR2' for both shutdown and restart, got {"shutdown":"SIGUSR2","restart":["SIGHUP","SIGUSR2"]}; a signal can start one of them only`,
     ],
   ])('rejects signals: %j, naming the option and the value', (signals, message) => {
     expect(() => createClusterManager({ signals } as never)).toThrow(new TypeError(`createClusterManager: ${message}`));
