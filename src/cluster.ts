@@ -21,6 +21,7 @@ export {
   type ClosableRpc,
   type ClusterLogger,
   type ClusterManagerOptions,
+  type ClusterManagerSignals,
   DEFAULT_SHUTDOWN_GRACE_MS,
   type RespawnOptions,
   type SchedulingPolicy,

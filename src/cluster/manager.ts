@@ -7,7 +7,7 @@ import { type ClusterManagerOptions, type ResolvedOptions, resolveOptions, type 
 import { decideRespawn } from './respawn-policy.js';
 import { type RestartResult, rollingRestart } from './rolling-restart.js';
 import { type ShutdownResult, stopWorkers } from './shutdown.js';
-import { handleSignals } from './signals.js';
+import { handleSignals, type SignalHandlers } from './signals.js';
 import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.js';
 
 /**
@@ -119,20 +119,23 @@ export interface ClusterManager {
   start(): Promise<void>;
 
   /**
-   * Rolling restart (also on `SIGHUP`): each worker in turn is replaced by a new one, ready before the old one drains.
+   * Rolling restart (also on the `signals.restart` signal, `SIGHUP` by default): each worker in turn is replaced by
+   * a new one, ready before the old one drains.
    *
    * @returns What was replaced, and whether the old workers drained.
    * @throws `Error` (as a rejection) when the manager is not running, or a replacement is not ready in time:
-   *   the restart stops there and the old worker keeps serving.
+   *   the restart stops there and the old worker keeps serving; or when a shutdown interrupts it (the shutdown
+   *   stops the replacement still starting, with every other worker).
    */
   restart(): Promise<RestartResult>;
 
   /**
-   * Graceful shutdown (also on `SIGTERM`/`SIGINT`): `SIGTERM` to every worker, up to `shutdownGraceMs` to drain,
-   * then `SIGKILL`; then closes the `rpc` option's object. It never ends the process itself.
+   * Graceful shutdown (also on the `signals.shutdown` signals, `SIGTERM` and `SIGINT` by default): `SIGTERM` to
+   * every worker, up to `shutdownGraceMs` to drain, then `SIGKILL`; then closes the `rpc` option's object and
+   * removes the manager's signal handlers. It never ends the process itself.
    *
    * @param options - The reason to report.
-   * @returns Whether every worker drained, and how each ended.
+   * @returns Whether every worker that served drained, and how each ended.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
 
@@ -206,6 +209,7 @@ class Manager implements ClusterManager {
   #settleStart: (error?: Error) => void = () => {};
   #restarting: Promise<RestartResult> | undefined;
   #stopping: Promise<ShutdownResult> | undefined;
+  #shutdownReason: string | undefined;
   #detachSignals: () => void = () => {};
 
   constructor(options: ResolvedOptions) {
@@ -263,13 +267,10 @@ class Manager implements ClusterManager {
       };
     });
     this.#state = 'starting';
-    if (this.#options.signals) {
-      this.#detachSignals = handleSignals({
-        SIGTERM: this.#onStopSignal,
-        SIGINT: this.#onStopSignal,
-        SIGHUP: this.#onRestartSignal,
-      });
-    }
+    const handlers: SignalHandlers = {};
+    for (const signal of this.#options.signals.shutdown) handlers[signal] = this.#onStopSignal;
+    for (const signal of this.#options.signals.restart) handlers[signal] = this.#onRestartSignal;
+    this.#detachSignals = handleSignals(handlers);
     this.#log(
       'info',
       `starting ${this.#slots.length} workers (scheduling policy ${this.schedulingPolicy}, primary pid ${process.pid})`,
@@ -301,6 +302,7 @@ class Manager implements ClusterManager {
           return this.#fork(slot);
         },
         promote: (replacement) => this.#promote(replacement),
+        shutdownReason: () => this.#shutdownReason,
         graceMs: shutdownGraceMs,
         concurrency: restartConcurrency,
       });
@@ -312,7 +314,8 @@ class Manager implements ClusterManager {
       this.#events.emit('restarted', result);
       return result;
     } catch (error) {
-      this.#log('error', messageOf(error));
+      // Interrupted by a shutdown is what was asked for, not a failure.
+      this.#log(this.#shutdownReason === undefined ? 'error' : 'info', messageOf(error));
       throw error;
     }
   }
@@ -325,10 +328,17 @@ class Manager implements ClusterManager {
   async #shutdown(reason: string): Promise<ShutdownResult> {
     const { shutdownGraceMs, rpc } = this.#options;
     this.#state = 'stopping';
+    this.#shutdownReason = reason;
     this.#stopRespawning();
     this.#settleStart(new Error(`the manager was shut down (${reason}) before every worker was ready`));
     const startedAt = Date.now();
-    this.#log('info', `shutting down (${reason}): draining ${this.#alive.size} workers, grace ${formatMs(shutdownGraceMs)}`);
+    const starting = [...this.#alive].filter((tracked) => !tracked.mayHaveServed).length;
+    this.#log(
+      'info',
+      `shutting down (${reason}): draining ${this.#alive.size - starting} workers` +
+        (starting > 0 ? `, stopping ${starting} still starting` : '') +
+        `, grace ${formatMs(shutdownGraceMs)}`,
+    );
     const result = await stopWorkers([...this.#alive], shutdownGraceMs, reason);
     for (const slot of this.#slots) slot.current = undefined;
     try {
@@ -389,7 +399,9 @@ class Manager implements ClusterManager {
     const slot = this.#slots[tracked.slot] as Slot;
     const crashed = !exit.expected && this.#isServing(tracked);
     if (slot.current === tracked) slot.current = undefined;
-    const death = `${tracked.describe()} ${describeExit(exit)} after ${formatMs(exit.uptimeMs)}`;
+    const death =
+      `${tracked.describe()} ${describeExit(exit)} after ${formatMs(exit.uptimeMs)}` +
+      (tracked.mayHaveServed ? '' : ', before it was ready');
     if (!crashed || this.#state === 'stopping' || this.#state === 'stopped' || this.#crashLoop) {
       this.#log(crashed ? 'warn' : 'info', death);
       this.#events.emit('exit', exit);
@@ -461,9 +473,9 @@ class Manager implements ClusterManager {
     void this.shutdown({ reason: signal }).then((result) => this.#exitProcess(result.drained ? 0 : 1));
   };
 
-  readonly #onRestartSignal = (): void => {
+  readonly #onRestartSignal = (signal: NodeJS.Signals): void => {
     if (this.#state !== 'running') {
-      this.#log('warn', `SIGHUP ignored: a rolling restart needs a running manager; it is ${this.#state}`);
+      this.#log('warn', `${signal} ignored: a rolling restart needs a running manager; it is ${this.#state}`);
       return;
     }
     // A failure is logged by #restart.

@@ -2,6 +2,7 @@
 import type { Worker } from 'node:cluster';
 import os from 'node:os';
 import type { CloseOptions } from '../engine/engine.js';
+import { signalProblem } from './signals.js';
 
 /**
  * How connections are spread: `'rr'` (the primary hands them out in turn) or `'none'` (the kernel picks a worker).
@@ -70,6 +71,30 @@ export interface RespawnOptions {
 }
 
 /**
+ * Which signals the primary handles, by what they start. A key left out keeps its default; a key set to `false`
+ * handles nothing, leaving those signals to the application (or to Node's default, which ends the process).
+ *
+ * @example
+ * ```ts
+ * import { type ClusterManagerSignals, createClusterManager } from 'cluster-rpc/cluster';
+ * import { rpc } from './rpc.js';
+ *
+ * // SIGHUP reloads the app's config; SIGUSR2 replaces the workers; SIGTERM and SIGINT stay shutdowns.
+ * const signals: ClusterManagerSignals = { restart: 'SIGUSR2' };
+ * const manager = createClusterManager({ rpc, signals });
+ * process.on('SIGHUP', () => void rpc.primary.broadcast('configChanged', { key: 'reloadedAt', value: new Date().toISOString() }));
+ * ```
+ *
+ * @group Cluster manager
+ */
+export interface ClusterManagerSignals {
+  /** Graceful shutdown, then exit (see `exitProcess`). Default: `['SIGTERM', 'SIGINT']`. */
+  readonly shutdown?: NodeJS.Signals | readonly NodeJS.Signals[] | false;
+  /** Rolling restart, as {@link ClusterManager.restart}. Default: `'SIGHUP'`. */
+  readonly restart?: NodeJS.Signals | readonly NodeJS.Signals[] | false;
+}
+
+/**
  * The primary's rpc object, or anything else the manager should close last.
  *
  * @example
@@ -134,9 +159,12 @@ export interface ClusterManagerOptions {
   readonly readyTimeoutMs?: number;
   /** How many workers a rolling restart replaces at a time. Default: 1. */
   readonly restartConcurrency?: number;
-  /** Handle `SIGTERM`/`SIGINT` (graceful shutdown) and `SIGHUP` (rolling restart). Default: `true`. */
-  readonly signals?: boolean;
-  /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker drained, else 1. Default: `true`. */
+  /**
+   * The signals that start a graceful shutdown and a rolling restart; `false` for none. Default: `true`, which is
+   * `{ shutdown: ['SIGTERM', 'SIGINT'], restart: 'SIGHUP' }`. See {@link ClusterManagerSignals}.
+   */
+  readonly signals?: boolean | ClusterManagerSignals;
+  /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker that served drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;
   /** Closed once the workers are gone, with the rest of the grace period: pass the primary's rpc object. */
   readonly rpc?: ClosableRpc;
@@ -169,6 +197,15 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: a cold start under load can take seconds. */
 export const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
+/** The `signals` option, checked, one list per role (empty for none). @internal */
+export interface ResolvedSignals {
+  readonly shutdown: readonly NodeJS.Signals[];
+  readonly restart: readonly NodeJS.Signals[];
+}
+
+const DEFAULT_SIGNALS: ResolvedSignals = { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] };
+const NO_SIGNALS: ResolvedSignals = { shutdown: [], restart: [] };
+
 /** Every option, checked and with its default. @internal */
 export interface ResolvedOptions {
   readonly workers: number;
@@ -181,7 +218,7 @@ export interface ResolvedOptions {
   readonly readyCheck: ((worker: Worker) => unknown) | undefined;
   readonly readyTimeoutMs: number;
   readonly restartConcurrency: number;
-  readonly signals: boolean;
+  readonly signals: ResolvedSignals;
   readonly exitProcess: boolean;
   readonly rpc: ClosableRpc | undefined;
   readonly logger: ClusterLogger;
@@ -214,7 +251,7 @@ export function resolveOptions(options: ClusterManagerOptions): ResolvedOptions 
     readyCheck: options.readyCheck === undefined ? undefined : checkFunction(options.readyCheck, 'readyCheck'),
     readyTimeoutMs: checkMs(options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS, 'readyTimeoutMs'),
     restartConcurrency: checkCount(options.restartConcurrency ?? 1, 'restartConcurrency'),
-    signals: checkBoolean(options.signals ?? true, 'signals'),
+    signals: checkSignals(options.signals ?? true),
     exitProcess: checkBoolean(options.exitProcess ?? true, 'exitProcess'),
     rpc: options.rpc === undefined ? undefined : checkRpc(options.rpc),
     logger: options.logger === false ? SILENT_LOGGER : checkLogger(options.logger ?? console),
@@ -222,7 +259,11 @@ export function resolveOptions(options: ClusterManagerOptions): ResolvedOptions 
 }
 
 function fail(name: string, expected: string, value: unknown): never {
-  throw new TypeError(`createClusterManager: ${name} must be ${expected}, got ${describe(value)}`);
+  return invalid(`${name} must be ${expected}, got ${describe(value)}`);
+}
+
+function invalid(message: string): never {
+  throw new TypeError(`createClusterManager: ${message}`);
 }
 
 function describe(value: unknown): string {
@@ -261,6 +302,45 @@ function checkBoolean(value: unknown, name: string): boolean {
 
 function checkFunction<T>(value: T, name: string): T {
   return typeof value === 'function' ? value : fail(name, 'a function', value);
+}
+
+function checkSignals(value: unknown): ResolvedSignals {
+  if (value === true) return DEFAULT_SIGNALS;
+  if (value === false) return NO_SIGNALS;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('signals', 'true, false or an object { shutdown?, restart? }', value);
+  }
+  const roles = value as Record<string, unknown>;
+  for (const key of Object.keys(roles)) {
+    if (key !== 'shutdown' && key !== 'restart')
+      invalid(`signals has an unknown key '${key}' (the keys are shutdown and restart)`);
+  }
+  const shutdown = checkSignalList(roles.shutdown, 'shutdown');
+  const restart = checkSignalList(roles.restart, 'restart');
+  const both = shutdown.find((signal) => restart.includes(signal));
+  if (both) {
+    const byDefault =
+      roles.restart === undefined ? ' (restart by default)' : roles.shutdown === undefined ? ' (shutdown by default)' : '';
+    invalid(
+      `signals has '${both}' for both shutdown and restart${byDefault}, got ${describe(value)}; ` +
+        'a signal can start one of them only',
+    );
+  }
+  return { shutdown, restart };
+}
+
+function checkSignalList(value: unknown, role: keyof ResolvedSignals): NodeJS.Signals[] {
+  if (value === undefined) return [...DEFAULT_SIGNALS[role]];
+  if (value === false) return [];
+  const names: unknown[] = Array.isArray(value) ? value : [value];
+  if (!names.every((name) => typeof name === 'string')) {
+    return fail(`signals.${role}`, "a signal's name (such as 'SIGUSR2'), an array of them, or false", value);
+  }
+  for (const name of names as string[]) {
+    const problem = signalProblem(name);
+    if (problem) invalid(`signals.${role} has '${name}', but ${problem}`);
+  }
+  return [...new Set(names as NodeJS.Signals[])];
 }
 
 function checkPolicy(value: unknown): SchedulingPolicy {

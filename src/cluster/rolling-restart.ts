@@ -39,17 +39,26 @@ export interface RestartHost {
    * when the manager is stopping: the replacement is not promoted.
    */
   promote(replacement: TrackedWorker): TrackedWorker | undefined | false;
+  /** Why the manager is shutting down, once it is: the shutdown stops every worker, replacements included. */
+  shutdownReason(): string | undefined;
   readonly graceMs: number;
   readonly concurrency: number;
 }
 
-/** Stops at the first replacement that does not become ready: the old worker keeps serving. @internal */
+/**
+ * Stops at the first replacement that does not become ready: the old worker keeps serving. A shutdown interrupts
+ * it: the shutdown stops every worker, so neither the replacement nor the old worker is left to this function.
+ *
+ * @internal
+ */
 export async function rollingRestart(host: RestartHost): Promise<RestartResult> {
   const startedAt = Date.now();
   const old = host.serving();
   let replaced = 0;
   let drained = true;
   for (let first = 0; first < old.length; first += host.concurrency) {
+    const reason = host.shutdownReason();
+    if (reason !== undefined) throw interrupted(reason, `after replacing ${replaced} of ${old.length} workers`);
     const batch = old.slice(first, first + host.concurrency);
     const settled = await Promise.allSettled(batch.map((tracked) => replace(host, tracked)));
     for (const outcome of settled) {
@@ -67,10 +76,18 @@ async function replace(host: RestartHost, old: TrackedWorker): Promise<StopOutco
   try {
     await replacement.ready;
   } catch (error) {
+    const reason = host.shutdownReason();
+    if (reason !== undefined) throw interrupted(reason, `${replacement.describe()} was still starting and was stopped`);
     void stopWorker(replacement, 0);
     throw new Error(`rolling restart stopped: ${messageOf(error)}; ${old.describe()} keeps serving`);
   }
   const previous = host.promote(replacement);
-  if (previous === false) throw new Error('rolling restart stopped: the manager is shutting down');
+  if (previous === false) {
+    throw interrupted(host.shutdownReason() ?? 'shutdown', `${replacement.describe()} was ready and drains with the others`);
+  }
   return previous && previous.phase !== 'exited' ? stopWorker(previous, host.graceMs) : undefined;
+}
+
+function interrupted(reason: string, detail: string): Error {
+  return new Error(`rolling restart interrupted by the shutdown (${reason}): ${detail}`);
 }

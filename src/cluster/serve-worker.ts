@@ -314,9 +314,13 @@ function askToClose(response: ServerResponse): void {
   if (!response.headersSent) response.setHeader('Connection', 'close');
 }
 
-/** Closes the listening socket only: `net.Server`'s own close, which HTTP servers extend. */
+/**
+ * Closes the listening socket only: `net.Server`'s own close, which HTTP servers extend. A server whose `listen()`
+ * has not completed (a worker stopped while starting) closes once it listens, rather than take connections.
+ */
 function stopListening(server: Server): void {
   if (server.listening) NetServer.prototype.close.call(server);
+  else server.once('listening', () => NetServer.prototype.close.call(server));
 }
 
 /** HTTP servers (Node >= 18.2) can close their keep-alive connections that wait between requests. */

@@ -14,6 +14,8 @@ export interface StopOutcome {
   readonly exit: WorkerExit;
   /** It was still alive after the grace period and was killed with `SIGKILL`. */
   readonly killed: boolean;
+  /** It became ready or listened before it exited; one that did not served nothing and cannot have failed to drain. */
+  readonly served: boolean;
 }
 
 /**
@@ -33,7 +35,11 @@ export interface StopOutcome {
  * @group Cluster manager
  */
 export interface ShutdownResult {
-  /** `true` when every worker exited on its own with code 0 within the grace period, as `serveWorker` does after a full drain. */
+  /**
+   * `true` when every worker that served exited on its own with code 0 within the grace period, as `serveWorker`
+   * does after a full drain. A worker stopped while still starting (it neither listened nor became ready) served
+   * nothing and does not count.
+   */
   readonly drained: boolean;
   /** How each worker that was running ended. */
   readonly exits: readonly WorkerExit[];
@@ -58,7 +64,7 @@ export function stopWorker(tracked: TrackedWorker, graceMs: number): Promise<Sto
 }
 
 async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOutcome> {
-  if (tracked.phase === 'exited') return { exit: await tracked.exited, killed: false };
+  if (tracked.phase === 'exited') return { exit: await tracked.exited, killed: false, served: tracked.mayHaveServed };
   tracked.phase = 'stopping';
   tracked.worker.process.kill('SIGTERM');
   let timer: NodeJS.Timeout | undefined;
@@ -67,9 +73,9 @@ async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOu
   });
   const exit = await Promise.race([tracked.exited, deadline]);
   clearTimeout(timer);
-  if (exit) return { exit, killed: false };
+  if (exit) return { exit, killed: false, served: tracked.mayHaveServed };
   tracked.worker.process.kill('SIGKILL');
-  return { exit: await tracked.exited, killed: true };
+  return { exit: await tracked.exited, killed: true, served: tracked.mayHaveServed };
 }
 
 /** Stops workers in parallel and sums up. @internal */
@@ -85,7 +91,7 @@ export async function stopWorkers(workers: readonly TrackedWorker[], graceMs: nu
   };
 }
 
-/** It exited on its own, with code 0. @internal */
+/** It exited on its own with code 0, or never served. @internal */
 export function drainedCleanly(outcome: StopOutcome): boolean {
-  return !outcome.killed && outcome.exit.code === 0;
+  return !outcome.served || (!outcome.killed && outcome.exit.code === 0);
 }

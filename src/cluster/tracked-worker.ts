@@ -49,6 +49,11 @@ export class TrackedWorker {
   readonly forkedAt = Date.now();
   /** The address it listens on, once `readyOn: 'listening'` saw it. */
   address: Address | undefined;
+  /**
+   * It became ready or listened: under `'rr'` the primary hands connections to a worker as soon as it listens,
+   * before its `readyCheck` passes. A worker that did neither served nothing, so its stop cannot lose work.
+   */
+  mayHaveServed = false;
   /** Resolves once ready; rejects, with the reason, if it exits or times out first. Never unhandled. */
   readonly ready: Promise<void>;
   /** Resolves when the process has exited. */
@@ -93,6 +98,9 @@ export class TrackedWorker {
       () => this.#settleReady(new Error(`${this.describe()} was not ready within ${readiness.readyTimeoutMs} ms`)),
       readiness.readyTimeoutMs,
     );
+    worker.once('listening', () => {
+      this.mayHaveServed = true;
+    });
     worker.once(readiness.readyOn, (address?: Address) => {
       this.address = address;
       void this.#check(readiness.readyCheck);
@@ -108,6 +116,7 @@ export class TrackedWorker {
     // Too late if it timed out or exited meanwhile.
     if (this.#readySettled) return;
     if (this.phase === 'starting') this.phase = 'ready';
+    this.mayHaveServed = true;
     this.#settleReady();
   }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/cluster/options.js';
 import { backoffDelay, decideRespawn } from '../../src/cluster/respawn-policy.js';
-import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from '../../src/cluster.js';
+import { type ClusterManagerOptions, createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from '../../src/cluster.js';
 
 const policy = { initialDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000, crashLoopLimit: 5 };
 
@@ -50,6 +50,61 @@ describe('the manager options', () => {
     [{ logger: {} }, 'logger must be an object with info, warn and error methods, or false, got {}'],
   ])('rejects %j, naming the option and the value', (options, message) => {
     expect(() => createClusterManager(options as never)).toThrow(new TypeError(`createClusterManager: ${message}`));
+  });
+
+  it.each([
+    [undefined, { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] }],
+    [true, { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] }],
+    [false, { shutdown: [], restart: [] }],
+    [{}, { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] }],
+    [{ restart: false }, { shutdown: ['SIGTERM', 'SIGINT'], restart: [] }],
+    [{ restart: 'SIGUSR2' }, { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGUSR2'] }],
+    [
+      { shutdown: 'SIGTERM', restart: ['SIGUSR2', 'SIGHUP'] },
+      { shutdown: ['SIGTERM'], restart: ['SIGUSR2', 'SIGHUP'] },
+    ],
+    [
+      { shutdown: ['SIGTERM', 'SIGTERM'], restart: false },
+      { shutdown: ['SIGTERM'], restart: [] },
+    ],
+    [
+      { shutdown: [], restart: 'SIGTERM' },
+      { shutdown: [], restart: ['SIGTERM'] },
+    ],
+  ])('maps signals: %j to %j (a key left out keeps its default)', (signals, resolved) => {
+    expect(resolveOptions({ signals: signals as ClusterManagerOptions['signals'] }).signals).toEqual(resolved);
+  });
+
+  it.each([
+    ['yes', "signals must be true, false or an object { shutdown?, restart? }, got 'yes'"],
+    [['SIGTERM'], 'signals must be true, false or an object { shutdown?, restart? }, got ["SIGTERM"]'],
+    [{ restrat: 'SIGUSR2' }, "signals has an unknown key 'restrat' (the keys are shutdown and restart)"],
+    [{ restart: 12 }, "signals.restart must be a signal's name (such as 'SIGUSR2'), an array of them, or false, got 12"],
+    [
+      { shutdown: ['SIGTERM', null] },
+      `signals.shutdown must be a signal's name (such as 'SIGUSR2'), an array of them, or false, got ["SIGTERM",null]`,
+    ],
+    [{ restart: 'SIGFOO' }, `signals.restart has 'SIGFOO', but it is not a signal on ${process.platform}`],
+    [
+      { restart: 'sigusr2' },
+      `signals.restart has 'sigusr2', but it is not a signal on ${process.platform} (did you mean 'SIGUSR2'?)`,
+    ],
+    [
+      { shutdown: ['TERM'] },
+      `signals.shutdown has 'TERM', but it is not a signal on ${process.platform} (did you mean 'SIGTERM'?)`,
+    ],
+    [{ shutdown: ['SIGTERM', 'SIGKILL'] }, "signals.shutdown has 'SIGKILL', but no process can handle it"],
+    [{ restart: 'SIGSEGV' }, "signals.restart has 'SIGSEGV', but Node cannot run JavaScript safely on it"],
+    [
+      { shutdown: ['SIGTERM', 'SIGHUP'] },
+      `signals has 'SIGHUP' for both shutdown and restart (restart by default), got {"shutdown":["SIGTERM","SIGHUP"]}; a signal can start one of them only`,
+    ],
+    [
+      { shutdown: 'SIGUSR2', restart: ['SIGHUP', 'SIGUSR2'] },
+      `signals has 'SIGUSR2' for both shutdown and restart, got {"shutdown":"SIGUSR2","restart":["SIGHUP","SIGUSR2"]}; a signal can start one of them only`,
+    ],
+  ])('rejects signals: %j, naming the option and the value', (signals, message) => {
+    expect(() => createClusterManager({ signals } as never)).toThrow(new TypeError(`createClusterManager: ${message}`));
   });
 
   it('creates a manager that does nothing until started', () => {

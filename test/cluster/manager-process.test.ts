@@ -4,9 +4,10 @@
  * code can be checked. Real workers, real HTTP on 127.0.0.1.
  */
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, get } from './fixtures/manager-http.js';
+import { type Answer, freePort, get } from './fixtures/manager-http.js';
 
 const primaryScript = fileURLToPath(new URL('./fixtures/manager-primary.ts', import.meta.url));
 const pm2ProbeScript = fileURLToPath(new URL('./fixtures/manager-pm2-probe.ts', import.meta.url));
@@ -174,6 +175,60 @@ describe('the cluster manager as a process', () => {
     });
   }
 
+  it('a SIGTERM while a SIGHUP replacement boots, under load: stops the replacement, answers every request, exits 0', async () => {
+    const port = await freePort();
+    // The first replacement (worker 3) takes 4 s to start, with no signal handler yet: it is still booting at SIGTERM.
+    const primary = startPrimary({ PORT: String(port), BOOT_DELAY_FROM_WORKER: '3', BOOT_DELAY_MS: '4000' });
+    await primary.waitFor(event('started'));
+
+    let issuing = true;
+    let issued = 0;
+    const answers: Answer[] = [];
+    const failures: string[] = [];
+    const client = async (): Promise<void> => {
+      while (issuing) {
+        issued++;
+        await get(port, '/slow?ms=400').then(
+          (answer) => answers.push(answer),
+          (error: Error) => failures.push(error.message),
+        );
+      }
+    };
+    const clients = Array.from({ length: 16 }, client);
+    while (answers.length < 16 && failures.length === 0) await sleep(20);
+
+    primary.child.kill('SIGHUP');
+    await primary.waitFor((line) => line.event === 'fork' && line.workerId === 3);
+    await sleep(50);
+    issuing = false;
+    // SIGTERM once every request sent has reached a worker, so that each is one the cluster must answer.
+    while (primary.lines.filter(event('slow-started')).length < issued) await sleep(10);
+    const inFlight = issued - answers.length - failures.length;
+    primary.child.kill('SIGTERM');
+
+    await Promise.all(clients);
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+    expect(inFlight).toBeGreaterThan(0);
+    expect(failures).toEqual([]);
+    expect(answers).toHaveLength(issued);
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body.hits).toBeGreaterThan(0);
+    }
+    expect(primary.lines.find(event('stopped'))).toMatchObject({ drained: true, killed: [], reason: 'SIGTERM' });
+    expect(primary.lines.find((line) => line.event === 'ready' && line.workerId === 3)).toBeUndefined();
+    expect(primary.lines.find((line) => line.event === 'exit' && line.workerId === 3)).toMatchObject({
+      signal: 'SIGTERM',
+      expected: true,
+    });
+    const logs = primary.lines.filter(event('log'));
+    expect(logs.filter((line) => line.level !== 'info')).toEqual([]);
+    expect(logs.map((line) => line.message).join('\n')).not.toMatch(/keeps serving/);
+    expect(logs.map((line) => line.message)).toContainEqual(
+      expect.stringMatching(/rolling restart interrupted by the shutdown \(SIGTERM\): worker 3 .* was still starting/),
+    );
+  });
+
   it("honours NODE_CLUSTER_SCHED_POLICY when no policy is passed, as Node's cluster does", async () => {
     const port = await freePort();
     const primary = startPrimary({ PORT: String(port), NODE_CLUSTER_SCHED_POLICY: 'none', WORKERS: '1' });
@@ -181,6 +236,53 @@ describe('the cluster manager as a process', () => {
     expect((await get(port)).body.handle).toBe('socket');
     primary.child.kill('SIGTERM');
     expect(await primary.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('restarts on the signal chosen for it: signals { restart: SIGUSR2 }', async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), SIGNALS: JSON.stringify({ restart: 'SIGUSR2' }), WORKERS: '1' });
+    const started = await primary.waitFor(event('started'));
+    primary.child.kill('SIGUSR2');
+    const restarted = await primary.waitFor(event('restarted'));
+    expect(restarted).toMatchObject({ replaced: 1, drained: true });
+    for (const pid of restarted.pids as number[]) expect(started.pids).not.toContain(pid);
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("leaves SIGHUP to the app with signals { restart: false }: the app's handler runs and no restart happens", async () => {
+    const port = await freePort();
+    const primary = startPrimary({
+      PORT: String(port),
+      SIGNALS: JSON.stringify({ restart: false }),
+      APP_SIGNALS: 'SIGHUP',
+      WORKERS: '1',
+    });
+    await primary.waitFor(event('started'));
+    primary.child.kill('SIGHUP');
+    await primary.waitFor(event('app-signal'));
+    primary.child.kill('SIGTERM'); // still the manager's
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+    expect(primary.lines.find(event('stopped'))).toMatchObject({ drained: true, reason: 'SIGTERM' });
+    expect(primary.lines.filter(event('fork'))).toHaveLength(1);
+    expect(primary.lines.find(event('restarted'))).toBeUndefined();
+    expect(primary.lines.filter(event('log')).map((line) => line.message)).not.toContainEqual(
+      expect.stringMatching(/rolling restart/),
+    );
+  });
+
+  it('handles no signal with signals: false: the app handles SIGHUP and SIGTERM itself', async () => {
+    const port = await freePort();
+    const primary = startPrimary({ PORT: String(port), SIGNALS: 'false', APP_SIGNALS: 'SIGHUP,SIGTERM', WORKERS: '1' });
+    await primary.waitFor(event('started'));
+    primary.child.kill('SIGHUP');
+    await primary.waitFor(event('app-signal'));
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).toEqual({ code: 0, signal: null });
+    expect(primary.lines.filter(event('app-signal')).map((line) => line.signal)).toEqual(['SIGHUP', 'SIGTERM']);
+    // The shutdown is the app's: had the manager handled SIGTERM, its reason would be 'SIGTERM'.
+    expect(primary.lines.find(event('stopped'))).toMatchObject({ drained: true, reason: 'app SIGTERM' });
+    expect(primary.lines.filter(event('fork'))).toHaveLength(1);
   });
 
   it('adds no listener to the process or to cluster when the package is imported', async () => {

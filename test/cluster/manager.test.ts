@@ -7,7 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ClusterManager, createClusterManager, type WorkerExit } from '../../src/cluster.js';
+import { type ClusterManager, type ClusterManagerOptions, createClusterManager, type WorkerExit } from '../../src/cluster.js';
 import { RpcError } from '../../src/index.js';
 import { freePort, get } from './fixtures/manager-http.js';
 import { rpc } from './fixtures/manager-rpc.js';
@@ -156,21 +156,30 @@ describe('createClusterManager, in this process', () => {
 });
 
 describe('createClusterManager with signals', () => {
-  it('handles SIGTERM, SIGINT and SIGHUP only from start() until it stops', async () => {
-    const signals = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
-    const count = (): number[] => signals.map((signal) => process.listenerCount(signal));
+  const watched = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR2'] as const;
+  it.each<[string, readonly string[], ClusterManagerOptions['signals']]>([
+    ['the default', ['SIGTERM', 'SIGINT', 'SIGHUP'], undefined],
+    ["{ restart: 'SIGUSR2' }", ['SIGTERM', 'SIGINT', 'SIGUSR2'], { restart: 'SIGUSR2' }],
+    ['false', [], false],
+  ])('with signals %s, handles %j only, from start() until it stops', async (_name, handled, signals) => {
+    const count = (): Record<string, number> =>
+      Object.fromEntries(watched.map((signal) => [signal, process.listenerCount(signal)]));
     const before = count();
     const withSignals = createClusterManager({
       workers: 1,
       exec: workerScript,
       execArgv: ['--import', 'tsx'],
       env: { PORT: String(await freePort()) },
+      ...(signals === undefined ? {} : { signals }),
       exitProcess: false,
       logger: false,
     });
     expect(count()).toEqual(before);
     await withSignals.start();
-    expect(count()).toEqual(before.map((listeners) => listeners + 1));
+    const added = Object.fromEntries(
+      watched.map((signal) => [signal, (before[signal] ?? 0) + (handled.includes(signal) ? 1 : 0)]),
+    );
+    expect(count()).toEqual(added);
     await withSignals.shutdown();
     expect(count()).toEqual(before);
   });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import { describe, expectTypeOf, test } from 'vitest';
 import {
   type ClusterManager,
+  type ClusterManagerSignals,
   type CrashLoopInfo,
   createClusterManager,
   type DrainResult,
@@ -84,6 +85,21 @@ describe('the cluster manager and serveWorker', () => {
     createClusterManager({ schedulingPolicy: 'round-robin' });
     // @ts-expect-error workers is a number
     createClusterManager({ workers: '4' });
+  });
+
+  test('signals takes true, false, or signal names (one or several) or false per role', () => {
+    createClusterManager({ signals: true });
+    createClusterManager({ signals: false });
+    createClusterManager({ signals: { restart: 'SIGUSR2' } });
+    createClusterManager({ signals: { shutdown: ['SIGTERM', 'SIGINT'], restart: false } });
+    const signals: ClusterManagerSignals = { shutdown: 'SIGTERM', restart: ['SIGUSR2', 'SIGHUP'] };
+    createClusterManager({ signals });
+    // @ts-expect-error not a signal's name
+    createClusterManager({ signals: { restart: 'SIGFOO' } });
+    // @ts-expect-error the roles are shutdown and restart
+    createClusterManager({ signals: { reload: 'SIGHUP' } });
+    // @ts-expect-error true is not a role's value: leave the key out for its default
+    createClusterManager({ signals: { restart: true } });
   });
 
   test('serveWorker takes servers and the rpc object, and returns a handle to drain', async () => {
