@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import {
   createStreamsRpc,
   type ProducerRecord,
@@ -262,7 +263,7 @@ describe('over cluster IPC', () => {
 
     it('the same towards a worker: credit floods, bad credit and items for unknown ids from the primary’s side', async () => {
       const id = 'primary-as-raw-consumer';
-      const sendRaw = (...envelopes: unknown[]): void => void normal.send({ $crpc: 1, m: envelopes });
+      const sendRaw = (...envelopes: unknown[]): void => void normal.send({ $crpc: PROTOCOL_VERSION, m: envelopes });
       sendRaw(['open', id, 'endless', -1, 4, [{ tag: 'raw-towards-worker' }]]);
       await delay(200);
       sendRaw(...Array.from({ length: 1000 }, () => ['credit', id, 1]));

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, err, frame, hello, ok } from '../../src/wire/protocol.js';
+import { call, err, frame, hello, ok, PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import { createNatsRpc, executions, type NatsTestRpc } from './fixtures/nats-app.js';
 import { killAllMembers, type Member, startMember } from './helpers/members.js';
 import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
@@ -81,9 +81,9 @@ describeNats('hostile input on the cluster’s subjects', () => {
       Buffer.from('{"v":2,"t":"hb"}'),
       Buffer.from('{"__proto__":{"polluted":true},"v":1,"t":"leave","s":{"toString":1}}'),
       Buffer.from(`${'['.repeat(200_000)}${']'.repeat(200_000)}`),
-      Buffer.from('{"$crpc":1,"m":"not a list"}'),
-      Buffer.from('{"$crpc":2,"m":[]}'),
-      Buffer.from('{"$crpc":1,"m":[["call"],["ok",1],["err","x",{}],["bogus"],null,["hello",7]]}'),
+      Buffer.from(`{"$crpc":${PROTOCOL_VERSION},"m":"not a list"}`),
+      Buffer.from(`{"$crpc":${PROTOCOL_VERSION + 1},"m":[]}`),
+      Buffer.from(`{"$crpc":${PROTOCOL_VERSION},"m":[["call"],["ok",1],["err","x",{}],["bogus"],null,["hello",7]]}`),
     ];
     const subjects = [
       `${BASE}.primary`,
