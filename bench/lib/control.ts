@@ -73,10 +73,10 @@ export interface ControlReplies {
   exit: null;
 }
 
-/** The marker of control messages. */
 /** How long a control request outside a measured window may take before the run is declared hung. */
 export const CONTROL_TIMEOUT_MS = 30_000;
 
+/** The marker of control messages. */
 const MARKER = '$bench';
 
 interface RequestMessage {

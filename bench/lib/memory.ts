@@ -81,7 +81,7 @@ function newSpaceOf(sample: MemorySample): number {
  * much as for cluster-rpc, and the collection before each sample can shrink
  * it again); the first sample if it never settles before the end.
  */
-export function baselineOf(samples: readonly MemorySample[]): MemorySample {
+function baselineOf(samples: readonly MemorySample[]): MemorySample {
   const first = samples[0] as MemorySample;
   for (let index = 1; index < samples.length - 1; index++) {
     const sample = samples[index] as MemorySample;

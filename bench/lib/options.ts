@@ -24,8 +24,6 @@ export interface BenchOptions {
   readonly countedWarmup: boolean;
   /** How many times each cell runs its contenders (in rotating order). */
   readonly rounds: number;
-  /** True when `--rounds` was given (it then applies to the HTTP cell too). */
-  readonly roundsGiven: boolean;
   /** Run only the HTTP cell. */
   readonly httpOnly: boolean;
   /** The HTTP cell's servers. */
@@ -180,7 +178,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
     countedWarmup: !quick && !given.has('short-warmup'),
     rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
-    roundsGiven: given.has('rounds'),
     httpOnly: given.has('http'),
     httpServers: HTTP_SERVERS.filter((name) => servers.includes(name)),
     httpRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,

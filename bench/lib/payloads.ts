@@ -43,7 +43,7 @@ export const tinySchema = z.object({
 });
 
 /** One row of the larger payloads. */
-export const recordSchema = z.object({
+const recordSchema = z.object({
   id: z.number().int(),
   name: z.string(),
   email: z.string(),
@@ -64,15 +64,6 @@ export const fanoutRecordsSchema = z.object({ seq: z.number().int(), data: recor
 /** A worker's acknowledgement of a fan-out event. */
 export const ackSchema = z.object({ seq: z.number().int() });
 
-/** The schema an echo of `kind` is validated with, by the contenders that validate. */
-export function echoSchemaOf(kind: PayloadKind): typeof tinySchema | typeof recordsSchema {
-  return kind === 'tiny' ? tinySchema : recordsSchema;
-}
-
-/** The schema a fan-out event of `kind` is validated with. */
-export function fanoutSchemaOf(kind: PayloadKind): typeof fanoutTinySchema | typeof fanoutRecordsSchema {
-  return kind === 'tiny' ? fanoutTinySchema : fanoutRecordsSchema;
-}
 
 /** A tiny payload. */
 export type TinyPayload = z.infer<typeof tinySchema>;
@@ -137,7 +128,3 @@ export function payloadBytes(kind: PayloadKind): number {
   return Buffer.byteLength(JSON.stringify(payloadOf(kind)));
 }
 
-/** True for a known payload kind. */
-export function isPayloadKind(value: unknown): value is PayloadKind {
-  return (PAYLOAD_KINDS as readonly unknown[]).includes(value);
-}

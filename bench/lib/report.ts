@@ -33,13 +33,13 @@ export function styleFor(stream: NodeJS.WriteStream): Style {
 }
 
 /** `182,345` */
-export function formatRate(value: number): string {
+function formatRate(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }
 
 /** Milliseconds with three significant digits: `0.0912`, `1.23`, `456`. */
-export function formatMs(value: number): string {
+function formatMs(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (value >= 100) return Math.round(value).toString();
   return value.toPrecision(3);
@@ -352,7 +352,7 @@ function settingsOfHttp(record: HttpRecord): string {
 }
 
 /** The HTTP cell as Markdown. */
-export function renderHttpMarkdown(record: HttpRecord): string {
+function renderHttpMarkdown(record: HttpRecord): string {
   if (record.skipped) return `${record.label}: skipped: ${record.skipped}.`;
   const raw = record.figures.raw;
   const ratio = (value: number, base: number | undefined): string =>

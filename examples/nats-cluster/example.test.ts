@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
-import { describeNats, NATS_SERVER_BIN } from '../../test/nats/helpers/nats-server.js';
+import { describeNats, NATS_SERVER_BIN } from '../../test/helpers/nats.js';
 
 const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
 

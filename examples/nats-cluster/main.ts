@@ -1,6 +1,6 @@
 /**
  * The NATS cluster example, on one machine: starts a local nats-server (from
- * `NATS_SERVER_BIN` or `PATH`) on a free port, then a primary and `WORKERS`
+ * `NATS_SERVER_BIN` or `PATH`, see support/nats-server.ts) on a free port, then a primary and `WORKERS`
  * workers (3 by default) as separate processes, as they would run on separate
  * machines. A worker or primary that dies is started again after a second, so
  * `kill -9` one and watch the others carry on. Ctrl-C stops everything.
@@ -8,46 +8,20 @@
  *   npx tsx examples/nats-cluster/main.ts
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { startNatsServer } from '../../support/nats-server.js';
 
 const WORKERS = Number(process.env.WORKERS ?? 3);
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-function natsServerBinary(): string {
-  const candidates = process.env.NATS_SERVER_BIN
-    ? [process.env.NATS_SERVER_BIN]
-    : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'].map((dir) => join(dir, 'nats-server'));
-  for (const candidate of candidates) {
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // next
-    }
-  }
-  console.error('nats-server not found: install it (apt-get install nats-server) or set NATS_SERVER_BIN');
-  process.exit(1);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 4222;
-}
-
-const port = Number(process.env.NATS_PORT ?? (await freePort()));
-const folder = mkdtempSync(join(tmpdir(), 'nats-cluster-example-'));
-writeFileSync(join(folder, 'server.conf'), `listen: 127.0.0.1:${port}\n`);
-const server = spawn(natsServerBinary(), ['-c', join(folder, 'server.conf')], { stdio: 'ignore' });
-const url = `nats://127.0.0.1:${port}`;
-await delay(300);
+const server = await startNatsServer(process.env.NATS_PORT ? { port: Number(process.env.NATS_PORT) } : {}).catch(
+  (error: Error) => {
+    console.error(error.message);
+    process.exit(1);
+  },
+);
+const url = server.url;
 console.log(`nats-server on ${url} (pid ${server.pid}); primary and ${WORKERS} worker(s) start now. Ctrl-C stops everything.`);
 
 let stopping = false;
@@ -81,8 +55,7 @@ async function stop(): Promise<void> {
   const exits = [...children].map((child) => new Promise((resolve) => child.once('exit', resolve)));
   for (const child of children) child.kill('SIGTERM');
   await Promise.race([Promise.all(exits), delay(5000)]);
-  server.kill('SIGTERM');
-  rmSync(folder, { recursive: true, force: true });
+  await server.stop('SIGTERM');
   process.exit(0);
 }
 process.once('SIGINT', () => void stop());

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterManager, type ClusterManagerOptions, createClusterManager, type WorkerExit } from '../../src/cluster.js';
 import { RpcError } from '../../src/index.js';
-import { freePort, get } from './fixtures/manager-http.js';
+import { freePort } from '../../support/free-port.js';
+import { get } from './fixtures/manager-http.js';
 import { rpc } from './fixtures/manager-rpc.js';
 
 const workerScript = fileURLToPath(new URL('./fixtures/manager-worker.ts', import.meta.url));

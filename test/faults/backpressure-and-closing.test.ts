@@ -8,18 +8,9 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exited,
-  forkFaultWorker,
-  killAllWorkers,
-  ReportDir,
-  readReport,
-  sleep,
-  tally,
-  track,
-  useFaultWorker,
-  waitFor,
-} from './fixtures/harness.js';
+import { exited, killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, readReport, tally, track, useFaultWorker } from '../helpers/faults.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { blockFor, createFaultRpc, type FaultRpc, stats } from './fixtures/router.js';
 
 const BLOCK_MS = 1_500;

@@ -5,7 +5,8 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, forkFaultWorker, killAllWorkers, ReportDir, useFaultWorker } from './fixtures/harness.js';
+import { exited, killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, useFaultWorker } from '../helpers/faults.js';
 import { createFaultRpc, type FaultRpc } from './fixtures/router.js';
 
 const GATHER_TIMEOUT_MS = 1_500;

@@ -5,7 +5,9 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forkFaultWorker, killAllWorkers, ReportDir, readReport, sleep, useFaultWorker } from './fixtures/harness.js';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, readReport, useFaultWorker } from '../helpers/faults.js';
+import { sleep } from '../helpers/wait.js';
 import { createFaultRpc, type FaultRpc } from './fixtures/router.js';
 
 const FAN_OUT = 50;

@@ -11,7 +11,8 @@ import type { Worker } from 'node:cluster';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcError } from '../../src/index.js';
-import { forkFaultWorker, killAllWorkers, ReportDir, useFaultWorker } from './fixtures/harness.js';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, useFaultWorker } from '../helpers/faults.js';
 import { createFaultRpc, type FaultRpc } from './fixtures/router.js';
 import { CARRIED, REFUSED } from './fixtures/values.js';
 

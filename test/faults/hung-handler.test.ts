@@ -5,17 +5,9 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  forkFaultWorker,
-  killAllWorkers,
-  ReportDir,
-  readReport,
-  sleep,
-  tally,
-  timedCalls,
-  useFaultWorker,
-  waitFor,
-} from './fixtures/harness.js';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, readReport, tally, timedCalls, useFaultWorker } from '../helpers/faults.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { createFaultRpc, type FaultRpc, stats } from './fixtures/router.js';
 
 const TIMEOUT_MS = 300;

@@ -6,7 +6,9 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forkFaultWorker, killAllWorkers, ReportDir, useFaultWorker, waitFor } from './fixtures/harness.js';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, useFaultWorker } from '../helpers/faults.js';
+import { waitFor } from '../helpers/wait.js';
 import { HOSTILE, HOSTILE_ANSWERS, TABLES } from './fixtures/malformed.js';
 import { watchPrototypes } from './fixtures/pollution.js';
 import { createFaultRpc, type FaultRpc, recordHostileReplies, stats } from './fixtures/router.js';

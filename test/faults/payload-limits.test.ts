@@ -6,7 +6,9 @@
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forkFaultWorker, killAllWorkers, ReportDir, sleep, useFaultWorker } from './fixtures/harness.js';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, ReportDir, useFaultWorker } from '../helpers/faults.js';
+import { sleep } from '../helpers/wait.js';
 import { createFaultRpc, type FaultRpc, make, stats } from './fixtures/router.js';
 
 const MAX_PAYLOAD_BYTES = 64 * 1024;

@@ -7,7 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { fixturePath, isAlive, ReportDir, readReport, tally, waitFor } from './fixtures/harness.js';
+import { isAlive } from '../helpers/cluster.js';
+import { fixturePath, ReportDir, readReport, tally } from '../helpers/faults.js';
+import { waitFor } from '../helpers/wait.js';
 
 const WORKERS = 2;
 const IN_FLIGHT = 100;

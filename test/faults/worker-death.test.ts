@@ -7,20 +7,9 @@
 import type { Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  exited,
-  forkFaultWorker,
-  isAlive,
-  killAllWorkers,
-  type Outcome,
-  ReportDir,
-  readReport,
-  sleep,
-  tally,
-  track,
-  useFaultWorker,
-  waitFor,
-} from './fixtures/harness.js';
+import { exited, isAlive, killAllWorkers } from '../helpers/cluster.js';
+import { forkFaultWorker, type Outcome, ReportDir, readReport, tally, track, useFaultWorker } from '../helpers/faults.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import { codeOf, createFaultRpc, type FaultRpc, stats } from './fixtures/router.js';
 import { countSettlements, type Settlement } from './fixtures/settlements.js';
 

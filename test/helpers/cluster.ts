@@ -63,3 +63,13 @@ export function nextReport(worker: Worker): Promise<Record<string, unknown>> {
     worker.once('exit', () => reject(new Error('the worker exited without a report')));
   });
 }
+
+/** True while a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -5,19 +5,18 @@
  * broadcast, and callAll with partial results.
  */
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
 import { natsTransport } from '../../src/nats.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
 import { createTestRpc, type Outcome, type TestRpc } from '../fixtures/app.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { type CallHarness, describeCallSemantics, type HarnessWorker } from '../suites/call-semantics.js';
-import { killAllMembers, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
-import { waitFor } from './helpers/wait.js';
 
 // Short, so a killed worker is dropped quickly; not so short that a busy machine makes a live one look dead.
 const LIVENESS_MS = 2000;
-const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));
 const CLUSTER = `calls-${process.pid}`;
 
 let server: NatsServer | undefined;
@@ -36,7 +35,7 @@ async function startWorker(): Promise<{ member: Member; worker: HarnessWorker }>
     servers: [server.url],
     cluster: CLUSTER,
     livenessMs: LIVENESS_MS,
-    script: SUITE_WORKER,
+    app: 'calls',
   });
   await member.next('started');
   await waitFor('the worker to join', () =>
@@ -72,14 +71,14 @@ async function startWorker(): Promise<{ member: Member; worker: HarnessWorker }>
 const overNats: CallHarness = {
   name: 'NATS',
   async start() {
-    server = await startServer();
+    server = await startNatsServer();
     rpc = createTestRpc(natsTransport({ servers: server.url, cluster: CLUSTER, role: 'primary', livenessMs: LIVENESS_MS }));
   },
   async stop() {
     await rpc?.close();
     rpc = undefined;
     await killAllMembers();
-    await stopAllServers();
+    await stopNatsServers();
   },
   get primary() {
     return primary().primary;

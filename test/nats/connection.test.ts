@@ -9,9 +9,11 @@
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RpcError } from '../../src/index.js';
+import { freePort } from '../../support/free-port.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, startMember } from '../helpers/nats-members.js';
 import { createNatsRpc, type NatsTestRpc } from './fixtures/nats-app.js';
-import { killAllMembers, startMember } from './helpers/members.js';
-import { describeNats, freePort, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
 
 const LIVENESS_MS = 1000;
 const CLUSTER = 'shop';
@@ -60,7 +62,7 @@ async function connectedNames(): Promise<string[]> {
 describeNats('the NATS connection', () => {
   beforeAll(async () => {
     monitorPort = await freePort();
-    [secured, monitored] = await Promise.all([startServer({ config: AUTH_CONFIG }), startServer({ monitorPort })]);
+    [secured, monitored] = await Promise.all([startNatsServer({ config: AUTH_CONFIG }), startNatsServer({ monitorPort })]);
   });
 
   afterEach(async () => {
@@ -70,7 +72,7 @@ describeNats('the NATS connection', () => {
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('servers that cannot be reached: calls fail with DISCONNECTED naming the servers; onError hears it; close() does not hang', async () => {

@@ -7,9 +7,10 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, expect, it } from 'vitest';
+import { type NatsServer, startNatsCluster, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Line, type Member, startMember } from '../helpers/nats-members.js';
 import { createNatsRpc, duplicates, executions, type LoadReport, type NatsTestRpc, runLoad } from './fixtures/nats-app.js';
-import { killAllMembers, type Line, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startCluster, startServer, stopAllServers } from './helpers/nats-server.js';
 
 const LIVENESS_MS = 1000;
 const LOAD = { concurrency: 16, durationMs: 3000, timeoutMs: 2000 };
@@ -24,11 +25,11 @@ afterEach(async () => {
   await rpc?.close();
   rpc = undefined;
   await killAllMembers();
-  await stopAllServers();
+  await stopNatsServers();
 });
 
 afterAll(async () => {
-  await stopAllServers();
+  await stopNatsServers();
 });
 
 /** The primary's half of the load: `work` calls spread over the workers alive at each moment. */
@@ -87,7 +88,7 @@ async function underLoad(primary: NatsTestRpc, workers: Member[], fault: () => P
 
 describeNats('NATS servers failing under load', () => {
   it('one server of a three-server cluster killed: its clients fail over; every call completes or rejects, none twice, none hangs', async () => {
-    const servers = await startCluster(3);
+    const servers = await startNatsCluster(3);
     const [first, second, third] = servers.map((server) => server.url) as [string, string, string];
     const name = `failover-${process.pid}`;
     // The primary and one worker on the server that dies, the other worker elsewhere.
@@ -108,7 +109,7 @@ describeNats('NATS servers failing under load', () => {
   });
 
   it('a single server restarted: everyone reconnects; every call completes or rejects, none twice, none hangs', async () => {
-    const server = await startServer();
+    const server = await startNatsServer();
     const name = `restart-${process.pid}`;
     rpc = createNatsRpc({ servers: server.url, cluster: name, role: 'primary', livenessMs: LIVENESS_MS, onError: () => {} });
     const workers = [0, 1].map(() =>

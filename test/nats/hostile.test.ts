@@ -10,10 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, err, frame, hello, ok, PROTOCOL_VERSION } from '../../src/wire/protocol.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { createNatsRpc, executions, type NatsTestRpc } from './fixtures/nats-app.js';
-import { killAllMembers, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
-import { waitFor } from './helpers/wait.js';
 
 // Not what this file tests: the default bound, so a busy machine cannot make a worker look dead.
 const LIVENESS_MS = 3000;
@@ -35,7 +36,7 @@ const json = (value: unknown): Uint8Array => Buffer.from(JSON.stringify(value));
 
 describeNats('hostile input on the cluster’s subjects', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
     rpc = createNatsRpc({
       servers: server.url,
       cluster: CLUSTER,
@@ -63,7 +64,7 @@ describeNats('hostile input on the cluster’s subjects', () => {
     await plain?.close();
     await rpc?.close();
     await killAllMembers();
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('survives garbage, null, foreign JSON and malformed control messages on every subject', async () => {

@@ -6,9 +6,10 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { RpcError } from '../../src/index.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
 import { createNatsRpc, type NatsTestRpc } from './fixtures/nats-app.js';
-import { killAllMembers, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
 
 const LIVENESS_MS = 1000;
 /** Timers fire late on a loaded 2-core machine; the bound is measured from the kill, so a little slack. */
@@ -46,7 +47,7 @@ function slowCalls(target: NatsTestRpc, workerId: number, count: number) {
 
 describeNats('liveness over NATS', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
   });
 
   afterEach(async () => {
@@ -56,7 +57,7 @@ describeNats('liveness over NATS', () => {
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('SIGKILL a worker with 100 calls in flight: every one rejects with DISCONNECTED within the liveness bound', async () => {

@@ -4,18 +4,17 @@
  * and a frozen worker (SIGSTOP) is named as missing within the deadline with
  * its last counts kept.
  */
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ClusterMetrics } from '../../src/index.js';
 import { natsTransport } from '../../src/nats.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { createMetricsRpc } from './fixtures/metrics-app.js';
-import { killAllMembers, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
-import { waitFor } from './helpers/wait.js';
 
 const LIVENESS_MS = 1000;
 const SCRAPE_TIMEOUT_MS = 500;
-const WORKER = fileURLToPath(new URL('./fixtures/metrics-worker.ts', import.meta.url));
 const CLUSTER = `metrics-${process.pid}`;
 
 let server: NatsServer | undefined;
@@ -29,7 +28,7 @@ function total(metrics: ClusterMetrics, procedure: string, side: 'served' | 'mad
 
 describeNats('metrics over NATS', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
     rpc = createMetricsRpc(natsTransport({ servers: server.url, cluster: CLUSTER, role: 'primary', livenessMs: LIVENESS_MS }));
     for (let n = 0; n < 2; n++) {
       const member = startMember({
@@ -37,7 +36,7 @@ describeNats('metrics over NATS', () => {
         servers: [server.url],
         cluster: CLUSTER,
         livenessMs: LIVENESS_MS,
-        script: WORKER,
+        app: 'metrics',
       });
       await member.next('started');
       members.push(member);
@@ -49,7 +48,7 @@ describeNats('metrics over NATS', () => {
     for (const member of members) member.process.kill('SIGCONT');
     await rpc?.close();
     await killAllMembers();
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('gathers exact counts from every worker, and names a stopped one within the deadline', async () => {

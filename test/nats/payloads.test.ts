@@ -7,9 +7,10 @@
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RpcError } from '../../src/index.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
 import { bigValue, createNatsRpc, type NatsTestRpc } from './fixtures/nats-app.js';
-import { killAllMembers, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
 
 const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
 const MB = 1024 * 1024;
@@ -21,7 +22,7 @@ let workerId: number;
 
 describeNats('large payloads over NATS', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
     const name = `payloads-${process.pid}`;
     // Generous liveness: a 15 MB JSON round trip keeps a 2-core machine busy for a while.
     rpc = createNatsRpc({ servers: server.url, cluster: name, role: 'primary', livenessMs: 5000 }, MAX_PAYLOAD_BYTES);
@@ -38,7 +39,7 @@ describeNats('large payloads over NATS', () => {
   afterAll(async () => {
     await rpc.close();
     await killAllMembers();
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('the server says max_payload is 1 MB (its default)', async () => {

@@ -4,9 +4,10 @@
  * one becomes active (the earlier claim wins).
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, startMember } from '../helpers/nats-members.js';
 import { createNatsRpc, type NatsTestRpc } from './fixtures/nats-app.js';
-import { killAllMembers, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
 
 const LIVENESS_MS = 1000;
 const REFUSED =
@@ -17,7 +18,7 @@ let rpc: NatsTestRpc | undefined;
 
 describeNats('one active primary per cluster', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
   });
 
   afterEach(async () => {
@@ -27,7 +28,7 @@ describeNats('one active primary per cluster', () => {
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('a second primary is refused with an error that says so; its calls fail with DISCONNECTED; workers join the first', async () => {

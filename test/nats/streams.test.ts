@@ -4,16 +4,15 @@
  * against real worker processes joined through a real nats-server, this test
  * file being the primary.
  */
-import { fileURLToPath } from 'node:url';
 import { natsTransport } from '../../src/nats.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
 import { createStreamsRpc, type StreamsRpc } from '../fixtures/streams-app.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { describeStreamSemantics, type StreamHarness, type StreamHarnessWorker } from '../suites/stream-semantics.js';
-import { killAllMembers, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
-import { waitFor } from './helpers/wait.js';
 
 const LIVENESS_MS = 1000;
-const STREAMS_WORKER = fileURLToPath(new URL('./fixtures/streams-worker.ts', import.meta.url));
 const CLUSTER = `streams-${process.pid}`;
 
 let server: NatsServer | undefined;
@@ -27,14 +26,14 @@ function current(): StreamsRpc {
 const overNats: StreamHarness = {
   name: 'NATS',
   async start() {
-    server = await startServer();
+    server = await startNatsServer();
     rpc = createStreamsRpc(natsTransport({ servers: server.url, cluster: CLUSTER, role: 'primary', livenessMs: LIVENESS_MS }));
   },
   async stop() {
     await rpc?.close();
     rpc = undefined;
     await killAllMembers();
-    await stopAllServers();
+    await stopNatsServers();
   },
   get primary() {
     return current().primary;
@@ -46,7 +45,7 @@ const overNats: StreamHarness = {
       servers: [server.url],
       cluster: CLUSTER,
       livenessMs: LIVENESS_MS,
-      script: STREAMS_WORKER,
+      app: 'streams',
     });
     await member.next('started');
     const listed = () =>

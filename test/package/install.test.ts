@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { contractRoutersSource } from '../helpers/contract-source.js';
 import { packageEntries } from '../helpers/package-entries.js';
 
 const run = promisify(execFile);
@@ -225,25 +226,14 @@ describe('types for a TypeScript user with declaration: true', () => {
   test('modules exporting routers, events, the rpc object and a manager compile against the installed package, as ESM and as CommonJS', async () => {
     const folder = join(app, 'typed');
     mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'routers.mts'), contractRoutersSource());
     writeFileSync(
       join(folder, 'rpc.mts'),
       `import { z } from 'zod';
-import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
+import { createClusterRpc, procedure } from 'cluster-rpc';
+import { events, primaryRouter, workerRouter } from './routers.mjs';
 
-let hits = 0;
-export const primaryRouter = defineRouter({
-  hits: {
-    increment: procedure
-      .input(z.object({ by: z.number().int().positive() }))
-      .output(z.number())
-      .handler(({ input }) => (hits += input.by)),
-  },
-  now: procedure.handler(() => new Date()),
-});
-export const workerRouter = defineRouter({
-  stats: procedure.handler(({ ctx }) => ({ pid: process.pid, requestId: ctx.requestId })),
-});
-export const events = defineEvents({ configChanged: z.object({ key: z.string() }), flush: z.void() });
+export { events, primaryRouter, workerRouter };
 export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
 export const primaryOnly = () => createClusterRpc({ primary: primaryRouter });
 // A builder shared by several procedures, exported: its type names the unset output.
@@ -293,7 +283,7 @@ export const manager = createClusterManager({ rpc, signals: false });
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules/@types')],
         },
-        files: ['rpc.mts', 'cluster.mts', 'testing.mts', 'required.cts'],
+        files: ['routers.mts', 'rpc.mts', 'cluster.mts', 'testing.mts', 'required.cts'],
       }),
     );
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');

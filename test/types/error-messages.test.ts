@@ -4,7 +4,7 @@
  * on: the mistake in words, and the paths or events that do exist.
  */
 import { beforeAll, describe, expect, test } from 'vitest';
-import { type Complaint, typeCheck } from './compile.js';
+import { type Complaint, typeCheck } from '../helpers/type-check.js';
 
 const PRELUDE = `
 import { z } from 'zod';

@@ -15,40 +15,17 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { afterAll, describe, expect, test } from 'vitest';
+import { contractRoutersSource } from '../helpers/contract-source.js';
 import { packageEntries } from '../helpers/package-entries.js';
-import { compilerOptions, ROOT, typeCheckFiles } from '../types/compile.js';
+import { compilerOptions, ROOT, typeCheckFiles } from '../helpers/type-check.js';
 
 /**
  * The modules examples may import: `./routers.js` defines the routers and
- * events of the public contract, `./rpc.js` re-exports them with the rpc
- * object made from them.
+ * events of the public contract (test/fixtures/contract-routers.ts), `./rpc.js`
+ * re-exports them with the rpc object made from them.
  */
 const SUPPORT_MODULES: Record<string, string> = {
-  'routers.ts': `
-import { z } from 'zod';
-import { defineEvents, defineRouter, procedure } from 'cluster-rpc';
-
-let hits = 0;
-export const primaryRouter = defineRouter({
-  hits: {
-    increment: procedure
-      .input(z.object({ by: z.number().int().positive() }))
-      .output(z.number())
-      .handler(({ input }) => (hits += input.by)),
-  },
-  now: procedure.handler(() => new Date()),
-});
-
-export const workerRouter = defineRouter({
-  stats: procedure.handler(({ ctx }) => ({ pid: process.pid, requestId: ctx.requestId })),
-});
-
-export const events = defineEvents({
-  configChanged: z.object({ key: z.string(), value: z.string() }),
-  requestServed: z.object({ path: z.string(), ms: z.number() }),
-  flush: z.void(),
-});
-`,
+  'routers.ts': contractRoutersSource(),
   'rpc.ts': `
 import { createClusterRpc } from 'cluster-rpc';
 import { events, primaryRouter, workerRouter } from './routers.js';

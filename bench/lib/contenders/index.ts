@@ -9,7 +9,7 @@ import { openClusterRpcPrimary, openClusterRpcWorker } from './cluster-rpc.js';
 import { openRawPrimary, openRawWorker } from './raw.js';
 import type { ContenderName, PrimaryContender, WorkerContender } from './types.js';
 
-export { CONTENDERS, type ContenderName, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
+export type { ContenderName, WorkerContender } from './types.js';
 
 /** Attaches `name` in the primary, for `workers`. */
 export function openPrimaryContender(name: ContenderName, workers: readonly Worker[]): PrimaryContender {

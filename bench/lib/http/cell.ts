@@ -9,9 +9,11 @@
  *
  * @module
  */
+
+import { freePort } from '../../../support/free-port.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
-import { cpuMicrosOf, freePort, type RedisServer, redisVersion, startRedis } from './redis.js';
+import { cpuMicrosOf, type RedisServer, redisVersion, startRedis } from './redis.js';
 import { type HttpServerKind, openHttpBackend } from './servers.js';
 import { type WrkResult, WrkRunner, wrkVersion } from './wrk.js';
 
@@ -21,7 +23,7 @@ export function httpCellId(connections: number): string {
 }
 
 /** The number of workers serving HTTP. */
-export const HTTP_WORKERS = 2;
+const HTTP_WORKERS = 2;
 
 /** How the HTTP cell runs. */
 export interface HttpSettings {

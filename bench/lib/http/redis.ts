@@ -16,6 +16,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '../../../support/free-port.js';
 import { exited, stop, track } from '../processes.js';
 
 /** Linux's USER_HZ: /proc counts CPU time in these. */
@@ -54,18 +55,6 @@ export function redisVersion(): string | undefined {
   const result = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (result.error || result.status !== 0) return undefined;
   return /v=(\S+)/.exec(result.stdout)?.[1] ?? result.stdout.trim();
-}
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Resolves once a PING on `port` is answered with PONG; rejects after `timeoutMs`. */

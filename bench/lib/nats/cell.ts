@@ -11,14 +11,14 @@
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { type NatsServer, startNatsServer } from '../../../support/nats-server.js';
 import type { DriveResult } from '../drive.js';
 import { PAYLOAD_LABELS, type PayloadKind } from '../payloads.js';
 import { stop, track } from '../processes.js';
 import type { MemberMessage, NatsPhase } from './member.js';
-import { type BenchNatsServer, startNatsServer } from './server.js';
 
 /** The contenders of the cell. */
-export const NATS_CONTENDERS = ['raw', 'cluster-rpc'] as const;
+const NATS_CONTENDERS = ['raw', 'cluster-rpc'] as const;
 export type NatsContender = (typeof NATS_CONTENDERS)[number];
 
 /** Responders per contender: the broadcast's fan-out. */
@@ -187,7 +187,7 @@ function median(values: readonly number[]): number {
 /** Runs the cell; `progress` hears each phase as it starts. */
 export async function runNatsCell(settings: NatsSettings, progress: (phase: string) => void): Promise<NatsRecord> {
   const cells = settings.only.length ? CELLS.filter((cell) => settings.only.some((filter) => cell.id.includes(filter))) : CELLS;
-  let server: BenchNatsServer | undefined;
+  let server: NatsServer | undefined;
   const sides = new Map<NatsContender, Side>();
   try {
     server = await startNatsServer();
@@ -230,7 +230,7 @@ export async function runNatsCell(settings: NatsSettings, progress: (phase: stri
     await Promise.all(
       [...sides.values()].flatMap((side) => [side.driver, ...side.responders]).map((child) => stop(child, 'SIGTERM', 2000)),
     );
-    await server?.stop();
+    await server?.stop('SIGTERM');
   }
 }
 

@@ -19,7 +19,7 @@ import { openStreamReader, STREAM_PAYLOADS, type StreamContender, type StreamPay
 export const STREAM_CELL_IDS = ['stream/tiny', 'stream/4kb', 'stream/paced'] as const;
 
 /** The larger high-water mark measured next to the default. */
-export const LARGE_HIGH_WATER_MARK = 256;
+const LARGE_HIGH_WATER_MARK = 256;
 
 /** How the stream cell runs. */
 export interface StreamSettings {

@@ -1,24 +1,30 @@
 /**
- * Real `nats-server` processes for the NATS tests: a single server, a
- * three-server cluster with routes on loopback, a server that requires a
- * user and password. Each gets free loopback ports and a config file the
- * test writes; `stopAllServers()` ends whatever is still running.
+ * Local `nats-server` processes for the NATS tests, the benchmark's NATS cell
+ * and the NATS example: the binary (`NATS_SERVER_BIN`, else `PATH`, /usr/sbin,
+ * /usr/local/sbin), one server or a cluster routed on loopback, each on free
+ * loopback ports with a config file of its own. A server still running when
+ * this process exits is killed then, so none outlives its user.
  *
- * The binary comes from `NATS_SERVER_BIN` or `PATH` (Debian puts it in
- * /usr/sbin). Without one, the NATS suites are skipped with one line saying
- * how to install it, unless `CI=true`, where they fail.
+ * @module
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { describe, it } from 'vitest';
+import { freePort } from './free-port.js';
 
-const INSTALL_HINT = 'install it with `apt-get install -y nats-server`, or set NATS_SERVER_BIN';
+/** What to tell someone who has no nats-server. */
+export const NATS_INSTALL_HINT = 'install it with `apt-get install -y nats-server`, or set NATS_SERVER_BIN';
 
-function findBinary(): string | undefined {
+/** How long a server may take to accept connections (and a cluster to route) before starting fails. */
+const START_TIMEOUT_MS = 10_000;
+/** How long a server asked to stop with another signal than SIGKILL gets before it is killed. */
+const STOP_GRACE_MS = 2_000;
+
+/** The nats-server binary, or `undefined` when there is none. */
+export function natsServerBinary(): string | undefined {
   const candidates = process.env.NATS_SERVER_BIN
     ? [process.env.NATS_SERVER_BIN]
     : [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin'].map((dir) => join(dir, 'nats-server'));
@@ -33,53 +39,7 @@ function findBinary(): string | undefined {
   return undefined;
 }
 
-export const NATS_SERVER_BIN = findBinary();
-
-let skipNoticeShown = false;
-
-/**
- * `describe`, when a nats-server binary is there. Otherwise: skipped with one
- * line on stderr, or (under CI) one failing test saying what is missing.
- */
-export function describeNats(name: string, body: () => void): void {
-  if (NATS_SERVER_BIN) {
-    describe(name, body);
-    return;
-  }
-  if (process.env.CI === 'true') {
-    describe(name, () => {
-      it('needs nats-server', () => {
-        throw new Error(`nats-server was not found on PATH (nor NATS_SERVER_BIN): ${INSTALL_HINT}`);
-      });
-    });
-    return;
-  }
-  if (!skipNoticeShown && firstInThisRun()) process.stderr.write(`NATS tests skipped: nats-server not found; ${INSTALL_HINT}\n`);
-  skipNoticeShown = true;
-  describe.skip(name, body);
-}
-
-/** True in the first test file of this Vitest run to ask (its files run in processes of one parent), so the notice shows once. */
-function firstInThisRun(): boolean {
-  try {
-    writeFileSync(join(tmpdir(), `cluster-rpc-nats-skip-notice-${process.ppid}`), '', { flag: 'wx' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
-}
-
-async function accepts(port: number): Promise<boolean> {
+function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.once('connect', () => {
@@ -91,7 +51,10 @@ async function accepts(port: number): Promise<boolean> {
   });
 }
 
-export interface ServerOptions {
+/** How to start one server. */
+export interface NatsServerOptions {
+  /** The client port (default: a free one). */
+  readonly port?: number;
   /** Extra config text (authorization, max_payload…). */
   readonly config?: string;
   /** The cluster block's listen port and the routes to other servers. */
@@ -99,6 +62,11 @@ export interface ServerOptions {
   /** Serve the monitoring endpoints (`/connz`…) on this port. */
   readonly monitorPort?: number;
 }
+
+/** Servers started and not yet stopped, and the folders of their config files. */
+const running = new Set<NatsServer>();
+const folders: string[] = [];
+let exitHookSet = false;
 
 /** One nats-server process, on a fixed port across restarts. */
 export class NatsServer {
@@ -114,10 +82,15 @@ export class NatsServer {
     this.#configFile = configFile;
   }
 
-  /** Starts it and waits until it accepts connections (and, in a cluster, has logged its routes' start). */
+  /** Starts it and waits until it accepts connections. */
   async start(): Promise<this> {
-    if (!NATS_SERVER_BIN) throw new Error(`nats-server not found: ${INSTALL_HINT}`);
-    const child = spawn(NATS_SERVER_BIN, ['-c', this.#configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const binary = natsServerBinary();
+    if (!binary) throw new Error(`nats-server not found: ${NATS_INSTALL_HINT}`);
+    if (!exitHookSet) {
+      exitHookSet = true;
+      process.on('exit', killAll);
+    }
+    const child = spawn(binary, ['-c', this.#configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#process = child;
     this.#log = '';
     const append = (chunk: Buffer): void => {
@@ -126,11 +99,10 @@ export class NatsServer {
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
     running.add(this);
-    const until = Date.now() + 10_000;
+    const until = Date.now() + START_TIMEOUT_MS;
     while (!(await accepts(this.port))) {
-      if (child.exitCode !== null || Date.now() > until) {
+      if (child.exitCode !== null || Date.now() > until)
         throw new Error(`nats-server did not start on ${this.port}:\n${this.#log}`);
-      }
       await delay(20);
     }
     return this;
@@ -141,7 +113,17 @@ export class NatsServer {
     return this.#log;
   }
 
-  /** Ends it (SIGKILL by default: a crash) and waits for the exit. */
+  /** The server's version, as it logged it on start. */
+  get version(): string {
+    return /Version:\s*(\S+)/.exec(this.#log)?.[1] ?? 'unknown';
+  }
+
+  /** The process id while it runs. */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
+  /** Ends it (SIGKILL by default: a crash; any other signal gets 2 s before SIGKILL) and waits for the exit. */
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const child = this.#process;
     this.#process = undefined;
@@ -149,12 +131,17 @@ export class NatsServer {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill(signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
     await exited;
+    clearTimeout(timer);
   }
 }
 
-const running = new Set<NatsServer>();
-const folders: string[] = [];
+/** Synchronous, for the `'exit'` event: whatever still runs dies with this process. */
+function killAll(): void {
+  for (const server of running) void server.stop();
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
 
 function configFile(text: string): string {
   const folder = mkdtempSync(join(tmpdir(), 'cluster-rpc-nats-'));
@@ -164,13 +151,7 @@ function configFile(text: string): string {
   return file;
 }
 
-/** Starts one server on a free loopback port. */
-export async function startServer(options: ServerOptions = {}): Promise<NatsServer> {
-  const port = await freePort();
-  return new NatsServer(port, configFile(serverConfig(port, options))).start();
-}
-
-function serverConfig(port: number, options: ServerOptions): string {
+function serverConfig(port: number, options: NatsServerOptions): string {
   const lines = [`listen: 127.0.0.1:${port}`, options.config ?? ''];
   if (options.monitorPort) lines.push(`http: 127.0.0.1:${options.monitorPort}`);
   if (options.cluster) {
@@ -185,28 +166,27 @@ function serverConfig(port: number, options: ServerOptions): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** Three servers routed to each other on loopback; resolves once every route is up. */
-export async function startCluster(size = 3): Promise<NatsServer[]> {
+/** Starts one server on loopback (on a free port unless `options.port` says which). */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const port = options.port ?? (await freePort());
+  return new NatsServer(port, configFile(serverConfig(port, options))).start();
+}
+
+/** `size` servers routed to each other on loopback; resolves once every route is up. */
+export async function startNatsCluster(size = 3): Promise<NatsServer[]> {
   const clientPorts: number[] = [];
   const routePorts: number[] = [];
   for (let index = 0; index < size; index++) {
     clientPorts.push(await freePort());
     routePorts.push(await freePort());
   }
-  const servers = clientPorts.map(
-    (port, index) =>
-      new NatsServer(
-        port,
-        configFile(
-          serverConfig(port, {
-            cluster: { port: routePorts[index] as number, routes: routePorts.filter((_, other) => other !== index) },
-          }),
-        ),
-      ),
-  );
+  const servers = clientPorts.map((port, index) => {
+    const cluster = { port: routePorts[index] as number, routes: routePorts.filter((_, other) => other !== index) };
+    return new NatsServer(port, configFile(serverConfig(port, { cluster })));
+  });
   await Promise.all(servers.map((server) => server.start()));
   // Every server logs one line per route it has; a full mesh has size - 1 each.
-  const until = Date.now() + 10_000;
+  const until = Date.now() + START_TIMEOUT_MS;
   while (servers.some((server) => (server.log.match(/Route connection created/g) ?? []).length < size - 1)) {
     if (Date.now() > until) throw new Error(`routes did not come up:\n${servers.map((server) => server.log).join('\n')}`);
     await delay(20);
@@ -214,8 +194,8 @@ export async function startCluster(size = 3): Promise<NatsServer[]> {
   return servers;
 }
 
-/** Stops every server still running and removes the config files. */
-export async function stopAllServers(): Promise<void> {
+/** Stops every server still running and removes their config files. */
+export async function stopNatsServers(): Promise<void> {
   await Promise.all([...running].map((server) => server.stop()));
   for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
 }

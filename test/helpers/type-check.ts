@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { packageEntries } from '../helpers/package-entries.js';
+import { packageEntries } from './package-entries.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const VIRTUAL_DIR = fileURLToPath(new URL('../__virtual__/', import.meta.url));

@@ -7,9 +7,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { compiled } from './compile.js';
+import { compiled } from './compiled-fixtures.js';
 
-const MEMBER = fileURLToPath(new URL('../fixtures/member.ts', import.meta.url));
+const MEMBER = fileURLToPath(new URL('../nats/fixtures/member.ts', import.meta.url));
+const APP_WORKER = fileURLToPath(new URL('../nats/fixtures/app-worker.ts', import.meta.url));
 
 export type Line = Record<string, unknown>;
 
@@ -20,8 +21,8 @@ export interface MemberOptions {
   readonly livenessMs?: number;
   /** Extra environment (the fixture's modes and credentials). */
   readonly env?: Record<string, string>;
-  /** A TypeScript fixture other than the default member; it runs compiled. */
-  readonly script?: string;
+  /** Run a worker of this app (test/nats/fixtures/app-worker.ts) instead of the default member (member.ts). */
+  readonly app?: 'calls' | 'streams' | 'metrics';
 }
 
 /** A member process and what it printed. */
@@ -33,13 +34,14 @@ export class Member {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(options: MemberOptions) {
-    this.process = spawn(process.execPath, [compiled(options.script ?? MEMBER)], {
+    this.process = spawn(process.execPath, [compiled(options.app ? APP_WORKER : MEMBER)], {
       env: {
         ...process.env,
         CLUSTER_RPC_ROLE: options.role,
         NATS_URLS: options.servers.join(','),
         NATS_CLUSTER: options.cluster,
         LIVENESS_MS: String(options.livenessMs ?? 1000),
+        ...(options.app ? { NATS_APP: options.app } : {}),
         ...options.env,
       },
       stdio: ['pipe', 'pipe', 'pipe'],
