@@ -64,7 +64,6 @@ export const fanoutRecordsSchema = z.object({ seq: z.number().int(), data: recor
 /** A worker's acknowledgement of a fan-out event. */
 export const ackSchema = z.object({ seq: z.number().int() });
 
-
 /** A tiny payload. */
 export type TinyPayload = z.infer<typeof tinySchema>;
 /** A record payload. */
@@ -127,4 +126,3 @@ export function payloadOf(kind: PayloadKind): Payload {
 export function payloadBytes(kind: PayloadKind): number {
   return Buffer.byteLength(JSON.stringify(payloadOf(kind)));
 }
-

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../support/free-port.js';
-import { type Answer, get } from './fixtures/manager-http.js';
+import { type Answer, get } from '../helpers/http.js';
 
 const primaryScript = fileURLToPath(new URL('./fixtures/manager-primary.ts', import.meta.url));
 const pm2ProbeScript = fileURLToPath(new URL('./fixtures/manager-pm2-probe.ts', import.meta.url));

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClusterManager, type ClusterManagerOptions, createClusterManager, type WorkerExit } from '../../src/cluster.js';
 import { RpcError } from '../../src/index.js';
 import { freePort } from '../../support/free-port.js';
-import { get } from './fixtures/manager-http.js';
+import { get } from '../helpers/http.js';
 import { rpc } from './fixtures/manager-rpc.js';
 
 const workerScript = fileURLToPath(new URL('./fixtures/manager-worker.ts', import.meta.url));

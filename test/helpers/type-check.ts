@@ -10,7 +10,7 @@ import ts from 'typescript';
 import { packageEntries } from './package-entries.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const VIRTUAL_DIR = fileURLToPath(new URL('../__virtual__/', import.meta.url));
+const VIRTUAL_DIR = fileURLToPath(new URL('../__virtual__/', import.meta.url));
 
 /** One compiler complaint about one of the files checked. */
 export interface Complaint {
