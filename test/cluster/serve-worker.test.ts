@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { serveWorker } from '../../src/cluster.js';
-import { freePort, get } from './fixtures/manager-http.js';
+import { freePort } from '../../support/free-port.js';
+import { get } from '../helpers/http.js';
 
 describe('serveWorker', () => {
   it('closes a server whose listen() completes after the drain began, instead of taking connections', async () => {
