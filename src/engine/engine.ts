@@ -116,6 +116,8 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   /** By worker id; the primary is 0. */
   readonly #peers = new Map<number, Peer>();
   readonly #port: TransportPort;
+  /** False until `transport.open()` returned: what a transport reports before that waits a microtask. */
+  #portOpen = false;
   readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
   #servingIdle: Array<() => void> = [];
@@ -142,17 +144,15 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     this.#onEvent = onEvent;
     this.#port = transport.open(
       {
-        joined: (link) => this.#greet(this.#connect(link)),
-        received: (link, message) => {
-          const known = this.#peers.get(idOf(link.info));
-          const peer = known === undefined || known.isUnattached() ? this.#connect(link) : known;
-          if (peer.isOver(link)) this.#receive(peer, message);
-        },
-        left: (link, why) => this.#left(link, why),
-        failed: (why) => this.#transportFailed(why),
+        joined: (link) => this.#whenOpen(() => this.#greet(this.#connect(link))),
+        received: (link, message) =>
+          this.#portOpen ? this.#received(link, message) : queueMicrotask(() => this.#received(link, message)),
+        left: (link, why) => this.#whenOpen(() => this.#left(link, why)),
+        failed: (why) => this.#whenOpen(() => this.#transportFailed(why)),
       },
       { maxPayloadBytes: config.maxPayloadBytes },
     );
+    this.#portOpen = true;
     // Peers that exist already may listen already: greet them.
     for (const link of this.#port.peers()) this.#greet(this.#connect(link));
     if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
@@ -180,6 +180,17 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   /** This process's metrics report, as the reserved procedure answers it. */
   ownReport(): Promise<ProcessReport> {
     return reportOf(this.#report);
+  }
+
+  #whenOpen(act: () => void): void {
+    if (this.#portOpen) act();
+    else queueMicrotask(act);
+  }
+
+  #received(link: PeerLink, message: unknown): void {
+    const known = this.#peers.get(idOf(link.info));
+    const peer = known === undefined || known.isUnattached() ? this.#connect(link) : known;
+    if (peer.isOver(link)) this.#receive(peer, message);
   }
 
   #connect(link: PeerLink): Peer {

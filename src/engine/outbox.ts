@@ -129,6 +129,8 @@ export class Outbox {
     if (result === 'congested') {
       if (!this.#congested) this.#releaseAfter = this.#writesStarted;
       this.#congested = true;
+      // A transport may have run `done` inside `send()`: then nothing is left to wait for.
+      if (this.#writesDone >= this.#releaseAfter) this.#sendHeld();
     } else if (result === 'closed') {
       this.#writesDone++; // the transport will not call back
       debug(() => `channel to ${this.describe()} is closed; dropped ${envelopes.length} envelope(s)`);

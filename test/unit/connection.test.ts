@@ -100,3 +100,25 @@ describe('Peer outbox under backpressure', () => {
     expect(written).toBe(true);
   });
 });
+
+describe('Peer outbox with a transport that completes writes inside send()', () => {
+  it('does not stall when `done` ran before `send()` returned congested', async () => {
+    const frames: Frame[] = [];
+    const link: PeerLink = {
+      info: { side: 'worker', workerId: 1, pid: 1, host: 'test' },
+      send(frame, done) {
+        frames.push(frame);
+        done(null);
+        return 'congested';
+      },
+    };
+    const peer = new Peer(link);
+    peer.markReady();
+    peer.send(ok('first', [1]));
+    await endOfTick();
+    peer.send(ok('second', [2]));
+    await endOfTick();
+    expect(frames.map(kinds)).toEqual([['ok'], ['ok']]);
+    await peer.whenWritten();
+  });
+});
