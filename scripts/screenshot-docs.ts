@@ -60,7 +60,8 @@ try {
     const name = path.replaceAll('/', '_').replace(/\.html$/, '');
     await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true });
     // Long pages also in slices, which image viewers show without shrinking the text.
-    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    // Runs in the page, where `document` exists; this script's own types know no DOM.
+    const height = await page.evaluate<number>('document.documentElement.scrollHeight');
     for (let top = 0, part = 1; top < height; top += SLICE_PX, part += 1) {
       const clip = { x: 0, y: top, width: VIEWPORT.width, height: Math.min(SLICE_PX, height - top) };
       await page.screenshot({ path: join(OUT, `${name}.${part}.png`), fullPage: true, clip });
