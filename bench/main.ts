@@ -37,6 +37,7 @@ import {
   tally,
 } from './lib/report.js';
 import { type CellRecord, type RunObserver, type RunSettings, runCells } from './lib/run.js';
+import { renderScrapeTable, runScrapeCell } from './lib/scrape/cell.js';
 import { renderStreamTable, runStreamCell, STREAM_CELL_IDS, type StreamRecord, streamSettings } from './lib/stream/cell.js';
 
 /** Set in the child of a `--profile` run: where its profiles go. */
@@ -155,6 +156,24 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       const written = writeResults(outDir, `nats-${stamp()}`, { 'nats.json': json, 'nats.md': `${markdown}\n` });
       console.log(`\nwrote ${written.join(', ')}`);
       return record.cells.every((cell) => cell.target?.pass !== false) ? 0 : 1;
+    }
+    if (options.scrape) {
+      const live = process.stdout.isTTY === true;
+      const record = await runScrapeCell(fleet, (phase) => {
+        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
+      });
+      if (live) process.stdout.write('\r\x1b[K');
+      const finished = finishMachine(machine);
+      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderScrapeTable(record)}`;
+      console.log(`\n${markdown}`);
+      const json = JSON.stringify(
+        { startedAt, finishedAt: new Date().toISOString(), machine: finished, scrape: record },
+        null,
+        2,
+      );
+      const written = writeResults(outDir, `scrape-${stamp()}`, { 'scrape.json': json, 'scrape.md': `${markdown}\n` });
+      console.log(`\nwrote ${written.join(', ')}`);
+      return record.pass ? 0 : 1;
     }
     if (options.memory) {
       // cluster-rpc, after raw IPC (the floor, in the same run), unless one contender is asked for.

@@ -9,6 +9,7 @@ import { type ControlRequest, processStats, serveControl } from './lib/control.j
 import { drive } from './lib/drive.js';
 import { closeHttpServer, openHttpServer } from './lib/http/servers.js';
 import { PAYLOAD_KINDS, payloadOf } from './lib/payloads.js';
+import { closeScrapeWorker, countScrapeBytes, openScrapeWorker } from './lib/scrape/worker-side.js';
 import { closeStreamWorker, openStreamWorker, producedSoFar, sendRawItems } from './lib/stream/sides.js';
 
 // Build every payload before the first phase, so no phase pays for it.
@@ -54,6 +55,13 @@ async function handle(request: ControlRequest): Promise<unknown> {
       return { produced: producedSoFar() };
     case 'stream-close':
       return closeStreamWorker();
+    case 'scrape-open':
+      openScrapeWorker(request.seed);
+      return null;
+    case 'scrape-bytes':
+      return countScrapeBytes(request.on);
+    case 'scrape-close':
+      return closeScrapeWorker();
     case 'exit':
       // Let the reply leave first; a clean exit also writes a --cpu-prof profile.
       setImmediate(() => process.exit(0));

@@ -29,6 +29,9 @@ export type ControlRequest =
   | { readonly op: 'stream-raw'; readonly payload: StreamPayload; readonly count: number }
   | { readonly op: 'stream-produced' }
   | { readonly op: 'stream-close' }
+  | { readonly op: 'scrape-open'; readonly seed: number }
+  | { readonly op: 'scrape-bytes'; readonly on: boolean }
+  | { readonly op: 'scrape-close' }
   | { readonly op: 'exit' };
 
 /** A worker's process figures. */
@@ -70,6 +73,9 @@ export interface ControlReplies {
   'stream-raw': null;
   'stream-produced': { readonly produced: number };
   'stream-close': { readonly pending: number; readonly produced: number };
+  'scrape-open': null;
+  'scrape-bytes': { readonly bytes: number };
+  'scrape-close': null;
   exit: null;
 }
 

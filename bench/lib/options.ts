@@ -42,6 +42,8 @@ export interface BenchOptions {
   readonly memory: boolean;
   /** Run only the NATS cell. */
   readonly nats: boolean;
+  /** Run only the scrape cell. */
+  readonly scrape: boolean;
   /** Calls of the memory cell. */
   readonly memoryCalls: number;
   /** Write CPU profiles of every process to this directory (`undefined`: no profiling). */
@@ -80,6 +82,8 @@ export const USAGE = `npm run bench -- [options]
   --memory-calls=<n>   calls of the memory cell (default 1000000)
   --nats               only the NATS cell: raw nc.request() with JSON vs cluster-rpc over natsTransport through a
                        local nats-server (needs nats-server): tiny c=1 and c=64, 4 KB and 100 KB c=64, broadcast ×8
+  --scrape             only the scrape cell: one Prometheus scrape of 4 workers × 200 prom-client series,
+                       cluster-rpc's promClientMetrics against prom-client's AggregatorRegistry, medians of 20
   --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them
                        (default dir bench/results/profiles/<time>)
   --out=<dir>          results directory (default bench/results)
@@ -128,6 +132,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'memory',
     'memory-calls',
     'nats',
+    'scrape',
     'http',
     'servers',
     'http-duration',
@@ -187,6 +192,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     fanouts,
     memory: given.has('memory'),
     nats: given.has('nats'),
+    scrape: given.has('scrape'),
     memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,
     profileDir: given.has('profile') ? (profile ?? '') : undefined,
     outDir: given.get('out'),

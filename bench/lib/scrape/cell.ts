@@ -1,0 +1,135 @@
+/**
+ * `npm run bench -- --scrape`: one Prometheus scrape of the whole cluster,
+ * cluster-rpc's (`rpc.primary.metrics({ format: 'prometheus' })` over
+ * `promClientMetrics`) against prom-client's own `AggregatorRegistry.clusterMetrics()`,
+ * side by side in the same run, the same workers and the same registries
+ * (4 workers × 200 series). Scrapes alternate between the two, their order
+ * swapped every time; the figures are medians. Bytes are what the workers
+ * send for one scrape, as JSON.
+ *
+ * @module
+ */
+import { AggregatorRegistry, Registry } from 'prom-client';
+import { createClusterRpc } from '../../../src/index.js';
+import { promClientMetrics } from '../../../src/prom-client.js';
+import { CONTROL_TIMEOUT_MS } from '../control.js';
+import type { Fleet } from '../fleet.js';
+import { SCRAPE_SERIES } from './series.js';
+
+/** Workers of the cell. */
+const SCRAPE_WORKERS = 4;
+/** Scrapes of each contender that are measured. */
+const MEASURED_SCRAPES = 20;
+/** Scrapes of each contender before, not measured. */
+const WARMUP_SCRAPES = 20;
+/** cluster-rpc's median over prom-client's, at most. */
+const SCRAPE_RATIO_LIMIT = 1;
+
+/** One contender's figures. */
+export interface ScrapeFigures {
+  readonly medianMs: number;
+  readonly p90Ms: number;
+  /** What the workers sent for one scrape, in JSON bytes. */
+  readonly wireBytes: number;
+  /** The Prometheus text's length. */
+  readonly textBytes: number;
+}
+
+/** The scrape cell's outcome. */
+export interface ScrapeRecord {
+  readonly workers: number;
+  readonly seriesPerWorker: number;
+  readonly scrapes: number;
+  readonly clusterRpc: ScrapeFigures;
+  readonly promClient: ScrapeFigures;
+  /** cluster-rpc's median over prom-client's. */
+  readonly ratio: number;
+  readonly pass: boolean;
+}
+
+function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+async function timed(scrape: () => Promise<string>): Promise<{ readonly ms: number; readonly text: string }> {
+  const started = performance.now();
+  const text = await scrape();
+  return { ms: performance.now() - started, text };
+}
+
+/** Runs the cell on {@link SCRAPE_WORKERS} fresh workers. */
+export async function runScrapeCell(fleet: Fleet, progress: (phase: string) => void): Promise<ScrapeRecord> {
+  await fleet.resize(SCRAPE_WORKERS);
+  const lines = fleet.lines;
+  await Promise.all(lines.map((line, index) => line.request({ op: 'scrape-open', seed: index + 1 }, CONTROL_TIMEOUT_MS)));
+  const aggregator = new AggregatorRegistry();
+  const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(new Registry())] } });
+  const ours = (): Promise<string> => rpc.primary.metrics({ format: 'prometheus', timeout: CONTROL_TIMEOUT_MS });
+  const theirs = (): Promise<string> => aggregator.clusterMetrics();
+  try {
+    // Every worker's rpc object has joined once the primary sees them all.
+    while (rpc.primary.workers().length < SCRAPE_WORKERS) await new Promise((resolve) => setTimeout(resolve, 10));
+    const times = { ours: [] as number[], theirs: [] as number[] };
+    let texts = { ours: '', theirs: '' };
+    for (let index = 0; index < WARMUP_SCRAPES + MEASURED_SCRAPES; index++) {
+      progress(`scrape ${index + 1}/${WARMUP_SCRAPES + MEASURED_SCRAPES}${index < WARMUP_SCRAPES ? ' (warm-up)' : ''}`);
+      const first = index % 2 === 0 ? ours : theirs;
+      const second = first === ours ? theirs : ours;
+      const a = await timed(first);
+      const b = await timed(second);
+      const [mine, other] = first === ours ? [a, b] : [b, a];
+      if (index >= WARMUP_SCRAPES) {
+        times.ours.push(mine.ms);
+        times.theirs.push(other.ms);
+      }
+      texts = { ours: mine.text, theirs: other.text };
+    }
+    const bytesOf = async (scrape: () => Promise<string>): Promise<number> => {
+      await Promise.all(lines.map((line) => line.request({ op: 'scrape-bytes', on: true }, CONTROL_TIMEOUT_MS)));
+      await scrape();
+      const counts = await Promise.all(lines.map((line) => line.request({ op: 'scrape-bytes', on: false }, CONTROL_TIMEOUT_MS)));
+      return counts.reduce((sum, count) => sum + count.bytes, 0);
+    };
+    const wire = { ours: await bytesOf(ours), theirs: await bytesOf(theirs) };
+    const figures = (key: 'ours' | 'theirs'): ScrapeFigures => ({
+      medianMs: quantile(times[key], 0.5),
+      p90Ms: quantile(times[key], 0.9),
+      wireBytes: wire[key],
+      textBytes: Buffer.byteLength(texts[key]),
+    });
+    const clusterRpc = figures('ours');
+    const promClient = figures('theirs');
+    const ratio = clusterRpc.medianMs / promClient.medianMs;
+    return {
+      workers: SCRAPE_WORKERS,
+      seriesPerWorker: SCRAPE_SERIES,
+      scrapes: MEASURED_SCRAPES,
+      clusterRpc,
+      promClient,
+      ratio,
+      pass: ratio <= SCRAPE_RATIO_LIMIT,
+    };
+  } finally {
+    await rpc.close();
+    await Promise.all(lines.map((line) => line.request({ op: 'scrape-close' }, CONTROL_TIMEOUT_MS)));
+  }
+}
+
+/** The cell as a Markdown table. */
+export function renderScrapeTable(record: ScrapeRecord): string {
+  const ms = (value: number): string => value.toFixed(2);
+  const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  const row = (name: string, figures: ScrapeFigures): string =>
+    `| ${name} | ${ms(figures.medianMs)} | ${ms(figures.p90Ms)} | ${kb(figures.wireBytes)} | ${kb(figures.textBytes)} |`;
+  return [
+    `${record.workers} workers × ${record.seriesPerWorker} series; ${record.scrapes} scrapes of each after as many unmeasured, alternating, order swapped each time. Wire: what the workers send for one scrape, as JSON.`,
+    '',
+    '| scrape | median ms | p90 ms | wire | text |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    row('cluster-rpc `metrics({ format: prometheus })`', record.clusterRpc),
+    row('prom-client `AggregatorRegistry.clusterMetrics()`', record.promClient),
+    '',
+    `cluster-rpc / prom-client median: ${record.ratio.toFixed(2)}× (at most ${SCRAPE_RATIO_LIMIT.toFixed(2)}×): ${record.pass ? 'PASS' : 'FAIL'}`,
+  ].join('\n');
+}
