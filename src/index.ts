@@ -43,6 +43,7 @@ export {
   type ClusterMetrics,
   DEFAULT_METRICS_TIMEOUT_MS,
   LATENCY_BUCKETS_SECONDS,
+  type MetricAggregator,
   type MetricFamily,
   type MetricSample,
   type MetricsOptions,

@@ -22,4 +22,4 @@
  * @packageDocumentation
  * @module cluster-rpc/prom-client
  */
-export { promClientMetrics } from './metrics/prom-client.js';
+export { type PromClientMetricsOptions, promClientMetrics } from './metrics/prom-client.js';

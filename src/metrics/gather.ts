@@ -2,14 +2,17 @@
  * The primary gathering every process's report, with a deadline, and keeping
  * what it learnt so totals never go backwards: a worker that does not answer
  * counts with its last report; one that exited or was replaced has its last
- * report folded into the sums of retired processes.
+ * report folded into the sums of retired processes. Each live worker holds a
+ * slot, the lowest free one when it was first gathered, so per-process series
+ * stay as many as the live workers however often they are replaced.
  *
  * @module
  */
 import { RpcError } from '../wire/errors.js';
+import { type ProcessFamilies, RetiredSeries } from './merge.js';
 import { isReport, type ProcessReport } from './report.js';
-import { CountsSum, FamiliesSum } from './totals.js';
-import type { ClusterMetrics, MetricFamily, MissingWorker, ProcessMetrics } from './types.js';
+import { CountsSum } from './totals.js';
+import type { ClusterMetrics, MissingWorker, ProcessMetrics } from './types.js';
 
 /** A live worker, as the gatherer reaches it. */
 export interface GatherTarget {
@@ -27,13 +30,16 @@ export interface GatherHost {
   workers(): readonly GatherTarget[];
 }
 
+/** The label of the primary's series where series are per process. */
+export const PRIMARY_SLOT = 'primary';
+
 /** One gather: what answered and what did not, with the sums kept across gathers. */
 export interface Gathered {
   readonly metrics: ClusterMetrics;
-  /** Each source's families: those of the processes that answered, for their gauges. */
-  readonly answered: ReadonlyArray<{ readonly workerId: number; readonly sources: ProcessReport['sources'] }>;
-  /** Each source's counters and histograms, summed like `metrics.totals`. */
-  readonly sourceTotals: ReadonlyMap<string, readonly MetricFamily[]>;
+  /** The slot label of each live process, by worker id (0: the primary). */
+  readonly slots: ReadonlyMap<number, string>;
+  /** By source name: each live process's families (the primary first, then by slot), and those of processes gone. */
+  readonly sources: ReadonlyMap<string, { readonly processes: readonly ProcessFamilies[]; readonly retired?: RetiredSeries }>;
 }
 
 /** Gathers reports and keeps the last one of every process it has seen. */
@@ -42,7 +48,9 @@ export class MetricsGatherer {
   readonly #last = new Map<number, ProcessReport>();
   /** The sums of processes that exited or were replaced. */
   readonly #retired = new CountsSum();
-  readonly #retiredSources = new Map<string, FamiliesSum>();
+  readonly #retiredSources = new Map<string, RetiredSeries>();
+  /** Each live worker's slot, by worker id. */
+  readonly #slots = new Map<number, number>();
   /** Instances whose counts are final: a late answer of theirs (from a gather that overlapped another) is not counted again. */
   readonly #retiredInstances = new Set<string>();
 
@@ -65,6 +73,7 @@ export class MetricsGatherer {
     const live = new Set<number>([0, ...targets.map((target) => target.workerId)]);
     // Workers gone since the last gather: their last counts join the retired sums.
     for (const [workerId, report] of this.#last) if (!live.has(workerId)) this.#retire(workerId, report);
+    const slots = this.#assignSlots(live);
     const ownReport = { ...(own as ProcessReport), workerId: 0 };
     const answered: ProcessReport[] = [ownReport];
     const missing: MissingWorker[] = [];
@@ -86,23 +95,60 @@ export class MetricsGatherer {
     });
 
     const totals = this.#retired.clone();
-    const sourceTotals = new Map<string, FamiliesSum>();
-    for (const [name, sum] of this.#retiredSources) sourceTotals.set(name, sum.clone());
-    for (const report of this.#last.values()) {
-      totals.add(report.counts);
-      for (const [name, families] of Object.entries(report.sources)) sumOf(sourceTotals, name).add(families);
-    }
+    for (const report of this.#last.values()) totals.add(report.counts);
 
     const processes: ProcessMetrics[] = answered.map((report) => {
       const counts = report.counts ?? { calls: [], inFlight: [], events: [], workers: { joins: 0, exits: 0, restarts: 0 } };
       const { calls, inFlight, events, workers } = counts;
       return { workerId: report.workerId, pid: report.pid, calls, inFlight, events, workers };
     });
-    return {
-      metrics: { processes, missing, totals: totals.totals() },
-      answered: answered.map((report) => ({ workerId: report.workerId, sources: report.sources })),
-      sourceTotals: new Map([...sourceTotals].map(([name, sum]) => [name, sum.families()])),
-    };
+    return { metrics: { processes, missing, totals: totals.totals() }, slots, sources: this.#sources(answered, slots) };
+  }
+
+  /** Frees the slots of workers gone and gives new ones the lowest free slots; returns every live process's label. */
+  #assignSlots(live: ReadonlySet<number>): Map<number, string> {
+    for (const workerId of this.#slots.keys()) if (!live.has(workerId)) this.#slots.delete(workerId);
+    const taken = new Set(this.#slots.values());
+    let free = 0;
+    const labels = new Map<number, string>([[0, PRIMARY_SLOT]]);
+    for (const workerId of [...live].sort((a, b) => a - b)) {
+      if (workerId === 0) continue;
+      let slot = this.#slots.get(workerId);
+      if (slot === undefined) {
+        while (taken.has(free)) free++;
+        slot = free;
+        taken.add(slot);
+        this.#slots.set(workerId, slot);
+      }
+      labels.set(workerId, String(slot));
+    }
+    return labels;
+  }
+
+  /** Each source's families by process: those that answered, and the last of live ones that did not. */
+  #sources(answered: readonly ProcessReport[], slots: ReadonlyMap<number, string>): Gathered['sources'] {
+    const fresh = new Set(answered.map((report) => report.workerId));
+    const order = (workerId: number): number => (workerId === 0 ? -1 : Number(slots.get(workerId)));
+    const reports = [...this.#last.values()]
+      .filter((report) => slots.has(report.workerId))
+      .sort((a, b) => order(a.workerId) - order(b.workerId));
+    const sources = new Map<string, { processes: ProcessFamilies[]; retired?: RetiredSeries }>();
+    for (const report of reports) {
+      for (const [name, families] of Object.entries(report.sources)) {
+        let source = sources.get(name);
+        if (!source) {
+          source = { processes: [] };
+          sources.set(name, source);
+        }
+        source.processes.push({ slot: slots.get(report.workerId) as string, fresh: fresh.has(report.workerId), families });
+      }
+    }
+    for (const [name, retired] of this.#retiredSources) {
+      const source = sources.get(name);
+      if (source) source.retired = retired;
+      else sources.set(name, { processes: [], retired });
+    }
+    return sources;
   }
 
   /** Keeps `report` as its process's last; the same worker id under a new process (or rpc object) makes the old one's counts final. */
@@ -119,15 +165,13 @@ export class MetricsGatherer {
     this.#last.delete(workerId);
     this.#retiredInstances.add(report.instance);
     this.#retired.add(report.counts);
-    for (const [name, families] of Object.entries(report.sources)) sumOf(this.#retiredSources, name).add(families);
+    for (const [name, families] of Object.entries(report.sources)) {
+      let retired = this.#retiredSources.get(name);
+      if (!retired) {
+        retired = new RetiredSeries();
+        this.#retiredSources.set(name, retired);
+      }
+      retired.add(families);
+    }
   }
-}
-
-function sumOf(sums: Map<string, FamiliesSum>, name: string): FamiliesSum {
-  let sum = sums.get(name);
-  if (!sum) {
-    sum = new FamiliesSum();
-    sums.set(name, sum);
-  }
-  return sum;
 }

@@ -152,7 +152,7 @@ export class MetricsRecorder {
           const latency: LatencyCounts = { counts: [...meter.buckets], sumSeconds: meter.sumSeconds };
           calls.push({ procedure, side, calls: meter.calls, failures: { ...meter.failures }, latency });
         }
-        if (meter.inFlight > 0 || meter.calls > 0) inFlight.push({ procedure, side, calls: meter.inFlight });
+        if (meter.inFlight > 0) inFlight.push({ procedure, side, calls: meter.inFlight });
       }
     }
     const events: EventCounts[] = [];

@@ -7,7 +7,15 @@
  */
 import type { ProcedureDef } from '../define/procedure.js';
 import { type CountsSnapshot, METRICS_PATH, type MetricsRecorder } from './recorder.js';
-import type { MetricFamily, MetricsSource } from './types.js';
+import {
+  COLLECT_RENDERED,
+  isRenderedFamily,
+  LABEL_NAME,
+  type RenderedFamily,
+  type RenderingSource,
+  renderFamilies,
+} from './rendered.js';
+import type { MetricsSource } from './types.js';
 
 export { METRICS_PATH } from './recorder.js';
 
@@ -21,8 +29,8 @@ export interface ProcessReport {
   readonly pid: number;
   /** `null` when this process does not count (no `metrics` option). */
   readonly counts: CountsSnapshot | null;
-  /** By source name; a source that failed is left out. */
-  readonly sources: Readonly<Record<string, readonly MetricFamily[]>>;
+  /** By source name, rendered; a source that failed is left out, and so is one that leaves the primary out, in the primary. */
+  readonly sources: Readonly<Record<string, readonly RenderedFamily[]>>;
 }
 
 /** What a report is made from, on either side. */
@@ -39,12 +47,19 @@ let reports = 0;
 /** This process's report now. Never rejects: a source that fails is left out. */
 export async function reportOf(host: ReportHost): Promise<ProcessReport> {
   const seq = ++reports;
-  const sources: Record<string, readonly MetricFamily[]> = {};
+  const sources: Record<string, readonly RenderedFamily[]> = {};
+  const inPrimary = host.workerId() === 0;
   await Promise.all(
     host.sources.map(async (source) => {
+      if (inPrimary && source.primary === false) return;
       try {
-        const families = await source.collect();
-        if (Array.isArray(families)) sources[source.name] = families.filter(isFamily);
+        const rendering = (source as Partial<RenderingSource>)[COLLECT_RENDERED];
+        if (typeof rendering === 'function') {
+          sources[source.name] = await rendering.call(source);
+          return;
+        }
+        const families: unknown = await source.collect();
+        if (Array.isArray(families)) sources[source.name] = renderFamilies(families);
       } catch {
         // One broken source must not cost the rest of this process's answer.
       }
@@ -76,27 +91,6 @@ export function withMetricsProcedure(
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const FAMILY_TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
-
-function isFamily(value: unknown): value is MetricFamily {
-  return (
-    isRecord(value) &&
-    typeof value.name === 'string' &&
-    typeof value.help === 'string' &&
-    typeof value.type === 'string' &&
-    FAMILY_TYPES.has(value.type) &&
-    Array.isArray(value.samples) &&
-    value.samples.every(
-      (sample: unknown) =>
-        isRecord(sample) &&
-        typeof sample.name === 'string' &&
-        typeof sample.value === 'number' &&
-        isRecord(sample.labels) &&
-        Object.values(sample.labels).every((label) => typeof label === 'string'),
-    )
-  );
 }
 
 function isNumberArray(value: unknown): value is number[] {
@@ -151,8 +145,13 @@ export function isReport(value: unknown): value is ProcessReport {
     typeof value.pid === 'number' &&
     (value.counts === null || isCounts(value.counts)) &&
     isRecord(value.sources) &&
-    Object.values(value.sources).every((families) => Array.isArray(families) && families.every(isFamily))
+    Object.values(value.sources).every((families) => Array.isArray(families) && families.every(isRenderedFamily))
   );
+}
+
+/** True when `label` can name the per-worker label: a valid Prometheus label name that histograms and summaries do not use. */
+export function isPerWorkerLabel(label: unknown): label is string {
+  return typeof label === 'string' && LABEL_NAME.test(label) && !label.startsWith('__') && label !== 'le' && label !== 'quantile';
 }
 
 /** The `metrics` option of `createClusterRpc`, checked: `undefined` when off. */
@@ -170,6 +169,15 @@ export function checkMetricsOption(value: unknown): { readonly sources: readonly
     }
     if (names.has(source.name)) throw new TypeError(`createClusterRpc: two metrics sources are named '${source.name}'`);
     names.add(source.name);
+    if (source.primary !== undefined && typeof source.primary !== 'boolean') {
+      throw new TypeError(`createClusterRpc: metrics source '${source.name}': primary must be a boolean, got ${String(source.primary)}`);
+    }
+    const label = source.perWorkerLabel;
+    if (label !== undefined && !isPerWorkerLabel(label)) {
+      throw new TypeError(
+        `createClusterRpc: metrics source '${source.name}': perWorkerLabel must be a Prometheus label name other than le and quantile, not starting with __, got ${JSON.stringify(label)}`,
+      );
+    }
   }
   return { sources: [...(sources as MetricsSource[])] };
 }

@@ -1,19 +1,11 @@
 /**
- * Adding counters of several processes: cluster-rpc's own (per procedure,
- * side, event) and sources' counter and histogram samples. Gauges are never
- * added; they stay per process.
+ * Adding cluster-rpc's own counters of several processes (per procedure,
+ * side, event). Gauges are never added; they stay per process.
  *
  * @module
  */
 import type { CountsSnapshot } from './recorder.js';
-import {
-  type CallCounts,
-  type EventCounts,
-  LATENCY_BUCKETS_SECONDS,
-  type MetricFamily,
-  type MetricSample,
-  type MetricsTotals,
-} from './types.js';
+import { type CallCounts, type EventCounts, LATENCY_BUCKETS_SECONDS, type MetricsTotals } from './types.js';
 
 interface CallSum {
   readonly procedure: string;
@@ -91,45 +83,4 @@ export class CountsSum {
     const { calls, events, workers } = this.snapshot();
     return { calls, events, workers };
   }
-}
-
-/** A running sum of sources' counter and histogram samples, by family and series. */
-export class FamiliesSum {
-  readonly #families = new Map<string, { family: Omit<MetricFamily, 'samples'>; samples: Map<string, MetricSample> }>();
-
-  /** Adds the counters and histograms of `families`; other types are ignored. */
-  add(families: readonly MetricFamily[]): this {
-    for (const family of families) {
-      if (family.type !== 'counter' && family.type !== 'histogram') continue;
-      let sum = this.#families.get(family.name);
-      if (!sum) {
-        sum = { family: { name: family.name, help: family.help, type: family.type }, samples: new Map() };
-        this.#families.set(family.name, sum);
-      } else if (sum.family.type !== family.type) {
-        continue; // two processes disagree on a metric's type: keep the first
-      }
-      for (const sample of family.samples) {
-        const key = seriesKey(sample.name, sample.labels);
-        const known = sum.samples.get(key);
-        sum.samples.set(key, { name: sample.name, labels: sample.labels, value: (known?.value ?? 0) + sample.value });
-      }
-    }
-    return this;
-  }
-
-  clone(): FamiliesSum {
-    return new FamiliesSum().add(this.families());
-  }
-
-  families(): MetricFamily[] {
-    return [...this.#families.values()].map(({ family, samples }) => ({ ...family, samples: [...samples.values()] }));
-  }
-}
-
-/** One series: its sample name and its labels, in name order. */
-export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
-  const pairs = Object.keys(labels)
-    .sort()
-    .map((label) => `${label}=${JSON.stringify(labels[label])}`);
-  return `${name}{${pairs.join(',')}}`;
 }

@@ -240,7 +240,7 @@ export interface ProcessMetrics extends MetricsTotals {
   readonly workerId: number;
   /** Its process id. */
   readonly pid: number;
-  /** Calls under way when it answered, per procedure and side. */
+  /** Calls under way when it answered, per procedure and side: only those with calls under way. */
   readonly inFlight: readonly InFlight[];
 }
 
@@ -337,6 +337,31 @@ export interface MetricSample {
 }
 
 /**
+ * How the primary merges the series of a {@link MetricFamily} that several
+ * processes report with the same labels, as prom-client's `aggregator`
+ * option: `sum` (the default), `first` (the first process's: the primary's
+ * when it takes part, then workers by slot), `min`, `max`, `average`, or
+ * `omit` (leave the family out).
+ *
+ * @example
+ * ```ts
+ * import type { MetricAggregator, MetricFamily } from 'cluster-rpc';
+ *
+ * const aggregator: MetricAggregator = 'max';
+ * const pool: MetricFamily = {
+ *   name: 'db_pool_size',
+ *   help: 'Connections each process may open.',
+ *   type: 'gauge',
+ *   aggregator,
+ *   samples: [{ name: 'db_pool_size', labels: {}, value: 10 }],
+ * };
+ * ```
+ *
+ * @group Metrics
+ */
+export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
+
+/**
  * Metrics of one name and type, in Prometheus' data model: what a
  * {@link MetricsSource} collects in each process.
  *
@@ -360,12 +385,14 @@ export interface MetricFamily {
   readonly name: string;
   /** What it measures. */
   readonly help: string;
-  /**
-   * Counters and histograms are summed over processes (and never go
-   * backwards); gauges, summaries and untyped metrics are reported per
-   * process, with a `worker` label.
-   */
+  /** Its type: counters, histograms and a summary's `_sum` and `_count` are cumulative. */
   readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
+  /**
+   * How series of the same name and labels from several processes become
+   * one. Summed cumulative samples never go backwards: those of a worker that
+   * exited or was replaced stay in the sum. Default: `sum`.
+   */
+  readonly aggregator?: MetricAggregator;
   /** Its samples. */
   readonly samples: readonly MetricSample[];
 }
@@ -396,6 +423,16 @@ export interface MetricsSource {
   readonly name: string;
   /** This process's metrics now. What it throws or rejects with leaves this source out of this process's answer. */
   collect(): readonly MetricFamily[] | Promise<readonly MetricFamily[]>;
+  /** Whether the primary's own metrics of this source take part (`collect` then runs in the primary too). Default: `true`. */
+  readonly primary?: boolean;
+  /**
+   * One series per process under this label instead of merged series: the
+   * value is the worker's slot (`0` to one less than the number of live
+   * workers; a replacement takes the lowest free slot) or `primary`. A family
+   * that has a label of this name of its own is merged instead, so that label
+   * is never overwritten. Read in the primary. Default: merged.
+   */
+  readonly perWorkerLabel?: string;
 }
 
 /**

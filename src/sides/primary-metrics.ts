@@ -3,12 +3,18 @@ import type { Engine } from '../engine/engine.js';
 import { MetricsGatherer } from '../metrics/gather.js';
 import { prometheusText } from '../metrics/prometheus.js';
 import { METRICS_PATH } from '../metrics/recorder.js';
-import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest } from '../metrics/types.js';
+import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest, type MetricsSource } from '../metrics/types.js';
 import { RpcError } from '../wire/errors.js';
 import type { PrimaryEventMeta } from './primary.js';
 
-/** Gathers the cluster's metrics through `engine`, as `rpc.primary.metrics(options)` answers. */
-export function metricsOf(engine: Engine<PrimaryEventMeta>): (options?: MetricsRequest) => Promise<ClusterMetrics | string> {
+/**
+ * Gathers the cluster's metrics through `engine`, as `rpc.primary.metrics(options)`
+ * answers; `sources` are the primary's, whose settings say how their families merge.
+ */
+export function metricsOf(
+  engine: Engine<PrimaryEventMeta>,
+  sources: readonly MetricsSource[],
+): (options?: MetricsRequest) => Promise<ClusterMetrics | string> {
   let gatherer: MetricsGatherer | undefined;
   const gather = (options: MetricsRequest | undefined): Promise<ClusterMetrics | string> => {
     if (!engine.accepting) throw new RpcError('SHUTTING_DOWN', 'Cannot gather metrics: the rpc object on the primary is closed');
@@ -40,7 +46,9 @@ export function metricsOf(engine: Engine<PrimaryEventMeta>): (options?: MetricsR
             : [],
         ),
     });
-    return gatherer.gather(timeout).then((gathered) => (format === 'prometheus' ? prometheusText(gathered) : gathered.metrics));
+    return gatherer
+      .gather(timeout)
+      .then((gathered) => (format === 'prometheus' ? prometheusText(gathered, sources) : gathered.metrics));
   };
   return (options) => {
     try {

@@ -66,7 +66,7 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       }
       return workers;
     },
-    metrics: metricsOf(engine) as PrimaryRpc<AnyRouter, unknown>['metrics'],
+    metrics: metricsOf(engine, config.metrics?.sources ?? []) as PrimaryRpc<AnyRouter, unknown>['metrics'],
   } as PrimaryRpc<AnyRouter, unknown>;
   engine.api = { side: 'primary', primary: api };
 

@@ -1,8 +1,9 @@
 /**
  * Metrics over the in-process test cluster (the same call path, counters and
  * gather as real processes): exact counts, totals that survive a killed
- * worker, gauges per process, sources, the Prometheus text read back by a
- * real parser. test/cluster/metrics.test.ts does the same over forked workers.
+ * worker, calls in flight per process (and summed in the text), sources
+ * merged or per worker slot, the Prometheus text read back by a real parser.
+ * test/cluster/metrics.test.ts does the same over forked workers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -86,7 +87,7 @@ describe('metrics over the test cluster', () => {
     expect(workerOne?.calls.find((call) => call.procedure === 'ping')).toMatchObject({ side: 'served', calls: 3 });
   });
 
-  it('reports calls in flight per process, not summed', async () => {
+  it('reports calls in flight per process, and in the text one series per procedure and side, summed', async () => {
     const cluster = start();
     const controller = new AbortController();
     const waiting = [
@@ -101,12 +102,28 @@ describe('metrics over the test cluster', () => {
         .find((process) => process.workerId === workerId)
         ?.inFlight.find((gauge) => gauge.procedure === 'slow' && gauge.side === side)?.calls;
     expect([inFlight(0, 'served'), inFlight(1, 'made'), inFlight(2, 'made')]).toEqual([3, 2, 1]);
+    // Only what is under way: the pings of other tests' kind never show up as zeros per process.
+    expect(processes.map((process) => process.inFlight.length)).toEqual([1, 1, 1]);
     const text = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
-    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'made', worker: '1' })).toBe(2);
-    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'made', worker: '2' })).toBe(1);
-    expect(sampleValue(text, 'cluster_rpc_calls_in_flight', { procedure: 'slow', side: 'served', worker: 'primary' })).toBe(3);
+    const inFlightSeries = (scrape: ReturnType<typeof parsePrometheus>) =>
+      samplesOf(scrape, 'cluster_rpc_calls_in_flight')
+        .map(({ labels, value }) => [labels, value])
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(inFlightSeries(text)).toEqual([
+      [{ procedure: 'slow', side: 'made' }, 3],
+      [{ procedure: 'slow', side: 'served' }, 3],
+    ]);
     controller.abort();
     await Promise.all(waiting);
+    await cluster.primary.callAll('ping');
+    // Once they ended: one zero per procedure and side that was called, none per process.
+    const after = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    expect(inFlightSeries(after)).toEqual([
+      [{ procedure: 'ping', side: 'made' }, 0],
+      [{ procedure: 'ping', side: 'served' }, 0],
+      [{ procedure: 'slow', side: 'made' }, 0],
+      [{ procedure: 'slow', side: 'served' }, 0],
+    ]);
   });
 
   it('keeps the counts of a killed worker, and counts its replacement as a restart', async () => {
@@ -146,17 +163,21 @@ describe('metrics over the test cluster', () => {
     // Cumulative: never decreasing.
     expect(buckets.map((bucket) => bucket.value)).toEqual(buckets.map((bucket) => bucket.value).sort((a, b) => a - b));
     expect(sampleValue(scrape, 'cluster_rpc_worker_joins_total')).toBe(2);
-    expect(sampleValue(scrape, 'cluster_rpc_process_up', { worker: 'primary' })).toBe(1);
-    expect(sampleValue(scrape, 'cluster_rpc_process_up', { worker: '2' })).toBe(1);
+    // Labelled by slot: 0 and 1 for two workers.
+    expect(samplesOf(scrape, 'cluster_rpc_process_up').map(({ labels, value }) => [labels.worker, value])).toEqual([
+      ['primary', 1],
+      ['0', 1],
+      ['1', 1],
+    ]);
   });
 
-  it('gathers sources from every process: counters summed and kept after a worker leaves, gauges per worker', async () => {
-    let jobs = 0;
-    // Each side of a test cluster shares this module, so the counter grows by 10 per process gathered.
-    const source: MetricsSource = {
+  /** A source whose gauge reads 10, 20, 30… in the processes in the order they collect (a test cluster shares the module). */
+  function jobsSource(extra: Partial<MetricsSource> = {}): MetricsSource {
+    let collected = 0;
+    return {
       name: 'jobs',
       collect: () => {
-        jobs += 10;
+        collected += 10;
         return [
           {
             name: 'jobs_total',
@@ -164,26 +185,59 @@ describe('metrics over the test cluster', () => {
             type: 'counter',
             samples: [{ name: 'jobs_total', labels: { kind: 'a' }, value: 10 }],
           },
-          { name: 'queue_depth', help: 'Queue.', type: 'gauge', samples: [{ name: 'queue_depth', labels: {}, value: jobs }] },
+          { name: 'queue_depth', help: 'Queue.', type: 'gauge', samples: [{ name: 'queue_depth', labels: {}, value: collected }] },
+          {
+            name: 'pool_size',
+            help: 'Pool.',
+            type: 'gauge',
+            aggregator: 'max',
+            samples: [{ name: 'pool_size', labels: {}, value: collected }],
+          },
+          {
+            name: 'mailers',
+            help: 'Per mailer, labelled by the application.',
+            type: 'gauge',
+            samples: [{ name: 'mailers', labels: { worker: 'mailer' }, value: 1 }],
+          },
         ];
       },
+      ...extra,
     };
-    const cluster = start({ metrics: { sources: [source] } });
+  }
+
+  it('merges sources from every process by aggregator: counters summed and kept after a worker leaves, gauges read from live ones', async () => {
+    const cluster = start({ metrics: { sources: [jobsSource()] } });
     let scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
     expect(sampleValue(scrape, 'jobs_total', { kind: 'a' })).toBe(30);
-    expect(
-      samplesOf(scrape, 'queue_depth')
-        .map((sample) => sample.labels.worker)
-        .sort(),
-    ).toEqual(['1', '2', 'primary']);
+    expect(samplesOf(scrape, 'queue_depth').map(({ labels, value }) => [labels, value])).toEqual([[{}, 10 + 20 + 30]]);
+    expect(samplesOf(scrape, 'pool_size').map(({ labels, value }) => [labels, value])).toEqual([[{}, 30]]);
+    // The application's own worker label is its own.
+    expect(samplesOf(scrape, 'mailers').map(({ labels, value }) => [labels, value])).toEqual([[{ worker: 'mailer' }, 3]]);
     cluster.kill(1);
     scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
     expect(sampleValue(scrape, 'jobs_total', { kind: 'a' })).toBe(30); // worker 1's 10 kept
-    expect(
-      samplesOf(scrape, 'queue_depth')
+    expect(sampleValue(scrape, 'queue_depth')).toBe(40 + 50); // a gauge reads the processes alive
+    expect(sampleValue(scrape, 'mailers', { worker: 'mailer' })).toBe(2);
+  });
+
+  it('keeps one series per worker slot with perWorkerLabel, bounded across replacements, and merges a family with a label of that name', async () => {
+    const cluster = start({ metrics: { sources: [jobsSource({ perWorkerLabel: 'worker' })] } });
+    const slotsOf = (scrape: ReturnType<typeof parsePrometheus>, name: string) =>
+      samplesOf(scrape, name)
         .map((sample) => sample.labels.worker)
-        .sort(),
-    ).toEqual(['2', 'primary']);
+        .sort();
+    let scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    expect(slotsOf(scrape, 'queue_depth')).toEqual(['0', '1', 'primary']);
+    expect(slotsOf(scrape, 'jobs_total')).toEqual(['0', '1', 'primary']);
+    expect(samplesOf(scrape, 'mailers').map(({ labels, value }) => [labels, value])).toEqual([[{ worker: 'mailer' }, 3]]);
+    for (let round = 0; round < 3; round++) {
+      cluster.kill(cluster.primary.workers()[0]?.workerId ?? 0);
+      cluster.fork();
+      scrape = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+      expect(slotsOf(scrape, 'queue_depth')).toEqual(['0', '1', 'primary']);
+      expect(slotsOf(scrape, 'cluster_rpc_process_up')).toEqual(['0', '1', 'primary']);
+    }
+    expect(() => start({ metrics: { sources: [jobsSource({ perWorkerLabel: 'le' })] } })).toThrow(/perWorkerLabel/);
   });
 
   it('refuses to gather when metrics are off or an option is wrong', async () => {

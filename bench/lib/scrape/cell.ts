@@ -19,9 +19,11 @@ import { SCRAPE_SERIES } from './series.js';
 /** Workers of the cell. */
 const SCRAPE_WORKERS = 4;
 /** Scrapes of each contender that are measured. */
-const MEASURED_SCRAPES = 20;
+const MEASURED_SCRAPES = Number(process.env.SCRAPES ?? 20);
 /** Scrapes of each contender before, not measured. */
 const WARMUP_SCRAPES = 20;
+/** Scrapes of each contender, one contender at a time, whose CPU time is measured. */
+const CPU_SCRAPES = 50;
 /** cluster-rpc's median over prom-client's, at most. */
 const SCRAPE_RATIO_LIMIT = 1;
 
@@ -33,6 +35,8 @@ export interface ScrapeFigures {
   readonly wireBytes: number;
   /** The Prometheus text's length. */
   readonly textBytes: number;
+  /** CPU time per scrape, in microseconds: the primary's, and the workers' together. */
+  readonly cpuMicros: { readonly primary: number; readonly workers: number };
 }
 
 /** The scrape cell's outcome. */
@@ -92,11 +96,26 @@ export async function runScrapeCell(fleet: Fleet, progress: (phase: string) => v
       return counts.reduce((sum, count) => sum + count.bytes, 0);
     };
     const wire = { ours: await bytesOf(ours), theirs: await bytesOf(theirs) };
+    const cpuOf = async (scrape: () => Promise<string>): Promise<ScrapeFigures['cpuMicros']> => {
+      const workersCpu = async (): Promise<number> =>
+        (await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)))).reduce(
+          (sum, stats) => sum + stats.cpuMicros,
+          0,
+        );
+      const before = { primary: process.cpuUsage(), workers: await workersCpu() };
+      progress(`CPU time of ${CPU_SCRAPES} scrapes`);
+      for (let index = 0; index < CPU_SCRAPES; index++) await scrape();
+      const primary = process.cpuUsage(before.primary);
+      const workers = (await workersCpu()) - before.workers;
+      return { primary: (primary.user + primary.system) / CPU_SCRAPES, workers: workers / CPU_SCRAPES };
+    };
+    const cpu = { ours: await cpuOf(ours), theirs: await cpuOf(theirs) };
     const figures = (key: 'ours' | 'theirs'): ScrapeFigures => ({
       medianMs: quantile(times[key], 0.5),
       p90Ms: quantile(times[key], 0.9),
       wireBytes: wire[key],
       textBytes: Buffer.byteLength(texts[key]),
+      cpuMicros: cpu[key],
     });
     const clusterRpc = figures('ours');
     const promClient = figures('theirs');
@@ -120,13 +139,14 @@ export async function runScrapeCell(fleet: Fleet, progress: (phase: string) => v
 export function renderScrapeTable(record: ScrapeRecord): string {
   const ms = (value: number): string => value.toFixed(2);
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
+  const us = (value: number): string => `${Math.round(value).toLocaleString('en-US')} µs`;
   const row = (name: string, figures: ScrapeFigures): string =>
-    `| ${name} | ${ms(figures.medianMs)} | ${ms(figures.p90Ms)} | ${kb(figures.wireBytes)} | ${kb(figures.textBytes)} |`;
+    `| ${name} | ${ms(figures.medianMs)} | ${ms(figures.p90Ms)} | ${us(figures.cpuMicros.primary)} | ${us(figures.cpuMicros.workers)} | ${kb(figures.wireBytes)} | ${kb(figures.textBytes)} |`;
   return [
-    `${record.workers} workers × ${record.seriesPerWorker} series; ${record.scrapes} scrapes of each after as many unmeasured, alternating, order swapped each time. Wire: what the workers send for one scrape, as JSON.`,
+    `${record.workers} workers × ${record.seriesPerWorker} series; ${record.scrapes} scrapes of each after as many unmeasured, alternating, order swapped each time. CPU: per scrape, over ${CPU_SCRAPES} scrapes of one contender at a time. Wire: what the workers send for one scrape, as JSON.`,
     '',
-    '| scrape | median ms | p90 ms | wire | text |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| scrape | median ms | p90 ms | CPU primary | CPU workers | wire | text |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     row('cluster-rpc `metrics({ format: prometheus })`', record.clusterRpc),
     row('prom-client `AggregatorRegistry.clusterMetrics()`', record.promClient),
     '',

@@ -1,0 +1,176 @@
+/**
+ * One source's families from every process, merged as prom-client's
+ * `AggregatorRegistry` merges them (series of the same name and labels
+ * become one, by the family's aggregator), except where it loses data:
+ * summed cumulative series keep the last values of processes that are gone,
+ * and a worker that did not answer in time keeps its last cumulative values
+ * instead of failing the scrape. Gauges and quantiles are readings of the
+ * processes that answered this gather. Or, per worker: one series per
+ * process under a label holding its slot.
+ *
+ * @module
+ */
+import { type RenderedFamily, valueOf, withLabel } from './rendered.js';
+import type { MetricAggregator, MetricFamily } from './types.js';
+
+/** One process's families of a source, as the merge reads them. */
+export interface ProcessFamilies {
+  /** Its slot label: `primary`, or the worker's slot. */
+  readonly slot: string;
+  /** From this gather; otherwise the last answer of a worker that did not answer this time, whose cumulative series only are used. */
+  readonly fresh: boolean;
+  readonly families: readonly RenderedFamily[];
+}
+
+/** A family ready to be written: each series' text after the family's name, and its value. */
+export interface MergedFamily {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricFamily['type'];
+  readonly series: readonly string[];
+  readonly values: readonly number[];
+}
+
+/** Counters and histograms are cumulative; of a summary, `_sum` and `_count` (its quantiles' text starts with `{`, or is empty). */
+function isCumulative(type: MetricFamily['type'], series: string): boolean {
+  if (type === 'counter' || type === 'histogram') return true;
+  return type === 'summary' && series.startsWith('_');
+}
+
+/** The summed cumulative series of processes that exited or were replaced, by family. */
+export class RetiredSeries {
+  readonly #families = new Map<string, { readonly help: string; readonly type: MetricFamily['type']; readonly sums: Map<string, number> }>();
+
+  /** Adds a process's last summed cumulative series. */
+  add(families: readonly RenderedFamily[]): void {
+    for (const family of families) {
+      if (family.aggregator !== 'sum' || family.type === 'gauge' || family.type === 'untyped') continue;
+      let retired = this.#families.get(family.name);
+      if (!retired) {
+        retired = { help: family.help, type: family.type, sums: new Map() };
+        this.#families.set(family.name, retired);
+      } else if (retired.type !== family.type) {
+        continue;
+      }
+      const { series, values } = family;
+      for (let index = 0; index < series.length; index++) {
+        const text = series[index] as string;
+        if (!isCumulative(family.type, text)) continue;
+        retired.sums.set(text, (retired.sums.get(text) ?? 0) + valueOf(values[index] ?? 0));
+      }
+    }
+  }
+
+  entries(): IterableIterator<[string, { readonly help: string; readonly type: MetricFamily['type']; readonly sums: ReadonlyMap<string, number> }]> {
+    return this.#families.entries();
+  }
+}
+
+interface Merging {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricFamily['type'];
+  /** `undefined`: one series per process, labelled. */
+  readonly aggregator: MetricAggregator | undefined;
+  readonly index: Map<string, number>;
+  readonly series: string[];
+  readonly values: number[];
+  readonly counts: number[];
+}
+
+function combine(aggregator: MetricAggregator | undefined, known: number, value: number): number {
+  switch (aggregator) {
+    case 'first':
+      return known;
+    case 'min':
+      return Math.min(known, value);
+    case 'max':
+      return Math.max(known, value);
+    default:
+      return known + value; // sum, and average (divided by the count at the end)
+  }
+}
+
+function add(family: Merging, text: string, value: number): void {
+  const at = family.index.get(text);
+  if (at === undefined) {
+    family.index.set(text, family.series.length);
+    family.series.push(text);
+    family.values.push(value);
+    family.counts.push(1);
+    return;
+  }
+  family.values[at] = combine(family.aggregator, family.values[at] as number, value);
+  family.counts[at] = (family.counts[at] as number) + 1;
+}
+
+/**
+ * Merges one source's families. `processes` come in the order `first`
+ * follows (the primary, then workers by slot). With `perWorkerLabel`, each
+ * process's series keep that label with its slot, unless the family has a
+ * label of that name of its own: that family is merged, never relabelled.
+ */
+export function mergeFamilies(
+  processes: readonly ProcessFamilies[],
+  retired: RetiredSeries | undefined,
+  perWorkerLabel?: string,
+): MergedFamily[] {
+  const clashing = new Set<string>();
+  if (perWorkerLabel !== undefined) {
+    for (const { families } of processes) {
+      for (const family of families) if (family.labels.includes(perWorkerLabel)) clashing.add(family.name);
+    }
+  }
+  const merged = new Map<string, Merging>();
+  for (const { slot, fresh, families } of processes) {
+    for (const family of families) {
+      let target = merged.get(family.name);
+      if (!target) {
+        const perWorker = perWorkerLabel !== undefined && !clashing.has(family.name);
+        target = {
+          name: family.name,
+          help: family.help,
+          type: family.type,
+          aggregator: perWorker ? undefined : family.aggregator,
+          index: new Map(),
+          series: [],
+          values: [],
+          counts: [],
+        };
+        merged.set(family.name, target);
+      } else if (target.type !== family.type) {
+        continue; // processes disagree on the type: the first one's stands
+      }
+      if (target.aggregator === 'omit') continue;
+      const { series, values } = family;
+      const everyCumulative = isCumulative(target.type, '');
+      for (let index = 0; index < series.length; index++) {
+        const text = series[index] as string;
+        if (!fresh && !everyCumulative && !isCumulative(target.type, text)) continue;
+        const value = valueOf(values[index] ?? 0);
+        add(target, target.aggregator === undefined ? withLabel(text, perWorkerLabel as string, slot) : text, value);
+      }
+    }
+  }
+  for (const [name, gone] of retired?.entries() ?? []) {
+    let target = merged.get(name);
+    if (!target) {
+      target = { name, help: gone.help, type: gone.type, aggregator: 'sum', index: new Map(), series: [], values: [], counts: [] };
+      merged.set(name, target);
+    }
+    // Only a merged sum carries what is gone; per worker, a slot's new process starts again, as a restarted one does.
+    if (target.aggregator !== 'sum' || target.type !== gone.type) continue;
+    for (const [text, value] of gone.sums) add(target, text, value);
+  }
+  const families: MergedFamily[] = [];
+  for (const family of merged.values()) {
+    if (family.aggregator === 'omit' || family.series.length === 0) continue;
+    if (family.aggregator === 'average') {
+      for (let index = 0; index < family.values.length; index++) {
+        family.values[index] = (family.values[index] as number) / (family.counts[index] as number);
+      }
+    }
+    families.push({ name: family.name, help: family.help, type: family.type, series: family.series, values: family.values });
+  }
+  return families;
+}
