@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { type RenderedFamily, valueOf, withLabel } from './rendered.js';
+import { numberOf, type RenderedFamily, withLabel } from './rendered.js';
 import type { MetricAggregator, MetricFamily } from './types.js';
 
 /** One process's families of a source, as the merge reads them. */
@@ -39,7 +39,10 @@ function isCumulative(type: MetricFamily['type'], series: string): boolean {
 
 /** The summed cumulative series of processes that exited or were replaced, by family. */
 export class RetiredSeries {
-  readonly #families = new Map<string, { readonly help: string; readonly type: MetricFamily['type']; readonly sums: Map<string, number> }>();
+  readonly #families = new Map<
+    string,
+    { readonly help: string; readonly type: MetricFamily['type']; readonly sums: Map<string, number> }
+  >();
 
   /** Adds a process's last summed cumulative series. */
   add(families: readonly RenderedFamily[]): void {
@@ -56,12 +59,14 @@ export class RetiredSeries {
       for (let index = 0; index < series.length; index++) {
         const text = series[index] as string;
         if (!isCumulative(family.type, text)) continue;
-        retired.sums.set(text, (retired.sums.get(text) ?? 0) + valueOf(values[index] ?? 0));
+        retired.sums.set(text, (retired.sums.get(text) ?? 0) + numberOf(values[index] ?? 0));
       }
     }
   }
 
-  entries(): IterableIterator<[string, { readonly help: string; readonly type: MetricFamily['type']; readonly sums: ReadonlyMap<string, number> }]> {
+  entries(): IterableIterator<
+    [string, { readonly help: string; readonly type: MetricFamily['type']; readonly sums: ReadonlyMap<string, number> }]
+  > {
     return this.#families.entries();
   }
 }
@@ -147,7 +152,7 @@ export function mergeFamilies(
       for (let index = 0; index < series.length; index++) {
         const text = series[index] as string;
         if (!fresh && !everyCumulative && !isCumulative(target.type, text)) continue;
-        const value = valueOf(values[index] ?? 0);
+        const value = numberOf(values[index] ?? 0);
         add(target, target.aggregator === undefined ? withLabel(text, perWorkerLabel as string, slot) : text, value);
       }
     }
@@ -155,7 +160,16 @@ export function mergeFamilies(
   for (const [name, gone] of retired?.entries() ?? []) {
     let target = merged.get(name);
     if (!target) {
-      target = { name, help: gone.help, type: gone.type, aggregator: 'sum', index: new Map(), series: [], values: [], counts: [] };
+      target = {
+        name,
+        help: gone.help,
+        type: gone.type,
+        aggregator: 'sum',
+        index: new Map(),
+        series: [],
+        values: [],
+        counts: [],
+      };
       merged.set(name, target);
     }
     // Only a merged sum carries what is gone; per worker, a slot's new process starts again, as a restarted one does.

@@ -176,7 +176,8 @@ export function promClientMetrics(
       );
     }
   }
-  const json = (): Promise<PromClientJson[]> => Promise.all((given ?? [globalRegistry()]).map((registry) => registry.getMetricsAsJSON()));
+  const json = (): Promise<PromClientJson[]> =>
+    Promise.all((given ?? [globalRegistry()]).map((registry) => registry.getMetricsAsJSON()));
   const source: MetricsSource & RenderingSource = {
     name: 'prom-client',
     primary,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Gathered } from './gather.js';
+import { type Gathered, PRIMARY_SLOT } from './gather.js';
 import { type MergedFamily, mergeFamilies } from './merge.js';
 import { escapeHelp, labelsText, numberText } from './rendered.js';
 import { LATENCY_BUCKETS_SECONDS, type MetricFamily, type MetricsSource } from './types.js';
@@ -88,8 +88,13 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
     'gauge',
     'Whether each process answered this gather (1) or not in time (0), by worker slot (or primary).',
   );
-  for (const process of processes) up.add({ worker: slots.get(process.workerId) ?? String(process.workerId) }, 1);
-  for (const worker of missing) up.add({ worker: slots.get(worker.workerId) ?? String(worker.workerId) }, 0);
+  const answers = [
+    ...processes.map((process) => ({ slot: slots.get(process.workerId), up: 1 })),
+    ...missing.map((worker) => ({ slot: slots.get(worker.workerId), up: 0 })),
+  ];
+  const rank = (slot: string | undefined): number => (slot === PRIMARY_SLOT ? -1 : Number(slot));
+  answers.sort((a, b) => rank(a.slot) - rank(b.slot));
+  for (const { slot, up: value } of answers) if (slot !== undefined) up.add({ worker: slot }, value);
   const counter = (name: string, help: string, value: number): MergedFamily => ({
     name,
     help,

@@ -130,7 +130,7 @@ function wireValue(value: number): WireValue {
 }
 
 /** A wire value as a number. */
-export function valueOf(value: WireValue): number {
+export function numberOf(value: WireValue): number {
   if (typeof value === 'number') return value;
   return value === 'NaN' ? Number.NaN : value === '+Inf' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
 }
@@ -188,7 +188,15 @@ export class FamilyRenderer {
 
   done(): RenderedFamily {
     const { help, type, aggregator } = this;
-    return { name: this.#name, help, type, aggregator, series: this.#series, values: this.#values, labels: [...this.#labels.all] };
+    return {
+      name: this.#name,
+      help,
+      type,
+      aggregator,
+      series: this.#series,
+      values: this.#values,
+      labels: [...this.#labels.all],
+    };
   }
 }
 
@@ -231,7 +239,8 @@ export function isRenderedFamily(value: unknown): value is RenderedFamily {
   if (!isRecord(value)) return false;
   const { name, help, type, aggregator, series, values, labels } = value;
   if (typeof name !== 'string' || !METRIC_NAME.test(name) || typeof help !== 'string') return false;
-  if (typeof type !== 'string' || !TYPES.has(type) || typeof aggregator !== 'string' || !AGGREGATORS.has(aggregator)) return false;
+  if (typeof type !== 'string' || !TYPES.has(type) || typeof aggregator !== 'string' || !AGGREGATORS.has(aggregator))
+    return false;
   if (!Array.isArray(series) || !Array.isArray(values) || series.length !== values.length) return false;
   if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) return false;
   for (let index = 0; index < series.length; index++) {

@@ -170,7 +170,9 @@ export function checkMetricsOption(value: unknown): { readonly sources: readonly
     if (names.has(source.name)) throw new TypeError(`createClusterRpc: two metrics sources are named '${source.name}'`);
     names.add(source.name);
     if (source.primary !== undefined && typeof source.primary !== 'boolean') {
-      throw new TypeError(`createClusterRpc: metrics source '${source.name}': primary must be a boolean, got ${String(source.primary)}`);
+      throw new TypeError(
+        `createClusterRpc: metrics source '${source.name}': primary must be a boolean, got ${String(source.primary)}`,
+      );
     }
     const label = source.perWorkerLabel;
     if (label !== undefined && !isPerWorkerLabel(label)) {

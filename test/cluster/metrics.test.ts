@@ -4,8 +4,8 @@
  * within the deadline, that worker named, its last counts kept) then
  * SIGCONT; a SIGKILLed worker and its replacement (totals do not drop, a
  * restart counted); the Prometheus text read by a real parser, with each
- * process's prom-client registry aggregated, a dead worker's counters kept
- * and gauges per live worker.
+ * worker's prom-client registry aggregated, a dead worker's counters kept
+ * and its gauge gone, series labelled by slot.
  */
 import type { Worker } from 'node:cluster';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,8 +91,9 @@ describe('metrics over real workers', () => {
       expect(partial.processes.map((process) => process.workerId)).toEqual([0, one.id]);
       expect(partial.totals).toEqual(before.totals);
       const text = parsePrometheus(await rpc.primary.metrics({ format: 'prometheus', timeout: SCRAPE_TIMEOUT_MS }));
-      expect(sampleValue(text, 'cluster_rpc_process_up', { worker: String(two.id) })).toBe(0);
-      expect(sampleValue(text, 'cluster_rpc_process_up', { worker: String(one.id) })).toBe(1);
+      // Labelled by slot: worker one holds 0, worker two 1.
+      expect(sampleValue(text, 'cluster_rpc_process_up', { worker: '1' })).toBe(0);
+      expect(sampleValue(text, 'cluster_rpc_process_up', { worker: '0' })).toBe(1);
       expect(sampleValue(text, 'cluster_rpc_calls_total', { procedure: 'ok', side: 'made', code: 'OK' })).toBe(8);
     } finally {
       process.kill(two.process.pid as number, 'SIGCONT');
@@ -127,15 +128,15 @@ describe('metrics over real workers', () => {
     expect(after.processes.map((process) => process.workerId)).toEqual([0, two.id, replacement.id]);
 
     const scrape = parsePrometheus(await rpc.primary.metrics({ format: 'prometheus' }));
-    // The dead worker's 7 jobs stay in the counter; its gauge is gone, the live workers' are there.
+    // The dead worker's 7 jobs stay in the counter; its gauge's 3 is gone: the sum reads the live workers.
     expect(sampleValue(scrape, 'app_jobs_total', { kind: 'a' })).toBe(10);
-    expect(samplesOf(scrape, 'app_queue_depth').map((sample) => [sample.labels.worker, sample.value])).toEqual(
-      expect.arrayContaining([
-        [String(two.id), 5],
-        [String(replacement.id), 11],
-      ]),
-    );
-    expect(samplesOf(scrape, 'app_queue_depth').map((sample) => sample.labels.worker)).not.toContain(String(one.id));
+    expect(samplesOf(scrape, 'app_queue_depth').map((sample) => [sample.labels, sample.value])).toEqual([[{}, 5 + 11]]);
+    // The replacement took the dead worker's slot.
+    expect(samplesOf(scrape, 'cluster_rpc_process_up').map((sample) => [sample.labels.worker, sample.value])).toEqual([
+      ['primary', 1],
+      ['0', 1],
+      ['1', 1],
+    ]);
     expect(sampleValue(scrape, 'cluster_rpc_worker_restarts_total')).toBe(1);
     expect(scrape.families.get('app_jobs_total')).toEqual({ help: 'Jobs done.', type: 'COUNTER' });
     expect(scrape.families.get('cluster_rpc_call_duration_seconds')?.type).toBe('HISTOGRAM');

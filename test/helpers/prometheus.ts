@@ -31,6 +31,12 @@ export interface Scrape {
   readonly samples: readonly Sample[];
 }
 
+/** The values Prometheus writes as words (Go's ParseFloat reads them; Number() does not read `+Inf`). */
+const SPECIAL_VALUES = new Map([
+  ['+Inf', Number.POSITIVE_INFINITY],
+  ['-Inf', Number.NEGATIVE_INFINITY],
+]);
+
 /** Parses `text`; throws when a line is not a sample with a numeric value, or a sample's family was not declared. */
 export function parsePrometheus(text: string): Scrape {
   const families = new Map<string, { help: string; type: string }>();
@@ -43,7 +49,7 @@ export function parsePrometheus(text: string): Scrape {
     if (!family || others.length > 0 || family.metrics.length !== 1 || metric?.value === undefined) {
       throw new Error(`not one sample: ${line}`);
     }
-    const value = Number(metric.value);
+    const value = SPECIAL_VALUES.get(metric.value) ?? Number(metric.value);
     if (Number.isNaN(value) && metric.value !== 'NaN') throw new Error(`not a number: ${line}`);
     const declared = [family.name, family.name.replace(/_(bucket|sum|count)$/, '')].some((name) => families.has(name));
     if (!declared) throw new Error(`no # TYPE for ${family.name}`);

@@ -7,9 +7,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MetricsGatherer } from '../../src/metrics/gather.js';
+import { prometheusText } from '../../src/metrics/prometheus.js';
 import type { CountsSnapshot } from '../../src/metrics/recorder.js';
+import { renderFamilies } from '../../src/metrics/rendered.js';
 import type { ProcessReport } from '../../src/metrics/report.js';
 import { LATENCY_BUCKETS_SECONDS } from '../../src/metrics/types.js';
+import { parsePrometheus, sampleValue } from '../helpers/prometheus.js';
 
 function counts(calls: number): CountsSnapshot {
   const latency = { counts: [calls, ...new Array<number>(LATENCY_BUCKETS_SECONDS.length).fill(0)], sumSeconds: 0 };
@@ -90,5 +93,44 @@ describe('MetricsGatherer', () => {
     const gathered = await primary.gather(1000);
     expect(gathered.metrics.missing.map((worker) => worker.error.code)).toEqual(['UNSERIALIZABLE']);
     expect(gathered.metrics.processes.map((process) => process.workerId)).toEqual([0]);
+  });
+
+  it("counts a worker that did not answer with its last counters but leaves its gauges out, and keeps a gone worker's summed counters only", async () => {
+    const sources = (jobs: number, depth: number) => ({
+      app: renderFamilies([
+        { name: 'jobs_total', help: 'Jobs.', type: 'counter', samples: [{ name: 'jobs_total', labels: {}, value: jobs }] },
+        { name: 'depth', help: 'Depth.', type: 'gauge', samples: [{ name: 'depth', labels: {}, value: depth }] },
+        {
+          name: 'peak_total',
+          help: 'A counter taken at its maximum.',
+          type: 'counter',
+          aggregator: 'max',
+          samples: [{ name: 'peak_total', labels: {}, value: jobs }],
+        },
+      ]),
+    });
+    let seq = 0;
+    const answer = (workerId: number, jobs: number, depth: number) => () =>
+      Promise.resolve({ ...report(`w${workerId}`, ++seq, 0, workerId), sources: sources(jobs, depth) });
+    const one = { workerId: 1, answer: answer(1, 5, 2) };
+    let workers = [one, { workerId: 2, answer: answer(2, 7, 3) }];
+    const primary = gatherer(() => workers);
+    const text = async () => parsePrometheus(prometheusText(await primary.gather(1000), []));
+    let scrape = await text();
+    expect([sampleValue(scrape, 'jobs_total'), sampleValue(scrape, 'depth'), sampleValue(scrape, 'peak_total')]).toEqual([
+      12, 5, 7,
+    ]);
+    // Worker 2 does not answer: its last counters count, its gauge is no reading.
+    workers = [one, { workerId: 2, answer: () => Promise.reject(new Error('silent')) }];
+    scrape = await text();
+    expect([sampleValue(scrape, 'jobs_total'), sampleValue(scrape, 'depth'), sampleValue(scrape, 'peak_total')]).toEqual([
+      12, 2, 7,
+    ]);
+    // Worker 2 is gone: its 7 stay in the sum, not in the maximum.
+    workers = [one];
+    scrape = await text();
+    expect([sampleValue(scrape, 'jobs_total'), sampleValue(scrape, 'depth'), sampleValue(scrape, 'peak_total')]).toEqual([
+      12, 2, 5,
+    ]);
   });
 });

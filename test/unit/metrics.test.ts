@@ -185,7 +185,12 @@ describe('metrics over the test cluster', () => {
             type: 'counter',
             samples: [{ name: 'jobs_total', labels: { kind: 'a' }, value: 10 }],
           },
-          { name: 'queue_depth', help: 'Queue.', type: 'gauge', samples: [{ name: 'queue_depth', labels: {}, value: collected }] },
+          {
+            name: 'queue_depth',
+            help: 'Queue.',
+            type: 'gauge',
+            samples: [{ name: 'queue_depth', labels: {}, value: collected }],
+          },
           {
             name: 'pool_size',
             help: 'Pool.',
