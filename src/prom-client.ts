@@ -1,12 +1,13 @@
 /**
- * Your own prom-client registries, gathered from every process of the
- * cluster with cluster-rpc's metrics: the replacement for prom-client's
- * `AggregatorRegistry`. One scrape of the primary sees every worker; a worker
- * that does not answer in time is left out of that scrape (its counters keep
- * their last values) instead of failing it; counters and histograms are
- * summed and never go backwards when a worker dies or is replaced; gauges
- * and summaries are reported per process with a `worker` label, never summed.
- * Needs prom-client 15 (an optional peer dependency).
+ * Your own prom-client registries, gathered from every worker of the cluster
+ * with cluster-rpc's metrics: the replacement for prom-client's
+ * `AggregatorRegistry`. One scrape of the primary holds what
+ * `AggregatorRegistry.clusterMetrics()` would, each metric merged by its
+ * `aggregator`, except that summed counters and histograms never go
+ * backwards when a worker dies or is replaced, a worker that does not answer
+ * in time is left out of that scrape instead of failing it, and `NaN` and
+ * `±Inf` stay themselves. `{ perWorker: true }` keeps one series per worker
+ * slot instead. Needs prom-client 15 (an optional peer dependency).
  *
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
@@ -15,7 +16,7 @@
  *
  * // The same options in the primary and every worker:
  * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(register)] } });
- * // In the primary, the /metrics answer: every worker's registry, and cluster-rpc's own metrics.
+ * // In the primary, the /metrics answer: every worker's registry, aggregated, and cluster-rpc's own metrics.
  * const text = await rpc.primary.metrics({ format: 'prometheus' });
  * ```
  *

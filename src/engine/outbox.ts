@@ -86,6 +86,11 @@ export class Outbox {
     }
   }
 
+  /** Writes the batch now instead of at the end of the turn. */
+  flushNow(): void {
+    this.#flush();
+  }
+
   /** Drops everything queued: the peer is gone. */
   clear(): void {
     this.#envelopes = [];

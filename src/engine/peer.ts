@@ -97,6 +97,11 @@ export class Peer {
     if (this.state !== 'gone') this.#outbox.push(envelope, bytes);
   }
 
+  /** Sends what is queued now rather than at the end of this turn: for a fan-out that nothing else will join. */
+  flush(): void {
+    if (this.state !== 'gone') this.#outbox.flushNow();
+  }
+
   /** Resolves once everything queued so far has been written (or dropped with the channel). */
   whenWritten(): Promise<void> {
     return this.state === 'gone' ? Promise.resolve() : this.#outbox.whenWritten();

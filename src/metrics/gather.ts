@@ -20,6 +20,8 @@ export interface GatherTarget {
   readonly pid: number;
   /** Calls the worker's reserved procedure; rejects with an `RpcError`. */
   report(timeoutMs: number): Promise<unknown>;
+  /** Every worker was asked: send the request now rather than at the end of the turn, so all leave back to back. */
+  asked?(): void;
 }
 
 /** What gathering needs from the primary. */
@@ -58,17 +60,17 @@ export class MetricsGatherer {
 
   async gather(timeoutMs: number): Promise<Gathered> {
     const targets = this.host.workers();
-    const [own, ...answers] = await Promise.all([
-      this.host.ownReport(),
-      ...targets.map((target) =>
-        target.report(timeoutMs).then(
-          (value): ProcessReport | RpcError =>
-            isReport(value) ? value : new RpcError('UNSERIALIZABLE', `Worker ${target.workerId} answered a malformed report`),
-          (error: unknown) =>
-            error instanceof RpcError ? error : new RpcError('INTERNAL_ERROR', `Worker ${target.workerId}: ${String(error)}`),
-        ),
+    // The workers are asked first: the primary's own report is made while they make theirs.
+    const asked = targets.map((target) =>
+      target.report(timeoutMs).then(
+        (value): ProcessReport | RpcError =>
+          isReport(value) ? value : new RpcError('UNSERIALIZABLE', `Worker ${target.workerId} answered a malformed report`),
+        (error: unknown) =>
+          error instanceof RpcError ? error : new RpcError('INTERNAL_ERROR', `Worker ${target.workerId}: ${String(error)}`),
       ),
-    ]);
+    );
+    for (const target of targets) target.asked?.();
+    const [own, ...answers] = await Promise.all([this.host.ownReport(), ...asked]);
 
     const live = new Set<number>([0, ...targets.map((target) => target.workerId)]);
     // Workers gone since the last gather: their last counts join the retired sums.

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { numberOf, type RenderedFamily, withLabel } from './rendered.js';
+import { numberOf, type RenderedFamily, seriesOf, withLabel } from './rendered.js';
 import type { MetricAggregator, MetricFamily } from './types.js';
 
 /** One process's families of a source, as the merge reads them. */
@@ -55,7 +55,8 @@ export class RetiredSeries {
       } else if (retired.type !== family.type) {
         continue;
       }
-      const { series, values } = family;
+      const series = seriesOf(family) ?? [];
+      const { values } = family;
       for (let index = 0; index < series.length; index++) {
         const text = series[index] as string;
         if (!isCumulative(family.type, text)) continue;
@@ -77,7 +78,8 @@ interface Merging {
   readonly type: MetricFamily['type'];
   /** `undefined`: one series per process, labelled. */
   readonly aggregator: MetricAggregator | undefined;
-  readonly index: Map<string, number>;
+  /** Where each series is, made when a series is not where the same one was in the first process. */
+  index: Map<string, number> | undefined;
   readonly series: string[];
   readonly values: number[];
   readonly counts: number[];
@@ -96,10 +98,19 @@ function combine(aggregator: MetricAggregator | undefined, known: number, value:
   }
 }
 
-function add(family: Merging, text: string, value: number): void {
-  const at = family.index.get(text);
+/**
+ * Adds one process's series at `position` in its family. Processes usually
+ * list the same series in the same order, so the series is first looked for
+ * at the same position.
+ */
+function add(family: Merging, text: string, value: number, position: number): void {
+  let at: number | undefined = family.series[position] === text ? position : undefined;
   if (at === undefined) {
-    family.index.set(text, family.series.length);
+    family.index ??= new Map(family.series.map((known, index) => [known, index]));
+    at = family.index.get(text);
+  }
+  if (at === undefined) {
+    family.index?.set(text, family.series.length);
     family.series.push(text);
     family.values.push(value);
     family.counts.push(1);
@@ -137,7 +148,7 @@ export function mergeFamilies(
           help: family.help,
           type: family.type,
           aggregator: perWorker ? undefined : family.aggregator,
-          index: new Map(),
+          index: undefined,
           series: [],
           values: [],
           counts: [],
@@ -147,13 +158,15 @@ export function mergeFamilies(
         continue; // processes disagree on the type: the first one's stands
       }
       if (target.aggregator === 'omit') continue;
-      const { series, values } = family;
+      const series = seriesOf(family);
+      if (!series) continue; // not as many series as values: nothing to trust in it
+      const { values } = family;
       const everyCumulative = isCumulative(target.type, '');
       for (let index = 0; index < series.length; index++) {
         const text = series[index] as string;
         if (!fresh && !everyCumulative && !isCumulative(target.type, text)) continue;
         const value = numberOf(values[index] ?? 0);
-        add(target, target.aggregator === undefined ? withLabel(text, perWorkerLabel as string, slot) : text, value);
+        add(target, target.aggregator === undefined ? withLabel(text, perWorkerLabel as string, slot) : text, value, index);
       }
     }
   }
@@ -165,7 +178,7 @@ export function mergeFamilies(
         help: gone.help,
         type: gone.type,
         aggregator: 'sum',
-        index: new Map(),
+        index: undefined,
         series: [],
         values: [],
         counts: [],
@@ -174,7 +187,8 @@ export function mergeFamilies(
     }
     // Only a merged sum carries what is gone; per worker, a slot's new process starts again, as a restarted one does.
     if (target.aggregator !== 'sum' || target.type !== gone.type) continue;
-    for (const [text, value] of gone.sums) add(target, text, value);
+    let position = 0;
+    for (const [text, value] of gone.sums) add(target, text, value, position++);
   }
   const families: MergedFamily[] = [];
   for (const family of merged.values()) {

@@ -1,7 +1,7 @@
 /** prom-client registries as a metrics source. @module */
 import { createRequire } from 'node:module';
 import type { Registry } from 'prom-client';
-import { COLLECT_RENDERED, FamilyRenderer, type RenderedFamily, type RenderingSource } from './rendered.js';
+import { COLLECT_RENDERED, type FamilyMemo, FamilyRenderer, type RenderedFamily, type RenderingSource } from './rendered.js';
 import { isPerWorkerLabel } from './report.js';
 import type { MetricAggregator, MetricFamily, MetricSample, MetricsSource } from './types.js';
 
@@ -71,13 +71,25 @@ function familiesOf(metrics: PromClientJson): MetricFamily[] {
   return families;
 }
 
-function renderedOf(metrics: PromClientJson): RenderedFamily[] {
+/**
+ * The registries' metrics rendered in one pass. `memos` holds the last
+ * rendering of each metric and is replaced by this one's: a scrape renders
+ * only the samples that changed their labels since the last.
+ */
+function renderedOf(registries: readonly PromClientJson[], memos: Map<string, FamilyMemo>): RenderedFamily[] {
   const families: RenderedFamily[] = [];
-  for (const metric of metrics) {
-    const renderer = FamilyRenderer.open(metric.name, metric.help, metric.type, (metric as { aggregator?: unknown }).aggregator);
-    if (!renderer) continue;
-    for (const value of metric.values) renderer.add((value as { metricName?: unknown }).metricName, value.labels, value.value);
-    families.push(renderer.done());
+  const previous = new Map(memos);
+  memos.clear();
+  for (const metrics of registries) {
+    for (const metric of metrics) {
+      const { aggregator } = metric as { aggregator?: unknown };
+      const renderer = FamilyRenderer.open(metric.name, metric.help, metric.type, aggregator, previous.get(metric.name));
+      if (!renderer) continue;
+      for (const value of metric.values) renderer.add((value as { metricName?: unknown }).metricName, value.labels, value.value);
+      families.push(renderer.done());
+      const { memo } = renderer;
+      if (memo) memos.set(metric.name, memo);
+    }
   }
   return families;
 }
@@ -178,6 +190,7 @@ export function promClientMetrics(
   }
   const json = (): Promise<PromClientJson[]> =>
     Promise.all((given ?? [globalRegistry()]).map((registry) => registry.getMetricsAsJSON()));
+  const memos = new Map<string, FamilyMemo>();
   const source: MetricsSource & RenderingSource = {
     name: 'prom-client',
     primary,
@@ -186,7 +199,7 @@ export function promClientMetrics(
       return (await json()).flatMap(familiesOf);
     },
     async [COLLECT_RENDERED]() {
-      return (await json()).flatMap(renderedOf);
+      return renderedOf(await json(), memos);
     },
   };
   return source;

@@ -3,7 +3,9 @@
  * as its Prometheus text (`_bucket{le="0.1",route="/"}`), so the primary
  * merges series by comparing strings and writes them out as they came,
  * without reading labels back. Label names are sorted, so the same series
- * has the same text in every process.
+ * has the same text in every process. A family's series travel as one
+ * string, a line each (a label value's newline is escaped), which the
+ * channel's JSON writes and reads in one piece.
  *
  * @module
  */
@@ -19,11 +21,11 @@ export interface RenderedFamily {
   readonly type: MetricFamily['type'];
   readonly aggregator: MetricAggregator;
   /**
-   * Each series: its sample name after the family's (`''`, `_bucket`, `_sum`,
-   * `_count`), then its labels as Prometheus text (`{a="x",b="y"}`, or
-   * nothing).
+   * Each series, one per line: its sample name after the family's (`''`,
+   * `_bucket`, `_sum`, `_count`), then its labels as Prometheus text
+   * (`{a="x",b="y"}`, or nothing). Read with {@link seriesOf}.
    */
-  readonly series: readonly string[];
+  readonly series: string;
   /** Each series' value, in the same order. */
   readonly values: readonly WireValue[];
   /** The label names its series have. */
@@ -57,32 +59,20 @@ export function escapeHelp(help: string): string {
   return help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
 }
 
-/** The label names a family's series have, noted sample by sample. */
-export class LabelNames {
-  readonly all = new Set<string>();
-  /** The names of the last sample noted: the next sample usually has the same, and costs a comparison. */
-  #last: readonly string[] = [];
-
-  note(names: readonly string[], skipped: boolean): void {
-    const last = this.#last;
-    if (!skipped && names.length === last.length) {
-      let same = true;
-      for (let index = 0; same && index < names.length; index++) same = names[index] === last[index];
-      if (same) return;
-    }
-    this.#last = skipped ? [] : names;
-    for (const name of names) this.all.add(name);
-  }
+/** One sample's labels as text, and the names written. */
+interface LabelsText {
+  readonly text: string;
+  readonly names: readonly string[];
 }
 
 /**
- * `{a="x",b="y"}` with names sorted, or `''`; `undefined` when a label cannot
- * be written. Notes the names written in `seen`.
+ * `{a="x",b="y"}` with names sorted, or `''`, and the names written;
+ * `undefined` when a label cannot be written.
  */
-export function labelsText(labels: Readonly<Record<string, unknown>>, seen?: LabelNames): string | undefined {
+function renderLabels(labels: Readonly<Record<string, unknown>>): LabelsText | undefined {
   const names = Object.keys(labels);
   const count = names.length;
-  if (count === 0) return '';
+  if (count === 0) return { text: '', names };
   // Insertion sort: a label set is a few names, often in order already.
   for (let index = 1; index < count; index++) {
     const name = names[index] as string;
@@ -94,14 +84,13 @@ export function labelsText(labels: Readonly<Record<string, unknown>>, seen?: Lab
     names[at + 1] = name;
   }
   let text = '';
-  let skipped = false;
+  let written = names;
   for (let index = 0; index < count; index++) {
     const name = names[index] as string;
     const value = labels[name];
     // A label set to undefined is no label, as prom-client's own hashing and JSON have it.
     if (value === undefined) {
-      skipped = true;
-      names[index] = '';
+      written = written.filter((other) => other !== name);
       continue;
     }
     if (!isLabelName(name)) return undefined;
@@ -112,8 +101,25 @@ export function labelsText(labels: Readonly<Record<string, unknown>>, seen?: Lab
     else return undefined;
     text = text === '' ? `{${name}="${string}"` : `${text},${name}="${string}"`;
   }
-  seen?.note(skipped ? names.filter((name) => name !== '') : names, skipped);
-  return text === '' ? '' : `${text}}`;
+  return { text: text === '' ? '' : `${text}}`, names: written };
+}
+
+/** `{a="x",b="y"}` with names sorted, or `''`; `undefined` when a label cannot be written. */
+export function labelsText(labels: Readonly<Record<string, unknown>>): string | undefined {
+  return renderLabels(labels)?.text;
+}
+
+/** Shallow equality of two label sets: the same names with the same values, so the same text. */
+function sameLabels(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>> | undefined): boolean {
+  if (a === b) return true;
+  if (b === undefined) return false;
+  let keys = 0;
+  for (const name in a) {
+    if (a[name] !== b[name]) return false;
+    keys++;
+  }
+  for (const _ in b) keys--;
+  return keys === 0;
 }
 
 /** A number as Prometheus writes it. */
@@ -139,23 +145,59 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Renders one family sample by sample: what cannot be written is left out. */
+/**
+ * What a family's samples rendered to last time, by position: a registry
+ * read again usually gives the same samples in the same order, and a sample
+ * with the same name and labels has the same text.
+ */
+export interface FamilyMemo {
+  /** Samples offered, written or not. */
+  readonly offered: number;
+  /** By position: each sample's name, labels, text and label names (`undefined` where it could not be written). */
+  readonly sampleNames: readonly unknown[];
+  readonly labels: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>;
+  readonly series: ReadonlyArray<string | undefined>;
+  readonly names: ReadonlyArray<readonly string[] | undefined>;
+  /** The texts written, one per line: {@link RenderedFamily.series}. */
+  readonly joined: string;
+  /** The label names of the texts written. */
+  readonly labelNames: readonly string[];
+}
+
+/** A memo being written, once a sample differs from the last rendering's. */
+interface Fresh {
+  readonly sampleNames: unknown[];
+  readonly labels: Array<Readonly<Record<string, unknown>> | undefined>;
+  readonly series: Array<string | undefined>;
+  readonly names: Array<readonly string[] | undefined>;
+}
+
+/**
+ * Renders one family sample by sample: what cannot be written is left out.
+ * While every sample is the one at the same place in the last rendering, it
+ * only collects values; the first that differs starts a new memo.
+ */
 export class FamilyRenderer {
   readonly #name: string;
-  readonly #series: string[] = [];
   readonly #values: WireValue[] = [];
-  readonly #labels = new LabelNames();
-  /** The last sample name with a suffix, and its suffix: histograms repeat `_bucket` for every bound. */
-  #lastName = '';
-  #lastSuffix = '';
+  readonly #previous: FamilyMemo | undefined;
+  #fresh: Fresh | undefined;
+  #offered = 0;
+  #memo: FamilyMemo | undefined;
 
   /** `undefined` when the family's fields cannot be written. */
-  static open(name: unknown, help: unknown, type: unknown, aggregator: unknown = 'sum'): FamilyRenderer | undefined {
+  static open(
+    name: unknown,
+    help: unknown,
+    type: unknown,
+    aggregator: unknown = 'sum',
+    previous?: FamilyMemo,
+  ): FamilyRenderer | undefined {
     if (typeof name !== 'string' || !METRIC_NAME.test(name) || typeof help !== 'string') return undefined;
     if (typeof type !== 'string' || !TYPES.has(type) || typeof aggregator !== 'string' || !AGGREGATORS.has(aggregator)) {
       return undefined;
     }
-    return new FamilyRenderer(name, help, type as MetricFamily['type'], aggregator as MetricAggregator);
+    return new FamilyRenderer(name, help, type as MetricFamily['type'], aggregator as MetricAggregator, previous);
   }
 
   private constructor(
@@ -163,40 +205,94 @@ export class FamilyRenderer {
     readonly help: string,
     readonly type: MetricFamily['type'],
     readonly aggregator: MetricAggregator,
+    previous: FamilyMemo | undefined,
   ) {
     this.#name = name;
+    this.#previous = previous;
+  }
+
+  /** This rendering, for the next one; after {@link FamilyRenderer.done}. */
+  get memo(): FamilyMemo | undefined {
+    return this.#memo;
   }
 
   /** One sample; `sampleName` undefined is the family's name. */
   add(sampleName: unknown, labels: unknown, value: unknown): void {
-    if (typeof value !== 'number' || !isRecord(labels)) return;
-    let suffix = '';
-    if (sampleName === this.#lastName) {
-      suffix = this.#lastSuffix;
-    } else if (sampleName !== undefined && sampleName !== this.#name) {
-      if (typeof sampleName !== 'string' || !sampleName.startsWith(this.#name)) return;
-      suffix = sampleName.slice(this.#name.length);
-      if (!NAME_SUFFIX.test(suffix)) return;
-      this.#lastName = sampleName;
-      this.#lastSuffix = suffix;
+    const at = this.#offered++;
+    const previous = this.#previous;
+    const valid = typeof value === 'number' && isRecord(labels);
+    const same =
+      valid &&
+      previous !== undefined &&
+      previous.sampleNames[at] === sampleName &&
+      previous.series[at] !== undefined &&
+      sameLabels(labels, previous.labels[at]);
+    if (same && this.#fresh === undefined) {
+      this.#values.push(wireValue(value));
+      return;
     }
-    const text = labelsText(labels, this.#labels);
-    if (text === undefined) return;
-    this.#series.push(suffix + text);
-    this.#values.push(wireValue(value));
+    const fresh = this.#freshUpTo(at);
+    fresh.sampleNames.push(sampleName);
+    fresh.labels.push(valid ? labels : undefined);
+    if (same) {
+      fresh.series.push(previous.series[at]);
+      fresh.names.push(previous.names[at]);
+      this.#values.push(wireValue(value as number));
+      return;
+    }
+    const suffix = valid ? this.#suffixOf(sampleName) : undefined;
+    const rendered = suffix === undefined ? undefined : renderLabels(labels as Readonly<Record<string, unknown>>);
+    fresh.series.push(rendered === undefined ? undefined : suffix + rendered.text);
+    fresh.names.push(rendered?.names);
+    if (rendered !== undefined) this.#values.push(wireValue(value as number));
   }
 
   done(): RenderedFamily {
     const { help, type, aggregator } = this;
-    return {
-      name: this.#name,
-      help,
-      type,
-      aggregator,
-      series: this.#series,
-      values: this.#values,
-      labels: [...this.#labels.all],
-    };
+    const previous = this.#previous;
+    let memo: FamilyMemo;
+    if (this.#fresh === undefined && previous !== undefined && previous.offered === this.#offered) {
+      memo = previous;
+    } else {
+      const fresh = this.#freshUpTo(this.#offered);
+      const texts: string[] = [];
+      const labelNames = new Set<string>();
+      let lastNames: readonly string[] | undefined;
+      fresh.series.forEach((text, index) => {
+        if (text === undefined) return;
+        texts.push(text);
+        const names = fresh.names[index];
+        if (names === undefined || names === lastNames) return;
+        for (const name of names) labelNames.add(name);
+        lastNames = names;
+      });
+      memo = { offered: this.#offered, ...fresh, joined: texts.join('\n'), labelNames: [...labelNames] };
+    }
+    this.#memo = memo;
+    return { name: this.#name, help, type, aggregator, series: memo.joined, values: this.#values, labels: memo.labelNames };
+  }
+
+  /** The new memo, started with the last rendering's first `count` samples (all the same as this one's) if it was not yet. */
+  #freshUpTo(count: number): Fresh {
+    if (this.#fresh) return this.#fresh;
+    const previous = this.#previous;
+    this.#fresh = previous
+      ? {
+          sampleNames: previous.sampleNames.slice(0, count),
+          labels: previous.labels.slice(0, count),
+          series: previous.series.slice(0, count),
+          names: previous.names.slice(0, count),
+        }
+      : { sampleNames: [], labels: [], series: [], names: [] };
+    return this.#fresh;
+  }
+
+  /** The sample name after the family's; `undefined` when it is another name or cannot be written. */
+  #suffixOf(sampleName: unknown): string | undefined {
+    if (sampleName === undefined || sampleName === this.#name) return '';
+    if (typeof sampleName !== 'string' || !sampleName.startsWith(this.#name)) return undefined;
+    const suffix = sampleName.slice(this.#name.length);
+    return NAME_SUFFIX.test(suffix) ? suffix : undefined;
   }
 }
 
@@ -234,20 +330,22 @@ function isWireValue(value: unknown): value is WireValue {
   return typeof value === 'number' || value === 'NaN' || value === '+Inf' || value === '-Inf';
 }
 
-/** True when `value` is a rendered family whose text cannot break the lines it is written into. */
+/** True when `value` has the shape of a rendered family; {@link seriesOf} reads its series. */
 export function isRenderedFamily(value: unknown): value is RenderedFamily {
   if (!isRecord(value)) return false;
   const { name, help, type, aggregator, series, values, labels } = value;
   if (typeof name !== 'string' || !METRIC_NAME.test(name) || typeof help !== 'string') return false;
   if (typeof type !== 'string' || !TYPES.has(type) || typeof aggregator !== 'string' || !AGGREGATORS.has(aggregator))
     return false;
-  if (!Array.isArray(series) || !Array.isArray(values) || series.length !== values.length) return false;
-  if (!Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) return false;
-  for (let index = 0; index < series.length; index++) {
-    const text: unknown = series[index];
-    if (typeof text !== 'string' || text.includes('\n') || !isWireValue(values[index])) return false;
-  }
-  return true;
+  if (typeof series !== 'string' || !Array.isArray(values) || !values.every(isWireValue)) return false;
+  return Array.isArray(labels) && labels.every((label) => typeof label === 'string');
+}
+
+/** A family's series, one text each; `undefined` when they are not as many as its values. */
+export function seriesOf(family: RenderedFamily): readonly string[] | undefined {
+  if (family.values.length === 0) return family.series === '' ? [] : undefined;
+  const series = family.series.split('\n');
+  return series.length === family.values.length ? series : undefined;
 }
 
 /** The series' text with one more label, written last. */

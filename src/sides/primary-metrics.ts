@@ -41,6 +41,7 @@ export function metricsOf(
                   workerId: peer.info.workerId,
                   pid: peer.info.pid,
                   report: (timeoutMs: number) => engine.call(peer, peer.target, METRICS_PATH, undefined, { timeout: timeoutMs }),
+                  asked: () => peer.flush(),
                 },
               ]
             : [],

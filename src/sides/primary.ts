@@ -308,12 +308,14 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * does not answer in time is named in `missing` and the rest are returned;
    * its last counts stay in the totals, as do those of workers that exited or
    * were replaced, so counters never go backwards. Gauges (calls in flight)
-   * are per process, never summed.
+   * are per process in the data.
    *
    * With `format: 'prometheus'`, the same as Prometheus text format 0.0.4:
-   * counters and histograms summed over the cluster, gauges with a `worker`
-   * label, `cluster_rpc_process_up` 0 for the workers missing, and the
-   * metrics of the `sources` given to `createClusterRpc` merged the same way.
+   * counters and histograms summed over the cluster, calls in flight summed
+   * over the processes that answered, `cluster_rpc_process_up` by worker
+   * slot (0 for the workers missing), and the metrics of the `sources` given
+   * to `createClusterRpc` merged by each family's `aggregator` (or per
+   * worker slot, for a source with `perWorkerLabel`).
    *
    * @param options - `format` and `timeout` (default 1000 ms, {@link DEFAULT_METRICS_TIMEOUT_MS}).
    * @returns The text, served as {@link PROMETHEUS_CONTENT_TYPE}.

@@ -4,7 +4,7 @@
  * primary's gate refusing text that would break the lines it is written into.
  */
 import { describe, expect, it } from 'vitest';
-import { isRenderedFamily, renderFamilies } from '../../src/metrics/rendered.js';
+import { type FamilyMemo, FamilyRenderer, isRenderedFamily, renderFamilies, seriesOf } from '../../src/metrics/rendered.js';
 
 describe('renderFamilies', () => {
   it('writes each series as its text, labels sorted and escaped, values JSON can carry', () => {
@@ -27,7 +27,7 @@ describe('renderFamilies', () => {
       help: 'Latency.',
       type: 'histogram',
       aggregator: 'sum',
-      series: ['_bucket{le="0.5",route="/a\\"b\\\\c\\nd"}', '_sum{route="x"}', '_count', '{code="200"}'],
+      series: ['_bucket{le="0.5",route="/a\\"b\\\\c\\nd"}', '_sum{route="x"}', '_count', '{code="200"}'].join('\n'),
       values: [3, 'NaN', '-Inf', 0],
       labels: ['le', 'route', 'code'],
     });
@@ -54,16 +54,73 @@ describe('renderFamilies', () => {
         ],
       },
     ]);
-    expect(rendered.map((family) => [family.name, family.series, family.values])).toEqual([['g', [''], [2]]]);
+    expect(rendered.map((family) => [family.name, seriesOf(family), family.values])).toEqual([['g', [''], [2]]]);
+  });
+});
+
+describe('FamilyRenderer with the memo of its last rendering', () => {
+  function render(samples: ReadonlyArray<readonly [string | undefined, Record<string, unknown>, number]>, previous?: FamilyMemo) {
+    const renderer = FamilyRenderer.open('h', 'H.', 'histogram', 'sum', previous);
+    if (!renderer) throw new Error('not a family');
+    for (const [name, labels, value] of samples) renderer.add(name, labels, value);
+    const family = renderer.done();
+    return { family, memo: renderer.memo };
+  }
+
+  it('writes what changed and reuses the text of what did not, whatever object holds the labels', () => {
+    const first = render([
+      ['h_bucket', { le: 0.5, route: '/' }, 1],
+      ['h_bucket', { le: '+Inf', route: '/' }, 2],
+      ['h_sum', { route: '/' }, 3],
+    ]);
+    const second = render(
+      [
+        ['h_bucket', { le: 0.5, route: '/' }, 4], // a new object with the same labels
+        ['h_count', { le: '+Inf', route: '/' }, 5], // another sample name at this position
+        ['h_sum', { route: '/b', extra: undefined }, 6], // another label value
+        ['h_sum', { route: '/c', method: 'GET' }, 7], // a sample the last rendering did not have
+      ],
+      first.memo,
+    );
+    expect(seriesOf(second.family)).toEqual([
+      '_bucket{le="0.5",route="/"}',
+      '_count{le="+Inf",route="/"}',
+      '_sum{route="/b"}',
+      '_sum{method="GET",route="/c"}',
+    ]);
+    expect(second.family.values).toEqual([4, 5, 6, 7]);
+    expect(second.family.labels).toEqual(['le', 'route', 'method']);
+    // Fewer samples than last time, and one that cannot be written where the last one could.
+    const third = render([['h_bucket', { le: 0.5, route: {} }, 8]], second.memo);
+    expect(seriesOf(third.family)).toEqual([]);
+  });
+  it('keeps the last memo when every sample is the same, and notices one more or one fewer', () => {
+    const samples = [
+      ['h_bucket', { le: 0.5 }, 1],
+      ['h_sum', {}, 2],
+    ] as const;
+    const first = render(samples.map(([name, labels, value]) => [name, { ...labels }, value] as const));
+    const again = render(
+      samples.map(([name, labels, value]) => [name, { ...labels }, value + 10] as const),
+      first.memo,
+    );
+    expect(again.memo).toBe(first.memo);
+    expect([seriesOf(again.family), again.family.values]).toEqual([
+      ['_bucket{le="0.5"}', '_sum'],
+      [11, 12],
+    ]);
+    const more = render([...samples, ['h_count', {}, 3]], again.memo);
+    expect(seriesOf(more.family)).toEqual(['_bucket{le="0.5"}', '_sum', '_count']);
+    const fewer = render(samples.slice(0, 1), more.memo);
+    expect([seriesOf(fewer.family), fewer.family.values, fewer.family.labels]).toEqual([['_bucket{le="0.5"}'], [1], ['le']]);
   });
 });
 
 describe('isRenderedFamily', () => {
-  const valid = { name: 'g', help: '', type: 'gauge', aggregator: 'sum', series: ['{a="1"}'], values: [1], labels: ['a'] };
+  const valid = { name: 'g', help: '', type: 'gauge', aggregator: 'sum', series: '{a="1"}', values: [1], labels: ['a'] };
 
   it.each([
-    ['a newline in a series', { ...valid, series: ['{a="1"}\nfake 1'] }],
-    ['values not matching the series', { ...valid, values: [] }],
+    ['series that are not one string', { ...valid, series: ['{a="1"}'] }],
     ['a value that is not a number', { ...valid, values: ['1'] }],
     ['an unknown aggregator', { ...valid, aggregator: 'median' }],
     ['an unknown type', { ...valid, type: 'info' }],
@@ -76,5 +133,11 @@ describe('isRenderedFamily', () => {
   it('accepts a family as renderFamilies writes it', () => {
     expect(isRenderedFamily(valid)).toBe(true);
     expect(isRenderedFamily({ ...valid, values: ['+Inf'] })).toBe(true);
+  });
+
+  it('reads no series from a family whose lines are not as many as its values: a newline cannot add a series', () => {
+    expect(seriesOf({ ...valid, series: '{a="1"}\nfake 1' } as never)).toBeUndefined();
+    expect(seriesOf({ ...valid, values: [] } as never)).toBeUndefined();
+    expect(seriesOf({ ...valid, series: '', values: [] } as never)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvents, defineRouter, LATENCY_BUCKETS_SECONDS, type MetricsSource, procedure, RpcError } from '../../src/index.js';
 import { createTestCluster } from '../../src/testing.js';
+import type { ProcessMetrics } from '../../src/types.js';
 import { parsePrometheus, samplesOf, sampleValue } from '../helpers/prometheus.js';
 
 const primaryRouter = defineRouter({
@@ -95,13 +96,14 @@ describe('metrics over the test cluster', () => {
       cluster.workers[0]?.call('slow', undefined, { signal: controller.signal }),
       cluster.workers[1]?.call('slow', undefined, { signal: controller.signal }),
     ].map((call) => call?.catch(() => undefined));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    const { processes } = await cluster.primary.metrics();
-    const inFlight = (workerId: number, side: 'served' | 'made') =>
+    const inFlight = (processes: readonly ProcessMetrics[], workerId: number, side: 'served' | 'made') =>
       processes
         .find((process) => process.workerId === workerId)
         ?.inFlight.find((gauge) => gauge.procedure === 'slow' && gauge.side === side)?.calls;
-    expect([inFlight(0, 'served'), inFlight(1, 'made'), inFlight(2, 'made')]).toEqual([3, 2, 1]);
+    // Once the three calls have reached the primary.
+    await expect.poll(async () => inFlight((await cluster.primary.metrics()).processes, 0, 'served'), { interval: 5 }).toBe(3);
+    const { processes } = await cluster.primary.metrics();
+    expect([inFlight(processes, 0, 'served'), inFlight(processes, 1, 'made'), inFlight(processes, 2, 'made')]).toEqual([3, 2, 1]);
     // Only what is under way: the pings of other tests' kind never show up as zeros per process.
     expect(processes.map((process) => process.inFlight.length)).toEqual([1, 1, 1]);
     const text = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));

@@ -19,7 +19,7 @@ import { SCRAPE_SERIES } from './series.js';
 /** Workers of the cell. */
 const SCRAPE_WORKERS = 4;
 /** Scrapes of each contender that are measured. */
-const MEASURED_SCRAPES = Number(process.env.SCRAPES ?? 20);
+const MEASURED_SCRAPES = 20;
 /** Scrapes of each contender before, not measured. */
 const WARMUP_SCRAPES = 20;
 /** Scrapes of each contender, one contender at a time, whose CPU time is measured. */
