@@ -159,7 +159,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     }
     if (options.scrape) {
       const live = process.stdout.isTTY === true;
-      const record = await runScrapeCell(fleet, (phase) => {
+      const record = await runScrapeCell(fleet, options.scrapeRounds, (phase) => {
         if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
       });
       if (live) process.stdout.write('\r\x1b[K');

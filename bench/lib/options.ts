@@ -44,6 +44,8 @@ export interface BenchOptions {
   readonly nats: boolean;
   /** Run only the scrape cell. */
   readonly scrape: boolean;
+  /** The scrape cell's rounds of 20 scrapes each (default 7; `--rounds` when given). */
+  readonly scrapeRounds: number;
   /** Calls of the memory cell. */
   readonly memoryCalls: number;
   /** Write CPU profiles of every process to this directory (`undefined`: no profiling). */
@@ -83,7 +85,8 @@ export const USAGE = `npm run bench -- [options]
   --nats               only the NATS cell: raw nc.request() with JSON vs cluster-rpc over natsTransport through a
                        local nats-server (needs nats-server): tiny c=1 and c=64, 4 KB and 100 KB c=64, broadcast ×8
   --scrape             only the scrape cell: one Prometheus scrape of 4 workers × 200 prom-client series,
-                       cluster-rpc's promClientMetrics against prom-client's AggregatorRegistry, medians of 20
+                       cluster-rpc's promClientMetrics against prom-client's AggregatorRegistry; medians of 20
+                       alternating scrapes per round, 7 rounds (--rounds)
   --profile[=<dir>]    write a --cpu-prof profile of the primary and every worker and summarise them
                        (default dir bench/results/profiles/<time>)
   --out=<dir>          results directory (default bench/results)
@@ -186,6 +189,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     httpOnly: given.has('http'),
     httpServers: HTTP_SERVERS.filter((name) => servers.includes(name)),
     httpRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
+    scrapeRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : 7,
     httpDurationS: wholeSeconds('http-duration', quick ? 1 : 2, false),
     httpWarmupS: wholeSeconds('http-warmup', 1, true),
     httpConnections: wholeSeconds('connections', 32, false),
