@@ -15,6 +15,7 @@
  */
 
 import { nanoid } from 'nanoid';
+import type { StreamMeter } from '../metrics/recorder.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { type CallSite, encodeError, RpcError, siteError } from '../wire/errors.js';
@@ -215,6 +216,9 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   /** A failure to report at once, before any item still buffered. */
   #failure: RpcError | undefined = undefined;
   #waiters: Waiter[] = [];
+  /** Counts it once it opened, when metrics are on; dropped once counted as ended. */
+  #meter: StreamMeter | undefined = undefined;
+  #startedAt = 0;
   /** Items the producer may send in all, items it sent, items the reader took. */
   #granted = 0;
   #received = 0;
@@ -254,7 +258,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
 
   return(): Promise<IteratorReturnResult<undefined>> {
     if (this.#isOpen()) this.#peer?.send(cancel(this.#id, 'ABORTED'));
-    this.#release();
+    this.#release('ABORTED');
     this.#phase = 'done';
     this.#buffer = [];
     this.#head = 0;
@@ -270,6 +274,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
       return this.fail(siteError('INTERNAL_ERROR', this.#site, what), 'ABORTED');
     }
     this.#received += payloads.length;
+    if (this.#meter) this.#meter.items += payloads.length;
     for (const payload of payloads) this.#buffer.push(payload);
     this.#deliver();
   }
@@ -277,7 +282,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   /** The producer ended normally (`null`) or with an error; items already received are read first. */
   ended(error: RpcError | null): void {
     this.#ending = error;
-    this.#release();
+    this.#release(error?.code);
     this.#deliver();
   }
 
@@ -293,7 +298,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   #stop(error: RpcError, cancelCode: CancelCode | undefined): boolean {
     if (this.#phase === 'done') return false;
     if (cancelCode && this.#isOpen()) this.#peer?.send(cancel(this.#id, cancelCode));
-    this.#release();
+    this.#release(error.code);
     this.#buffer = [];
     this.#head = 0;
     this.#failure = error;
@@ -308,7 +313,9 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   #open(): void {
     this.#phase = 'open';
     const refused = this.#start();
-    if (refused) this.#failure = refused;
+    if (!refused) return;
+    this.#failure = refused;
+    this.#host.metrics?.stream(this.#site.path).made.refused(refused.code);
   }
 
   #start(): RpcError | undefined {
@@ -362,6 +369,8 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     const id = nanoid();
     this.#id = id;
     this.#granted = this.#highWaterMark;
+    this.#meter = host.metrics?.stream(site.path).made;
+    if (this.#meter) this.#startedAt = this.#meter.start();
     peer.streams.add(id, this);
     if (this.#signals.length > 0) {
       this.#onAbort = () => this.#aborted();
@@ -476,8 +485,12 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     this.fail(siteError('ABORTED', this.#site, `Stream aborted${because}`, { cause: reason }), 'ABORTED');
   }
 
-  /** Leaves the connection's table and drops the timer and the abort listeners. Safe to call twice. */
-  #release(): void {
+  /** Leaves the peer's table, drops the timer and the abort listeners, and counts how it ended (`undefined`: OK). Safe to call twice. */
+  #release(code: string | undefined): void {
+    if (this.#meter) {
+      this.#meter.end(this.#startedAt, code);
+      this.#meter = undefined;
+    }
     this.#disarm();
     if (this.#id !== '' && this.#peer?.streams.get(this.#id) === this) this.#peer.streams.delete(this.#id);
     if (this.#onAbort) {

@@ -27,8 +27,10 @@
  *
  * @module
  */
+
 import { runMiddlewares } from '../define/middleware.js';
 import { summariseIssues, validate } from '../define/schema.js';
+import type { StreamMeter } from '../metrics/recorder.js';
 import { type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { encodeError, type RpcError, siteError, toRpcError } from '../wire/errors.js';
@@ -79,6 +81,8 @@ class ServedStream extends ServedRequest {
   /** Items made in this turn of the event loop; at `#turnLimit` the batch leaves and the generator waits a turn. */
   #madeInTurn = 0;
   readonly #turnLimit: number;
+  /** The base's meter, typed as a stream's: it counts the items too. */
+  readonly #meter: StreamMeter | undefined;
 
   constructor(host: ServeHost, peer: Peer, admitted: Admitted, credit: number) {
     super(host, peer, admitted);
@@ -86,6 +90,11 @@ class ServedStream extends ServedRequest {
     this.#credit = credit;
     // Half the window: the reader works on one half while the other is made, instead of taking turns.
     this.#turnLimit = Math.min(Math.ceil(credit / 2), MAX_BATCH_ITEMS);
+    this.#meter = host.metrics?.stream(admitted.fields.path).served;
+    if (this.#meter) {
+      this.meter = this.#meter;
+      this.startedAt = this.#meter.start(host.frameArrivedAt);
+    }
     this.list();
   }
 
@@ -95,7 +104,8 @@ class ServedStream extends ServedRequest {
     this.abortSignal(reason);
     this.#batch = [];
     this.#batchBytes = 0;
-    this.release(undefined);
+    const { code } = reason as { code?: unknown };
+    this.release(typeof code === 'string' ? code : 'ABORTED');
     this.#wake();
   }
 
@@ -203,6 +213,7 @@ class ServedStream extends ServedRequest {
     if (this.#batch.length > 0 && this.#batchBytes + bytes > MAX_BATCH_BYTES) this.#flush();
     this.#batch.push(payload);
     this.#batchBytes += bytes;
+    if (this.#meter) this.#meter.items++;
     if (this.#batchBytes >= MAX_BATCH_BYTES || this.#batch.length >= MAX_BATCH_ITEMS) this.#flush();
     else if (!this.#flushQueued) {
       this.#flushQueued = true;

@@ -76,8 +76,11 @@ export function admit(
 ): Admitted | undefined {
   if (peer.serving.has(requestId)) return undefined;
   const refuse = (code: RpcErrorCode, what: string): undefined => {
-    // Paths no router serves are counted together: a caller cannot grow the table.
-    host.metrics?.procedure(host.procedures.has(path) ? path : OTHER_PROCEDURES).served.refused(code);
+    if (host.metrics) {
+      // Paths no router serves are counted together: a caller cannot grow the table.
+      const key = host.procedures.has(path) ? path : OTHER_PROCEDURES;
+      (kind === 'stream' ? host.metrics.stream(key) : host.metrics.procedure(key)).served.refused(code);
+    }
     answerError(host, peer, requestId, siteError(code, { path, target: host.self }, what));
     return undefined;
   };

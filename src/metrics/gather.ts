@@ -10,9 +10,20 @@
  */
 import { RpcError } from '../wire/errors.js';
 import { type ProcessFamilies, RetiredSeries } from './merge.js';
+import type { CountsSnapshot } from './recorder.js';
 import { isReport, type ProcessReport } from './report.js';
 import { CountsSum } from './totals.js';
 import type { ClusterMetrics, MissingWorker, ProcessMetrics } from './types.js';
+
+/** The counts of a process that counts nothing (metrics off there). */
+const NO_COUNTS: CountsSnapshot = Object.freeze({
+  calls: [],
+  inFlight: [],
+  streams: [],
+  openStreams: [],
+  events: [],
+  workers: Object.freeze({ joins: 0, exits: 0, restarts: 0 }),
+});
 
 /** A live worker, as the gatherer reaches it. */
 export interface GatherTarget {
@@ -100,9 +111,8 @@ export class MetricsGatherer {
     for (const report of this.#last.values()) totals.add(report.counts);
 
     const processes: ProcessMetrics[] = answered.map((report) => {
-      const counts = report.counts ?? { calls: [], inFlight: [], events: [], workers: { joins: 0, exits: 0, restarts: 0 } };
-      const { calls, inFlight, events, workers } = counts;
-      return { workerId: report.workerId, pid: report.pid, calls, inFlight, events, workers };
+      const { calls, inFlight, streams, openStreams, events, workers } = report.counts ?? NO_COUNTS;
+      return { workerId: report.workerId, pid: report.pid, calls, inFlight, streams, openStreams, events, workers };
     });
     return { metrics: { processes, missing, totals: totals.totals() }, slots, sources: this.#sources(answered, slots) };
   }

@@ -8,7 +8,14 @@
 import { type Gathered, PRIMARY_SLOT } from './gather.js';
 import { type MergedFamily, mergeFamilies } from './merge.js';
 import { escapeHelp, labelsText, numberText } from './rendered.js';
-import { LATENCY_BUCKETS_SECONDS, type MetricFamily, type MetricsSource } from './types.js';
+import {
+  LATENCY_BUCKETS_SECONDS,
+  type LatencyCounts,
+  type MetricFamily,
+  type MetricsSource,
+  type ProcessMetrics,
+  type StreamCounts,
+} from './types.js';
 
 const BUCKET_BOUNDS = LATENCY_BUCKETS_SECONDS.map(String);
 
@@ -29,6 +36,84 @@ class FamilyBuilder implements MergedFamily {
   }
 }
 
+/** One series per code, `OK` for the ones that did not fail. */
+function addByCode(
+  family: FamilyBuilder,
+  labels: Readonly<Record<string, string>>,
+  ended: number,
+  failures: Readonly<Record<string, number>>,
+): void {
+  let failed = 0;
+  for (const count of Object.values(failures)) failed += count;
+  family.add({ ...labels, code: 'OK' }, ended - failed);
+  for (const [code, count] of Object.entries(failures)) family.add({ ...labels, code }, count);
+}
+
+/** A histogram's `_bucket` (cumulative), `_sum` and `_count` series. */
+function addHistogram(
+  family: FamilyBuilder,
+  labels: Readonly<Record<string, string>>,
+  latency: LatencyCounts,
+  count: number,
+): void {
+  let cumulative = 0;
+  BUCKET_BOUNDS.forEach((bound, index) => {
+    cumulative += latency.counts[index] ?? 0;
+    family.add({ ...labels, le: bound }, cumulative, '_bucket');
+  });
+  family.add({ ...labels, le: '+Inf' }, count, '_bucket');
+  family.add(labels, latency.sumSeconds, '_sum');
+  family.add(labels, count, '_count');
+}
+
+/** The stream families: started, ended by code, items, duration, and open (summed over the processes that answered). */
+function streamFamilies(totals: readonly StreamCounts[], processes: readonly ProcessMetrics[]): FamilyBuilder[] {
+  const started = new FamilyBuilder(
+    'cluster_rpc_streams_started_total',
+    'counter',
+    'Streams that started, by procedure and side.',
+  );
+  const ended = new FamilyBuilder(
+    'cluster_rpc_streams_total',
+    'counter',
+    'Streams that ended, by procedure, side and code (OK when the producer finished, or the RpcError code).',
+  );
+  const items = new FamilyBuilder(
+    'cluster_rpc_stream_items_total',
+    'counter',
+    'Stream items, by procedure and side: sent (served) or received (made).',
+  );
+  const durations = new FamilyBuilder(
+    'cluster_rpc_stream_duration_seconds',
+    'histogram',
+    'How long streams lasted, by procedure and side, from their start to their end.',
+  );
+  const open = new Map<string, { readonly procedure: string; readonly side: string; streams: number }>();
+  for (const entry of totals) {
+    const labels = { procedure: entry.procedure, side: entry.side };
+    started.add(labels, entry.started);
+    addByCode(ended, labels, entry.ended, entry.failures);
+    items.add(labels, entry.items);
+    addHistogram(durations, labels, entry.duration, entry.ended);
+    open.set(`${entry.side}\u0000${entry.procedure}`, { ...labels, streams: 0 });
+  }
+  for (const process of processes) {
+    for (const gauge of process.openStreams) {
+      const key = `${gauge.side}\u0000${gauge.procedure}`;
+      const known = open.get(key);
+      if (known) known.streams += gauge.streams;
+      else open.set(key, { procedure: gauge.procedure, side: gauge.side, streams: gauge.streams });
+    }
+  }
+  const openFamily = new FamilyBuilder(
+    'cluster_rpc_streams_open',
+    'gauge',
+    'Streams open, by procedure and side, summed over the processes that answered.',
+  );
+  for (const { procedure, side, streams } of open.values()) openFamily.add({ procedure, side }, streams);
+  return [started, ended, items, durations, openFamily];
+}
+
 /** cluster-rpc's own families, from a gather. */
 function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
   const { totals, processes, missing } = metrics;
@@ -45,18 +130,8 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
   const inFlight = new Map<string, { readonly procedure: string; readonly side: string; calls: number }>();
   for (const entry of totals.calls) {
     const labels = { procedure: entry.procedure, side: entry.side };
-    let failed = 0;
-    for (const count of Object.values(entry.failures)) failed += count;
-    calls.add({ ...labels, code: 'OK' }, entry.calls - failed);
-    for (const [code, count] of Object.entries(entry.failures)) calls.add({ ...labels, code }, count);
-    let cumulative = 0;
-    BUCKET_BOUNDS.forEach((bound, index) => {
-      cumulative += entry.latency.counts[index] ?? 0;
-      durations.add({ ...labels, le: bound }, cumulative, '_bucket');
-    });
-    durations.add({ ...labels, le: '+Inf' }, entry.calls, '_bucket');
-    durations.add(labels, entry.latency.sumSeconds, '_sum');
-    durations.add(labels, entry.calls, '_count');
+    addByCode(calls, labels, entry.calls, entry.failures);
+    addHistogram(durations, labels, entry.latency, entry.calls);
     inFlight.set(`${entry.side}\u0000${entry.procedure}`, { ...labels, calls: 0 });
   }
   // Summed over the processes that answered: one series per procedure and side, however many processes.
@@ -74,6 +149,7 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
     'Calls under way, by procedure and side, summed over the processes that answered.',
   );
   for (const { procedure, side, calls: count } of inFlight.values()) inFlightFamily.add({ procedure, side }, count);
+  const streams = streamFamilies(totals.streams, processes);
   const events = new FamilyBuilder(
     'cluster_rpc_events_total',
     'counter',
@@ -106,6 +182,7 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
     calls,
     durations,
     inFlightFamily,
+    ...streams,
     events,
     counter('cluster_rpc_worker_joins_total', 'Workers that joined the primary.', totals.workers.joins),
     counter('cluster_rpc_worker_exits_total', 'Workers that exited or whose channel closed.', totals.workers.exits),

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { CallCounts, EventCounts, InFlight, LatencyCounts, WorkerLifecycle } from './types.js';
+import type { CallCounts, EventCounts, InFlight, LatencyCounts, OpenStreams, StreamCounts, WorkerLifecycle } from './types.js';
 import { LATENCY_BUCKETS_SECONDS } from './types.js';
 
 /** Paths beyond this many are counted under {@link OTHER_PROCEDURES}, so a caller inventing paths cannot grow the table without bound. */
@@ -70,23 +70,37 @@ export class CallMeter {
   }
 }
 
+/** One stream procedure on one side: a call's counters (`calls` are the streams that ended), and what only streams have. */
+export class StreamMeter extends CallMeter {
+  started = 0;
+  items = 0;
+
+  override start(at?: number): number {
+    this.started++;
+    return super.start(at);
+  }
+}
+
 /** Both sides of one procedure. */
-interface ProcedureMeters {
-  readonly served: CallMeter;
-  readonly made: CallMeter;
+interface Meters<TMeter> {
+  readonly served: TMeter;
+  readonly made: TMeter;
 }
 
 /** What one process counted, as it crosses the channel to the primary. */
 export interface CountsSnapshot {
   readonly calls: CallCounts[];
   readonly inFlight: InFlight[];
+  readonly streams: StreamCounts[];
+  readonly openStreams: OpenStreams[];
   readonly events: EventCounts[];
   readonly workers: WorkerLifecycle;
 }
 
 /** This process's counters. */
 export class MetricsRecorder {
-  readonly #procedures = new Map<string, ProcedureMeters>();
+  readonly #procedures = new Map<string, Meters<CallMeter>>();
+  readonly #streams = new Map<string, Meters<StreamMeter>>();
   readonly #events = new Map<string, { sent: number; received: number }>();
   #joins = 0;
   #exits = 0;
@@ -94,17 +108,14 @@ export class MetricsRecorder {
   /** Exits not yet paired with a later join: a join after one is a restart. */
   #unpairedExits = 0;
 
-  /** The meters of `path`, made on first use. */
-  procedure(path: string): ProcedureMeters {
-    const known = this.#procedures.get(path);
-    if (known) return known;
-    const key = this.#procedures.size < MAX_PROCEDURES ? path : OTHER_PROCEDURES;
-    let meters = this.#procedures.get(key);
-    if (!meters) {
-      meters = { served: new CallMeter(), made: new CallMeter() };
-      this.#procedures.set(key, meters);
-    }
-    return meters;
+  /** The call meters of `path`, made on first use. */
+  procedure(path: string): Meters<CallMeter> {
+    return this.#procedures.get(path) ?? metersOf(this.#procedures, path, () => new CallMeter());
+  }
+
+  /** The stream meters of `path`, made on first use. */
+  stream(path: string): Meters<StreamMeter> {
+    return this.#streams.get(path) ?? metersOf(this.#streams, path, () => new StreamMeter());
   }
 
   #event(name: string): { sent: number; received: number } {
@@ -155,8 +166,33 @@ export class MetricsRecorder {
         if (meter.inFlight > 0) inFlight.push({ procedure, side, calls: meter.inFlight });
       }
     }
+    const streams: StreamCounts[] = [];
+    const openStreams: OpenStreams[] = [];
+    for (const [procedure, meters] of this.#streams) {
+      for (const side of ['served', 'made'] as const) {
+        const meter = meters[side];
+        if (meter.calls > 0 || meter.started > 0) {
+          const duration: LatencyCounts = { counts: [...meter.buckets], sumSeconds: meter.sumSeconds };
+          const { started, calls: ended, items } = meter;
+          streams.push({ procedure, side, started, ended, items, failures: { ...meter.failures }, duration });
+        }
+        if (meter.inFlight > 0) openStreams.push({ procedure, side, streams: meter.inFlight });
+      }
+    }
     const events: EventCounts[] = [];
     for (const [event, counts] of this.#events) events.push({ event, sent: counts.sent, received: counts.received });
-    return { calls, inFlight, events, workers: { joins: this.#joins, exits: this.#exits, restarts: this.#restarts } };
+    const workers = { joins: this.#joins, exits: this.#exits, restarts: this.#restarts };
+    return { calls, inFlight, streams, openStreams, events, workers };
   }
+}
+
+/** The meters of `path` in `table`: paths past {@link MAX_PROCEDURES} share {@link OTHER_PROCEDURES}'. */
+function metersOf<TMeter>(table: Map<string, Meters<TMeter>>, path: string, make: () => TMeter): Meters<TMeter> {
+  const key = table.size < MAX_PROCEDURES ? path : OTHER_PROCEDURES;
+  let meters = table.get(key);
+  if (!meters) {
+    meters = { served: make(), made: make() };
+    table.set(key, meters);
+  }
+  return meters;
 }

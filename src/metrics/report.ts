@@ -97,40 +97,51 @@ function isNumberArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'number');
 }
 
+function isSite(entry: Record<string, unknown>): boolean {
+  return typeof entry.procedure === 'string' && (entry.side === 'served' || entry.side === 'made');
+}
+
+function isEnded(failures: unknown, latency: unknown): boolean {
+  return (
+    isRecord(failures) &&
+    Object.values(failures).every((count) => typeof count === 'number') &&
+    isRecord(latency) &&
+    isNumberArray(latency.counts) &&
+    typeof latency.sumSeconds === 'number'
+  );
+}
+
+/** Every entry of `list` is a record for which `check` holds. */
+function everyRecord(list: unknown, check: (entry: Record<string, unknown>) => boolean): boolean {
+  return Array.isArray(list) && list.every((entry: unknown) => isRecord(entry) && check(entry));
+}
+
 function isCounts(value: unknown): value is CountsSnapshot {
-  if (!isRecord(value) || !Array.isArray(value.calls) || !Array.isArray(value.inFlight) || !Array.isArray(value.events))
-    return false;
+  if (!isRecord(value)) return false;
   const workers = value.workers;
   return (
     isRecord(workers) &&
     typeof workers.joins === 'number' &&
     typeof workers.exits === 'number' &&
     typeof workers.restarts === 'number' &&
-    value.calls.every(
-      (entry: unknown) =>
-        isRecord(entry) &&
-        typeof entry.procedure === 'string' &&
-        (entry.side === 'served' || entry.side === 'made') &&
-        typeof entry.calls === 'number' &&
-        isRecord(entry.failures) &&
-        Object.values(entry.failures).every((count) => typeof count === 'number') &&
-        isRecord(entry.latency) &&
-        isNumberArray(entry.latency.counts) &&
-        typeof entry.latency.sumSeconds === 'number',
+    everyRecord(
+      value.calls,
+      (entry) => isSite(entry) && typeof entry.calls === 'number' && isEnded(entry.failures, entry.latency),
     ) &&
-    value.inFlight.every(
-      (entry: unknown) =>
-        isRecord(entry) &&
-        typeof entry.procedure === 'string' &&
-        (entry.side === 'served' || entry.side === 'made') &&
-        typeof entry.calls === 'number',
+    everyRecord(value.inFlight, (entry) => isSite(entry) && typeof entry.calls === 'number') &&
+    everyRecord(
+      value.streams,
+      (entry) =>
+        isSite(entry) &&
+        typeof entry.started === 'number' &&
+        typeof entry.ended === 'number' &&
+        typeof entry.items === 'number' &&
+        isEnded(entry.failures, entry.duration),
     ) &&
-    value.events.every(
-      (entry: unknown) =>
-        isRecord(entry) &&
-        typeof entry.event === 'string' &&
-        typeof entry.sent === 'number' &&
-        typeof entry.received === 'number',
+    everyRecord(value.openStreams, (entry) => isSite(entry) && typeof entry.streams === 'number') &&
+    everyRecord(
+      value.events,
+      (entry) => typeof entry.event === 'string' && typeof entry.sent === 'number' && typeof entry.received === 'number',
     )
   );
 }

@@ -5,7 +5,14 @@
  * @module
  */
 import type { CountsSnapshot } from './recorder.js';
-import { type CallCounts, type EventCounts, LATENCY_BUCKETS_SECONDS, type MetricsTotals } from './types.js';
+import {
+  type CallCounts,
+  type EventCounts,
+  LATENCY_BUCKETS_SECONDS,
+  type LatencyCounts,
+  type MetricsTotals,
+  type StreamCounts,
+} from './types.js';
 
 interface CallSum {
   readonly procedure: string;
@@ -16,34 +23,64 @@ interface CallSum {
   sumSeconds: number;
 }
 
+interface StreamSum extends CallSum {
+  started: number;
+  items: number;
+}
+
+/** The running sum of `side`'s `procedure` in `table`, made on first use. */
+function sumOf<TSum extends CallSum>(
+  table: Map<string, TSum>,
+  procedure: string,
+  side: 'served' | 'made',
+  extra: Omit<TSum, keyof CallSum>,
+): TSum {
+  const key = `${side}\u0000${procedure}`;
+  let sum = table.get(key);
+  if (!sum) {
+    sum = {
+      procedure,
+      side,
+      calls: 0,
+      failures: Object.create(null) as Record<string, number>,
+      counts: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0),
+      sumSeconds: 0,
+      ...extra,
+    } as TSum;
+    table.set(key, sum);
+  }
+  return sum;
+}
+
+/** Adds one process's ended calls (or streams), failures and latencies to `sum`. */
+function addEnded(sum: CallSum, ended: number, failures: Readonly<Record<string, number>>, latency: LatencyCounts): void {
+  sum.calls += ended;
+  for (const [code, count] of Object.entries(failures)) sum.failures[code] = (sum.failures[code] ?? 0) + count;
+  latency.counts.forEach((count, index) => {
+    if (index < sum.counts.length) sum.counts[index] = (sum.counts[index] ?? 0) + count;
+  });
+  sum.sumSeconds += latency.sumSeconds;
+}
+
+const bySite = (a: CallSum, b: CallSum): number => a.procedure.localeCompare(b.procedure) || a.side.localeCompare(b.side);
+
 /** A running sum of processes' counters. */
 export class CountsSum {
   readonly #calls = new Map<string, CallSum>();
+  readonly #streams = new Map<string, StreamSum>();
   readonly #events = new Map<string, { sent: number; received: number }>();
   readonly #workers = { joins: 0, exits: 0, restarts: 0 };
 
   add(counts: CountsSnapshot | null): this {
     if (!counts) return this;
     for (const entry of counts.calls) {
-      const key = `${entry.side}\u0000${entry.procedure}`;
-      let sum = this.#calls.get(key);
-      if (!sum) {
-        sum = {
-          procedure: entry.procedure,
-          side: entry.side,
-          calls: 0,
-          failures: Object.create(null) as Record<string, number>,
-          counts: new Array<number>(LATENCY_BUCKETS_SECONDS.length + 1).fill(0),
-          sumSeconds: 0,
-        };
-        this.#calls.set(key, sum);
-      }
-      sum.calls += entry.calls;
-      for (const [code, count] of Object.entries(entry.failures)) sum.failures[code] = (sum.failures[code] ?? 0) + count;
-      entry.latency.counts.forEach((count, index) => {
-        if (index < sum.counts.length) sum.counts[index] = (sum.counts[index] ?? 0) + count;
-      });
-      sum.sumSeconds += entry.latency.sumSeconds;
+      addEnded(sumOf(this.#calls, entry.procedure, entry.side, {}), entry.calls, entry.failures, entry.latency);
+    }
+    for (const entry of counts.streams) {
+      const sum = sumOf(this.#streams, entry.procedure, entry.side, { started: 0, items: 0 });
+      sum.started += entry.started;
+      sum.items += entry.items;
+      addEnded(sum, entry.ended, entry.failures, entry.duration);
     }
     for (const entry of counts.events) {
       const sum = this.#events.get(entry.event) ?? { sent: 0, received: 0 };
@@ -64,23 +101,30 @@ export class CountsSum {
 
   /** The sums as counters (`inFlight` empty: gauges are not summed). */
   snapshot(): CountsSnapshot {
-    const calls: CallCounts[] = [...this.#calls.values()]
-      .sort((a, b) => a.procedure.localeCompare(b.procedure) || a.side.localeCompare(b.side))
-      .map((sum) => ({
-        procedure: sum.procedure,
-        side: sum.side,
-        calls: sum.calls,
-        failures: { ...sum.failures },
-        latency: { counts: [...sum.counts], sumSeconds: sum.sumSeconds },
-      }));
+    const calls: CallCounts[] = [...this.#calls.values()].sort(bySite).map((sum) => ({
+      procedure: sum.procedure,
+      side: sum.side,
+      calls: sum.calls,
+      failures: { ...sum.failures },
+      latency: { counts: [...sum.counts], sumSeconds: sum.sumSeconds },
+    }));
+    const streams: StreamCounts[] = [...this.#streams.values()].sort(bySite).map((sum) => ({
+      procedure: sum.procedure,
+      side: sum.side,
+      started: sum.started,
+      ended: sum.calls,
+      items: sum.items,
+      failures: { ...sum.failures },
+      duration: { counts: [...sum.counts], sumSeconds: sum.sumSeconds },
+    }));
     const events: EventCounts[] = [...this.#events.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([event, sum]) => ({ event, sent: sum.sent, received: sum.received }));
-    return { calls, inFlight: [], events, workers: { ...this.#workers } };
+    return { calls, inFlight: [], streams, openStreams: [], events, workers: { ...this.#workers } };
   }
 
   totals(): MetricsTotals {
-    const { calls, events, workers } = this.snapshot();
-    return { calls, events, workers };
+    const { calls, streams, events, workers } = this.snapshot();
+    return { calls, streams, events, workers };
   }
 }

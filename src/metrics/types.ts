@@ -150,6 +150,63 @@ export interface InFlight {
 }
 
 /**
+ * Counters of one stream procedure on one side: streams this process
+ * produced for a reader (`served`), or read from the other side (`made`).
+ * A stream ends `OK` when its producer finished; a reader that stops early
+ * ends it `ABORTED` on both sides.
+ *
+ * @example
+ * ```ts
+ * import type { StreamCounts } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * const itemsPerStream = (entry: StreamCounts): number => entry.items / Math.max(1, entry.started);
+ * for (const entry of (await rpc.primary.metrics()).totals.streams) console.log(entry.procedure, itemsPerStream(entry));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface StreamCounts {
+  /** The procedure's path; `(other)` for paths no router serves. */
+  readonly procedure: string;
+  /** `served`: streams this side produced; `made`: streams it read from the other side. */
+  readonly side: 'served' | 'made';
+  /** Streams that started (refused ones are counted as ended only). */
+  readonly started: number;
+  /** Streams that ended, however they ended. */
+  readonly ended: number;
+  /** Items sent (`served`) or received (`made`). */
+  readonly items: number;
+  /** Of the streams that ended, the failures by {@link RpcError} code. */
+  readonly failures: Readonly<Record<string, number>>;
+  /** How long the ended ones lasted. */
+  readonly duration: LatencyCounts;
+}
+
+/**
+ * Streams of one procedure on one side open in one process: a gauge.
+ *
+ * @example
+ * ```ts
+ * import type { OpenStreams } from 'cluster-rpc/types';
+ * import { rpc } from './rpc.js';
+ *
+ * const open = (gauges: readonly OpenStreams[]) => gauges.reduce((sum, gauge) => sum + gauge.streams, 0);
+ * for (const process of (await rpc.primary.metrics()).processes) console.log(process.workerId, open(process.openStreams));
+ * ```
+ *
+ * @group Metrics
+ */
+export interface OpenStreams {
+  /** The procedure's path. */
+  readonly procedure: string;
+  /** `served` or `made`, as in {@link StreamCounts}. */
+  readonly side: 'served' | 'made';
+  /** Streams open now. */
+  readonly streams: number;
+}
+
+/**
  * Events of one name sent and received.
  *
  * @example
@@ -214,6 +271,8 @@ export interface WorkerLifecycle {
 export interface MetricsTotals {
   /** Per procedure and side. */
   readonly calls: readonly CallCounts[];
+  /** Per stream procedure and side. */
+  readonly streams: readonly StreamCounts[];
   /** Per event name. */
   readonly events: readonly EventCounts[];
   /** The primary's view of workers joining and leaving. */
@@ -242,6 +301,8 @@ export interface ProcessMetrics extends MetricsTotals {
   readonly pid: number;
   /** Calls under way when it answered, per procedure and side: only those with calls under way. */
   readonly inFlight: readonly InFlight[];
+  /** Streams open when it answered, per procedure and side: only those with streams open. */
+  readonly openStreams: readonly OpenStreams[];
 }
 
 /**

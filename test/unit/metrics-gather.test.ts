@@ -19,6 +19,8 @@ function counts(calls: number): CountsSnapshot {
   return {
     calls: [{ procedure: 'work', side: 'served', calls, failures: {}, latency }],
     inFlight: [],
+    streams: [],
+    openStreams: [],
     events: [],
     workers: { joins: 0, exits: 0, restarts: 0 },
   };

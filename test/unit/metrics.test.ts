@@ -18,6 +18,16 @@ const primaryRouter = defineRouter({
     throw new RpcError('CONFLICT', 'Taken');
   }),
   slow: procedure.handler(({ ctx }) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))),
+  count: procedure.input(z.number()).stream(async function* ({ input }) {
+    for (let n = 0; n < input; n++) yield n;
+  }),
+  broken: procedure.stream(async function* () {
+    yield 1;
+    throw new RpcError('BROKEN', 'Broke after one');
+  }),
+  endless: procedure.stream(async function* () {
+    for (let n = 0; ; n++) yield n;
+  }),
 });
 const workerRouter = defineRouter({ ping: procedure.handler(() => 'pong') });
 const events = defineEvents({ note: z.string() });
@@ -245,6 +255,51 @@ describe('metrics over the test cluster', () => {
       expect(slotsOf(scrape, 'cluster_rpc_process_up')).toEqual(['0', '1', 'primary']);
     }
     expect(() => start({ metrics: { sources: [jobsSource({ perWorkerLabel: 'le' })] } })).toThrow(/perWorkerLabel/);
+  });
+
+  it('counts streams like calls: started, items, ended by code, duration, open', async () => {
+    const cluster = start({ workers: 1 });
+    const one = cluster.workers[0];
+    if (!one) throw new Error('no worker');
+    let read = 0;
+    for await (const _ of one.stream('count', 5)) read++;
+    expect(read).toBe(5);
+    await expect(async () => {
+      for await (const _ of one.stream('broken')) read++;
+    }).rejects.toMatchObject({ code: 'BROKEN' });
+    for await (const n of one.stream('endless')) if (n === 2) break;
+    // @ts-expect-error not a stream procedure: refused before it starts
+    await expect(one.stream('ok', 1).next()).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const open = one.stream('endless', undefined, { highWaterMark: 1 });
+    await open.next();
+
+    const { totals, processes } = await cluster.primary.metrics();
+    const entry = (procedure: string, side: 'served' | 'made') =>
+      totals.streams.find((stream) => stream.procedure === procedure && stream.side === side);
+    expect(entry('count', 'served')).toMatchObject({ started: 1, ended: 1, items: 5, failures: {} });
+    expect(entry('count', 'made')).toMatchObject({ started: 1, ended: 1, items: 5, failures: {} });
+    expect(entry('broken', 'made')).toMatchObject({ started: 1, ended: 1, failures: { BROKEN: 1 } });
+    expect(entry('broken', 'served')).toMatchObject({ started: 1, ended: 1, items: 1, failures: { BROKEN: 1 } });
+    // The reader's break ends it ABORTED on both sides; the open one is started, not ended.
+    expect(entry('endless', 'made')).toMatchObject({ started: 2, ended: 1, failures: { ABORTED: 1 } });
+    expect(entry('endless', 'served')).toMatchObject({ started: 2, ended: 1, failures: { ABORTED: 1 } });
+    // A refused stream is counted as ended on both sides, never started.
+    expect(entry('ok', 'served')).toMatchObject({ started: 0, ended: 1, failures: { BAD_REQUEST: 1 } });
+    expect(entry('count', 'served')?.duration.counts.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(totals.calls.some((call) => call.procedure === 'count')).toBe(false);
+    const openBy = (workerId: number) => processes.find((process) => process.workerId === workerId)?.openStreams;
+    expect(openBy(0)).toEqual([{ procedure: 'endless', side: 'served', streams: 1 }]);
+    expect(openBy(1)).toEqual([{ procedure: 'endless', side: 'made', streams: 1 }]);
+
+    const text = parsePrometheus(await cluster.primary.metrics({ format: 'prometheus' }));
+    const value = (name: string, labels: Record<string, string>) => sampleValue(text, name, labels);
+    expect(value('cluster_rpc_streams_started_total', { procedure: 'count', side: 'served' })).toBe(1);
+    expect(value('cluster_rpc_streams_total', { procedure: 'broken', side: 'made', code: 'BROKEN' })).toBe(1);
+    expect(value('cluster_rpc_streams_total', { procedure: 'count', side: 'made', code: 'OK' })).toBe(1);
+    expect(value('cluster_rpc_stream_items_total', { procedure: 'count', side: 'made' })).toBe(5);
+    expect(value('cluster_rpc_stream_duration_seconds_count', { procedure: 'count', side: 'served' })).toBe(1);
+    expect(value('cluster_rpc_streams_open', { procedure: 'endless', side: 'served' })).toBe(1);
+    await open.return();
   });
 
   it('refuses to gather when metrics are off or an option is wrong', async () => {
