@@ -21,7 +21,9 @@ export type {
   LatencyCounts,
   MetricsTotals,
   MissingWorker,
+  OpenStreams,
   ProcessMetrics,
+  StreamCounts,
   WorkerLifecycle,
 } from './metrics/types.js';
 export type { CallArgs, EventArgs, StreamArgs } from './sides/call-args.js';
