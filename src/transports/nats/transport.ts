@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { maxFrameBytes } from '../frame-limit.js';
 import type { Transport } from '../transport.js';
 import { NatsBus } from './bus.js';
 import { timing } from './liveness.js';
@@ -12,13 +13,6 @@ import { checkOptions, type NatsTransportOptions } from './options.js';
 import { PrimaryMembership } from './primary.js';
 import { ClusterSubjects } from './subjects.js';
 import { WorkerMembership } from './worker.js';
-
-/**
- * A frame is at most a batch of small envelopes plus one payload; JSON's
- * escapes can make a payload up to six times the size the rpc layer counted.
- */
-const FRAME_BYTES_PER_PAYLOAD_BYTE = 6;
-const FRAME_OVERHEAD_BYTES = 1024 * 1024;
 
 /**
  * The processes of a cluster (one primary, any number of workers, on any
@@ -75,7 +69,6 @@ export function natsTransport(options: NatsTransportOptions): Transport {
   return {
     side: settings.role,
     open(handlers, limits) {
-      const maxFrameBytes = FRAME_BYTES_PER_PAYLOAD_BYTE * limits.maxPayloadBytes + FRAME_OVERHEAD_BYTES;
       let listener: PrimaryMembership | WorkerMembership | undefined;
       const bus = new NatsBus(
         settings,
@@ -91,7 +84,10 @@ export function natsTransport(options: NatsTransportOptions): Transport {
           knows: (session) => listener?.knows(session) ?? false,
         },
         // A primary hears claims and joins, and other primaries' beats (to step down if it claimed later).
-        { maxFrameBytes, shared: settings.role === 'primary' ? [subjects.primary, subjects.workers] : [subjects.workers] },
+        {
+          maxFrameBytes: maxFrameBytes(limits),
+          shared: settings.role === 'primary' ? [subjects.primary, subjects.workers] : [subjects.workers],
+        },
       );
       listener =
         settings.role === 'primary'

@@ -1,0 +1,126 @@
+/**
+ * One connected socket, on either side: its handshake message, then frames
+ * both ways. The only file that writes to or reads from a connected socket.
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import { debug } from '../../wire/debug.js';
+import type { Frame } from '../../wire/protocol.js';
+import type { SendResult } from '../transport.js';
+import { encodeMessage, MessageReader } from './framing.js';
+import { HANDSHAKE_MAX_BYTES } from './handshake.js';
+
+/** What a connection tells its owner. Called at most once each for `closed`; never after it. */
+export interface ConnectionEvents {
+  /** The handshake message (the first one read), whatever it is. */
+  opening(value: unknown, malformed: boolean): void;
+  /** A frame, after {@link SocketConnection.open}: parsed JSON, checked by the rpc layer. */
+  frame(value: unknown): void;
+  /** The socket closed, or was closed for what the peer sent. */
+  closed(why: string): void;
+}
+
+/** Waits this long at most, on close, for the peer to read what was written and hang up too. */
+const END_WAIT_MS = 1000;
+
+export class SocketConnection {
+  readonly socket: Socket;
+  readonly #reader: MessageReader;
+  readonly #events: ConnectionEvents;
+  readonly #maxFrameBytes: number;
+  #open = false;
+  #closed = false;
+  #why: string | undefined = undefined;
+
+  /**
+   * @param maxFrameBytes - The largest frame read once open: a larger length prefix closes the connection.
+   */
+  constructor(socket: Socket, maxFrameBytes: number, events: ConnectionEvents) {
+    this.socket = socket;
+    this.#events = events;
+    this.#maxFrameBytes = maxFrameBytes;
+    this.#reader = new MessageReader(HANDSHAKE_MAX_BYTES, {
+      message: (value, malformed) => this.#message(value, malformed),
+      tooLarge: (bytes) => this.destroy(`it announced a message of ${bytes} bytes (the limit is ${this.#reader.maxBytes})`),
+    });
+    socket.setNoDelay?.(true);
+    socket.on('data', (chunk: Buffer) => this.#reader.push(chunk));
+    // Without a listener an 'error' would crash the process; 'close' follows it.
+    socket.on('error', (error: Error) => {
+      this.#why ??= `its connection failed: ${error.message}`;
+    });
+    socket.on('close', () => this.#ended(this.#why ?? 'its connection closed'));
+  }
+
+  /** The handshake is done: frames flow from now on, up to the frame limit. */
+  open(): void {
+    this.#open = true;
+    this.#reader.maxBytes = this.#maxFrameBytes;
+  }
+
+  get isOpen(): boolean {
+    return this.#open && !this.#closed;
+  }
+
+  /** Writes a handshake message. */
+  writeControl(message: object): void {
+    const bytes = encodeMessage(message);
+    if (bytes && !this.#closed && !this.socket.destroyed) this.socket.write(bytes);
+  }
+
+  /**
+   * Writes a frame; `done` runs once the socket has handed it to the kernel,
+   * or with an error when the socket died first (Node calls back every write).
+   */
+  send(frame: Frame, done: (error: Error | null) => void): SendResult {
+    const socket = this.socket;
+    if (this.#closed || !this.#open || socket.destroyed || !socket.writable) return 'closed';
+    const bytes = encodeMessage(frame);
+    if (!bytes) {
+      debug(() => 'dropped a frame that could not be written as JSON');
+      return 'closed';
+    }
+    // Node calls every write back, with null once written or with the error that ended the socket.
+    socket.write(bytes, done as (error?: Error | null) => void);
+    // Not write()'s return value, which is false for any frame above 16 KiB before the kernel is even
+    // asked: what the kernel did not take at once is what is waiting.
+    return socket.writableLength > socket.writableHighWaterMark ? 'congested' : 'sent';
+  }
+
+  /** Closes after what was written has left, and the peer has read it (or a second has passed). */
+  end(): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.socket.destroy(), END_WAIT_MS);
+      timer.unref();
+      this.socket.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#why ??= 'this side closed the connection';
+      this.socket.end();
+    });
+  }
+
+  /** Closes at once, for `why`; nothing more is read. */
+  destroy(why: string): void {
+    this.#why ??= why;
+    this.#reader.stop();
+    this.socket.destroy();
+  }
+
+  #message(value: unknown, malformed: boolean): void {
+    if (this.#closed) return;
+    if (!this.#open) return this.#events.opening(value, malformed);
+    if (malformed) return debug(() => 'dropped a frame that is not JSON');
+    this.#events.frame(value);
+  }
+
+  #ended(why: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#reader.stop();
+    this.#events.closed(why);
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The worker's end: connects to the primary's socket, joins (presenting its
+ * secret), and carries frames once welcomed. When to try again after an
+ * attempt fails or the primary goes is the caller's decision (`path` mode
+ * retries with backoff; under node:cluster the primary offers the path).
+ *
+ * @module
+ */
+import { createConnection } from 'node:net';
+import { hostname } from 'node:os';
+import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
+import { SocketConnection } from './connection.js';
+import { HANDSHAKE_TIMEOUT_MS, HANDSHAKE_VERSION, type Join, parseAnswer } from './handshake.js';
+
+/** What the caller hears about its attempts. */
+export interface ConnectorEvents {
+  /** An attempt did not get this worker in; `refused`: the primary said no (a wrong secret), rather than not being there. */
+  attemptFailed(why: string, refused: boolean): void;
+  /** The primary this worker had joined is gone (its socket closed). */
+  lost(why: string): void;
+}
+
+export interface ConnectorSettings {
+  readonly maxFrameBytes: number;
+  /** Whether the connection keeps the process alive (not under node:cluster, where the IPC channel does). */
+  readonly keepAlive: boolean;
+  /** Whether the rpc layer should hold calls while no primary is joined. */
+  readonly holdCalls: () => boolean;
+}
+
+interface Joined {
+  readonly link: PeerLink;
+  readonly connection: SocketConnection;
+}
+
+export class SocketConnector {
+  readonly #handlers: TransportHandlers;
+  readonly #settings: ConnectorSettings;
+  readonly #host = hostname();
+  #events: ConnectorEvents = { attemptFailed() {}, lost() {} };
+  #self: PeerInfo;
+  #joined: Joined | undefined = undefined;
+  /** The attempt under way, if any: one at a time. */
+  #attempt: SocketConnection | undefined = undefined;
+  #closed = false;
+
+  constructor(handlers: TransportHandlers, settings: ConnectorSettings, workerId: number) {
+    this.#handlers = handlers;
+    this.#settings = settings;
+    this.#self = this.#info(workerId);
+  }
+
+  /** Where the outcome of attempts goes. */
+  reportTo(events: ConnectorEvents): void {
+    this.#events = events;
+  }
+
+  #info(workerId: number): PeerInfo {
+    return Object.freeze({ side: 'worker', workerId, pid: process.pid, host: this.#host });
+  }
+
+  /** Whether this worker has joined a primary, or is trying to. */
+  get busy(): boolean {
+    return this.#joined !== undefined || this.#attempt !== undefined;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Tries once to join the primary at `path` with `secret`; `id`: this worker's cluster id, or 0 to be given one. */
+  connect(path: string, secret: string, id: number): void {
+    if (this.#closed || this.busy) return;
+    const socket = createConnection(path);
+    if (!this.#settings.keepAlive) socket.unref();
+    let welcomed = false;
+    const timer = setTimeout(() => connection.destroy('the primary did not answer the join in time'), HANDSHAKE_TIMEOUT_MS);
+    timer.unref();
+    const connection: SocketConnection = new SocketConnection(socket, this.#settings.maxFrameBytes, {
+      opening: (value) => {
+        clearTimeout(timer);
+        const answer = parseAnswer(value);
+        if (answer?.t !== 'welcome') {
+          const why = answer ? `the primary refused this worker: ${answer.why}` : 'the primary did not answer as expected';
+          connection.destroy(why);
+          this.#attempt = undefined;
+          return this.#events.attemptFailed(why, answer !== undefined);
+        }
+        welcomed = true;
+        this.#attempt = undefined;
+        connection.open();
+        this.#welcomed(connection, answer.id);
+      },
+      frame: (value) => {
+        const joined = this.#joined;
+        if (joined?.connection === connection) this.#handlers.received(joined.link, value);
+      },
+      closed: (why) => {
+        clearTimeout(timer);
+        if (!welcomed) {
+          if (this.#attempt !== connection) return;
+          this.#attempt = undefined;
+          return this.#events.attemptFailed(why, false);
+        }
+        this.#lose(connection, `the connection to the primary closed (${why})`);
+      },
+    });
+    this.#attempt = connection;
+    connection.writeControl({ t: 'join', v: HANDSHAKE_VERSION, secret, id, pid: process.pid, host: this.#host } satisfies Join);
+  }
+
+  #welcomed(connection: SocketConnection, workerId: number): void {
+    if (this.#closed) {
+      void connection.end();
+      return;
+    }
+    const link: PeerLink = {
+      info: PRIMARY_PEER,
+      send: (frame, done) => (this.#joined?.link === link ? connection.send(frame, done) : 'closed'),
+    };
+    this.#self = this.#info(workerId);
+    this.#joined = { link, connection };
+    this.#handlers.joined(link);
+  }
+
+  #lose(connection: SocketConnection, why: string): void {
+    const joined = this.#joined;
+    if (joined?.connection !== connection) return;
+    this.#joined = undefined;
+    this.#handlers.left(joined.link, why);
+    if (!this.#closed) this.#events.lost(why);
+  }
+
+  /** Drops the primary (if joined) and any attempt: the cluster channel says the primary is gone for good. */
+  disconnect(why: string): void {
+    const joined = this.#joined;
+    this.#attempt?.destroy(why);
+    this.#attempt = undefined;
+    if (joined) {
+      joined.connection.destroy(why);
+      this.#lose(joined.connection, why);
+    }
+  }
+
+  port(closeMore: () => void): TransportPort {
+    const connector = this;
+    return {
+      self: () => this.#self,
+      peers: () => (this.#joined ? [this.#joined.link] : []),
+      peer: () => undefined,
+      get holdCallsWithoutPrimary() {
+        return connector.#settings.holdCalls();
+      },
+      close: async () => {
+        if (this.#closed) return;
+        this.#closed = true;
+        closeMore();
+        this.#attempt?.destroy('this worker closed its rpc object');
+        this.#attempt = undefined;
+        const joined = this.#joined;
+        this.#joined = undefined;
+        await joined?.connection.end();
+      },
+    };
+  }
+}

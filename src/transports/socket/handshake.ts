@@ -1,0 +1,116 @@
+/**
+ * What a connection says before it carries frames, and the secrets it
+ * proves itself with. A worker's first message is a `join`; the primary
+ * answers `welcome` (then frames flow both ways) or `refused` (then closes).
+ * A would-be primary that finds the path taken sends a `probe`, answered by
+ * `primary` (who listens there) and a close.
+ *
+ * | message   | from → to          | fields |
+ * | --------- | ------------------ | ------ |
+ * | `join`    | worker → primary   | `v` (1), `secret` (the per-worker secret, or the token; `''` for none), `id` (the worker's cluster id; 0: give me one), `pid`, `host` |
+ * | `welcome` | primary → worker   | `id` (the worker's id from now on), `pid` (the primary's) |
+ * | `refused` | primary → worker   | `why` |
+ * | `probe`   | primary → primary  | `v` (1) |
+ * | `primary` | primary → primary  | `pid`, `host` |
+ *
+ * @module
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** Bumped on any incompatible change of these messages. */
+export const HANDSHAKE_VERSION = 1;
+
+/** The handshake's messages are small: a connection whose first message is larger is closed unread. */
+export const HANDSHAKE_MAX_BYTES = 4096;
+
+/** A connection that has not finished its handshake within this is closed (a peer that stalls, or a stranger). */
+export const HANDSHAKE_TIMEOUT_MS = 3000;
+
+export interface Join {
+  readonly t: 'join';
+  readonly v: typeof HANDSHAKE_VERSION;
+  readonly secret: string;
+  readonly id: number;
+  readonly pid: number;
+  readonly host: string;
+}
+
+export interface Welcome {
+  readonly t: 'welcome';
+  readonly id: number;
+  readonly pid: number;
+}
+
+export interface Refused {
+  readonly t: 'refused';
+  readonly why: string;
+}
+
+export interface Probe {
+  readonly t: 'probe';
+  readonly v: typeof HANDSHAKE_VERSION;
+}
+
+export interface PrimaryHere {
+  readonly t: 'primary';
+  readonly pid: number;
+  readonly host: string;
+}
+
+/** What a listening primary reads first on a connection. */
+export type Opening = Join | Probe;
+
+/** What a connecting worker reads first. */
+export type Answer = Welcome | Refused;
+
+/** The longest secret, token, host name or reason accepted in a handshake message. */
+const MAX_TEXT = 1024;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TEXT;
+}
+
+function isCount(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 0;
+}
+
+/** A `join` or `probe` of this version; `undefined` for anything else. */
+export function parseOpening(value: unknown): Opening | undefined {
+  if (!isRecord(value) || value.v !== HANDSHAKE_VERSION) return undefined;
+  if (value.t === 'probe') return { t: 'probe', v: HANDSHAKE_VERSION };
+  if (value.t !== 'join') return undefined;
+  const { secret, id, pid, host } = value;
+  if (!isText(secret) || !isCount(id) || !isCount(pid) || !isText(host)) return undefined;
+  return { t: 'join', v: HANDSHAKE_VERSION, secret, id, pid, host };
+}
+
+/** A `welcome` or `refused`; `undefined` for anything else. */
+export function parseAnswer(value: unknown): Answer | undefined {
+  if (!isRecord(value)) return undefined;
+  if (value.t === 'welcome' && isCount(value.id) && value.id > 0 && isCount(value.pid)) {
+    return { t: 'welcome', id: value.id, pid: value.pid };
+  }
+  if (value.t === 'refused' && isText(value.why)) return { t: 'refused', why: value.why };
+  return undefined;
+}
+
+/** A `primary` answer to a probe; `undefined` for anything else. */
+export function parsePrimaryHere(value: unknown): PrimaryHere | undefined {
+  if (!isRecord(value) || value.t !== 'primary' || !isCount(value.pid) || !isText(value.host)) return undefined;
+  return { t: 'primary', pid: value.pid, host: value.host };
+}
+
+/** A fresh secret: 192 random bits. */
+export function newSecret(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** Compares a presented secret with the expected one in time that depends on neither. */
+export function sameSecret(presented: string, expected: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
