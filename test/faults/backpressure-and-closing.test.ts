@@ -1,6 +1,6 @@
 /**
- * Sending into a channel that pushes back (`send()` returns `false` while the
- * peer is busy-blocked and the pipe is full) and into a channel that is
+ * Sending into a channel that pushes back (the transport answers `congested`
+ * while the peer is busy-blocked and the pipe is full) and into a channel that is
  * closing: nothing crashes, and every call ends, with its value or a clear code.
  *
  * The core queues without a bound while the channel is full: the figures
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exited, killAllWorkers } from '../helpers/cluster.js';
 import { forkFaultWorker, ReportDir, readReport, tally, track, useFaultWorker } from '../helpers/faults.js';
 import { sleep, waitFor } from '../helpers/wait.js';
+import { channelStats } from './fixtures/channel.js';
 import { blockFor, createFaultRpc, type FaultRpc, stats } from './fixtures/router.js';
 
 const BLOCK_MS = 1_500;
@@ -22,23 +23,12 @@ const SHORT_TIMEOUT_MS = 300;
 let rpc: FaultRpc;
 let worker: Worker;
 const reports = new ReportDir();
-/** `worker.send` calls that returned false, and all of them. */
-const sends = { refused: 0, total: 0 };
-
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 beforeAll(async () => {
   useFaultWorker();
   rpc = createFaultRpc();
   worker = forkFaultWorker(reports.file());
-  // Observes backpressure only; every message still goes through Node's own worker.send.
-  const send = worker.send.bind(worker) as (...args: unknown[]) => boolean;
-  worker.send = ((...args: unknown[]) => {
-    const accepted = send(...args);
-    sends.total++;
-    if (accepted === false) sends.refused++;
-    return accepted;
-  }) as typeof worker.send;
   await rpc.primary.call(worker, 'probe');
 });
 afterAll(async () => {
@@ -53,7 +43,7 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
     const ranBefore = (await rpc.primary.call(worker, 'probe')).byPath.length ?? 0;
     const rssBefore = process.memoryUsage().rss;
     let rssPeak = rssBefore;
-    const sendsBefore = { ...sends };
+    const sendsBefore = { ...channelStats };
     const blocking = rpc.primary.call(worker, 'block', BLOCK_MS);
     await sleep(50); // the worker is now spinning and reads nothing
 
@@ -75,7 +65,7 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
 
     expect(results).toEqual(long.map(() => BIG_BYTES));
     expect(tally(shortOutcomes)).toEqual({ TIMEOUT: ROUNDS });
-    expect(sends.refused - sendsBefore.refused).toBeGreaterThan(0);
+    expect(channelStats.pushedBack - sendsBefore.pushedBack).toBeGreaterThan(0);
     expect(rpc.pendingCount()).toBe(0);
     // The channel has drained: this probe left after every call above, so the worker has read all that was sent.
     const seen = await rpc.primary.call(worker, 'probe');
@@ -84,7 +74,7 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
     expect((seen.byPath.length ?? 0) - ranBefore).toBe(long.length);
     console.log(
       `[faults] backpressure primary→worker: ${long.length + short.length} calls × 256 KiB while the worker spun ${BLOCK_MS} ms; ` +
-        `worker.send returned false ${sends.refused - sendsBefore.refused} of ${sends.total - sendsBefore.total} times; ` +
+        `the channel pushed back ${channelStats.pushedBack - sendsBefore.pushedBack} of ${channelStats.frames - sendsBefore.frames} frames; ` +
         `all ${long.length} long calls ok, drained after ${drainedMs} ms; ${ROUNDS} short ones TIMEOUT; ` +
         `primary RSS +${mib(rssPeak - rssBefore)} at peak`,
     );
@@ -105,14 +95,14 @@ describe('backpressure: the peer is busy-blocked while large calls pile up', () 
     blockFor(BLOCK_MS); // the primary reads nothing while the worker issues its calls
     const outcome = await flood;
     expect(outcome.codes).toEqual({ long: { ok: ROUNDS * PER_ROUND }, short: { TIMEOUT: ROUNDS } });
-    expect(outcome.sendFalse).toBeGreaterThan(0);
+    expect(outcome.pushedBack).toBeGreaterThan(0);
     // Every answer is in, so every call the worker wrote has been read: only the long ones reached a handler.
     expect((stats.byPath.length ?? 0) - ranBefore).toBe(ROUNDS * PER_ROUND);
     expect(rpc.pendingCount()).toBe(0);
     expect(await rpc.primary.call(worker, 'probe')).toMatchObject({ pending: 0 });
     console.log(
       `[faults] backpressure worker→primary: ${count} calls × 256 KiB while the primary spun ${BLOCK_MS} ms; ` +
-        `process.send returned false ${outcome.sendFalse} times; all long ones ok after ${outcome.ms} ms`,
+        `the channel pushed back ${outcome.pushedBack} times; all long ones ok after ${outcome.ms} ms`,
     );
   });
 });

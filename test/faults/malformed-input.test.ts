@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAllWorkers } from '../helpers/cluster.js';
 import { forkFaultWorker, ReportDir, useFaultWorker } from '../helpers/faults.js';
 import { waitFor } from '../helpers/wait.js';
+import { onRawMessage, sendRaw as sendOnChannel } from './fixtures/channel.js';
 import { HOSTILE, HOSTILE_ANSWERS, TABLES } from './fixtures/malformed.js';
 import { watchPrototypes } from './fixtures/pollution.js';
 import { createFaultRpc, type FaultRpc, recordHostileReplies, stats } from './fixtures/router.js';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   worker.on('exit', (code, signal) => {
     workerExit = `code ${code}, signal ${signal}`;
   });
-  worker.on('message', (message) => recordHostileReplies(message, HOSTILE_ANSWERS));
+  onRawMessage((_from, message) => recordHostileReplies(message, HOSTILE_ANSWERS));
   await rpc.primary.call(worker, 'probe');
 });
 afterAll(async () => {
@@ -38,11 +39,9 @@ afterAll(async () => {
   reports.remove();
 });
 
-/** `worker.send`, resolved once Node has written the message. */
+/** Sends `message` to the worker as it is, resolved once the channel has written it. */
 function sendRaw(message: unknown): Promise<void> {
-  return new Promise((done, fail) => {
-    worker.send(message as object, (error: Error | null) => (error ? fail(error) : done()));
-  });
+  return sendOnChannel(worker.id, message);
 }
 
 const unpolluted = {
@@ -67,7 +66,7 @@ describe('malformed and hostile messages on a real channel', () => {
     expect(await rpc.primary.call(worker, 'strict', { n: 7 })).toBe(7);
   });
 
-  it(`worker → primary: the same tables sent with process.send reach no handler and pollute nothing`, async () => {
+  it(`worker → primary: the same tables sent as they are reach no handler and pollute nothing`, async () => {
     const before = { invocations: stats.invocations, events: stats.events };
     expect(await rpc.primary.call(worker, 'sendRaw', 'malformed')).toBe(TABLES.malformed.length);
     expect(await rpc.primary.call(worker, 'sendRaw', 'hostile')).toBe(HOSTILE.length);
