@@ -1,7 +1,7 @@
 /**
- * Primary and worker processes of a NATS cluster, started with
- * `child_process` (no `cluster.fork()`: over NATS each process is started
- * however one likes and says its role). They print one JSON object a line
+ * Primary and worker processes of a NATS cluster (or of a socket path, for
+ * test/socket), started with `child_process` (no `cluster.fork()`: over NATS
+ * each process is started however one likes and says its role). They print one JSON object a line
  * on stdout; the test reads them, and can send commands as JSON lines on
  * stdin.
  */
@@ -16,8 +16,9 @@ export type Line = Record<string, unknown>;
 
 export interface MemberOptions {
   readonly role: 'primary' | 'worker';
-  readonly servers: readonly string[];
-  readonly cluster: string;
+  /** The NATS servers and cluster name (not for the socket fixtures). */
+  readonly servers?: readonly string[];
+  readonly cluster?: string;
   readonly livenessMs?: number;
   /** Extra environment (the fixture's modes and credentials). */
   readonly env?: Record<string, string>;
@@ -38,8 +39,8 @@ export class Member {
       env: {
         ...process.env,
         CLUSTER_RPC_ROLE: options.role,
-        NATS_URLS: options.servers.join(','),
-        NATS_CLUSTER: options.cluster,
+        NATS_URLS: (options.servers ?? []).join(','),
+        NATS_CLUSTER: options.cluster ?? '',
         LIVENESS_MS: String(options.livenessMs ?? 1000),
         ...(options.app ? { NATS_APP: options.app } : {}),
         ...options.env,

@@ -1,0 +1,106 @@
+/**
+ * The call semantics over the socket transport: the shared suite (both
+ * directions, every error code, callAll, workers()) against real worker
+ * processes, this test file being the primary; under node:cluster (forked
+ * workers, the rendezvous over IPC) and with a socket path (workers started
+ * as processes of their own).
+ */
+import type { Worker } from 'node:cluster';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe } from 'vitest';
+import { socketTransport } from '../../src/socket.js';
+import { createTestRpc, type TestRpc } from '../fixtures/app.js';
+import { exited, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
+import { killAllMembers, startMember } from '../nats/helpers/members.js';
+import { waitFor } from '../nats/helpers/wait.js';
+import { type CallHarness, describeCallSemantics, type HarnessWorker } from '../suites/call-semantics.js';
+
+const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));
+
+let rpc: TestRpc | undefined;
+
+function current(): TestRpc {
+  if (!rpc) throw new Error('not started');
+  return rpc;
+}
+
+const underCluster: CallHarness = {
+  name: 'the socket under node:cluster',
+  async start() {
+    useWorkerScript(SUITE_WORKER);
+    rpc = createTestRpc(socketTransport());
+  },
+  async stop() {
+    await rpc?.close();
+    rpc = undefined;
+    await killAllWorkers();
+  },
+  get primary() {
+    return current().primary;
+  },
+  async addWorker(): Promise<HarnessWorker> {
+    const worker: Worker = fork();
+    await this.primary.call(worker, 'none');
+    return {
+      workerId: worker.id,
+      info: { side: 'worker', workerId: worker.id, pid: worker.process.pid ?? 0, host: hostname() },
+      async kill() {
+        const done = exited(worker);
+        worker.process.kill('SIGKILL');
+        await done;
+      },
+    };
+  },
+  pendingCount: () => rpc?.pendingCount() ?? 0,
+};
+
+let directory = '';
+
+const withPath: CallHarness = {
+  name: 'the socket with a path',
+  async start() {
+    directory = mkdtempSync(join(tmpdir(), 'crpc-calls-'));
+    rpc = createTestRpc(socketTransport({ path: join(directory, 'rpc.sock'), role: 'primary' }));
+  },
+  async stop() {
+    await rpc?.close();
+    rpc = undefined;
+    await killAllMembers();
+    rmSync(directory, { recursive: true, force: true });
+  },
+  get primary() {
+    return current().primary;
+  },
+  async addWorker(): Promise<HarnessWorker> {
+    const member = startMember({ role: 'worker', script: SUITE_WORKER, env: { SOCKET_PATH: join(directory, 'rpc.sock') } });
+    await member.next('started');
+    const listed = () =>
+      current()
+        .primary.workers()
+        .find((worker) => worker.pid === member.pid);
+    await waitFor('the worker to join', () => listed() !== undefined);
+    const workerId = listed()?.workerId ?? -1;
+    // Joined is not yet listening: one call proves its rpc object answers.
+    await current().primary.call(workerId, 'none');
+    return {
+      workerId,
+      info: { side: 'worker', workerId, pid: member.pid, host: hostname() },
+      async kill() {
+        await member.kill('SIGKILL');
+        await waitFor('the primary to drop the worker', () => listed() === undefined, 5000);
+      },
+    };
+  },
+  pendingCount: () => rpc?.pendingCount() ?? 0,
+};
+
+describe('over the socket under node:cluster', () => {
+  describeCallSemantics(underCluster);
+});
+
+describe('over the socket with a path', () => {
+  describeCallSemantics(withPath);
+});
