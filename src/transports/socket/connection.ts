@@ -30,6 +30,8 @@ export class SocketConnection {
   readonly #events: ConnectionEvents;
   readonly #maxFrameBytes: number;
   #open = false;
+  /** The first message was read: until {@link open}, nothing more is. */
+  #opening = false;
   #closed = false;
   #why: string | undefined = undefined;
 
@@ -112,7 +114,11 @@ export class SocketConnection {
 
   #message(value: unknown, malformed: boolean): void {
     if (this.#closed) return;
-    if (!this.#open) return this.#events.opening(value, malformed);
+    if (!this.#open) {
+      if (this.#opening) return;
+      this.#opening = true;
+      return this.#events.opening(value, malformed);
+    }
     if (malformed) return debug(() => 'dropped a frame that is not JSON');
     this.#events.frame(value);
   }
