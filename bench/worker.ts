@@ -27,6 +27,7 @@ async function handle(request: ControlRequest): Promise<unknown> {
     case 'open':
       if (contender) throw new Error(`contender ${contender.name} is still open`);
       contender = { name: request.contender, side: openWorkerContender(request.contender) };
+      await contender.side.ready;
       return null;
     case 'run':
       return drive(current().caller(request.payload), request.spec);

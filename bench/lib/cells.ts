@@ -29,6 +29,9 @@ export type Cell =
 /** The concurrencies of point-to-point cells. */
 export const CONCURRENCIES = [1, 64, 256] as const;
 
+/** 100 KB calls also run 16 in flight: issue 25's cell for the socket. */
+const CONCURRENCIES_100KB = [1, 16, 64, 256] as const;
+
 /** The fan-out sizes of broadcast cells; `callAll` uses the largest. */
 export const DEFAULT_FANOUTS = [2, 4, 8, 16] as const;
 
@@ -53,7 +56,7 @@ export function isExtraCell(cell: Cell): boolean {
 export function allCells(fanouts: readonly number[]): Cell[] {
   const cells: Cell[] = [];
   for (const payload of PAYLOAD_KINDS) {
-    for (const concurrency of CONCURRENCIES) {
+    for (const concurrency of payload === '100kb' ? CONCURRENCIES_100KB : CONCURRENCIES) {
       for (const direction of ['w2p', 'p2w'] as const) {
         cells.push({ id: `${payload}/c${concurrency}/${direction}`, type: 'call', payload, concurrency, direction, workers: 1 });
       }
@@ -133,6 +136,37 @@ function times(value: number): string {
  * Missing contenders make the targets that need them disappear.
  */
 export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
+  return [...judgeIpc(cell, figures), ...judgeSocket(cell, figures)];
+}
+
+/** Issue 25's targets for cluster-rpc over the socket, named `socket: …`: against raw IPC and raw+zod over IPC. */
+function judgeSocket(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
+  const ours = figures['cluster-rpc/socket'];
+  const raw = figures.raw;
+  const rawZod = figures['raw+zod'];
+  if (!ours) return [];
+  const outcomes: TargetOutcome[] = [];
+  if (cell.type === 'call' && raw) {
+    if (cell.payload === 'tiny' && cell.concurrency === 1) {
+      const value = ratio(ours.p50Ms, raw.p50Ms);
+      outcomes.push({ name: 'socket: p50 ≤ 0.95× raw', pass: value <= 0.95, actual: times(value) });
+    }
+    const minimum =
+      cell.payload === 'tiny' && cell.concurrency === 64 ? 1.6 : cell.payload === '100kb' && cell.concurrency === 16 ? 0.9 : 0;
+    if (minimum > 0) {
+      const value = ratio(ours.callsPerSec, raw.callsPerSec);
+      outcomes.push({ name: `socket: calls/s ≥ ${minimum}× raw`, pass: value >= minimum, actual: times(value) });
+    }
+  }
+  if (cell.type === 'broadcast' && cell.workers >= 16 && rawZod) {
+    const value = ratio(ours.p50Ms, rawZod.p50Ms);
+    outcomes.push({ name: 'socket: p50 time ≤ 1.0× raw+zod', pass: value <= 1, actual: times(value) });
+  }
+  return outcomes;
+}
+
+/** Issue 13's targets for cluster-rpc over Node's IPC channel. */
+function judgeIpc(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
   const raw = figures.raw;
   const rawZod = figures['raw+zod'];
   const peer = figures['birpc+sj+zod'];

@@ -22,6 +22,8 @@ const COLOURS: Readonly<Record<ContenderName, string>> = {
   'birpc+sj+zod': '#d55e00',
   'cluster-rpc': '#0072b2',
   'cluster-rpc+metrics': '#009e73',
+  'raw/socket': '#cc79a7',
+  'cluster-rpc/socket': '#f0e442',
 };
 
 const PANEL_WIDTH = 460;

@@ -63,8 +63,8 @@ export const USAGE = `npm run bench -- [options]
   --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16,http
                        (100 KB and 1 MB at c=256 run only when named, e.g. --only=c256)
   --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc),
-                       cluster-rpc+metrics (alias crpcm, tiny c=64 only by default);
-                       default all, raw+zod in fan-out cells only
+                       cluster-rpc+metrics (alias crpcm, tiny c=64 only by default), raw/socket (alias raws),
+                       cluster-rpc/socket (alias crpcs); default all, raw+zod in fan-out cells only
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --short-warmup       warm up for --warmup only; by default a warm-up also waits for 3,000 calls (at most 2 s)
@@ -73,7 +73,8 @@ export const USAGE = `npm run bench -- [options]
                        the HTTP cell too when given);
                        a cell stops adding rounds after 3 once it has run for 40 s
   --http               only the HTTP cell: 2 workers serve HTTP on one port, wrk loads them; each request uses
-                       shared state once: none, raw IPC, birpc, cluster-rpc, redis (needs wrk; redis-server for redis)
+                       shared state once: none, raw IPC, birpc, cluster-rpc, redis, a hand-written socket round trip,
+                       cluster-rpc over the socket (needs wrk; redis-server for redis)
   --servers=<a,b>      the HTTP cell's servers (default ${HTTP_SERVERS.join(',')})
   --http-duration=<s>  the HTTP cell's measured wrk run per server, whole seconds (default 2; --quick 1)
   --http-warmup=<s>    its warm-up wrk run before each measured one (default 1; 0 for none)
@@ -100,6 +101,8 @@ const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = {
   'raw-zod': 'raw+zod',
   birpcz: 'birpc+sj+zod',
   'birpc-sj-zod': 'birpc+sj+zod',
+  raws: 'raw/socket',
+  crpcs: 'cluster-rpc/socket',
 };
 
 function positiveInteger(name: string, value: string | undefined): number {
@@ -165,9 +168,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const profile = given.get('profile');
   const servers = given.has('servers')
     ? list(given.get('servers')).map((name) => {
-        const resolved = name === 'crpc' ? 'cluster-rpc' : name;
+        const resolved = name === 'crpc' ? 'cluster-rpc' : name === 'crpcs' ? 'cluster-rpc/socket' : name;
         if (!(HTTP_SERVERS as readonly string[]).includes(resolved)) {
-          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc)`);
+          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc, crpcs)`);
         }
         return resolved as HttpServerKind;
       })

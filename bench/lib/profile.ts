@@ -77,7 +77,7 @@ function categoryOf(functionName: string, url: string): string {
 }
 
 /** Where cluster-rpc's sources are, as the profile's URLs spell them (compiled or through tsx). */
-const OURS = /\/src\/[\w-]+\.(?:js|ts)$/;
+const OURS = /\/src\/(?:[\w-]+\/)*[\w-]+\.(?:js|ts)$/;
 
 function shortUrl(url: string): string {
   if (url === '') return '';

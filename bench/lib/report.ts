@@ -57,6 +57,8 @@ const SHORT: Readonly<Record<ContenderName, string>> = {
   'birpc+sj+zod': 'birpc+sj+zod',
   'cluster-rpc': 'crpc',
   'cluster-rpc+metrics': 'crpc+metrics',
+  'raw/socket': 'raw/socket',
+  'cluster-rpc/socket': 'crpc/socket',
 };
 
 type RatioKey = 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerCall';
@@ -131,8 +133,10 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
         return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
       };
       let targets = '';
-      if (name === 'cluster-rpc') {
+      if (name === 'cluster-rpc' || name === 'cluster-rpc/socket') {
+        // Issue 25's targets (named `socket: …`) on the socket's row, the others on cluster-rpc's.
         targets = record.targets
+          .filter((target) => target.name.startsWith('socket:') === (name === 'cluster-rpc/socket'))
           .map((target) => `${target.pass ? style.good('PASS') : style.bad('FAIL')} ${target.name} (${target.actual})`)
           .join(' · ');
       }

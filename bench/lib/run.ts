@@ -183,6 +183,7 @@ async function runPhase(
   let measured: Omit<PhaseRecord, 'contender' | 'round' | 'pendingAfter'> | undefined;
   let failure: unknown;
   try {
+    await side.ready;
     await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
     const before = await usageOfAll(lines);
     const limitMs = Math.max(spec.warmupMs, spec.maxWarmupMs) + spec.maxMs + PHASE_SLACK_MS;

@@ -2,12 +2,15 @@
  * cluster-rpc through its public API only, as an application would use it:
  * routers whose procedures validate input and output with zod, events with
  * zod payloads, default options. A new rpc object is created for each phase
- * and closed after it (one may be open per process at a time).
+ * and closed after it (one may be open per process at a time). Over Node's
+ * IPC channel (`cluster-rpc`), or over a Unix socket with `socketTransport()`
+ * (`cluster-rpc/socket`).
  *
  * @module
  */
 import type { Worker } from 'node:cluster';
 import { type CallAllResult, createClusterRpc, defineEvents, defineRouter, procedure } from '../../../src/index.js';
+import { socketTransport } from '../../../src/socket.js';
 import {
   ackSchema,
   fanoutRecordsSchema,
@@ -39,9 +42,20 @@ export function echoRouter() {
 
 const events = defineEvents({ fanoutTiny: fanoutTinySchema, fanoutRecords: fanoutRecordsSchema, ack: ackSchema });
 
-/** `metrics`: with cluster-rpc's counters on (the `cluster-rpc+metrics` contender). */
-function open(options: { readonly metrics?: boolean } = {}) {
-  return createClusterRpc({ primary: echoRouter(), worker: echoRouter(), events, metrics: options.metrics ?? false });
+/** How a contender opens cluster-rpc: `metrics` for `cluster-rpc+metrics`, `socket` for `cluster-rpc/socket`. */
+interface OpenOptions {
+  readonly metrics?: boolean;
+  readonly socket?: boolean;
+}
+
+function open(options: OpenOptions = {}) {
+  return createClusterRpc({
+    primary: echoRouter(),
+    worker: echoRouter(),
+    events,
+    metrics: options.metrics ?? false,
+    ...(options.socket ? { transport: socketTransport() } : {}),
+  });
 }
 
 type BenchRpc = ReturnType<typeof open>;
@@ -56,7 +70,7 @@ function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
 }
 
 /** Opens the cluster-rpc contender in the primary. Every live worker takes part. */
-export function openClusterRpcPrimary(options: { readonly metrics?: boolean } = {}): PrimaryContender {
+export function openClusterRpcPrimary(options: OpenOptions = {}): PrimaryContender {
   const rpc: BenchRpc = open(options);
   let nextSeq = 0;
   const acks = new Map<number, { remaining: number; resolve: () => void }>();
@@ -107,7 +121,7 @@ export function openClusterRpcPrimary(options: { readonly metrics?: boolean } = 
 }
 
 /** Opens the cluster-rpc contender in a worker. */
-export function openClusterRpcWorker(options: { readonly metrics?: boolean } = {}): WorkerContender {
+export function openClusterRpcWorker(options: OpenOptions = {}): WorkerContender {
   const rpc: BenchRpc = open(options);
   const acknowledge = ({ seq }: { seq: number }): void => {
     rpc.worker.emit('ack', { seq }).catch(() => undefined);

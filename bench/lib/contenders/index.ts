@@ -26,6 +26,10 @@ export function openPrimaryContender(name: ContenderName, workers: readonly Work
       return openClusterRpcPrimary();
     case 'cluster-rpc+metrics':
       return openClusterRpcPrimary({ metrics: true });
+    case 'raw/socket':
+      return openRawPrimary(workers, false, true);
+    case 'cluster-rpc/socket':
+      return openClusterRpcPrimary({ socket: true });
   }
 }
 
@@ -44,5 +48,9 @@ export function openWorkerContender(name: ContenderName): WorkerContender {
       return openClusterRpcWorker();
     case 'cluster-rpc+metrics':
       return openClusterRpcWorker({ metrics: true });
+    case 'raw/socket':
+      return openRawWorker(false, true);
+    case 'cluster-rpc/socket':
+      return openClusterRpcWorker({ socket: true });
   }
 }

@@ -5,8 +5,11 @@
  * resolver kept in a `Map`. No timeout, no batching: one IPC message per
  * request and per answer, serialised by Node as JSON.
  *
- * Two contenders share this code:
+ * Three contenders share this code:
  * - `raw`: no validation at all;
+ * - `raw/socket`: the same messages over a Unix socket instead of Node's
+ *   channel (`../socket-channel.ts`): the ceiling of cluster-rpc over
+ *   `cluster-rpc/socket`;
  * - `raw+zod`: the zod checks cluster-rpc makes, at the same places, written
  *   by hand: a served call's input on receipt and its output before the
  *   answer leaves; a fan-out event before it leaves (once, not once per
@@ -22,7 +25,7 @@
  *
  * @module
  */
-import type { Worker } from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import {
   ackSchema,
   fanoutRecordsSchema,
@@ -32,6 +35,7 @@ import {
   recordsSchema,
   tinySchema,
 } from '../payloads.js';
+import { connectToHub, type SocketLine, SocketHub } from '../socket-channel.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
 interface RawMessage {
@@ -129,8 +133,80 @@ class RawPeer {
   }
 }
 
-/** Opens `raw` (or `raw+zod` with `validated`) in the primary, on `workers`. */
-export function openRawPrimary(workers: readonly Worker[], validated = false): PrimaryContender {
+/** How raw messages reach the workers, in the primary: Node's IPC channel, or the hand-written socket. */
+interface PrimaryChannel {
+  readonly ready: Promise<void>;
+  attach(worker: Worker, onMessage: (message: unknown) => void): { send(message: RawMessage): void; detach(): void };
+  close(): Promise<void>;
+}
+
+/** …and the primary, in a worker. */
+interface WorkerChannel {
+  readonly ready: Promise<void>;
+  send(message: RawMessage): void;
+  attach(onMessage: (message: unknown) => void): void;
+  close(): void;
+}
+
+const ipcPrimary = (): PrimaryChannel => ({
+  ready: Promise.resolve(),
+  attach(worker, onMessage) {
+    worker.on('message', onMessage);
+    return { send: (message) => void worker.send(message), detach: () => void worker.off('message', onMessage) };
+  },
+  close: async () => undefined,
+});
+
+const ipcWorker = (): WorkerChannel => {
+  let listener: ((message: unknown) => void) | undefined;
+  return {
+    ready: Promise.resolve(),
+    send: (message) => void process.send?.(message),
+    attach(onMessage) {
+      listener = onMessage;
+      process.on('message', onMessage);
+    },
+    close() {
+      if (listener) process.off('message', listener);
+    },
+  };
+};
+
+const socketPrimary = (): PrimaryChannel => {
+  const hub = new SocketHub();
+  return {
+    ready: hub.ready,
+    attach(worker, onMessage) {
+      hub.on(worker.id, onMessage);
+      let send: ((message: unknown) => void) | undefined;
+      // The worker connects once the primary listens: its sender exists by the first message.
+      return { send: (message) => (send ??= hub.sender(worker.id))(message), detach: () => undefined };
+    },
+    close: () => hub.close(),
+  };
+};
+
+const socketWorker = (): WorkerChannel => {
+  let line: SocketLine | undefined;
+  let listener: ((message: unknown) => void) | undefined;
+  const ready = connectToHub(cluster.worker?.id ?? 0).then((connected) => {
+    line = connected;
+    if (listener) line.on(listener);
+  });
+  return {
+    ready,
+    send: (message) => line?.send(message),
+    attach(onMessage) {
+      listener = onMessage;
+      line?.on(onMessage);
+    },
+    close: () => line?.close(),
+  };
+};
+
+/** Opens `raw` (or `raw+zod` with `validated`, or `raw/socket` with `overSocket`) in the primary, on `workers`. */
+export function openRawPrimary(workers: readonly Worker[], validated = false, overSocket = false): PrimaryContender {
+  const channel = overSocket ? socketPrimary() : ipcPrimary();
   const checks = validated ? ZOD_CHECKS : UNCHECKED;
   const peer = new RawPeer(checks);
   const senders = new Map<Worker, (message: RawMessage) => void>();
@@ -139,8 +215,7 @@ export function openRawPrimary(workers: readonly Worker[], validated = false): P
   const acks = new Map<number, { remaining: number; resolve: () => void }>();
 
   for (const worker of workers) {
-    const send = (message: RawMessage): void => void worker.send(message);
-    senders.set(worker, send);
+    let send: (message: RawMessage) => void = () => undefined;
     const onMessage = (message: unknown): void => {
       if (!isRaw(message) || peer.receive(message, send) || message.a === undefined) return;
       if (checks.validates && !checks.ack(message.a)) return;
@@ -150,8 +225,10 @@ export function openRawPrimary(workers: readonly Worker[], validated = false): P
         waiter.resolve();
       }
     };
-    worker.on('message', onMessage);
-    detach.push(() => worker.off('message', onMessage));
+    const attached = channel.attach(worker, onMessage);
+    send = attached.send;
+    senders.set(worker, send);
+    detach.push(attached.detach);
   }
   const senderOf = (worker: Worker): ((message: RawMessage) => void) => {
     const send = senders.get(worker);
@@ -160,6 +237,7 @@ export function openRawPrimary(workers: readonly Worker[], validated = false): P
   };
 
   return {
+    ready: channel.ready,
     caller(worker, kind): Operation {
       const send = senderOf(worker);
       const payload = payloadOf(kind);
@@ -193,15 +271,17 @@ export function openRawPrimary(workers: readonly Worker[], validated = false): P
     pendingCount: () => peer.pending.size + acks.size,
     async close() {
       for (const off of detach) off();
+      await channel.close();
     },
   };
 }
 
-/** Opens `raw` (or `raw+zod` with `validated`) in a worker. */
-export function openRawWorker(validated = false): WorkerContender {
+/** Opens `raw` (or `raw+zod` with `validated`, or `raw/socket` with `overSocket`) in a worker. */
+export function openRawWorker(validated = false, overSocket = false): WorkerContender {
+  const channel = overSocket ? socketWorker() : ipcWorker();
   const checks = validated ? ZOD_CHECKS : UNCHECKED;
   const peer = new RawPeer(checks);
-  const send = (message: RawMessage): void => void process.send?.(message);
+  const send = (message: RawMessage): void => channel.send(message);
   const onMessage = (message: unknown): void => {
     if (!isRaw(message) || peer.receive(message, send) || message.b === undefined) return;
     if (checks.validates) {
@@ -212,8 +292,9 @@ export function openRawWorker(validated = false): WorkerContender {
     }
     send({ $raw: 1, a: message.b });
   };
-  process.on('message', onMessage);
+  channel.attach(onMessage);
   return {
+    ready: channel.ready,
     caller(kind): Operation {
       const payload = payloadOf(kind);
       const method = methodOf(kind);
@@ -221,7 +302,7 @@ export function openRawWorker(validated = false): WorkerContender {
     },
     pendingCount: () => peer.pending.size,
     async close() {
-      process.off('message', onMessage);
+      channel.close();
     },
   };
 }

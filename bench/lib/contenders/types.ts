@@ -19,9 +19,20 @@ import type { PayloadKind } from '../payloads.js';
  * - `birpc`: birpc with its defaults, for reference;
  * - `birpc+sj+zod`: birpc given cluster-rpc's guarantees: superjson serialisation and the same zod checks;
  * - `cluster-rpc`: this package through its public API;
- * - `cluster-rpc+metrics`: the same with `metrics: true` on both sides (issue 15's cost cell; tiny c=64 only by default).
+ * - `cluster-rpc+metrics`: the same with `metrics: true` on both sides (issue 15's cost cell; tiny c=64 only by default);
+ * - `raw/socket`: `raw`'s messages over a hand-written Unix socket channel (length-prefixed JSON): the ceiling of…
+ * - `cluster-rpc/socket`: cluster-rpc over `socketTransport()` of `cluster-rpc/socket` (issue 25).
  */
-export const CONTENDERS = ['raw', 'raw+zod', 'birpc', 'birpc+sj+zod', 'cluster-rpc', 'cluster-rpc+metrics'] as const;
+export const CONTENDERS = [
+  'raw',
+  'raw+zod',
+  'birpc',
+  'birpc+sj+zod',
+  'cluster-rpc',
+  'cluster-rpc+metrics',
+  'raw/socket',
+  'cluster-rpc/socket',
+] as const;
 
 /** One contender. */
 export type ContenderName = (typeof CONTENDERS)[number];
@@ -31,6 +42,8 @@ export type Operation = () => Promise<unknown>;
 
 /** A contender in the benchmark's primary. */
 export interface PrimaryContender {
+  /** Resolves once workers can attach (a socket listens); the workers open theirs after it. */
+  readonly ready?: Promise<void>;
   /** One echo round trip to `worker` with the payload of `kind`. */
   caller(worker: Worker, kind: PayloadKind): Operation;
   /** The same echo to every worker of `workers`, resolving once all answered; rejects if any failed. */
@@ -45,6 +58,8 @@ export interface PrimaryContender {
 
 /** A contender in a worker. */
 export interface WorkerContender {
+  /** Resolves once it can call and be called (connected); its `open` answers after it. */
+  readonly ready?: Promise<void>;
   /** One echo round trip to the primary with the payload of `kind`. */
   caller(kind: PayloadKind): Operation;
   /** Calls still waiting or being served: 0 after a clean phase. */

@@ -9,6 +9,8 @@
  * | `birpc` | the same call through birpc 4 with its defaults |
  * | `cluster-rpc` | `rpc.worker.call('counter.incr', { key, by })`, a procedure whose input and output zod validates, through the public API |
  * | `redis` | one `INCR` on the benchmark's own `redis-server` through ioredis (defaults; one client per worker) |
+ * | `socket` | the `raw` round trip over a Unix socket instead of Node's channel (`../socket-channel.ts`): the ceiling of… |
+ * | `cluster-rpc/socket` | `cluster-rpc` over `socketTransport()` (issue 25) |
  *
  * Every server answers `200` with the same small JSON body, `{"count":n}`,
  * or `500` when the call failed. The primary side of each server lives here
@@ -16,14 +18,16 @@
  *
  * @module
  */
-import type { Worker } from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { createBirpc } from 'birpc';
 import { z } from 'zod';
 import { createClusterRpc, defineRouter, procedure } from '../../../src/index.js';
+import { socketTransport } from '../../../src/socket.js';
+import { connectToHub, SocketHub } from '../socket-channel.js';
 
 /** The servers of the HTTP cell, in the order a round starts with. */
-export const HTTP_SERVERS = ['none', 'raw', 'birpc', 'cluster-rpc', 'redis'] as const;
+export const HTTP_SERVERS = ['none', 'raw', 'birpc', 'cluster-rpc', 'redis', 'socket', 'cluster-rpc/socket'] as const;
 
 /** One server of the HTTP cell. */
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
@@ -54,8 +58,8 @@ function counterRouter() {
   });
 }
 
-function openRpc() {
-  return createClusterRpc({ primary: counterRouter() });
+function openRpc(overSocket = false) {
+  return createClusterRpc({ primary: counterRouter(), ...(overSocket ? { transport: socketTransport() } : {}) });
 }
 
 /** birpc's functions: what the primary serves. */
@@ -81,6 +85,8 @@ function isRawHttp(message: unknown): message is RawHttpMessage {
 
 /** A server's primary side, for one phase. */
 export interface HttpBackend {
+  /** Resolves once workers can attach (a socket listens); their servers open after it. */
+  readonly ready?: Promise<void>;
   /** Calls still waiting on the primary's side: 0 after a clean phase. */
   pendingCount(): number;
   close(): Promise<void>;
@@ -126,9 +132,22 @@ export function openHttpBackend(kind: HttpServerKind, workers: readonly Worker[]
         },
       };
     }
-    case 'cluster-rpc': {
-      const rpc = openRpc();
+    case 'cluster-rpc':
+    case 'cluster-rpc/socket': {
+      const rpc = openRpc(kind === 'cluster-rpc/socket');
       return { pendingCount: () => rpc.pendingCount(), close: () => rpc.close() };
+    }
+    case 'socket': {
+      const hub = new SocketHub();
+      for (const worker of workers) {
+        let send: ((message: unknown) => void) | undefined;
+        hub.on(worker.id, (message) => {
+          if (!isRawHttp(message) || message.q === undefined) return;
+          send ??= hub.sender(worker.id);
+          send({ $h: 1, s: message.q, r: increment(message.k ?? KEY, message.b ?? 1) } satisfies RawHttpMessage);
+        });
+      }
+      return { ready: hub.ready, pendingCount: () => 0, close: () => hub.close() };
     }
   }
 }
@@ -189,12 +208,37 @@ async function openCounter(kind: HttpServerKind, redisPort: number | undefined):
         },
       };
     }
-    case 'cluster-rpc': {
-      const rpc = openRpc();
+    case 'cluster-rpc':
+    case 'cluster-rpc/socket': {
+      const rpc = openRpc(kind === 'cluster-rpc/socket');
       return {
         increment: () => rpc.worker.call('counter.incr', { key: KEY, by: 1 }),
         pendingCount: () => rpc.pendingCount(),
         close: () => rpc.close(),
+      };
+    }
+    case 'socket': {
+      const line = await connectToHub(cluster.worker?.id ?? 0);
+      let nextId = 0;
+      const pending = new Map<number, (value: number) => void>();
+      line.on((message) => {
+        if (!isRawHttp(message) || message.s === undefined) return;
+        const resolve = pending.get(message.s);
+        if (!resolve) return;
+        pending.delete(message.s);
+        resolve(message.r ?? Number.NaN);
+      });
+      return {
+        increment: () =>
+          new Promise<number>((resolve) => {
+            const id = ++nextId;
+            pending.set(id, resolve);
+            line.send({ $h: 1, q: id, k: KEY, b: 1 } satisfies RawHttpMessage);
+          }),
+        pendingCount: () => pending.size,
+        async close() {
+          line.close();
+        },
       };
     }
     case 'redis': {

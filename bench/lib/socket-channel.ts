@@ -1,0 +1,124 @@
+/**
+ * The hand-written channel of the socket contenders (`raw/socket` and the
+ * HTTP cell's `socket` server): the primary listens on a Unix socket, each
+ * worker connects and says which worker it is, and messages cross as JSON
+ * with a 4-byte length prefix, one write per message, read with the socket
+ * transport's own framing (no ids, batching, checks or handshake of
+ * cluster-rpc's). The ceiling cluster-rpc over the socket is measured
+ * against, as raw IPC is the floor over Node's channel.
+ *
+ * @module
+ */
+import { existsSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeMessage, MessageReader } from '../../src/transports/socket/framing.js';
+
+/** The socket of the benchmark's primary `primaryPid`: workers find it from their parent's pid. */
+function socketPath(primaryPid: number): string {
+  return join(tmpdir(), `crpc-bench-${primaryPid}.sock`);
+}
+
+/** The most a message may announce: 64 MiB (the largest payload is 1 MB). */
+const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+type Listener = (message: unknown) => void;
+
+/** Reads messages from `socket` and hands each to `listener`. */
+function readMessages(socket: Socket, listener: Listener): void {
+  const reader = new MessageReader(MAX_MESSAGE_BYTES, {
+    message: (value) => listener(value),
+    tooLarge: () => socket.destroy(),
+  });
+  socket.on('data', (chunk: Buffer) => reader.push(chunk));
+}
+
+function write(socket: Socket, message: unknown): void {
+  const bytes = encodeMessage(message);
+  if (bytes) socket.write(bytes);
+}
+
+/** The primary's end: one connection per worker, by worker id. */
+export class SocketHub {
+  readonly ready: Promise<void>;
+  readonly #server: Server;
+  readonly #sockets = new Map<number, Socket>();
+  readonly #listeners = new Map<number, Listener>();
+
+  constructor() {
+    const path = socketPath(process.pid);
+    if (existsSync(path)) unlinkSync(path);
+    this.#server = createServer((socket) => {
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      let workerId = 0;
+      readMessages(socket, (message) => {
+        if (workerId === 0) {
+          // The first message says who the worker is; the answer says the primary listens to it.
+          workerId = Number((message as { w?: unknown }).w);
+          this.#sockets.set(workerId, socket);
+          write(socket, { ok: 1 });
+          return;
+        }
+        this.#listeners.get(workerId)?.(message);
+      });
+    });
+    this.ready = new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(path, () => resolve());
+    });
+  }
+
+  /** Hands `worker`'s messages to `listener`. */
+  on(workerId: number, listener: Listener): void {
+    this.#listeners.set(workerId, listener);
+  }
+
+  /** A sender to `worker`; it must have connected (its `open` waits for that). */
+  sender(workerId: number): (message: unknown) => void {
+    const socket = this.#sockets.get(workerId);
+    if (!socket) throw new Error(`socket hub: worker ${workerId} has not connected`);
+    return (message) => write(socket, message);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.#sockets.values()) socket.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+/** A worker's end, once the primary has heard who it is. */
+export interface SocketLine {
+  send(message: unknown): void;
+  on(listener: Listener): void;
+  close(): void;
+}
+
+/** Connects this worker to its primary's hub. */
+export function connectToHub(workerId: number): Promise<SocketLine> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(socketPath(process.ppid));
+    socket.setNoDelay(true);
+    let listener: Listener | undefined;
+    let greeted = false;
+    socket.once('error', reject);
+    readMessages(socket, (message) => {
+      if (!greeted) {
+        greeted = true;
+        socket.off('error', reject);
+        socket.on('error', () => undefined);
+        resolve({
+          send: (next) => write(socket, next),
+          on: (next) => {
+            listener = next;
+          },
+          close: () => socket.destroy(),
+        });
+        return;
+      }
+      listener?.(message);
+    });
+    write(socket, { w: workerId });
+  });
+}
