@@ -75,11 +75,13 @@ export class SocketHub {
     this.#listeners.set(workerId, listener);
   }
 
-  /** A sender to `worker`; it must have connected (its `open` waits for that). */
+  /** A sender to `worker`, which connects once the hub listens (its `open` waits for that). */
   sender(workerId: number): (message: unknown) => void {
-    const socket = this.#sockets.get(workerId);
-    if (!socket) throw new Error(`socket hub: worker ${workerId} has not connected`);
-    return (message) => write(socket, message);
+    let socket = this.#sockets.get(workerId);
+    return (message) => {
+      socket ??= this.#sockets.get(workerId);
+      if (socket) write(socket, message);
+    };
   }
 
   async close(): Promise<void> {

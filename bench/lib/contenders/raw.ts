@@ -35,7 +35,7 @@ import {
   recordsSchema,
   tinySchema,
 } from '../payloads.js';
-import { connectToHub, type SocketLine, SocketHub } from '../socket-channel.js';
+import { connectToHub, SocketHub, type SocketLine } from '../socket-channel.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
 interface RawMessage {
@@ -178,9 +178,7 @@ const socketPrimary = (): PrimaryChannel => {
     ready: hub.ready,
     attach(worker, onMessage) {
       hub.on(worker.id, onMessage);
-      let send: ((message: unknown) => void) | undefined;
-      // The worker connects once the primary listens: its sender exists by the first message.
-      return { send: (message) => (send ??= hub.sender(worker.id))(message), detach: () => undefined };
+      return { send: hub.sender(worker.id), detach: () => undefined };
     },
     close: () => hub.close(),
   };

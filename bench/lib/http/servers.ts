@@ -140,10 +140,9 @@ export function openHttpBackend(kind: HttpServerKind, workers: readonly Worker[]
     case 'socket': {
       const hub = new SocketHub();
       for (const worker of workers) {
-        let send: ((message: unknown) => void) | undefined;
+        const send = hub.sender(worker.id);
         hub.on(worker.id, (message) => {
           if (!isRawHttp(message) || message.q === undefined) return;
-          send ??= hub.sender(worker.id);
           send({ $h: 1, s: message.q, r: increment(message.k ?? KEY, message.b ?? 1) } satisfies RawHttpMessage);
         });
       }

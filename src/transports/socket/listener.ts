@@ -139,7 +139,7 @@ export class SocketListener {
   /** Resolves with the error of a failed listen, `undefined` once listening. */
   #tryListen(path: string): Promise<Error | undefined> {
     return new Promise((resolve) => {
-      const server = createServer({ pauseOnConnect: false }, (socket) => this.#accept(socket));
+      const server = createServer((socket) => this.#accept(socket));
       const onError = (error: Error): void => {
         server.close();
         resolve(error);
