@@ -32,6 +32,9 @@ export const HTTP_SERVERS = ['none', 'raw', 'birpc', 'cluster-rpc', 'redis', 'so
 /** One server of the HTTP cell. */
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
 
+/** How long a closing server waits for the calls of its last requests to come back. */
+const SETTLE_MS = 1000;
+
 /** The key every request increments. */
 const KEY = 'hits';
 
@@ -322,6 +325,10 @@ export async function closeHttpServer(): Promise<HttpServerReport> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
+  // The last requests' calls may still be on their way back: over the socket they do not share the IPC
+  // channel with this control message, so they can be answered after it arrived.
+  const until = performance.now() + SETTLE_MS;
+  while (counter.pendingCount() > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   const pending = counter.pendingCount();
   await counter.close();
   return { failed: failures.count, ...(failures.first === undefined ? {} : { firstError: failures.first }), pending };
