@@ -24,6 +24,8 @@ export interface MemberOptions {
   readonly env?: Record<string, string>;
   /** Run a worker of this app (test/nats/fixtures/app-worker.ts) instead of the default member (member.ts). */
   readonly app?: 'calls' | 'streams' | 'metrics';
+  /** A fixture of its own instead (a TypeScript file under test/socket/fixtures/), compiled like the others. */
+  readonly script?: string;
 }
 
 /** A member process and what it printed. */
@@ -35,7 +37,7 @@ export class Member {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   constructor(options: MemberOptions) {
-    this.process = spawn(process.execPath, [compiled(options.app ? APP_WORKER : MEMBER)], {
+    this.process = spawn(process.execPath, [compiled(options.script ?? (options.app ? APP_WORKER : MEMBER))], {
       env: {
         ...process.env,
         CLUSTER_RPC_ROLE: options.role,

@@ -14,8 +14,8 @@ import { describe } from 'vitest';
 import { socketTransport } from '../../src/socket.js';
 import { createTestRpc, type TestRpc } from '../fixtures/app.js';
 import { exited, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
-import { killAllMembers, startMember } from '../nats/helpers/members.js';
-import { waitFor } from '../nats/helpers/wait.js';
+import { killAllMembers, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { type CallHarness, describeCallSemantics, type HarnessWorker } from '../suites/call-semantics.js';
 
 const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));

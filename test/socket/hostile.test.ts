@@ -14,10 +14,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { socketTransport } from '../../src/socket.js';
+import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
 import { createTestRpc, type TestRpc } from '../fixtures/app.js';
 import { killAllWorkers, nextReport } from '../helpers/cluster.js';
-import { killAllMembers, startMember } from '../nats/helpers/members.js';
-import { waitFor } from '../nats/helpers/wait.js';
+import { killAllMembers, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { RawClient } from './fixtures/raw-client.js';
 
 const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));
@@ -40,7 +41,7 @@ async function countedOnPrimary(): Promise<number> {
 }
 
 /** A call to the primary's `count`: a stranger's must never run. */
-const CALL_COUNT = { $crpc: 1, m: [['call', 'hostile-call', 'count', 1000, []]] };
+const CALL_COUNT = { $crpc: PROTOCOL_VERSION, m: [['call', 'hostile-call', 'count', 1000, []]] };
 const joinAs = (secret: string) => ({ t: 'join', v: 1, secret, id: 0, pid: process.pid, host: 'raw' });
 
 describe('with a socket path and a token', () => {
@@ -119,11 +120,11 @@ describe('with a socket path and a token', () => {
     // Not JSON, JSON that is not a frame, a frame of malformed envelopes: all dropped.
     member.writeFramed(9, Buffer.from('{"$crpc":'));
     member.send({ hello: 'not a frame' });
-    member.send({ $crpc: 1, m: [['call'], ['ok', 42], 'x', null] });
+    member.send({ $crpc: PROTOCOL_VERSION, m: [['call'], ['ok', 42], 'x', null] });
     // Then a well-formed call, from the member it is: answered.
-    member.send({ $crpc: 1, m: [['call', 'member-call', 'echo', 5000, ['still read']]] });
+    member.send({ $crpc: PROTOCOL_VERSION, m: [['call', 'member-call', 'echo', 5000, ['still read']]] });
     const answer = await member.next((message) => JSON.stringify(message).includes('member-call'));
-    expect(answer).toEqual({ $crpc: 1, m: [['ok', 'member-call', ['still read']]] });
+    expect(answer).toEqual({ $crpc: PROTOCOL_VERSION, m: [['ok', 'member-call', ['still read']]] });
     expect(
       current()
         .primary.workers()

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { killAllMembers, type Line, type Member, startMember } from '../nats/helpers/members.js';
+import { killAllMembers, type Line, type Member, startMember } from '../helpers/nats-members.js';
 
 const MEMBER = fileURLToPath(new URL('./fixtures/member.ts', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'crpc-path-'));

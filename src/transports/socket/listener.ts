@@ -164,10 +164,14 @@ export class SocketListener {
     this.#settings.onError(new Error(why));
   }
 
-  /** A worker known before it connects (a forked cluster worker): a peer from now on, reached once it connects. */
-  expect(info: WorkerInfo): void {
+  /**
+   * A worker known before it connects (a forked cluster worker): a peer from now on, reached once it connects.
+   * `announce`: tell the engine (`joined`); not while it is the engine that asked, through `peers()` or `peer()`.
+   */
+  expect(info: WorkerInfo, announce: boolean): void {
     if (this.#members.has(info.workerId) || this.#closed || this.#failed) return;
-    this.#handlers.joined(this.#member(info).link);
+    const member = this.#member(info);
+    if (announce) this.#handlers.joined(member.link);
   }
 
   /** Whether worker `workerId` is a member. */

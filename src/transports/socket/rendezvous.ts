@@ -127,14 +127,14 @@ export function openClusterPrimary(
   };
   /** Workers that have been peers: one whose connection ended is a peer again only once it asks. */
   const known = new Set<number>();
-  const expect = (worker: Worker): void => {
+  const expect = (worker: Worker, announce: boolean): void => {
     if (!reachable(worker)) return;
     known.add(worker.id);
-    listener.expect(infoOf(worker, host));
+    listener.expect(infoOf(worker, host), announce);
   };
   /** Node emits 'fork' a tick after cluster.fork() returns: a worker is a peer from the start. */
-  const catchUp = (worker: Worker | undefined): void => {
-    if (worker && !known.has(worker.id)) expect(worker);
+  const catchUp = (worker: Worker | undefined, announce: boolean): void => {
+    if (worker && !known.has(worker.id)) expect(worker, announce);
   };
   const gone = (worker: Worker, why: string): void => {
     secrets.delete(worker.id);
@@ -142,11 +142,11 @@ export function openClusterPrimary(
     listener.remove(worker.id, why);
   };
 
-  const onFork = (worker: Worker): void => catchUp(worker);
+  const onFork = (worker: Worker): void => catchUp(worker, true);
   const onMessage = (worker: Worker, message: unknown): void => {
     if (!isAsk(message)) return;
     // A worker whose connection ended (its rpc object was made anew) is a peer again.
-    if (!listener.has(worker.id)) expect(worker);
+    if (!listener.has(worker.id)) expect(worker, true);
     offer(worker);
   };
   const onDisconnect = (worker: Worker): void => gone(worker, 'its IPC channel closed');
@@ -162,7 +162,8 @@ export function openClusterPrimary(
   // A primary that exits without closing its rpc object leaves no directory behind.
   process.on('exit', removeDirectory);
 
-  for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker);
+  // The engine greets what peers() lists once open() has returned.
+  for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker, false);
   if (socket.path !== '') {
     void listener.listen(socket.path, { replaceStale: false, standby: false }).then(() => {
       listening = true;
@@ -182,11 +183,12 @@ export function openClusterPrimary(
   return {
     ...port,
     peers: () => {
-      for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker);
+      // The engine greets what peers() lists once open() has returned.
+  for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker, false);
       return port.peers();
     },
     peer: (workerId) => {
-      catchUp(cluster.workers?.[workerId]);
+      catchUp(cluster.workers?.[workerId], false);
       return port.peer(workerId);
     },
   };
