@@ -34,7 +34,7 @@ function cut(bytes: Buffer, offsets: number[]): Buffer[] {
 describe('socket framing', () => {
   it('any cut of a stream of messages gives back the same messages, in order', () => {
     fc.assert(
-      fc.property(fc.array(fc.jsonValue(), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (values, offsets) => {
+      fc.property(fc.array(fc.jsonValue({ stringUnit: 'binary' }), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (values, offsets) => {
         const stream = Buffer.concat(values.map((value) => encodeMessage(value) as Buffer));
         const { reader, out } = collect();
         for (const chunk of cut(stream, offsets)) reader.push(chunk);

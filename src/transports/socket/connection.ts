@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
 import type { SendResult } from '../transport.js';
-import { encodeMessage, MessageReader } from './framing.js';
+import { encodeMessage, MessageReader, writeMessage } from './framing.js';
 import { HANDSHAKE_MAX_BYTES } from './handshake.js';
 
 /** What a connection tells its owner. Called at most once each for `closed`; never after it. */
@@ -78,13 +78,11 @@ export class SocketConnection {
   send(frame: Frame, done: (error: Error | null) => void): SendResult {
     const socket = this.socket;
     if (this.#closed || !this.#open || socket.destroyed || !socket.writable) return 'closed';
-    const bytes = encodeMessage(frame);
-    if (!bytes) {
+    // Node calls every write back, with null once written or with the error that ended the socket.
+    if (!writeMessage(socket, frame, done as (error?: Error | null) => void)) {
       debug(() => 'dropped a frame that could not be written as JSON');
       return 'closed';
     }
-    // Node calls every write back, with null once written or with the error that ended the socket.
-    socket.write(bytes, done as (error?: Error | null) => void);
     // Not write()'s return value, which is false for any frame above 16 KiB before the kernel is even
     // asked: what the kernel did not take at once is what is waiting.
     return socket.writableLength > socket.writableHighWaterMark ? 'congested' : 'sent';

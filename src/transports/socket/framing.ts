@@ -1,11 +1,13 @@
 /**
  * How messages cross a socket: each one is a 4-byte big-endian length
  * followed by that many bytes of UTF-8 JSON. The reader keeps the chunks of a
- * message that is still arriving in a list and joins them once, when the
+ * message that is still arriving in a list and decodes them once, when the
  * message is whole; a message that sits in one chunk is read where it lies.
  *
  * @module
  */
+import type { Socket } from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 
 /** The length prefix. */
 const HEADER_BYTES = 4;
@@ -13,14 +15,31 @@ const HEADER_BYTES = 4;
 /** The largest length the prefix can hold. */
 export const MAX_MESSAGE_BYTES = 0xffff_ffff;
 
-/** `value` as one message, or `undefined` when it cannot be written as JSON (a `BigInt`, a cycle). */
-export function encodeMessage(value: unknown): Buffer | undefined {
-  let json: string;
+/**
+ * Messages below this are copied into one buffer from Node's pool; larger ones
+ * go as their prefix and their string, so Node encodes the text into memory of
+ * its own instead of a new buffer the garbage collector has to account for.
+ */
+const POOLED_BYTES = 4096;
+
+/** `value`'s JSON, or `undefined` when it cannot be written as JSON (a `BigInt`, a cycle). */
+function jsonOf(value: unknown): string | undefined {
   try {
-    json = JSON.stringify(value);
+    return JSON.stringify(value);
   } catch {
     return undefined;
   }
+}
+
+function header(bytes: number): Buffer {
+  const prefix = Buffer.allocUnsafe(HEADER_BYTES);
+  prefix.writeUInt32BE(bytes, 0);
+  return prefix;
+}
+
+/** `value` as one message, or `undefined` when it cannot be written as JSON. */
+export function encodeMessage(value: unknown): Buffer | undefined {
+  const json = jsonOf(value);
   if (json === undefined) return undefined;
   const bytes = Buffer.byteLength(json);
   if (bytes > MAX_MESSAGE_BYTES) return undefined;
@@ -28,6 +47,30 @@ export function encodeMessage(value: unknown): Buffer | undefined {
   message.writeUInt32BE(bytes, 0);
   message.write(json, HEADER_BYTES, bytes, 'utf8');
   return message;
+}
+
+/**
+ * Writes `value` as one message on `socket`; `done` runs once it was written
+ * (or the socket died). Returns false, writing nothing, when `value` is no JSON.
+ */
+export function writeMessage(socket: Socket, value: unknown, done: (error?: Error | null) => void): boolean {
+  const json = jsonOf(value);
+  if (json === undefined) return false;
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_MESSAGE_BYTES) return false;
+  if (bytes < POOLED_BYTES) {
+    const message = Buffer.allocUnsafe(HEADER_BYTES + bytes);
+    message.writeUInt32BE(bytes, 0);
+    message.write(json, HEADER_BYTES, bytes, 'utf8');
+    socket.write(message, done);
+    return true;
+  }
+  // One write to the kernel for both (writev).
+  socket.cork();
+  socket.write(header(bytes));
+  socket.write(json, 'utf8', done);
+  socket.uncork();
+  return true;
 }
 
 /** What a {@link MessageReader} hands on. */
@@ -84,12 +127,29 @@ export class MessageReader {
       if (!this.#fits(this.#expected)) return;
     }
     if (this.#partBytes < HEADER_BYTES + this.#expected) return;
-    // Whole at last: one copy, then read on from there (the rest may hold more messages).
-    const joined = Buffer.concat(this.#parts, this.#partBytes);
+    this.#readHeld();
+  }
+
+  /** The held parts make a whole message (only the last part may go beyond it): decode it part by part, read on after it. */
+  #readHeld(): void {
+    const end = HEADER_BYTES + this.#expected;
+    const decoder = new StringDecoder('utf8');
+    let text = '';
+    let offset = 0;
+    let rest: Buffer | undefined;
+    for (const part of this.#parts) {
+      const start = Math.max(HEADER_BYTES - offset, 0);
+      const stop = Math.min(part.length, end - offset);
+      if (stop > start) text += decoder.write(part.subarray(start, stop));
+      if (stop < part.length) rest = part.subarray(stop);
+      offset += part.length;
+    }
+    text += decoder.end();
     this.#parts = [];
     this.#partBytes = 0;
     this.#expected = -1;
-    this.#read(joined, 0);
+    this.#parse(text);
+    if (rest) this.#read(rest, 0);
   }
 
   /** Reads every whole message of `buffer` from `offset`; keeps the rest for later. */
@@ -131,9 +191,13 @@ export class MessageReader {
   }
 
   #deliver(buffer: Buffer, start: number, end: number): void {
+    this.#parse(buffer.toString('utf8', start, end));
+  }
+
+  #parse(text: string): void {
     let value: unknown;
     try {
-      value = JSON.parse(buffer.toString('utf8', start, end));
+      value = JSON.parse(text);
     } catch {
       this.#sink.message(undefined, true);
       return;

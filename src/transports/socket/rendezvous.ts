@@ -184,7 +184,7 @@ export function openClusterPrimary(
     ...port,
     peers: () => {
       // The engine greets what peers() lists once open() has returned.
-  for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker, false);
+      for (const worker of Object.values(cluster.workers ?? {})) catchUp(worker, false);
       return port.peers();
     },
     peer: (workerId) => {
