@@ -2,8 +2,8 @@
  * The hand-written channel of the socket contenders (`raw/socket` and the
  * HTTP cell's `socket` server): the primary listens on a Unix socket, each
  * worker connects and says which worker it is, and messages cross as JSON
- * with a 4-byte length prefix, one write per message, read with the socket
- * transport's own framing (no ids, batching, checks or handshake of
+ * with a 4-byte length prefix, one write per message, written and read with
+ * the socket transport's own framing (no ids, batching, checks or handshake of
  * cluster-rpc's). The ceiling cluster-rpc over the socket is measured
  * against, as raw IPC is the floor over Node's channel.
  *
@@ -13,7 +13,7 @@ import { existsSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeMessage, MessageReader } from '../../src/transports/socket/framing.js';
+import { MessageReader, writeMessage } from '../../src/transports/socket/framing.js';
 
 /** The socket of the benchmark's primary `primaryPid`: workers find it from their parent's pid. */
 function socketPath(primaryPid: number): string {
@@ -35,9 +35,10 @@ function readMessages(socket: Socket, listener: Listener): void {
 }
 
 function write(socket: Socket, message: unknown): void {
-  const bytes = encodeMessage(message);
-  if (bytes) socket.write(bytes);
+  writeMessage(socket, message, ignore);
 }
+
+function ignore(): void {}
 
 /** The primary's end: one connection per worker, by worker id. */
 export class SocketHub {
