@@ -19,8 +19,8 @@ import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
  * The processes of a cluster reach each other through a Unix domain socket
  * the primary listens on, instead of Node's IPC channel: pass it as the
  * `transport` option of `createClusterRpc`, with the same routers as ever.
- * Frames are JSON with a length prefix, one write per batch, which costs less
- * than Node's IPC channel does per message.
+ * Frames are JSON with a length prefix, one write per batch; calls cost about
+ * what they cost over Node's IPC channel.
  *
  * Under node:cluster, call it without options: the primary listens in a
  * fresh directory only its user can enter and tells each worker, over the
