@@ -34,13 +34,17 @@ function cut(bytes: Buffer, offsets: number[]): Buffer[] {
 describe('socket framing', () => {
   it('any cut of a stream of messages gives back the same messages, in order', () => {
     fc.assert(
-      fc.property(fc.array(fc.jsonValue({ stringUnit: 'binary' }), { maxLength: 20 }), fc.array(fc.nat(), { maxLength: 40 }), (values, offsets) => {
-        const stream = Buffer.concat(values.map((value) => encodeMessage(value) as Buffer));
-        const { reader, out } = collect();
-        for (const chunk of cut(stream, offsets)) reader.push(chunk);
-        expect(out).toEqual(values.map((value) => JSON.parse(JSON.stringify(value))));
-        expect(reader.buffered).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.jsonValue({ stringUnit: 'binary' }), { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 40 }),
+        (values, offsets) => {
+          const stream = Buffer.concat(values.map((value) => encodeMessage(value) as Buffer));
+          const { reader, out } = collect();
+          for (const chunk of cut(stream, offsets)) reader.push(chunk);
+          expect(out).toEqual(values.map((value) => JSON.parse(JSON.stringify(value))));
+          expect(reader.buffered).toBe(0);
+        },
+      ),
     );
   });
 
