@@ -37,6 +37,7 @@ export { defineRouter, type Router } from './define/router.js';
 // Calling, streaming and listening
 export type { CallOptions, CallParent, EventOptions } from './engine/call-options.js';
 export type { CloseOptions } from './engine/engine.js';
+export type { ErrorSite } from './engine/error-report.js';
 export { DEFAULT_HIGH_WATER_MARK, type RpcStream, type StreamOptions } from './engine/read-stream.js';
 // Metrics
 export {
@@ -53,8 +54,8 @@ export {
 } from './metrics/types.js';
 export { type ClusterRpc, type ClusterRpcSide, createClusterRpc } from './sides/create-cluster-rpc.js';
 export { type ClusterRpcOptions, DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_TIMEOUT_MS } from './sides/options.js';
-export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './sides/primary.js';
-export type { WorkerEventMeta, WorkerRpc } from './sides/worker.js';
+export type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerChange, WorkerInfo } from './sides/primary.js';
+export type { PrimaryChange, WorkerEventMeta, WorkerRpc } from './sides/worker.js';
 export type { PeerInfo } from './transports/transport.js';
 // Errors
 export { RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcErrorOptions, type RpcIssue } from './wire/errors.js';

@@ -17,7 +17,7 @@ import type { MetricsSource } from '../metrics/types.js';
 import type { PeerInfo, PeerLink, Transport, TransportPort } from '../transports/transport.js';
 import { DecodeFailure, decodePayload, type EncodeResult } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
-import { RpcError, siteError } from '../wire/errors.js';
+import { type CallSite, RpcError, siteError, withSite } from '../wire/errors.js';
 import {
   type BroadcastEnvelope,
   bye,
@@ -31,9 +31,12 @@ import {
   type OkEnvelope,
   parseFrame,
 } from '../wire/protocol.js';
+import { type CallerTrace, captureCaller, rethrowWithAwaiters, withCallerFrames } from './caller-stack.js';
 import type { CallHost, CallOptions } from './call-options.js';
-import { EventListeners, type ListenerErrorReporter } from './event-listeners.js';
+import type { ErrorReporter } from './error-report.js';
+import { EventListeners } from './event-listeners.js';
 import { startCall } from './make-call.js';
+import { Membership } from './membership.js';
 import { Peer } from './peer.js';
 import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOptions } from './read-stream.js';
 import { serveCall } from './serve-call.js';
@@ -46,7 +49,8 @@ export interface SideConfig {
   readonly events: ReadonlyMap<string, Schema>;
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
-  readonly onListenerError: ListenerErrorReporter;
+  /** Hears what handlers, streams and listeners threw (the `onError` option). */
+  readonly reportError: ErrorReporter;
   /** Counting on, and the sources gathered with it; `undefined`: off. */
   readonly metrics: { readonly sources: readonly MetricsSource[] } | undefined;
 }
@@ -101,6 +105,9 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly events: EventListeners<TMeta>;
+  /** Who joins and leaves, for `onWorkers` and `onPrimary`. */
+  readonly membership: Membership;
+  readonly reportError: ErrorReporter;
   accepting = true;
   /** This side's API, as handlers reach it through `rpc.for(ctx)`. */
   api: SideApi | undefined = undefined;
@@ -123,6 +130,8 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   #servingIdle: Array<() => void> = [];
   /** Why the transport gave up, once it has: no peer will be reached. */
   #failure: string | undefined = undefined;
+  /** The highest worker id seen: ids only grow, so a larger one never belonged to a worker. */
+  #highestWorkerId = 0;
   #closing: Promise<void> | undefined = undefined;
 
   constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
@@ -140,7 +149,15 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     this.procedures = withMetricsProcedure(config.procedures, this.#report);
     this.defaultTimeoutMs = config.defaultTimeoutMs;
     this.maxPayloadBytes = config.maxPayloadBytes;
-    this.events = new EventListeners<TMeta>(config.events, config.onListenerError, this.metrics);
+    this.reportError = config.reportError;
+    this.events = new EventListeners<TMeta>(
+      config.events,
+      (error, path, caller) => this.reportError(error, { side: this.#side(), kind: 'event', path, caller }),
+      this.metrics,
+    );
+    this.membership = new Membership((error) =>
+      this.reportError(error, { side: this.#side(), kind: 'event', path: this.#side() === 'primary' ? 'onWorkers' : 'onPrimary' }),
+    );
     this.#onEvent = onEvent;
     this.#port = transport.open(
       {
@@ -155,13 +172,22 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     this.#portOpen = true;
     // Peers that exist already may listen already: greet them.
     for (const link of this.#port.peers()) this.#greet(this.#connect(link));
-    if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
+    this.#holdForPrimary();
   }
 
   /** How this side names itself in error messages: its worker id, or `'primary'`. */
   get self(): number | 'primary' {
     const info = this.#port.self();
     return info.side === 'primary' ? 'primary' : info.workerId;
+  }
+
+  #side(): 'primary' | 'worker' {
+    return this.#port.self().side;
+  }
+
+  /** A worker, as its primary sees it: once the primary it has joined takes its calls; `undefined` before and between primaries. */
+  joinedSelf(): PeerInfo | undefined {
+    return this.#peers.get(0)?.announced ? this.#port.self() : undefined;
   }
 
   /** Worker `workerId` (0: the primary), if it is alive. */
@@ -208,7 +234,10 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     }
     const peer = new Peer(link);
     this.#peers.set(id, peer);
-    if (link.info.side === 'worker') this.metrics?.workerJoined();
+    if (link.info.side === 'worker') {
+      this.#highestWorkerId = Math.max(this.#highestWorkerId, id);
+      this.metrics?.workerJoined();
+    }
     return peer;
   }
 
@@ -219,18 +248,15 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     this.#peers.delete(id);
     this.peerGone(peer, why);
     if (link.info.side === 'worker') this.metrics?.workerLeft();
-    if (this.#holdsForPrimary()) this.#peers.set(0, new Peer(undefined));
+    this.#holdForPrimary();
   }
 
-  /** A worker whose primary may come back holds calls for it meanwhile. */
-  #holdsForPrimary(): boolean {
-    return (
-      this.#port.holdCallsWithoutPrimary &&
-      this.#failure === undefined &&
-      this.#port.self().side === 'worker' &&
-      this.accepting &&
-      !this.#peers.has(0)
-    );
+  /** A worker whose primary may come back holds calls for it meanwhile, in a peer that knows why none is there. */
+  #holdForPrimary(): void {
+    const port = this.#port;
+    if (!port.holdCallsWithoutPrimary || this.#failure !== undefined || port.self().side !== 'worker') return;
+    if (!this.accepting || this.#peers.has(0)) return;
+    this.#peers.set(0, new Peer(undefined, () => port.whyNoPrimary?.() ?? 'no primary has joined'));
   }
 
   /** The transport gave up: every call waiting on a peer fails now, and later ones at once. */
@@ -240,7 +266,11 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     this.#peers.clear();
   }
 
-  /** Calls `path` on `peer` (`undefined`: no such live peer). */
+  /**
+   * Calls `path` on `peer` (`undefined`: no such live peer). The error it
+   * rejects with shows the caller's frames: those of `trace`, or else those
+   * of the `async` functions awaiting it.
+   */
   call(
     peer: Peer | undefined,
     target: number | 'primary',
@@ -248,10 +278,16 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     input: unknown,
     options?: CallOptions,
     encodedInput?: EncodeResult,
+    /** Where the caller made the call, captured already (once for a `callAll`). */
+    trace?: CallerTrace,
   ): Promise<unknown> {
     const refusal = this.#refusal(peer, target, path);
-    if (refusal) return Promise.reject(refusal);
-    return startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
+    if (refusal) return Promise.reject(withCallerFrames(refusal, trace ?? captureCaller(this.call)));
+    const answer = startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
+    if ((globalThis as { __benchNoTrace?: boolean }).__benchNoTrace) return answer; // BENCH-ONLY
+    return trace === undefined
+      ? answer.then(undefined, rethrowWithAwaiters)
+      : answer.then(undefined, (error: Error) => Promise.reject(withCallerFrames(error, trace)));
   }
 
   /** Streams `path` from `peer` (`undefined`: no such live peer); failures come out of its first `next()`. */
@@ -264,15 +300,20 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   ): RpcStream<unknown> {
     const refusal = this.#refusal(peer, target, path);
     const site = { path: typeof path === 'string' ? path : shownPath(path), target };
-    return openStream(this, refusal ? undefined : peer, site, input, options, refusal);
+    return openStream(this, refusal ? undefined : peer, site, input, options, refusal, captureCaller(this.stream));
   }
 
-  /** Why a call or stream fails before it is made: a path that is not a string, or a transport that gave up. */
+  /**
+   * Why a call or stream fails before it is made: a path that is not a
+   * string, a transport that gave up, or a worker id no worker ever had.
+   */
   #refusal(peer: Peer | undefined, target: number | 'primary', path: unknown): RpcError | undefined {
     if (typeof path !== 'string')
       return siteError('NOT_FOUND', { path: shownPath(path), target }, 'A procedure path must be a string');
-    if (peer === undefined && this.#failure !== undefined && this.accepting)
-      return siteError('DISCONNECTED', { path, target }, this.#failure);
+    if (peer !== undefined || !this.accepting) return undefined;
+    if (this.#failure !== undefined) return siteError('DISCONNECTED', { path, target }, this.#failure);
+    if (target !== 'primary' && !(Number.isSafeInteger(target) && target > 0 && target <= this.#highestWorkerId))
+      return siteError('NOT_FOUND', { path, target }, `No worker ever had the id ${String(target)}`);
     return undefined;
   }
 
@@ -283,7 +324,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     if (parsed.kind === 'malformed') return debug(() => `dropped a frame from ${peer.describe()}: ${parsed.reason}`);
     if (parsed.dropped > 0) debug(() => `dropped ${parsed.dropped} malformed envelope(s) from ${peer.describe()}`);
     // Anything from the peer proves it listens, even if its hello was lost.
-    if (peer.state === 'starting') peer.markReady();
+    if (peer.state === 'starting') this.#ready(peer);
     if (this.metrics) this.frameArrivedAt = performance.now();
     for (const envelope of parsed.envelopes) {
       try {
@@ -297,7 +338,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   #dispatch(peer: Peer, envelope: Envelope): void {
     switch (envelope[0]) {
       case 'hello':
-        peer.markReady();
+        this.#ready(peer);
         if (envelope[1] === 0 && this.#closing === undefined) peer.send(hello(1));
         return;
       case 'bye':
@@ -332,10 +373,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     const value = decodePayload(result);
     const settled =
       value instanceof DecodeFailure
-        ? peer.pending.reject(
-            id,
-            new RpcError('UNSERIALIZABLE', `The answer from ${peer.describe()} could not be decoded: ${value.detail}`),
-          )
+        ? peer.pending.reject(id, (site) => siteError('UNSERIALIZABLE', site, `The answer could not be decoded: ${value.detail}`))
         : peer.pending.resolve(id, value, this.frameArrivedAt);
     if (!settled) debug(() => `dropped a late answer ${id} from ${peer.describe()}`);
   }
@@ -346,9 +384,24 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     if (!stream && !peer.pending.has(id)) return debug(() => `dropped a late error ${id} from ${peer.describe()}`);
     const data = wire.data ? decodePayload(wire.data) : undefined;
     const options = { issues: wire.issues, data: data instanceof DecodeFailure ? undefined : data };
-    const error = new RpcError(wire.code, wire.message, options);
-    if (stream) stream.ended(error);
-    else peer.pending.reject(id, error);
+    const errorFor = (site: CallSite): RpcError => new RpcError(wire.code, withSite(wire.message, site), options);
+    if (stream) stream.ended(errorFor(stream.site));
+    else peer.pending.reject(id, errorFor);
+  }
+
+  /** `peer` takes calls now: its rpc object said hello (or anything at all). */
+  #ready(peer: Peer): void {
+    peer.markReady();
+    if (peer.state !== 'ready' || peer.announced) return;
+    peer.announced = true;
+    this.membership.emit({ type: 'joined', peer: peer.info });
+  }
+
+  /** `peer` no longer takes calls: membership listeners hear it once, if they heard it join. */
+  #unready(peer: Peer, reason: string): void {
+    if (!peer.announced) return;
+    peer.announced = false;
+    this.membership.emit({ type: 'left', peer: peer.info, reason });
   }
 
   #peerClosed(peer: Peer): void {
@@ -356,6 +409,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     peer.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before answering'));
     peer.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'The target closed its rpc object before the stream ended'));
     this.#abortServing(peer, new RpcError('SHUTTING_DOWN', `The caller (${peer.describe()}) closed its rpc object`));
+    this.#unready(peer, peer.target === 'primary' ? 'the primary closed its rpc object' : 'it closed its rpc object');
   }
 
   /** The process behind `peer` exited or its channel closed. Safe to call twice. */
@@ -365,6 +419,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     peer.pending.rejectAll((site) => siteError('DISCONNECTED', site, `The target went away before answering: ${why}`));
     peer.streams.failAll((site) => siteError('DISCONNECTED', site, `The target went away before the stream ended: ${why}`));
     this.#abortServing(peer, new RpcError('DISCONNECTED', `The caller (${peer.describe()}) went away: ${why}`));
+    this.#unready(peer, why);
   }
 
   #abortServing(peer: Peer, reason: RpcError): void {
@@ -429,7 +484,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
       peer.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the stream ended'));
       for (const [id, served] of peer.serving) {
         served.abort(reason);
-        peer.send(errFor(id, reason));
+        peer.send(err(id, { code: reason.code, message: withSite(reason.message, { path: served.path, target: self }) }));
       }
       peer.serving.clear();
       peer.send(bye());
@@ -437,6 +492,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     }
     await pTimeout(Promise.all(written), { milliseconds: FINAL_WRITE_WAIT_MS, fallback: () => undefined });
     this.events.clear();
+    this.membership.clear();
     await this.#port.close();
   }
 }
@@ -453,10 +509,6 @@ function idOf(info: PeerInfo): number {
 
 function cancelReason(code: CancelCode): RpcError {
   return new RpcError(code, code === 'TIMEOUT' ? 'The caller timed out' : 'The caller aborted the call');
-}
-
-function errFor(id: string, error: RpcError): ErrEnvelope {
-  return err(id, { code: error.code, message: error.message });
 }
 
 function assertNever(value: never): never {

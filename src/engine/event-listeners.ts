@@ -8,6 +8,7 @@
 
 import { type Schema, summariseIssues, type Validation, validate } from '../define/schema.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
+import type { PeerInfo } from '../transports/transport.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { RpcError } from '../wire/errors.js';
@@ -15,8 +16,8 @@ import { RpcError } from '../wire/errors.js';
 /** A listener as stored; the public types narrow the payload and meta. */
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 
-/** Told when a listener throws or rejects; nothing else sees that error. */
-export type ListenerErrorReporter = (error: unknown, event: string) => void;
+/** Told when a listener throws or rejects, with who sent the event; nothing else sees that error. */
+export type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
 
 /** Events on one side of the channel. */
 export class EventListeners<TMeta> {
@@ -75,7 +76,7 @@ export class EventListeners<TMeta> {
    * An unknown event or invalid payload is dropped (and logged under
    * `NODE_DEBUG=cluster-rpc`). `onValid` runs once the payload passed.
    */
-  receive(name: string, payload: EncodedPayload, meta: TMeta, onValid?: () => void): void {
+  receive(name: string, payload: EncodedPayload, meta: TMeta, sender: PeerInfo, onValid?: () => void): void {
     const schema = this.schemas.get(name);
     if (!schema) return debug(() => `dropped event '${name}': not defined on this side`);
     const decoded = decodePayload(payload);
@@ -85,29 +86,29 @@ export class EventListeners<TMeta> {
       const validation = validate(schema, decoded);
       if (validation instanceof Promise)
         validation.then(
-          (settled) => this.#deliver(name, settled, meta, onValid),
-          (error) => this.reportListenerError(error, name),
+          (settled) => this.#deliver(name, settled, meta, sender, onValid),
+          (error) => this.reportListenerError(error, name, sender),
         );
-      else this.#deliver(name, validation, meta, onValid);
+      else this.#deliver(name, validation, meta, sender, onValid);
     } catch (error) {
       debug(() => `dropped event '${name}': its schema threw: ${String(error)}`);
     }
   }
 
-  #deliver(name: string, validation: Validation, meta: TMeta, onValid: (() => void) | undefined): void {
+  #deliver(name: string, validation: Validation, meta: TMeta, sender: PeerInfo, onValid: (() => void) | undefined): void {
     if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
     this.recorder?.eventReceived(name);
     onValid?.();
     const listeners = this.#listeners.get(name);
-    if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta);
+    if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta, sender);
   }
 
-  #call(listener: Listener<TMeta>, name: string, payload: unknown, meta: TMeta): void {
+  #call(listener: Listener<TMeta>, name: string, payload: unknown, meta: TMeta, sender: PeerInfo): void {
     try {
       const result = listener(payload, meta);
-      if (result instanceof Promise) result.catch((error: unknown) => this.reportListenerError(error, name));
+      if (result instanceof Promise) result.catch((error: unknown) => this.reportListenerError(error, name, sender));
     } catch (error) {
-      this.reportListenerError(error, name);
+      this.reportListenerError(error, name, sender);
     }
   }
 

@@ -23,6 +23,8 @@ export type PeerState = 'starting' | 'ready' | 'closed' | 'gone';
 
 /** A call or stream this side serves for the peer, as far as the peer's table needs to know. */
 export interface ServedHandle {
+  /** The procedure it runs, for the messages that end it. */
+  readonly path: string;
   /** Stops the handler's work: aborts its `ctx.signal` with `reason`. */
   abort(reason: Error): void;
 }
@@ -39,6 +41,8 @@ export class Peer {
   readonly serving = new Map<string, ServedHandle>();
   /** Streams we read from the peer. */
   readonly streams = new OpenStreams();
+  /** Set while this side's membership listeners count the peer as joined: between its `joined` and its `left`. */
+  announced = false;
 
   readonly #outbox: Outbox;
   #readyWaiters: Array<(ready: boolean) => void> = [];
@@ -48,16 +52,22 @@ export class Peer {
   /** Who the peer is, as handlers see it in `ctx.caller`. */
   readonly info: PeerInfo;
   #link: PeerLink | undefined;
+  readonly #whyUnattached: (() => string) | undefined;
 
   /**
    * @param link - How to reach the peer; a worker waiting for a primary to
    *   come back has none until one joins (see {@link Peer.attach}).
+   * @param whyUnattached - Without a link: why no primary can be reached now, for the calls it never sent.
    */
-  constructor(link: PeerLink | undefined, info: PeerInfo = link?.info ?? PRIMARY_PEER) {
+  constructor(link: PeerLink | undefined, whyUnattached?: () => string) {
     this.#link = link;
-    this.info = info;
-    this.target = info.side === 'primary' ? 'primary' : info.workerId;
-    this.pending = new PendingCalls((id, code) => this.send(cancel(id, code)));
+    this.#whyUnattached = whyUnattached;
+    this.info = link?.info ?? PRIMARY_PEER;
+    this.target = this.info.side === 'primary' ? 'primary' : this.info.workerId;
+    this.pending = new PendingCalls(
+      (id, code) => this.send(cancel(id, code)),
+      () => this.unsentReason(),
+    );
     this.#outbox = new Outbox(
       link,
       (call) => this.pending.has(call[1] as string),
@@ -68,6 +78,14 @@ export class Peer {
   /** True for a worker's peer that waits for a primary to join. */
   isUnattached(): boolean {
     return this.#link === undefined && this.state === 'starting';
+  }
+
+  /**
+   * Why what waits for this peer was never sent, while no primary can be
+   * reached (the servers, or no primary in the cluster); `undefined` once one joined.
+   */
+  unsentReason(): string | undefined {
+    return this.isUnattached() ? (this.#whyUnattached?.() ?? 'no primary has joined') : undefined;
   }
 
   /** The primary this peer waited for joined. */

@@ -35,9 +35,13 @@ class PendingCall implements Expiring {
   ) {}
 }
 
-/** Why each kind of giving up fails the call. */
-function giveUpError(call: PendingCall, code: CancelCode): RpcError {
-  if (code === 'TIMEOUT') return siteError('TIMEOUT', call.site, `No answer within ${call.timeoutMs} ms`);
+/** Why each kind of giving up fails the call; `unsent`: why it could not even be sent, if so. */
+function giveUpError(call: PendingCall, code: CancelCode, unsent: string | undefined): RpcError {
+  if (code === 'TIMEOUT') {
+    // Not a slow answer: nothing could be asked. Say what was missing.
+    if (unsent !== undefined) return siteError('DISCONNECTED', call.site, `Not sent within ${call.timeoutMs} ms: ${unsent}`);
+    return siteError('TIMEOUT', call.site, `No answer within ${call.timeoutMs} ms`);
+  }
   const reason = call.signals.find((signal) => signal.aborted)?.reason;
   const because = reason instanceof RpcError ? `: ${reason.message}` : reason instanceof Error ? `: ${reason.message}` : '';
   return siteError('ABORTED', call.site, `Call aborted${because}`, { cause: reason });
@@ -58,8 +62,14 @@ export class PendingCalls {
   /**
    * @param onGiveUp - Told when a call is dropped by its timeout or abort, so
    *   the serving side can be told to stop too.
+   * @param unsentReason - Why calls waiting now were never sent (no primary
+   *   can be reached), or `undefined`: at its timeout, such a call fails with
+   *   `DISCONNECTED` saying why, not with `TIMEOUT`.
    */
-  constructor(private readonly onGiveUp: (id: string, code: CancelCode) => void) {}
+  constructor(
+    private readonly onGiveUp: (id: string, code: CancelCode) => void,
+    private readonly unsentReason: () => string | undefined,
+  ) {}
 
   /** How many calls are waiting. */
   get size(): number {
@@ -107,11 +117,11 @@ export class PendingCalls {
     return true;
   }
 
-  /** Fails `id`; `false` when nobody waits for it any more. */
-  reject(id: string, error: RpcError): boolean {
+  /** Fails `id` with the error `errorFor` builds for its site; `false` when nobody waits for it any more. */
+  reject(id: string, errorFor: (site: CallSite) => RpcError): boolean {
     const call = this.#take(id);
     if (!call) return false;
-    failed(call, error);
+    failed(call, errorFor(call.site));
     return true;
   }
 
@@ -119,8 +129,10 @@ export class PendingCalls {
   giveUp(id: string, code: CancelCode): void {
     const call = this.#take(id);
     if (!call) return;
-    failed(call, giveUpError(call, code));
-    this.onGiveUp(id, code);
+    const unsent = code === 'TIMEOUT' ? this.unsentReason() : undefined;
+    failed(call, giveUpError(call, code, unsent));
+    // A call never sent has nothing to cancel on the other side.
+    if (unsent === undefined) this.onGiveUp(id, code);
   }
 
   /** Fails every waiting call with the error `errorFor` builds for its site. */

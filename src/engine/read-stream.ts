@@ -30,6 +30,7 @@ import {
   NO_TIMEOUT,
   open,
 } from '../wire/protocol.js';
+import { type CallerTrace, withCallerFrames } from './caller-stack.js';
 import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
 import type { StreamReader } from './open-streams.js';
 import type { Peer } from './peer.js';
@@ -198,6 +199,8 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   readonly #options: StreamOptions | undefined;
   /** Why the stream cannot open, known before it was asked to. */
   readonly #refusal: RpcError | undefined;
+  /** Where the reader called `stream()`, for the stack of its error. */
+  readonly #trace: CallerTrace | undefined;
   /** `idle` until the first `next()`; `done` once the reader saw the end, an error, or returned. */
   #phase: 'idle' | 'open' | 'done' = 'idle';
   #id = '';
@@ -231,6 +234,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     input: unknown,
     options: StreamOptions | undefined,
     refusal: RpcError | undefined,
+    trace: CallerTrace | undefined,
   ) {
     this.#host = host;
     this.#peer = peer;
@@ -238,6 +242,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     this.#input = input;
     this.#options = options;
     this.#refusal = refusal;
+    this.#trace = trace;
   }
 
   [Symbol.asyncIterator](): RpcStream<unknown> {
@@ -248,7 +253,8 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     if (this.#phase === 'idle') this.#open();
     if (this.#waiters.length === 0) {
       const ready = this.#pull();
-      if (ready !== undefined) return ready instanceof RpcError ? Promise.reject(ready) : Promise.resolve(ready);
+      if (ready !== undefined)
+        return ready instanceof RpcError ? Promise.reject(withCallerFrames(ready, this.#trace)) : Promise.resolve(ready);
     }
     return new Promise((resolve, reject) => {
       this.#waiters.push({ resolve, reject });
@@ -451,7 +457,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
       const ready = this.#pull();
       if (ready === undefined) break;
       const waiter = this.#waiters.shift() as Waiter;
-      if (ready instanceof RpcError) waiter.reject(ready);
+      if (ready instanceof RpcError) waiter.reject(withCallerFrames(ready, this.#trace));
       else waiter.resolve(ready);
     }
     if (this.#waiters.length > 0) this.#arm();
@@ -467,6 +473,10 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     const parentFirst = untilDeadline < this.#timeoutMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      // As for a call: a stream that could not even be opened says what was missing.
+      const unsent = this.#peer?.unsentReason();
+      const within = parentFirst ? "by the parent call's deadline" : `within ${this.#timeoutMs} ms`;
+      if (unsent !== undefined) return this.fail(siteError('DISCONNECTED', this.#site, `Not opened ${within}: ${unsent}`));
       const what = parentFirst ? 'The parent call reached its deadline' : `No item within ${this.#timeoutMs} ms`;
       this.fail(siteError('TIMEOUT', this.#site, what), 'TIMEOUT');
     }, ms);
@@ -513,8 +523,9 @@ export function openStream(
   input: unknown,
   options: StreamOptions | undefined,
   refusal?: RpcError,
+  trace?: CallerTrace,
 ): RpcStream<unknown> {
-  return new ConsumedStream(host, peer, site, input, options, refusal);
+  return new ConsumedStream(host, peer, site, input, options, refusal, trace);
 }
 
 /** Items for a stream this side reads; dropped when it is not open (unknown, ended, or given up). */

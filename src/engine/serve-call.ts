@@ -137,6 +137,7 @@ class ServedCall extends ServedRequest {
   }
 
   #fail(thrown: unknown): void {
+    this.report(thrown, 'call');
     this.#answerError(toRpcError(thrown, this.site()));
   }
 

@@ -61,14 +61,6 @@ function iteratorOf(iterable: unknown): AsyncIterator<unknown> {
   return iterator as AsyncIterator<unknown>;
 }
 
-/** Returns `iterator` so its `finally` blocks run; what that throws only shows with `NODE_DEBUG=cluster-rpc`. */
-async function closeIterator(iterator: AsyncIterator<unknown>, path: string): Promise<void> {
-  try {
-    await iterator.return?.();
-  } catch (error) {
-    debug(() => `the generator of stream '${path}' threw while it was returned: ${String(error)}`);
-  }
-}
 
 /** One stream being served: it owns the signal of the `ctx` its function receives. */
 class ServedStream extends ServedRequest {
@@ -171,9 +163,9 @@ class ServedStream extends ServedRequest {
         }
       }
     } catch (thrown) {
-      this.#fail(toRpcError(thrown, this.site()));
+      this.#failWith(thrown);
     }
-    if (!finished) await closeIterator(iterator, this.path);
+    if (!finished) await this.#close(iterator);
   }
 
   /** Checks the input and calls the procedure's function; `undefined` when the stream ended instead. */
@@ -199,13 +191,22 @@ class ServedStream extends ServedRequest {
       if (isThenable(iterable)) iterable = await iterable;
       const iterator = iteratorOf(iterable);
       if (this.released) {
-        await closeIterator(iterator, this.path);
+        await this.#close(iterator);
         return undefined;
       }
       return iterator;
     } catch (thrown) {
-      this.#fail(toRpcError(thrown, this.site()));
+      this.#failWith(thrown);
       return undefined;
+    }
+  }
+
+  /** Returns `iterator` so its `finally` blocks run; nobody waits for it, so what that throws goes to `onError`. */
+  async #close(iterator: AsyncIterator<unknown>): Promise<void> {
+    try {
+      await iterator.return?.();
+    } catch (thrown) {
+      this.report(thrown, 'stream');
     }
   }
 
@@ -234,6 +235,12 @@ class ServedStream extends ServedRequest {
     this.#batch = [];
     this.#batchBytes = 0;
     this.peer.send(items(this.requestId, batch), bytes);
+  }
+
+  /** Ends the stream with what its function or generator threw; `onError` hears it unless it is an `RpcError`. */
+  #failWith(thrown: unknown): void {
+    this.report(thrown, 'stream');
+    this.#fail(toRpcError(thrown, this.site()));
   }
 
   /** Ends the stream with `error`, after the items made before it. */

@@ -19,9 +19,10 @@ import type { Validation } from '../define/schema.js';
 import type { CallMeter, MetricsRecorder } from '../metrics/recorder.js';
 import { OTHER_PROCEDURES } from '../metrics/recorder.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
-import { type CallSite, type RpcError, type RpcErrorCode, siteError } from '../wire/errors.js';
+import { type CallSite, RpcError, type RpcErrorCode, siteError, withSite } from '../wire/errors.js';
 import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { err, NO_TIMEOUT, type WireError } from '../wire/protocol.js';
+import type { ErrorReporter } from './error-report.js';
 import type { Peer, ServedHandle } from './peer.js';
 
 /** What serving needs from the side it runs on. */
@@ -41,6 +42,8 @@ export interface ServeHost {
   readonly metrics: MetricsRecorder | undefined;
   /** When the frame bringing the request being served arrived (with metrics on): its start. */
   readonly frameArrivedAt: number;
+  /** Hears what a handler or a stream threw that its caller only gets the message of. */
+  readonly reportError: ErrorReporter;
 }
 
 /** A request that passed admission: its procedure, its decoded input, and the fields of its `ctx`. */
@@ -81,7 +84,8 @@ export function admit(
       const key = host.procedures.has(path) ? path : OTHER_PROCEDURES;
       (kind === 'stream' ? host.metrics.stream(key) : host.metrics.procedure(key)).served.refused(code);
     }
-    answerError(host, peer, requestId, siteError(code, { path, target: host.self }, what));
+    const site = { path, target: host.self };
+    answerError(host, peer, requestId, siteError(code, site, what), site);
     return undefined;
   };
   if (!host.accepting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
@@ -174,8 +178,24 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
 
   /** Sends `error` to the caller. */
   protected answerError(error: RpcError): void {
-    answerError(this.host, this.peer, this.fields.requestId, error);
+    answerError(this.host, this.peer, this.fields.requestId, error, this.site());
   }
+
+  /**
+   * Tells `onError` what the procedure threw, with its stack, unless it is an
+   * `RpcError` (an answer meant for the caller) or the echo of this request's
+   * own abort (a handler that honours `ctx.signal` after its caller left).
+   */
+  protected report(thrown: unknown, kind: 'call' | 'stream'): void {
+    if (thrown instanceof RpcError || (this.abortReason !== undefined && isAbortEcho(thrown, this.abortReason))) return;
+    const { path, caller } = this.fields;
+    this.host.reportError(thrown, { side: this.host.self === 'primary' ? 'primary' : 'worker', kind, path, caller });
+  }
+}
+
+/** True for what work stopped by an abort signal throws: the signal's reason, or an `AbortError` caused by it. */
+function isAbortEcho(thrown: unknown, reason: Error): boolean {
+  return thrown === reason || (thrown instanceof Error && (thrown.name === 'AbortError' || thrown.cause === reason));
 }
 
 /** True for anything `await` would wait on. */
@@ -187,11 +207,15 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** Sends `error` to the caller of `id`; its `data` crosses like a result, or is left out with a note if it cannot. */
-export function answerError(host: ServeHost, peer: Peer, id: string, error: RpcError): void {
+/**
+ * Sends `error` to the caller of `id`, its message naming `site` (a
+ * handler's own `RpcError` does not); its `data` crosses like a result, or is
+ * left out with a note if it cannot.
+ */
+export function answerError(host: ServeHost, peer: Peer, id: string, error: RpcError, site: CallSite): void {
   const wire: { code: string; message: string; issues?: WireError['issues']; data?: EncodedPayload } = {
     code: error.code,
-    message: error.message,
+    message: withSite(error.message, site),
   };
   if (error.issues) wire.issues = error.issues;
   if (error.data !== undefined) {

@@ -4,11 +4,10 @@ import type { AnyRouter } from '../define/inference.js';
 import { proceduresOf } from '../define/router.js';
 import { checkTimeout } from '../engine/call-options.js';
 import type { SideConfig } from '../engine/engine.js';
-import type { ListenerErrorReporter } from '../engine/event-listeners.js';
+import { type ErrorSite, errorReporter } from '../engine/error-report.js';
 import { checkMetricsOption } from '../metrics/report.js';
 import type { MetricsOptions } from '../metrics/types.js';
 import type { Transport } from '../transports/transport.js';
-import { messageOf } from '../wire/errors.js';
 
 /**
  * The default per-call timeout, in milliseconds (30 s): what calls wait when
@@ -60,7 +59,7 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
  *   events,
  *   timeout: 10_000, // default 30 000 ms
  *   maxPayloadBytes: 1 << 20, // default 16 MiB
- *   onListenerError: (error, event) => console.error(`listener of ${event} failed`, error), // default: console.error
+ *   onError: (error, where) => console.error(`${where.kind} ${where.path} failed on the ${where.side}`, error), // default: console.error
  * });
  * ```
  *
@@ -92,8 +91,22 @@ export interface ClusterRpcOptions<
    */
   readonly maxPayloadBytes?: number;
   /**
-   * Told when an event listener throws or rejects. Default: writes the error to
-   * `console.error`. Listener errors never reach the sender or stop other listeners.
+   * Told, in the process where it happened, of every error that a handler (or
+   * its middlewares), a stream or a listener (of an event, or of `onWorkers`
+   * / `onPrimary`) throws or rejects with, with its own stack: the caller
+   * only gets `INTERNAL_ERROR` with the message, and a listener's sender
+   * nothing. An `RpcError` thrown by a handler or a stream is an answer for
+   * its caller and is not reported; nor is what work stopped by its
+   * `ctx.signal` throws once its caller stopped waiting. `where` says which
+   * side, what kind of code, which procedure or event, and for whom. A
+   * reporter that throws breaks nothing. `false`: report nowhere. Default:
+   * the error, stack included, to `console.error`.
+   */
+  readonly onError?: ((error: unknown, where: ErrorSite) => void) | false;
+  /**
+   * Told when an event listener throws or rejects, instead of `onError`.
+   *
+   * @deprecated Use `onError`: `where.kind === 'event'` and `where.path` (the event's name) say the same.
    */
   readonly onListenerError?: (error: unknown, event: string) => void;
   /**
@@ -107,10 +120,6 @@ export interface ClusterRpcOptions<
    * too (`cluster-rpc/prom-client`). Pass it in every process. Default: off.
    */
   readonly metrics?: boolean | MetricsOptions;
-}
-
-function defaultListenerErrorReporter(error: unknown, event: string): void {
-  console.error(`[cluster-rpc] a listener of event '${event}' threw:`, error);
 }
 
 function checkMaxPayloadBytes(value: unknown): number {
@@ -132,18 +141,16 @@ export function sideConfig(
       options.timeout === undefined ? DEFAULT_TIMEOUT_MS : checkTimeout(options.timeout, 'createClusterRpc: timeout'),
     maxPayloadBytes:
       options.maxPayloadBytes === undefined ? DEFAULT_MAX_PAYLOAD_BYTES : checkMaxPayloadBytes(options.maxPayloadBytes),
-    onListenerError: guardReporter(options.onListenerError ?? defaultListenerErrorReporter),
+    reportError: errorReporter(
+      checkFunction(options.onError, 'onError', true),
+      checkFunction(options.onListenerError, 'onListenerError', false),
+    ),
     metrics: checkMetricsOption(options.metrics),
   };
 }
 
-/** A reporter that cannot itself throw into the message listener. */
-function guardReporter(report: ListenerErrorReporter): ListenerErrorReporter {
-  return (error, event) => {
-    try {
-      report(error, event);
-    } catch (reporterError) {
-      console.error(`[cluster-rpc] onListenerError threw: ${messageOf(reporterError)}`);
-    }
-  };
+/** An optional function option (or `false`, where allowed), checked. */
+function checkFunction<T>(value: T, name: string, falseAllowed: boolean): T {
+  if (value === undefined || typeof value === 'function' || (falseAllowed && value === false)) return value;
+  throw new TypeError(`createClusterRpc: ${name} must be a function${falseAllowed ? ' or false' : ''}, got ${String(value)}`);
 }

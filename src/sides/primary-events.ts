@@ -34,13 +34,13 @@ export function relayWorkerEvents(engine: () => Engine<PrimaryEventMeta>): Event
     switch (envelope[0]) {
       case 'emit': {
         const [, name, payload, headers = NO_HEADERS] = envelope;
-        return events.receive(name, payload, { workerId, pid, host, headers });
+        return events.receive(name, payload, { workerId, pid, host, headers }, peer.info);
       }
       case 'bcast': {
         const [, name, payload, headers] = envelope;
         const meta: PrimaryEventMeta = { workerId, pid, host, headers: headers ?? NO_HEADERS };
         const relay = (): void => void sendToAll(engine(), event(name, workerId, pid, payload, host, headers), peer);
-        return events.receive(name, payload, meta, relay);
+        return events.receive(name, payload, meta, peer.info, relay);
       }
       case 'event':
         return; // only the primary sends these

@@ -1,6 +1,7 @@
 /** The primary, running: its engine, and `rpc.primary` assembled from calls, events and metrics. @module */
 import type { Worker } from 'node:cluster';
 import type { AnyRouter } from '../define/inference.js';
+import { captureCaller } from '../engine/caller-stack.js';
 import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
 import type { Peer } from '../engine/peer.js';
@@ -8,7 +9,7 @@ import type { StreamOptions } from '../engine/read-stream.js';
 import type { Transport } from '../transports/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import { toRpcError } from '../wire/errors.js';
-import type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerInfo } from './primary.js';
+import type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerChange, WorkerInfo } from './primary.js';
 import { broadcastFrom, relayWorkerEvents } from './primary-events.js';
 import { metricsOf } from './primary-metrics.js';
 
@@ -40,11 +41,12 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       return engine.stream(peer, id, path, input, options) as never;
     },
     callAll(path: string, input?: unknown, options?: CallOptions) {
-      // One input, encoded once for every worker.
+      // One input, encoded once for every worker; one caller's trace for all.
       const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
+      const trace = captureCaller(api.callAll);
       const results = engine.livePeers().map(
         (peer): Promise<CallAllResult<unknown>> =>
-          engine.call(peer, peer.target, path, input, options, encoded).then(
+          engine.call(peer, peer.target, path, input, options, encoded, trace).then(
             (value) => ({ workerId: Number(peer.target), status: 'fulfilled', value }),
             (error: unknown) => ({
               workerId: Number(peer.target),
@@ -65,6 +67,15 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
         if (info.side === 'worker') workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
       }
       return workers;
+    },
+    onWorkers(listener: (change: WorkerChange) => unknown) {
+      if (typeof listener !== 'function') throw new TypeError('rpc.primary.onWorkers expects a function');
+      return engine.membership.on((change) => {
+        if (change.peer.side !== 'worker') return;
+        const { workerId, pid, host } = change.peer;
+        const worker: WorkerInfo = { workerId, pid, host };
+        listener(change.type === 'joined' ? { type: 'joined', worker } : { type: 'left', worker, reason: change.reason });
+      });
     },
     metrics: metricsOf(engine, config.metrics?.sources ?? []) as PrimaryRpc<AnyRouter, unknown>['metrics'],
   } as PrimaryRpc<AnyRouter, unknown>;

@@ -68,6 +68,43 @@ export interface WorkerInfo {
 }
 
 /**
+ * A worker that joined or left, as {@link PrimaryRpc.onWorkers} listeners
+ * hear it: `'joined'` once it takes calls, `'left'` once it no longer does,
+ * with why. Narrow it on `type`.
+ *
+ * @example
+ * ```ts
+ * import type { WorkerChange } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * function describeChange(change: WorkerChange): string {
+ *   const { workerId, pid, host } = change.worker;
+ *   return change.type === 'joined'
+ *     ? `worker ${workerId} (pid ${pid} on ${host}) joined`
+ *     : `worker ${workerId} left: ${change.reason}`;
+ * }
+ * rpc.primary.onWorkers((change) => console.log(describeChange(change)));
+ * ```
+ *
+ * @group Call and listen
+ */
+export type WorkerChange =
+  | {
+      /** The worker's rpc object answers: from now on it is in {@link PrimaryRpc.workers}. */
+      readonly type: 'joined';
+      /** Which worker. */
+      readonly worker: WorkerInfo;
+    }
+  | {
+      /** The worker no longer takes calls. */
+      readonly type: 'left';
+      /** Which worker. */
+      readonly worker: WorkerInfo;
+      /** Why: `it was killed by SIGKILL`, `it exited with code 1`, `it closed its rpc object`, `it was silent for 2250 ms`… */
+      readonly reason: string;
+    };
+
+/**
  * One worker's outcome in {@link PrimaryRpc.callAll}, shaped like an entry of
  * `Promise.allSettled` plus the worker's id. Narrow it on `status`.
  *
@@ -263,7 +300,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * Listens to an event sent by workers (`rpc.worker.emit` or
    * `rpc.worker.broadcast`). Payloads that fail the schema on arrival are
    * dropped, never handed to listeners. A listener that throws or rejects is
-   * reported to `onListenerError` and does not stop the others.
+   * reported to `onError` and does not stop the others.
    *
    * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
@@ -300,6 +337,49 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * ```
    */
   workers(): readonly WorkerInfo[];
+
+  /**
+   * Listens to workers joining and leaving, on every transport: `'joined'`
+   * when a worker takes calls (its rpc object answered; from then on it is
+   * in {@link PrimaryRpc.workers}), `'left'` when it no longer does, with the
+   * reason (killed by a signal, exited with a code, closed its rpc object,
+   * silent past the liveness bound…). Each join and each leave is heard
+   * exactly once, in order; a listener added later does not hear earlier
+   * joins (`workers()` lists them). A listener that throws is reported to
+   * `onError` (`kind: 'event'`, `path: 'onWorkers'`) and does not stop the others.
+   *
+   * @param listener - Receives each {@link WorkerChange}.
+   * @returns A function that removes the listener.
+   *
+   * @example State the primary pushes to every worker that joins, and broadcasts when it changes
+   * ```ts
+   * import { z } from 'zod';
+   * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
+   *
+   * const config = new Map<string, string>(); // each worker's copy
+   * const rpc = createClusterRpc({
+   *   worker: defineRouter({
+   *     loadConfig: procedure.input(z.record(z.string(), z.string())).handler(({ input }) => {
+   *       for (const [key, value] of Object.entries(input)) config.set(key, value);
+   *     }),
+   *   }),
+   *   events: defineEvents({ configChanged: z.object({ key: z.string(), value: z.string() }) }),
+   * });
+   *
+   * if (rpc.side === 'primary') {
+   *   const state: Record<string, string> = { mode: 'fast' };
+   *   rpc.primary.onWorkers((change) => {
+   *     if (change.type === 'joined') void rpc.primary.call(change.worker.workerId, 'loadConfig', state).catch(console.error);
+   *     else console.log(`worker ${change.worker.workerId} left: ${change.reason}`);
+   *   });
+   *   state.mode = 'safe';
+   *   await rpc.primary.broadcast('configChanged', { key: 'mode', value: 'safe' }); // the workers there now
+   * } else {
+   *   rpc.worker.on('configChanged', ({ key, value }) => config.set(key, value));
+   * }
+   * ```
+   */
+  onWorkers(listener: (change: WorkerChange) => unknown): () => void;
 
   /**
    * Gathers the metrics of every process (with `metrics: true` given to

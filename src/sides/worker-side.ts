@@ -9,7 +9,8 @@ import type { EncodedPayload } from '../wire/codec.js';
 import { RpcError } from '../wire/errors.js';
 import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { broadcast, type Envelope, emit } from '../wire/protocol.js';
-import type { WorkerEventMeta, WorkerRpc } from './worker.js';
+import type { WorkerInfo } from './primary.js';
+import type { PrimaryChange, WorkerEventMeta, WorkerRpc } from './worker.js';
 
 /** The worker side, running. @internal */
 export type WorkerSide = RunningSide<WorkerRpc<AnyRouter, unknown>>;
@@ -28,17 +29,22 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
     const from: PeerInfo =
       fromWorkerId === 0 ? PRIMARY_PEER : { side: 'worker', workerId: fromWorkerId, pid: fromPid, host: fromHost };
     const meta: WorkerEventMeta = from === PRIMARY_PEER && headers === NO_HEADERS ? FROM_PRIMARY : { from, headers };
-    events.receive(name, payload, meta);
+    events.receive(name, payload, meta, from);
   });
   const primary = (): Peer | undefined => engine.peer(0);
 
   const deliveryError = (name: string, outcome: Exclude<DeliveryOutcome, 'sent'>): RpcError => {
     switch (outcome) {
-      case 'timeout':
+      case 'timeout': {
+        // As for a call: an event that could not even be sent says what was missing.
+        const unsent = primary()?.unsentReason();
+        if (unsent !== undefined)
+          return new RpcError('DISCONNECTED', `Event '${name}' not sent within ${config.defaultTimeoutMs} ms: ${unsent}`);
         return new RpcError(
           'TIMEOUT',
           `Event '${name}' not sent: the primary's rpc object did not answer within ${config.defaultTimeoutMs} ms`,
         );
+      }
       case 'closed':
         return new RpcError('SHUTTING_DOWN', `Event '${name}' not sent: the primary's rpc object is closed`);
       case 'gone':
@@ -79,6 +85,16 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
     on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => engine.events.on(name, listener),
     emit: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, emit),
     broadcast: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, broadcast),
+    onPrimary(listener: (change: PrimaryChange) => unknown) {
+      if (typeof listener !== 'function') throw new TypeError('rpc.worker.onPrimary expects a function');
+      return engine.membership.on((change) =>
+        listener(change.type === 'joined' ? { type: 'joined' } : { type: 'left', reason: change.reason }),
+      );
+    },
+    self(): WorkerInfo | undefined {
+      const info = engine.joinedSelf();
+      return info?.side === 'worker' ? { workerId: info.workerId, pid: info.pid, host: info.host } : undefined;
+    },
   } as unknown as WorkerRpc<AnyRouter, unknown>;
   engine.api = { side: 'worker', worker: api };
 

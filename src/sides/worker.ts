@@ -12,6 +12,39 @@ import type {
 import type { RpcStream } from '../engine/read-stream.js';
 import type { PeerInfo } from '../transports/transport.js';
 import type { CallArgs, EventArgs, StreamArgs } from './call-args.js';
+import type { WorkerInfo } from './primary.js';
+
+/**
+ * The primary coming or going, as {@link WorkerRpc.onPrimary} listeners hear
+ * it: `'joined'` once this worker has joined a primary that takes its calls,
+ * `'left'` once it no longer does, with why. Narrow it on `type`.
+ *
+ * @example
+ * ```ts
+ * import type { PrimaryChange } from 'cluster-rpc';
+ * import { rpc } from './rpc.js';
+ *
+ * let primaryUp = false;
+ * function track(change: PrimaryChange): void {
+ *   primaryUp = change.type === 'joined';
+ *   if (change.type === 'left') console.log(`no primary for now: ${change.reason}`);
+ * }
+ * rpc.worker.onPrimary(track);
+ * ```
+ *
+ * @group Call and listen
+ */
+export type PrimaryChange =
+  | {
+      /** This worker has joined a primary whose rpc object answers; {@link WorkerRpc.self} gives its id there. */
+      readonly type: 'joined';
+    }
+  | {
+      /** The primary no longer takes this worker's calls. */
+      readonly type: 'left';
+      /** Why: `the IPC channel to the primary closed`, `the primary closed its rpc object`, `the primary was silent for 2250 ms`… */
+      readonly reason: string;
+    };
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
@@ -129,7 +162,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * Listens to an event: the primary's broadcasts, and other workers'
    * broadcasts relayed by the primary. Payloads that fail the schema on
    * arrival are dropped, never handed to listeners. A listener that throws or
-   * rejects is reported to `onListenerError` and does not stop the others.
+   * rejects is reported to `onError` and does not stop the others.
    *
    * @typeParam TName - The event: one of `EventName<TEvents>`.
    * @param name - The event's name.
@@ -191,4 +224,48 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    * ```
    */
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
+
+  /**
+   * Listens to the primary coming and going: `'joined'` when this worker has
+   * joined a primary whose rpc object answers, `'left'` when it no longer
+   * takes calls, with the reason. Over cluster IPC that is one join and, when
+   * the primary goes, one leave; over NATS a worker hears `'left'` when its
+   * primary dies and `'joined'` when it has joined the next one (with a new
+   * id: see {@link WorkerRpc.self}). Each is heard exactly once, in order; a
+   * listener added later does not hear an earlier join. A listener that
+   * throws is reported to `onError` (`kind: 'event'`, `path: 'onPrimary'`)
+   * and does not stop the others.
+   *
+   * @param listener - Receives each {@link PrimaryChange}.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts
+   * import { rpc } from './rpc.js';
+   *
+   * const off = rpc.worker.onPrimary((change) => {
+   *   if (change.type === 'joined') console.log(`serving as worker ${rpc.worker.self()?.workerId}`);
+   *   else console.log(`the primary left: ${change.reason}`);
+   * });
+   * off();
+   * ```
+   */
+  onPrimary(listener: (change: PrimaryChange) => unknown): () => void;
+
+  /**
+   * This worker as its primary knows it: `{ workerId, pid, host }`, or
+   * `undefined` until it has joined a primary (and, over NATS, between a
+   * primary's death and the next one's welcome: the next one gives it a new id).
+   *
+   * @returns This worker's {@link WorkerInfo}, or `undefined`.
+   *
+   * @example
+   * ```ts
+   * import { rpc } from './rpc.js';
+   *
+   * const me = rpc.worker.self();
+   * console.log(me ? `worker ${me.workerId} (pid ${me.pid} on ${me.host})` : 'not joined yet');
+   * ```
+   */
+  self(): WorkerInfo | undefined;
 }

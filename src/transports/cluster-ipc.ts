@@ -20,6 +20,14 @@ import {
 
 type Sender = (message: Frame, callback: (error: Error | null) => void) => boolean;
 
+/**
+ * How long a worker whose channel closed may take to exit before it counts
+ * as gone anyway: Node reports the channel's end first and the exit (with
+ * its code or signal, the reason worth giving) a fraction of a millisecond
+ * later; a worker that lives on without its channel is gone after this.
+ */
+const EXIT_AFTER_DISCONNECT_MS = 100;
+
 function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): SendResult {
   if (!isConnected()) return 'closed';
   try {
@@ -78,7 +86,11 @@ function openPrimary(handlers: TransportHandlers): TransportPort {
     }
     return link;
   };
+  /** Workers whose channel closed, waiting for their exit to say why they are gone. */
+  const exiting = new Map<Worker, NodeJS.Timeout>();
   const gone = (worker: Worker, why: string): void => {
+    clearTimeout(exiting.get(worker));
+    exiting.delete(worker);
     const link = links.get(worker);
     if (!link) return;
     links.delete(worker);
@@ -90,7 +102,12 @@ function openPrimary(handlers: TransportHandlers): TransportPort {
     const link = links.get(worker);
     if (link) handlers.received(link, message);
   };
-  const onDisconnect = (worker: Worker): void => gone(worker, 'its IPC channel closed');
+  const onDisconnect = (worker: Worker): void => {
+    if (!links.has(worker) || exiting.has(worker)) return;
+    const timer = setTimeout(() => gone(worker, 'its IPC channel closed'), EXIT_AFTER_DISCONNECT_MS);
+    timer.unref();
+    exiting.set(worker, timer);
+  };
   const onExit = (worker: Worker, code: number | null, signal: string | null): void =>
     gone(worker, signal ? `it was killed by ${signal}` : `it exited with code ${code ?? 'unknown'}`);
   cluster.on('fork', onFork);
@@ -111,6 +128,8 @@ function openPrimary(handlers: TransportHandlers): TransportPort {
       cluster.off('message', onMessage);
       cluster.off('disconnect', onDisconnect);
       cluster.off('exit', onExit);
+      for (const timer of exiting.values()) clearTimeout(timer);
+      exiting.clear();
       links.clear();
     },
   };

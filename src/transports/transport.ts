@@ -179,6 +179,15 @@ export interface TransportPort {
    * `DISCONNECTED` at once.
    */
   readonly holdCallsWithoutPrimary: boolean;
+  /**
+   * Why a worker has no primary right now, in a few words for an error
+   * message: the servers it cannot reach and why, or that no primary has
+   * joined its cluster (by name). Asked, on a worker whose port holds calls
+   * without a primary, when a call, stream or event held for one reaches its
+   * timeout: it then fails with `DISCONNECTED` saying this, not with
+   * `TIMEOUT`. Optional; without it the message says that no primary has joined.
+   */
+  whyNoPrimary?(): string;
   /** Stops listening and releases what {@link Transport.open} took. */
   close(): Promise<void> | void;
 }

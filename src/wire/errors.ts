@@ -143,6 +143,16 @@ export class RpcError<TData = unknown> extends Error {
   /** Always `'RpcError'`, so logs and stack traces name the class. */
   override readonly name = 'RpcError';
 
+  /**
+   * What `JSON.stringify` writes: `name`, `code`, `message` and `data` (as
+   * given; left out when there is none). The stack and the cause stay out.
+   *
+   * @returns A plain object of those four fields.
+   */
+  toJSON(): { name: 'RpcError'; code: string; message: string; data: TData | undefined } {
+    return { name: 'RpcError', code: this.code, message: this.message, data: this.data };
+  }
+
   /** By brand, not prototype: errors made by another copy of this package in the process match too. */
   static override [Symbol.hasInstance](value: unknown): boolean {
     return typeof value === 'object' && value !== null && RPC_ERROR_BRAND in value;
@@ -166,6 +176,17 @@ export function describeSite(site: CallSite): string {
   const where = site.target === 'primary' ? 'the primary' : `worker ${site.target}`;
   const path = site.path.length > MAX_PATH_IN_MESSAGE ? `${site.path.slice(0, MAX_PATH_IN_MESSAGE)}…` : site.path;
   return `'${path}' on ${where}`;
+}
+
+/** The end of a message that names its call site, as {@link describeSite} spells it. */
+const NAMES_A_SITE = / \('[^]*' on (?:the primary|worker [^ )]+)\)$/;
+
+/**
+ * `message`, followed by where it happened unless it says so already (a
+ * built-in error, or one rethrown from a call the handler made).
+ */
+export function withSite(message: string, site: CallSite): string {
+  return NAMES_A_SITE.test(message) ? message : `${message} (${describeSite(site)})`;
 }
 
 /** Builds a built-in error whose message names the call site. */

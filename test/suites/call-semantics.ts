@@ -14,6 +14,8 @@ import {
   MAX_PAYLOAD_BYTES,
   type Outcome,
   outcomeOf,
+  type ReportedError,
+  reportedHere,
   setWorkerForNested,
   type workerRouter,
 } from '../fixtures/app.js';
@@ -55,6 +57,12 @@ interface Direction {
   readonly name: string;
   /** How the serving side is named in messages. */
   readonly servedBy: () => string;
+  /** How the calling side is named in messages: where a nested call from the handler goes. */
+  readonly callsBack: () => string;
+  /** Which side serves. */
+  readonly servingSide: 'primary' | 'worker';
+  /** What the serving side's `onError` heard so far. */
+  reported(): Promise<readonly ReportedError[]>;
   /** The caller as the serving side's `ctx.caller` should describe it. */
   readonly expectedCaller: () => unknown;
   call(path: string, input?: unknown, extras?: CallExtras): Promise<Outcome>;
@@ -84,6 +92,12 @@ export function describeCallSemantics(harness: CallHarness): void {
   const primaryToWorker: Direction = {
     name: 'primary → worker',
     servedBy: () => `on worker ${worker.workerId}`,
+    callsBack: () => 'on the primary',
+    servingSide: 'worker',
+    reported: async () =>
+      ((await rpc.primary.call(worker.workerId, 'drive.reported')) as readonly ReportedError[]).filter(
+        (entry) => entry.where.side === 'worker',
+      ),
     expectedCaller: () => ({ side: 'primary' }),
     call(path, input, extras = {}) {
       const controller = new AbortController();
@@ -103,6 +117,9 @@ export function describeCallSemantics(harness: CallHarness): void {
   const workerToPrimary: Direction = {
     name: 'worker → primary',
     servedBy: () => 'on the primary',
+    callsBack: () => `on worker ${worker.workerId}`,
+    servingSide: 'primary',
+    reported: async () => reportedHere().filter((entry) => entry.where.side === 'primary'),
     expectedCaller: () => worker.info,
     async call(path, input, extras = {}) {
       return (await rpc.primary.call(worker.workerId, 'drive.call', { path, input, ...extras })) as Outcome;
@@ -215,10 +232,30 @@ export function describeCallSemantics(harness: CallHarness): void {
       expect(failure.message).toContain(`'fail.internal' ${direction.servedBy()}`);
     });
 
-    it('a handler-thrown RpcError arrives with its own code, message and data', async () => {
+    it('a handler-thrown RpcError arrives with its own code and data, its message naming the procedure and the side', async () => {
       const failure = expectFailure(await direction.call('fail.custom'), 'TEAPOT');
-      expect(failure.message).toBe('I am a teapot');
+      expect(failure.message).toBe(`I am a teapot ('fail.custom' ${direction.servedBy()})`);
       expect(failure.data).toEqual({ at: new Date(0), tags: new Set(['short', 'stout']) });
+    });
+
+    it('an RpcError a handler rethrows from a call it made names where it was thrown, once', async () => {
+      const failure = expectFailure(await direction.call('nested', { path: 'fail.custom', input: undefined, rethrow: true }), 'TEAPOT');
+      expect(failure.message).toBe(`I am a teapot ('fail.custom' ${direction.callsBack()})`);
+    });
+
+    it('onError hears what the handler threw, with its stack, where it ran; the caller gets the message only', async () => {
+      const failure = expectFailure(await direction.call('fail.internal'), 'INTERNAL_ERROR');
+      expect(failure.message).not.toContain('\n');
+      const heard = (await direction.reported()).filter((entry) => entry.where.path === 'fail.internal');
+      expect(heard.at(-1)).toMatchObject({
+        where: { side: direction.servingSide, kind: 'call', path: 'fail.internal', caller: direction.expectedCaller() },
+        message: 'boom',
+      });
+      // The handler's own frame: the fixture that threw.
+      expect(heard.at(-1)?.stack).toMatch(/fixtures[\\/]app\.[jt]s/);
+      // An RpcError is an answer for the caller, not an error of the serving side.
+      expectFailure(await direction.call('fail.custom'), 'TEAPOT');
+      expect((await direction.reported()).filter((entry) => entry.where.path === 'fail.custom')).toEqual([]);
     });
 
     it('OUTPUT_INVALID: a result that fails the output schema', async () => {
@@ -302,9 +339,23 @@ export function describeCallSemantics(harness: CallHarness): void {
   });
 
   describe('the primary', () => {
-    it('rejects a call to a worker id that is not alive with DISCONNECTED at once', async () => {
-      const failure = expectFailure(await outcomeOf(rpc.primary.call(9999, 'none')), 'DISCONNECTED');
-      expect(failure.message).toContain('worker 9999');
+    it('rejects a call or a stream to a worker id no worker ever had with NOT_FOUND at once, naming the id', async () => {
+      for (const id of [9999, 0, -1, 1.5]) {
+        const failure = expectFailure(await outcomeOf(rpc.primary.call(id, 'none')), 'NOT_FOUND');
+        expect(failure.message).toContain(`id ${id}`);
+      }
+      const stream = rpc.primary.stream(9999, 'none' as never);
+      expect(await outcomeOf(stream.next())).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('id 9999') });
+    });
+
+    it("a rejected call's stack holds the line that made the call", async () => {
+      async function callThatFails(): Promise<unknown> {
+        return rpc.primary.call(worker.workerId, 'fail.internal');
+      }
+      const error = (await callThatFails().catch((caught: unknown) => caught)) as Error;
+      expect(error.stack?.split('\n')[0]).toBe(`RpcError: ${error.message}`);
+      expect(error.stack).toContain('callThatFails');
+      expect(error.stack).toMatch(/call-semantics\.ts/);
     });
 
     it('callAll settles per worker, ordered by worker id, and workers() lists them', async () => {
@@ -328,6 +379,8 @@ export function describeCallSemantics(harness: CallHarness): void {
         await second.kill();
       }
       expect(rpc.primary.workers().map((entry) => entry.workerId)).toEqual([worker.workerId]);
+      // A worker that was there and is gone: DISCONNECTED, at once.
+      expectFailure(await outcomeOf(rpc.primary.call(second.workerId, 'none')), 'DISCONNECTED');
     });
 
     it('BAD_REQUEST: a parent that is not a handler ctx, before anything is sent', async () => {

@@ -41,6 +41,8 @@ export interface StreamHarness {
 /** One direction: who reads, who produces. */
 interface Direction {
   readonly name: string;
+  /** How the producing side is named in messages. */
+  readonly producedBy: () => string;
   /** Reads `path` from the producing side as `plan` says. */
   read(path: string, input: unknown, plan?: ReadPlan): Promise<ReadOutcome>;
   /** What the producer tagged `tag` went through. */
@@ -92,6 +94,7 @@ export function describeStreamSemantics(harness: StreamHarness): void {
 
   const primaryReads: Direction = {
     name: 'the primary reads from a worker',
+    producedBy: () => `on worker ${worker.workerId}`,
     read: (path, input, plan = {}) =>
       readWith(
         (options) => primary.stream(worker.workerId, path as 'numbers', input as number, options),
@@ -103,6 +106,7 @@ export function describeStreamSemantics(harness: StreamHarness): void {
 
   const workerReads: Direction = {
     name: 'a worker reads from the primary',
+    producedBy: () => 'on the primary',
     read: (path, input, plan = {}) => primary.call(worker.workerId, 'drive.read', { path, input, plan }),
     record: async (tag) => recordHere(tag),
   };
@@ -216,7 +220,7 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       expect(outcome.items).toEqual([0, 1, 2, 3, 4]);
       expect(outcome.error).toMatchObject({
         code: 'STREAM_BROKE',
-        message: 'broke after 5',
+        message: `broke after 5 ('failing' ${direction.producedBy()})`,
         data: { at: new Date(0), after: 5 },
       });
       expect(await finished(direction, tag)).toMatchObject({ finallyRan: true, abortReason: null });
@@ -257,7 +261,7 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       });
       expect(await direction.read('guarded', { allow: false }, { collect: true })).toMatchObject({
         items: [],
-        error: { code: 'FORBIDDEN', message: 'Not for you' },
+        error: { code: 'FORBIDDEN', message: `Not for you ('guarded' ${direction.producedBy()})` },
       });
     });
 

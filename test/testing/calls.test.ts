@@ -11,6 +11,7 @@ import {
   events,
   MAX_PAYLOAD_BYTES,
   primaryRouter,
+  recordError,
   type TestRpc,
   workerRouter,
 } from '../fixtures/app.js';
@@ -31,6 +32,7 @@ const inProcess: CallHarness = {
       workers: 0,
       timeout: DEFAULT_TIMEOUT_MS,
       maxPayloadBytes: MAX_PAYLOAD_BYTES,
+      onError: recordError,
     });
   },
   async stop() {

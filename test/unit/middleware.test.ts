@@ -88,7 +88,7 @@ describe('middleware', () => {
     const worker = serve(router);
     const error = await worker.call('secret').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RpcError);
-    expect(error).toMatchObject({ code: 'FORBIDDEN', message: 'Not for you', data: { need: 'admin' } });
+    expect(error).toMatchObject({ code: 'FORBIDDEN', message: "Not for you ('secret' on the primary)", data: { need: 'admin' } });
     expect(ran).toBe(false);
     await expect(worker.call('failing')).rejects.toMatchObject({
       code: 'INTERNAL_ERROR',

@@ -78,6 +78,11 @@ export class NatsBus {
   #connected = false;
   #closed = false;
   #gaveUp = false;
+  /** Why no server can be reached now (a failed connect, a dropped connection); `undefined` while connected. */
+  #unreachable: string | undefined = undefined;
+  /** Wakes the wait before the next attempt to connect, when close() comes meanwhile. */
+  #retryTimer: NodeJS.Timeout | undefined = undefined;
+  #wakeRetry: (() => void) | undefined = undefined;
   #frameNumber = 0;
   readonly #reassemblies = new Map<string, Reassembly>();
   // Flow control: bytes published, bytes the server confirmed, and the frames waiting to be told.
@@ -117,24 +122,61 @@ export class NatsBus {
     void this.#connect();
   }
 
+  /**
+   * Connects, trying again after a pause (the client's reconnection
+   * settings) until a server answers, as the client's `waitOnFirstConnect`
+   * would, but knowing why each attempt failed. Refused credentials give up
+   * at once: trying again cannot fix them.
+   */
   async #connect(): Promise<void> {
-    let nc: NatsConnection;
+    let connect: typeof import('@nats-io/transport-node').connect;
     try {
-      const { connect } = await import('@nats-io/transport-node');
-      nc = await connect(this.#settings.connect);
+      ({ connect } = await import('@nats-io/transport-node'));
     } catch (error) {
       const missing = (error as { code?: unknown }).code === 'ERR_MODULE_NOT_FOUND' && /transport-node/.test(messageOf(error));
       return this.#giveUp(
-        missing
-          ? 'cluster-rpc/nats needs the NATS client: npm install @nats-io/transport-node@3'
-          : `Cannot connect to the NATS server(s) ${this.#settings.servers}: ${messageOf(error)}`,
+        missing ? 'cluster-rpc/nats needs the NATS client: npm install @nats-io/transport-node@3' : messageOf(error),
       );
     }
-    if (this.#closed) {
-      await nc.close().catch(() => undefined);
-      return;
+    const { retry, servers } = this.#settings;
+    for (let attempt = 1; !this.#closed; attempt++) {
+      let nc: NatsConnection;
+      try {
+        nc = await connect({ ...this.#settings.connect, waitOnFirstConnect: false });
+      } catch (error) {
+        const why = `Cannot connect to the NATS server(s) ${servers}: ${messageOf(error)}`;
+        if (isRefusedCredentials(error) || !retry.firstConnect || (retry.maxAttempts >= 0 && attempt > retry.maxAttempts))
+          return this.#giveUp(why);
+        // Once per outage, not once per attempt.
+        if (this.#unreachable === undefined) this.#settings.onError(new Error(`${why}; trying again until one answers`));
+        this.#unreachable = `cannot reach the NATS server(s) ${servers} (${messageOf(error)}; still trying)`;
+        await this.#pause(retry.delayMs());
+        continue;
+      }
+      if (this.#closed) {
+        await nc.close().catch(() => undefined);
+        return;
+      }
+      this.#unreachable = undefined;
+      return this.#attach(nc);
     }
-    this.#attach(nc);
+  }
+
+  /** Waits `ms` before the next attempt; close() ends the wait at once. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wakeRetry = resolve;
+      this.#retryTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  /**
+   * Why no server can be reached now, for the messages of calls that could
+   * not be sent meanwhile; `undefined` while connected.
+   */
+  unreachable(): string | undefined {
+    if (this.connected || this.#closed || this.#gaveUp) return undefined;
+    return this.#unreachable ?? `connecting to the NATS server(s) ${this.#settings.servers}`;
   }
 
   #attach(nc: NatsConnection): void {
@@ -173,6 +215,7 @@ export class NatsBus {
       case 'disconnect':
         if (!this.#connected) return;
         this.#connected = false;
+        this.#unreachable = `the connection to the NATS server ${status.server} was lost (reconnecting)`;
         this.#failUnconfirmed(new Error('the NATS connection dropped'));
         this.#whileOpen(() => this.#listener.down(`the connection to the NATS server ${status.server} was lost`));
         return;
@@ -180,6 +223,7 @@ export class NatsBus {
         // A reconnection whose drop was not reported still lost what was in flight.
         if (this.#connected) this.#whileOpen(() => this.#listener.down(`the connection moved to ${status.server}`));
         this.#connected = true;
+        this.#unreachable = undefined;
         this.#renew(nc);
         return;
       case 'error':
@@ -418,6 +462,8 @@ export class NatsBus {
   }
 
   async #release(): Promise<void> {
+    clearTimeout(this.#retryTimer);
+    this.#wakeRetry?.();
     this.#beats.stop();
     (this.#status as { stop?: () => void } | undefined)?.stop?.();
     const nc = this.#nc;
@@ -433,4 +479,10 @@ export class NatsBus {
     await pTimeout(nc.drain(), { milliseconds: CLOSE_WAIT_MS }).catch(() => undefined);
     if (!nc.isClosed()) await nc.close().catch(() => undefined);
   }
+}
+
+/** The server refused the credentials (or they expired): trying again cannot help. */
+function isRefusedCredentials(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : '';
+  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError' || /authorization violation/i.test(messageOf(error));
 }

@@ -13,7 +13,11 @@ import { checkClusterName } from './subjects.js';
  * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions})
  * and any connection option of the NATS client (`@nats-io/transport-node`),
  * which pass through: `servers`, `user` and `pass`, `token`, `authenticator`
- * (nkeys, JWT), `tls`, `reconnectTimeWait`…
+ * (nkeys, JWT), `tls`, `reconnectTimeWait`… The first connection is tried
+ * again by the same settings until a server answers (`reconnectTimeWait`,
+ * 250 ms here, plus `reconnectJitter`; `maxReconnectAttempts`, -1 here:
+ * forever), as the client's `waitOnFirstConnect` does; `waitOnFirstConnect:
+ * false` gives up after the first round instead.
  *
  * @example
  * ```ts
@@ -76,10 +80,11 @@ export interface NatsClusterOptions {
    */
   readonly livenessMs?: number;
   /**
-   * Told when the transport gives up (the servers cannot be reached or refuse
-   * the credentials, another primary is active, the connection closed for
-   * good) and when the server reports an error (a permission violation).
-   * Default: writes the message to `console.error`.
+   * Told when the transport gives up (the servers refuse the credentials,
+   * another primary is active, the connection closed for good), once when
+   * the servers cannot be reached yet (it keeps trying), and when the server
+   * reports an error (a permission violation). Default: writes the message
+   * to `console.error`.
    */
   readonly onError?: (error: Error) => void;
 }
@@ -95,6 +100,15 @@ export interface NatsSettings {
   /** The servers tried, for messages. */
   readonly servers: string;
   readonly onError: (error: Error) => void;
+  /** Trying again when the first connection fails, by the client's reconnection settings. */
+  readonly retry: {
+    /** False when the caller set `waitOnFirstConnect: false`: the first failure is final. */
+    readonly firstConnect: boolean;
+    /** Rounds over the servers before giving up; -1: never. */
+    readonly maxAttempts: number;
+    /** The pause before the next round. */
+    delayMs(): number;
+  };
 }
 
 /** The client's default server. */
@@ -107,7 +121,7 @@ function reportToConsole(error: Error): void {
 /** Checks the options; throws `TypeError` naming the option and the value. @internal */
 export function checkOptions(options: NatsTransportOptions): NatsSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('natsTransport expects an options object');
-  const { cluster, role, connection, livenessMs, onError, ...connect } = options;
+  const { cluster, role, connection, livenessMs, onError, waitOnFirstConnect, ...connect } = options;
   const side = role ?? process.env.CLUSTER_RPC_ROLE;
   if (side !== 'primary' && side !== 'worker') {
     throw new TypeError(
@@ -128,6 +142,7 @@ export function checkOptions(options: NatsTransportOptions): NatsSettings {
   }
   if (onError !== undefined && typeof onError !== 'function') throw new TypeError('natsTransport: onError must be a function');
   const servers = connect.servers === undefined ? DEFAULT_SERVER : [connect.servers].flat().join(', ');
+  const client = { ...CLIENT_RECONNECTION, ...connect };
   return {
     cluster: checkClusterName(cluster),
     role: side,
@@ -135,16 +150,29 @@ export function checkOptions(options: NatsTransportOptions): NatsSettings {
     connection,
     servers,
     onError: onError ?? reportToConsole,
+    retry: {
+      firstConnect: waitOnFirstConnect !== false,
+      maxAttempts: client.maxReconnectAttempts ?? CLIENT_RECONNECTION.maxReconnectAttempts,
+      delayMs: () =>
+        client.reconnectDelayHandler?.() ??
+        (client.reconnectTimeWait ?? CLIENT_RECONNECTION.reconnectTimeWait) +
+          Math.random() * (client.reconnectJitter ?? CLIENT_RECONNECTION.reconnectJitter),
+    },
     connect: {
       name: `cluster-rpc ${cluster} ${side} ${hostname()}:${process.pid}`,
-      // A member of a cluster keeps trying: its calls wait within their timeouts meanwhile.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
       // The client's default (2 minutes) would notice a dead server only after minutes.
       pingInterval: Math.max(liveness, 1000),
       // This process never needs what it publishes itself.
       noEcho: true,
-      ...connect,
+      ...client,
     },
   };
 }
+
+/**
+ * A member of a cluster keeps trying, from its first connection on: its calls
+ * wait within their timeouts meanwhile. The client's own defaults (2 s
+ * between rounds, 10 rounds) would leave a process cut off for good after
+ * 20 s; `reconnectJitter` is the client's.
+ */
+const CLIENT_RECONNECTION = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 };

@@ -22,8 +22,11 @@ import { WorkerMembership } from './worker.js';
  * (positive ids, never reused while it lives).
  *
  * `createClusterRpc` stays synchronous: the connection opens in the
- * background, and calls made meanwhile wait within their timeout. When the
- * servers cannot be reached, or refuse the credentials, calls fail with
+ * background, tried again until a server answers, and a worker's calls,
+ * streams and events made before it has joined a primary wait within their
+ * timeout; one that could not be sent by then fails with `DISCONNECTED`
+ * saying what was missing: the servers (and why), or a primary in the
+ * cluster. Servers that refuse the credentials fail calls at once with
  * `DISCONNECTED` naming the servers, and `onError` hears why. A second
  * primary for the same cluster is refused the same way. Calls in flight to a
  * process that dies or freezes reject with `DISCONNECTED` within
@@ -92,7 +95,7 @@ export function natsTransport(options: NatsTransportOptions): Transport {
       listener =
         settings.role === 'primary'
           ? new PrimaryMembership(handlers, bus, settings.cluster)
-          : new WorkerMembership(handlers, bus);
+          : new WorkerMembership(handlers, bus, settings.cluster);
       const port = listener.port();
       bus.start();
       return port;

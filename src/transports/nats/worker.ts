@@ -32,9 +32,12 @@ export class WorkerMembership implements BusListener {
   #lastJoin = 0;
   #closed = false;
 
-  constructor(handlers: TransportHandlers, bus: NatsBus) {
+  readonly #cluster: string;
+
+  constructor(handlers: TransportHandlers, bus: NatsBus, cluster: string) {
     this.#handlers = handlers;
     this.#bus = bus;
+    this.#cluster = cluster;
     this.#self = this.#info(0);
   }
 
@@ -48,6 +51,7 @@ export class WorkerMembership implements BusListener {
       peers: () => (this.#primary ? [this.#primary.link] : []),
       peer: () => undefined,
       holdCallsWithoutPrimary: true,
+      whyNoPrimary: () => this.#bus.unreachable() ?? `no primary has joined the cluster '${this.#cluster}'`,
       close: () => this.#close(),
     };
   }
