@@ -284,7 +284,6 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     const refusal = this.#refusal(peer, target, path);
     if (refusal) return Promise.reject(withCallerFrames(refusal, trace ?? captureCaller(this.call)));
     const answer = startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
-    if ((globalThis as { __benchNoTrace?: boolean }).__benchNoTrace) return answer; // BENCH-ONLY
     return trace === undefined
       ? answer.then(undefined, rethrowWithAwaiters)
       : answer.then(undefined, (error: Error) => Promise.reject(withCallerFrames(error, trace)));

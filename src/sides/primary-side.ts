@@ -63,8 +63,9 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
     },
     workers() {
       const workers: WorkerInfo[] = [];
-      for (const { info } of engine.livePeers()) {
-        if (info.side === 'worker') workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
+      for (const { info, state } of engine.livePeers()) {
+        // A worker whose rpc object closed takes no calls: onWorkers heard it leave.
+        if (info.side === 'worker' && state !== 'closed') workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
       }
       return workers;
     },

@@ -325,7 +325,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
 
   /**
    * The workers alive now, ordered by id: those still starting included,
-   * those that exited or whose channel closed left out.
+   * those that exited, whose channel closed or whose rpc object closed left out.
    *
    * @returns One {@link WorkerInfo} per live worker; empty without workers.
    *

@@ -9,7 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
 import { event, frame } from '../../src/wire/protocol.js';
-import { createTestRpc, type Outcome, outcomeOf, type TestRpc } from '../fixtures/app.js';
+import { createTestRpc, type Outcome, outcomeOf, reportedHere, type TestRpc } from '../fixtures/app.js';
 import { exited, fixture, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
 
 type Received = Array<{ name: string; payload: unknown; from: PeerInfo; headers: Record<string, string> }>;
@@ -181,7 +181,7 @@ describe('events from workers', () => {
     expect(heard).toEqual([]);
   });
 
-  it('a listener that throws does not stop the others', async () => {
+  it('a listener that throws does not stop the others; onError hears it, with the event and its sender', async () => {
     const [first] = workers as [Worker];
     const after: unknown[] = [];
     offs.push(
@@ -194,6 +194,13 @@ describe('events from workers', () => {
     await settle();
     expect(after).toEqual([{ n: 3 }]);
     expect(heard).toHaveLength(1);
+    expect(reportedHere().filter((entry) => entry.where.kind === 'event')).toEqual([
+      {
+        where: { side: 'primary', kind: 'event', path: 'ping', caller: { side: 'worker', workerId: first.id, pid: first.process.pid, host: hostname() } },
+        message: 'listener failure (expected in this test)',
+        stack: expect.stringContaining('events.test.ts'),
+      },
+    ]);
   });
 });
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
 import { natsTransport } from '../../src/nats.js';
 import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
-import { createTestRpc, type Outcome, type TestRpc } from '../fixtures/app.js';
+import { createTestRpc, type Outcome, reportedHere, type TestRpc } from '../fixtures/app.js';
 import { describeNats } from '../helpers/nats.js';
 import { killAllMembers, type Member, startMember } from '../helpers/nats-members.js';
 import { waitFor } from '../helpers/wait.js';
@@ -128,6 +128,26 @@ describeNats('over NATS', () => {
           { name: 'when', payload: new Date(86_400_000), from: { side: 'primary' }, headers },
         ]);
       }
+    });
+
+    it('a listener that throws: onError hears it in the primary, with the event and who sent it', async () => {
+      const [sender] = workers as [HarnessWorker];
+      const off = primary().primary.on('ping', () => {
+        throw new Error('listener failure (expected in this test)');
+      });
+      try {
+        await primary().primary.call(sender.workerId, 'drive.emit', { name: 'ping', payload: { n: 7 } });
+        await settle();
+      } finally {
+        off();
+      }
+      expect(reportedHere().filter((entry) => entry.where.kind === 'event')).toEqual([
+        {
+          where: { side: 'primary', kind: 'event', path: 'ping', caller: sender.info },
+          message: 'listener failure (expected in this test)',
+          stack: expect.stringContaining('calls.test.ts'),
+        },
+      ]);
     });
 
     it('a worker’s emit reaches the primary’s listeners with who sent it', async () => {

@@ -8,10 +8,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { WorkerChange } from '../../src/index.js';
+import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
+import { describeNats } from '../helpers/nats.js';
+import { killAllMembers, type Line, type Member, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 import { config, createConfigRpc, pushConfigOnJoin, setConfig } from './fixtures/config-app.js';
-import { killAllMembers, type Line, type Member, startMember } from './helpers/members.js';
-import { describeNats, type NatsServer, startServer, stopAllServers } from './helpers/nats-server.js';
-import { waitFor } from './helpers/wait.js';
 
 const LIVENESS_MS = 1000;
 const CONFIG_MEMBER = fileURLToPath(new URL('./fixtures/config-member.ts', import.meta.url));
@@ -28,7 +29,7 @@ const linesOf = (member: Member, event: string): Line[] => member.lines.filter((
 
 describeNats('who is there, over NATS', () => {
   beforeAll(async () => {
-    server = await startServer();
+    server = await startNatsServer();
   });
 
   afterEach(async () => {
@@ -38,11 +39,11 @@ describeNats('who is there, over NATS', () => {
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await stopNatsServers();
   });
 
   it('the primary hears each worker join and leave once, in order, through kills, closes and new workers', async () => {
-    rpc = createConfigRpc({ servers: [server.url], cluster: 'comings', livenessMs: LIVENESS_MS });
+    rpc = createConfigRpc({ servers: [server.url], cluster: 'comings', livenessMs: LIVENESS_MS, role: 'primary' });
     const primary = rpc.primary;
     const heard: Array<WorkerChange & { listed: boolean }> = [];
     primary.onWorkers((change) => {
@@ -97,7 +98,7 @@ describeNats('who is there, over NATS', () => {
     // The next primary: this process, with a newer config, pushed to each worker as it joins.
     config.clear();
     config.set('mode', 'v2');
-    rpc = createConfigRpc({ servers: [server.url], cluster: 'replaced', livenessMs: LIVENESS_MS });
+    rpc = createConfigRpc({ servers: [server.url], cluster: 'replaced', livenessMs: LIVENESS_MS, role: 'primary' });
     pushConfigOnJoin(rpc);
     for (const worker of workers) await worker.next('config', 15_000, (line) => (line.config as { mode?: string }).mode === 'v2');
     const primary = rpc.primary;

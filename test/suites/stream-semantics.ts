@@ -8,13 +8,14 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NoEvents, PrimaryRpc, RpcStream, StreamOptions } from '../../src/index.js';
+import type { ErrorSite, NoEvents, PrimaryRpc, RpcStream, StreamOptions } from '../../src/index.js';
 import {
   type ProducerRecord,
   type ReadOutcome,
   type ReadPlan,
   readWith,
   recordHere,
+  reportedHere,
   setWorkerToRead,
   type workerRouter,
 } from '../fixtures/streams-app.js';
@@ -43,6 +44,8 @@ interface Direction {
   readonly name: string;
   /** How the producing side is named in messages. */
   readonly producedBy: () => string;
+  /** What the producing side's `onError` heard. */
+  reported(): Promise<ReadonlyArray<{ where: ErrorSite; message: string }>>;
   /** Reads `path` from the producing side as `plan` says. */
   read(path: string, input: unknown, plan?: ReadPlan): Promise<ReadOutcome>;
   /** What the producer tagged `tag` went through. */
@@ -95,6 +98,10 @@ export function describeStreamSemantics(harness: StreamHarness): void {
   const primaryReads: Direction = {
     name: 'the primary reads from a worker',
     producedBy: () => `on worker ${worker.workerId}`,
+    reported: async () =>
+      ((await primary.call(worker.workerId, 'drive.reported')) as Array<{ where: ErrorSite; message: string }>).filter(
+        (entry) => entry.where.side === 'worker',
+      ),
     read: (path, input, plan = {}) =>
       readWith(
         (options) => primary.stream(worker.workerId, path as 'numbers', input as number, options),
@@ -107,6 +114,7 @@ export function describeStreamSemantics(harness: StreamHarness): void {
   const workerReads: Direction = {
     name: 'a worker reads from the primary',
     producedBy: () => 'on the primary',
+    reported: async () => reportedHere().filter((entry) => entry.where.side === 'primary'),
     read: (path, input, plan = {}) => primary.call(worker.workerId, 'drive.read', { path, input, plan }),
     record: async (tag) => recordHere(tag),
   };
@@ -226,11 +234,13 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       expect(await finished(direction, tag)).toMatchObject({ finallyRan: true, abortReason: null });
     });
 
-    it('a plain Error thrown by the generator arrives as INTERNAL_ERROR with its message', async () => {
+    it('a plain Error thrown by the generator arrives as INTERNAL_ERROR with its message; onError hears it where it ran', async () => {
       const outcome = await direction.read('crash', undefined, { collect: true });
       expect(outcome.items).toEqual([1]);
       expect(outcome.error).toMatchObject({ code: 'INTERNAL_ERROR' });
       expect(outcome.error?.message).toContain('generator crashed');
+      const heard = (await direction.reported()).filter((entry) => entry.where.path === 'crash');
+      expect(heard.at(-1)).toMatchObject({ where: { kind: 'stream', path: 'crash' }, message: expect.stringContaining('generator crashed') });
     });
 
     it('OUTPUT_INVALID: an item that fails .output ends the stream after the valid ones, and the generator is returned', async () => {

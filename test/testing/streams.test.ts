@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createTestCluster, type TestCluster } from '../../src/testing.js';
-import { createStreamsRpc, primaryRouter, readWith, recordHere, type StreamsRpc, workerRouter } from '../fixtures/streams-app.js';
+import {
+  createStreamsRpc,
+  primaryRouter,
+  readWith,
+  recordError,
+  recordHere,
+  type StreamsRpc,
+  workerRouter,
+} from '../fixtures/streams-app.js';
 import { describeStreamSemantics, type StreamHarness, type StreamHarnessWorker } from '../suites/stream-semantics.js';
 
 type StreamsCluster = TestCluster<typeof primaryRouter, typeof workerRouter, never>;
@@ -20,7 +28,13 @@ function running(): StreamsCluster {
 }
 
 function startCluster(): StreamsCluster {
-  return createTestCluster({ primary: primaryRouter, worker: workerRouter, workers: 0, timeout: 20_000 }) as StreamsCluster;
+  return createTestCluster({
+    primary: primaryRouter,
+    worker: workerRouter,
+    workers: 0,
+    timeout: 20_000,
+    onError: recordError,
+  }) as StreamsCluster;
 }
 
 const inProcess: StreamHarness = {
