@@ -31,8 +31,8 @@ import {
   type OkEnvelope,
   parseFrame,
 } from '../wire/protocol.js';
-import { type CallerTrace, captureCaller, rethrowWithAwaiters, withCallerFrames } from './caller-stack.js';
 import type { CallHost, CallOptions } from './call-options.js';
+import { type CallerTrace, captureCaller, rethrowWithAwaiters, withCallerFrames } from './caller-stack.js';
 import type { ErrorReporter } from './error-report.js';
 import { EventListeners } from './event-listeners.js';
 import { startCall } from './make-call.js';
@@ -156,7 +156,11 @@ export class Engine<TMeta> implements ServeHost, CallHost {
       this.metrics,
     );
     this.membership = new Membership((error) =>
-      this.reportError(error, { side: this.#side(), kind: 'event', path: this.#side() === 'primary' ? 'onWorkers' : 'onPrimary' }),
+      this.reportError(error, {
+        side: this.#side(),
+        kind: 'event',
+        path: this.#side() === 'primary' ? 'onWorkers' : 'onPrimary',
+      }),
     );
     this.#onEvent = onEvent;
     this.#port = transport.open(

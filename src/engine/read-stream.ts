@@ -30,8 +30,8 @@ import {
   NO_TIMEOUT,
   open,
 } from '../wire/protocol.js';
-import { type CallerTrace, withCallerFrames } from './caller-stack.js';
 import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
+import { type CallerTrace, withCallerFrames } from './caller-stack.js';
 import type { StreamReader } from './open-streams.js';
 import type { Peer } from './peer.js';
 

@@ -61,7 +61,6 @@ function iteratorOf(iterable: unknown): AsyncIterator<unknown> {
   return iterator as AsyncIterator<unknown>;
 }
 
-
 /** One stream being served: it owns the signal of the `ctx` its function receives. */
 class ServedStream extends ServedRequest {
   readonly #highWaterMark: number;

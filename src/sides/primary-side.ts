@@ -1,8 +1,8 @@
 /** The primary, running: its engine, and `rpc.primary` assembled from calls, events and metrics. @module */
 import type { Worker } from 'node:cluster';
 import type { AnyRouter } from '../define/inference.js';
-import { captureCaller } from '../engine/caller-stack.js';
 import type { CallOptions, EventOptions } from '../engine/call-options.js';
+import { captureCaller } from '../engine/caller-stack.js';
 import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
 import type { Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
@@ -65,7 +65,8 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
       const workers: WorkerInfo[] = [];
       for (const { info, state } of engine.livePeers()) {
         // A worker whose rpc object closed takes no calls: onWorkers heard it leave.
-        if (info.side === 'worker' && state !== 'closed') workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
+        if (info.side === 'worker' && state !== 'closed')
+          workers.push({ workerId: info.workerId, pid: info.pid, host: info.host });
       }
       return workers;
     },

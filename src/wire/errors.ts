@@ -179,7 +179,7 @@ export function describeSite(site: CallSite): string {
 }
 
 /** The end of a message that names its call site, as {@link describeSite} spells it. */
-const NAMES_A_SITE = / \('[^]*' on (?:the primary|worker [^ )]+)\)$/;
+const NAMES_A_SITE = / \('.*' on (?:the primary|worker [^ )]+)\)$/s;
 
 /**
  * `message`, followed by where it happened unless it says so already (a

@@ -196,7 +196,12 @@ describe('events from workers', () => {
     expect(heard).toHaveLength(1);
     expect(reportedHere().filter((entry) => entry.where.kind === 'event')).toEqual([
       {
-        where: { side: 'primary', kind: 'event', path: 'ping', caller: { side: 'worker', workerId: first.id, pid: first.process.pid, host: hostname() } },
+        where: {
+          side: 'primary',
+          kind: 'event',
+          path: 'ping',
+          caller: { side: 'worker', workerId: first.id, pid: first.process.pid, host: hostname() },
+        },
         message: 'listener failure (expected in this test)',
         stack: expect.stringContaining('events.test.ts'),
       },

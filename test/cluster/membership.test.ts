@@ -92,7 +92,10 @@ describe('rpc.primary.onWorkers over cluster IPC', () => {
     expect(removed).toEqual([]);
     const failures = reportedHere().filter((entry) => entry.where.path === 'onWorkers');
     expect(failures).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ where: { side: 'primary', kind: 'event' }, message: expect.stringContaining('expected') });
+    expect(failures[0]).toMatchObject({
+      where: { side: 'primary', kind: 'event' },
+      message: expect.stringContaining('expected'),
+    });
 
     // The worker's side: its primary joined once, and self() gives its cluster id.
     const seen = (await rpc.primary.call(first, 'drive.membership')) as { changes: unknown[]; self: unknown };

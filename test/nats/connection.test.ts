@@ -164,7 +164,12 @@ describeNats('the NATS connection', () => {
 
   it('a server that requires a user and password, reached without them: a clear error at once, not retried', async () => {
     const errors: Error[] = [];
-    const worker = natsRpc({ servers: secured.url, cluster: CLUSTER, role: 'worker', onError: (error) => void errors.push(error) });
+    const worker = natsRpc({
+      servers: secured.url,
+      cluster: CLUSTER,
+      role: 'worker',
+      onError: (error) => void errors.push(error),
+    });
     // Far longer than the test may take: it fails because the transport gave up, not by its timeout.
     const failure = await failureOf(worker.worker.call('echo', 1, { timeout: 60_000 }));
     expect(failure.code).toBe('DISCONNECTED');

@@ -69,7 +69,8 @@ describeNats('who is there, over NATS', () => {
     }
 
     const byWorker = new Map<number, string[]>();
-    for (const change of heard) byWorker.set(change.worker.workerId, [...(byWorker.get(change.worker.workerId) ?? []), change.type]);
+    for (const change of heard)
+      byWorker.set(change.worker.workerId, [...(byWorker.get(change.worker.workerId) ?? []), change.type]);
     expect([...byWorker.values()]).toEqual([
       ['joined', 'left'],
       ['joined', 'left'],

@@ -239,7 +239,10 @@ export function describeCallSemantics(harness: CallHarness): void {
     });
 
     it('an RpcError a handler rethrows from a call it made names where it was thrown, once', async () => {
-      const failure = expectFailure(await direction.call('nested', { path: 'fail.custom', input: undefined, rethrow: true }), 'TEAPOT');
+      const failure = expectFailure(
+        await direction.call('nested', { path: 'fail.custom', input: undefined, rethrow: true }),
+        'TEAPOT',
+      );
       expect(failure.message).toBe(`I am a teapot ('fail.custom' ${direction.callsBack()})`);
     });
 

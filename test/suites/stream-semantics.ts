@@ -240,7 +240,10 @@ export function describeStreamSemantics(harness: StreamHarness): void {
       expect(outcome.error).toMatchObject({ code: 'INTERNAL_ERROR' });
       expect(outcome.error?.message).toContain('generator crashed');
       const heard = (await direction.reported()).filter((entry) => entry.where.path === 'crash');
-      expect(heard.at(-1)).toMatchObject({ where: { kind: 'stream', path: 'crash' }, message: expect.stringContaining('generator crashed') });
+      expect(heard.at(-1)).toMatchObject({
+        where: { kind: 'stream', path: 'crash' },
+        message: expect.stringContaining('generator crashed'),
+      });
     });
 
     it('OUTPUT_INVALID: an item that fails .output ends the stream after the valid ones, and the generator is returned', async () => {

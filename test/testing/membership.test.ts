@@ -27,7 +27,11 @@ describe('onWorkers, onPrimary and self() in a test cluster', () => {
     const heard: string[] = [];
     cluster.primary.onWorkers((change: WorkerChange) => {
       const listed = cluster.primary.workers().some((worker) => worker.workerId === change.worker.workerId);
-      heard.push(change.type === 'joined' ? `joined ${change.worker.workerId} listed=${listed}` : `left ${change.worker.workerId}: ${change.reason}`);
+      heard.push(
+        change.type === 'joined'
+          ? `joined ${change.worker.workerId} listed=${listed}`
+          : `left ${change.worker.workerId}: ${change.reason}`,
+      );
     });
     const seenByWorkers = new Map<number, string[]>();
     for (let round = 0; round < 3; round++) {
@@ -102,12 +106,20 @@ describe('onWorkers, onPrimary and self() in a test cluster', () => {
 
   it('onError: false reports nowhere; a reporter that throws breaks nothing', async () => {
     const quiet = createTestCluster({
-      primary: defineRouter({ fails: procedure.handler((): never => { throw new Error('bug'); }) }),
+      primary: defineRouter({
+        fails: procedure.handler((): never => {
+          throw new Error('bug');
+        }),
+      }),
       workers: 1,
       onError: false,
     });
     const loud = createTestCluster({
-      primary: defineRouter({ fails: procedure.handler((): never => { throw new Error('bug'); }) }),
+      primary: defineRouter({
+        fails: procedure.handler((): never => {
+          throw new Error('bug');
+        }),
+      }),
       workers: 1,
       onError: () => {
         throw new Error('the reporter itself fails');

@@ -484,5 +484,9 @@ export class NatsBus {
 /** The server refused the credentials (or they expired): trying again cannot help. */
 function isRefusedCredentials(error: unknown): boolean {
   const name = error instanceof Error ? error.name : '';
-  return name === 'AuthorizationError' || name === 'UserAuthenticationExpiredError' || /authorization violation/i.test(messageOf(error));
+  return (
+    name === 'AuthorizationError' ||
+    name === 'UserAuthenticationExpiredError' ||
+    /authorization violation/i.test(messageOf(error))
+  );
 }
