@@ -351,9 +351,10 @@ export function describeCallSemantics(harness: CallHarness): void {
       expect(await outcomeOf(stream.next())).toMatchObject({ code: 'NOT_FOUND', message: expect.stringContaining('id 9999') });
     });
 
-    it("a rejected call's stack holds the line that made the call", async () => {
+    it("a rejected call's stack holds the line that awaited the call, and the async functions above it", async () => {
       async function callThatFails(): Promise<unknown> {
-        return rpc.primary.call(worker.workerId, 'fail.internal');
+        const value = await rpc.primary.call(worker.workerId, 'fail.internal');
+        return value;
       }
       const error = (await callThatFails().catch((caught: unknown) => caught)) as Error;
       expect(error.stack?.split('\n')[0]).toBe(`RpcError: ${error.message}`);
