@@ -149,7 +149,16 @@ export class RpcError<TData = unknown> extends Error {
    *
    * @returns A plain object of those four fields.
    */
-  toJSON(): { name: 'RpcError'; code: string; message: string; data: TData | undefined } {
+  toJSON(): {
+    /** Always `'RpcError'`. */
+    name: 'RpcError';
+    /** As {@link RpcError.code}. */
+    code: string;
+    /** As `message`: what happened and where. */
+    message: string;
+    /** As {@link RpcError.data}; `JSON.stringify` leaves it out when there is none. */
+    data: TData | undefined;
+  } {
     return { name: 'RpcError', code: this.code, message: this.message, data: this.data };
   }
 
