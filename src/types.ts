@@ -1,5 +1,6 @@
 /**
- * Type helpers for code that wraps calls or works with any router or schema.
+ * Type helpers for code that wraps calls or works with any router or schema,
+ * and the tracing seam ({@link Tracing}) that `cluster-rpc/otel` implements.
  * The everyday ones ({@link cluster-rpc!RouterPath}, {@link cluster-rpc!RouterInput}, {@link cluster-rpc!RouterOutput},
  * {@link cluster-rpc!EventName}, {@link cluster-rpc!EventPayload}) are in the root entry.
  *
@@ -14,6 +15,7 @@ export type { EventSchemas } from './define/events.js';
 export type { AnyRouter, CallPath, EventInput, ProceduresOf } from './define/inference.js';
 export type { FlattenShape, ProcedureMap, RouterShape } from './define/router.js';
 export type { Schema, SchemaInput, SchemaOutput } from './define/schema.js';
+export type { IncomingSpan, OutgoingSpan, TracedEvent, TracedRequest, TraceSpan, Tracing } from './engine/tracing.js';
 export type {
   CallCounts,
   EventCounts,

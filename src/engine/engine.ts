@@ -34,7 +34,7 @@ import {
 import type { CallHost, CallOptions } from './call-options.js';
 import { type CallerTrace, captureCaller, rethrowWithAwaiters, withCallerFrames } from './caller-stack.js';
 import type { ErrorReporter } from './error-report.js';
-import { EventListeners } from './event-listeners.js';
+import { EventListeners, type EventMetaBase } from './event-listeners.js';
 import { startCall } from './make-call.js';
 import { Membership } from './membership.js';
 import { Peer } from './peer.js';
@@ -42,6 +42,8 @@ import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOption
 import { serveCall } from './serve-call.js';
 import { grantCredit, serveStream } from './serve-stream.js';
 import type { ServeHost } from './serving.js';
+import { tracedCall, tracedStream } from './traced.js';
+import type { Tracing } from './tracing.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
 export interface SideConfig {
@@ -53,10 +55,12 @@ export interface SideConfig {
   readonly reportError: ErrorReporter;
   /** Counting on, and the sources gathered with it; `undefined`: off. */
   readonly metrics: { readonly sources: readonly MetricsSource[] } | undefined;
+  /** Spans for calls, streams and events; `undefined`: off. */
+  readonly tracing: Tracing | undefined;
 }
 
 /** What only one side does with events: each side accepts only its own kinds. */
-export type EventHandler<TMeta> = (
+export type EventHandler<TMeta extends EventMetaBase> = (
   peer: Peer,
   envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope,
   events: EventListeners<TMeta>,
@@ -100,7 +104,7 @@ export interface CloseOptions {
 const FINAL_WRITE_WAIT_MS = 1000;
 
 /** One side's rpc machinery over a transport. */
-export class Engine<TMeta> implements ServeHost, CallHost {
+export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
@@ -113,6 +117,8 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   api: SideApi | undefined = undefined;
   /** This process's counters, when the `metrics` option is on. */
   readonly metrics: MetricsRecorder | undefined;
+  /** Spans for calls, streams and events, when the `tracing` option is on. */
+  readonly tracing: Tracing | undefined;
   readonly #report: ReportHost;
   /**
    * When the frame being dispatched arrived, when metrics are on: the start of
@@ -136,6 +142,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
 
   constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
     this.metrics = config.metrics ? new MetricsRecorder() : undefined;
+    this.tracing = config.tracing;
     this.#report = {
       instance: nanoid(),
       recorder: this.metrics,
@@ -154,6 +161,7 @@ export class Engine<TMeta> implements ServeHost, CallHost {
       config.events,
       (error, path, caller) => this.reportError(error, { side: this.#side(), kind: 'event', path, caller }),
       this.metrics,
+      config.tracing,
     );
     this.membership = new Membership((error) =>
       this.reportError(error, {
@@ -286,8 +294,18 @@ export class Engine<TMeta> implements ServeHost, CallHost {
     trace?: CallerTrace,
   ): Promise<unknown> {
     const refusal = this.#refusal(peer, target, path);
-    if (refusal) return Promise.reject(withCallerFrames(refusal, trace ?? captureCaller(this.call)));
-    const answer = startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
+    if (refusal) {
+      const refused = Promise.reject(withCallerFrames(refusal, trace ?? captureCaller(this.call)));
+      return this.tracing
+        ? tracedCall(this.tracing, typeof path === 'string' ? path : shownPath(path), target, options, () => refused)
+        : refused;
+    }
+    // Traced, the span ends inside: the rejection handler below must stay the one the caller's await sees.
+    const answer = this.tracing
+      ? tracedCall(this.tracing, path as string, target, options, (traced) =>
+          startCall(this, peer, { path: path as string, target }, input, traced, encodedInput),
+        )
+      : startCall(this, peer, { path: path as string, target }, input, options, encodedInput);
     return trace === undefined
       ? answer.then(undefined, rethrowWithAwaiters)
       : answer.then(undefined, (error: Error) => Promise.reject(withCallerFrames(error, trace)));
@@ -303,7 +321,13 @@ export class Engine<TMeta> implements ServeHost, CallHost {
   ): RpcStream<unknown> {
     const refusal = this.#refusal(peer, target, path);
     const site = { path: typeof path === 'string' ? path : shownPath(path), target };
-    return openStream(this, refusal ? undefined : peer, site, input, options, refusal, captureCaller(this.stream));
+    const caller = captureCaller(this.stream);
+    if (this.tracing) {
+      return tracedStream(this.tracing, site.path, target, options, (traced) =>
+        openStream(this, refusal ? undefined : peer, site, input, traced, refusal, caller),
+      );
+    }
+    return openStream(this, refusal ? undefined : peer, site, input, options, refusal, caller);
   }
 
   /**

@@ -12,6 +12,14 @@ import type { PeerInfo } from '../transports/transport.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { RpcError } from '../wire/errors.js';
+import type { Headers } from '../wire/headers.js';
+import { endWithError } from './traced.js';
+import type { IncomingSpan, Tracing } from './tracing.js';
+
+/** What every side's event meta holds: the headers the event carried. */
+export interface EventMetaBase {
+  readonly headers: Headers;
+}
 
 /** A listener as stored; the public types narrow the payload and meta. */
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
@@ -20,7 +28,7 @@ export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 export type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
 
 /** Events on one side of the channel. */
-export class EventListeners<TMeta> {
+export class EventListeners<TMeta extends EventMetaBase> {
   readonly #listeners = new Map<string, Set<Listener<TMeta>>>();
 
   constructor(
@@ -28,6 +36,8 @@ export class EventListeners<TMeta> {
     private readonly reportListenerError: ListenerErrorReporter,
     /** Counts events sent and received, when metrics are on. */
     private readonly recorder?: MetricsRecorder,
+    /** A consumer span per event received, when tracing is on. */
+    private readonly tracing?: Tracing,
   ) {}
 
   /** Adds a listener; returns the function that removes it. */
@@ -98,18 +108,69 @@ export class EventListeners<TMeta> {
   #deliver(name: string, validation: Validation, meta: TMeta, sender: PeerInfo, onValid: (() => void) | undefined): void {
     if (validation.issues) return debug(() => `dropped event '${name}': ${summariseIssues(validation.issues)}`);
     this.recorder?.eventReceived(name);
+    const span = this.tracing?.startConsumer({ operation: 'receive', name }, meta.headers);
+    if (span) return span.run(this.#deliverTraced, this, span, name, validation.value, meta, sender, onValid);
     onValid?.();
     const listeners = this.#listeners.get(name);
     if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta, sender);
   }
 
-  #call(listener: Listener<TMeta>, name: string, payload: unknown, meta: TMeta, sender: PeerInfo): void {
+  /** Hands the event to its listeners with its span active; the span ends once they all returned or settled. */
+  #deliverTraced(
+    span: IncomingSpan,
+    name: string,
+    payload: unknown,
+    meta: TMeta,
+    sender: PeerInfo,
+    onValid: (() => void) | undefined,
+  ): void {
+    onValid?.();
+    let failure: unknown;
+    let failed = false;
+    const waiting: Array<Promise<unknown>> = [];
+    const listeners = this.#listeners.get(name);
+    if (listeners) {
+      for (const listener of listeners) {
+        const outcome = this.#call(listener, name, payload, meta, sender);
+        if (outcome instanceof Promise) waiting.push(outcome);
+        else if (outcome !== undefined && !failed) [failed, failure] = [true, outcome.error];
+      }
+    }
+    const end = (): void => (failed ? endWithError(span, failure) : span.end());
+    if (waiting.length === 0) return end();
+    void Promise.all(waiting).then((outcomes) => {
+      for (const outcome of outcomes) if (outcome !== undefined && !failed) [failed, failure] = [true, (outcome as Thrown).error];
+      end();
+    });
+  }
+
+  /**
+   * Calls one listener; what it throws, or the promise it returns rejects
+   * with, goes to the reporter. Returns the error (or a promise of it) for
+   * a traced delivery.
+   */
+  #call(
+    listener: Listener<TMeta>,
+    name: string,
+    payload: unknown,
+    meta: TMeta,
+    sender: PeerInfo,
+  ): Thrown | Promise<Thrown | undefined> | undefined {
     try {
       const result = listener(payload, meta);
-      if (result instanceof Promise) result.catch((error: unknown) => this.reportListenerError(error, name, sender));
+      if (result instanceof Promise)
+        return result.then(
+          () => undefined,
+          (error: unknown) => {
+            this.reportListenerError(error, name, sender);
+            return { error };
+          },
+        );
     } catch (error) {
       this.reportListenerError(error, name, sender);
+      return { error };
     }
+    return undefined;
   }
 
   #schema(name: string, fail: (message: string) => Error): Schema {
@@ -118,6 +179,11 @@ export class EventListeners<TMeta> {
     const known = [...this.schemas.keys()].map((known) => `'${known}'`).join(', ') || 'none';
     throw fail(`Unknown event '${String(name)}'; defineEvents has ${known}`);
   }
+}
+
+/** What a listener threw, boxed: it may be any value, `undefined` included. */
+interface Thrown {
+  readonly error: unknown;
 }
 
 function encodeValidated(name: string, payload: unknown, validation: Validation, maxBytes: number): EncodedPayload {

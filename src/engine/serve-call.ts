@@ -149,5 +149,9 @@ class ServedCall extends ServedRequest {
 /** Serves `envelope` from `peer`. Never throws; every outcome answers the caller unless it gave up. */
 export function serveCall(host: ServeHost, peer: Peer, [, id, path, timeoutMs, input, headers]: CallEnvelope): void {
   const admitted = admit(host, peer, 'call', id, path, timeoutMs, input, headers);
-  if (admitted) new ServedCall(host, peer, admitted).start(admitted.input);
+  if (!admitted) return;
+  const served = new ServedCall(host, peer, admitted);
+  // Traced: its span is active while the middlewares and the handler run, and in what they continue.
+  if (admitted.span) admitted.span.run(served.start, served, admitted.input);
+  else served.start(admitted.input);
 }

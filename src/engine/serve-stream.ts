@@ -258,7 +258,11 @@ class ServedStream extends ServedRequest {
 /** Serves `envelope` from `peer`. Never throws; every outcome ends the stream for its consumer unless it gave up. */
 export function serveStream(host: ServeHost, peer: Peer, [, id, path, deadlineMs, credit, input, headers]: OpenEnvelope): void {
   const admitted = admit(host, peer, 'stream', id, path, deadlineMs, input, headers);
-  if (admitted) new ServedStream(host, peer, admitted, credit).start(admitted.input);
+  if (!admitted) return;
+  const served = new ServedStream(host, peer, admitted, credit);
+  // Traced: its span is active while the middlewares and the generator run.
+  if (admitted.span) admitted.span.run(served.start, served, admitted.input);
+  else served.start(admitted.input);
 }
 
 /** The consumer of a stream this side serves read more; anything else (unknown ids, calls) is dropped. */

@@ -24,6 +24,7 @@ import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { err, NO_TIMEOUT, type WireError } from '../wire/protocol.js';
 import type { ErrorReporter } from './error-report.js';
 import type { Peer, ServedHandle } from './peer.js';
+import type { IncomingSpan, Tracing } from './tracing.js';
 
 /** What serving needs from the side it runs on. */
 export interface ServeHost {
@@ -44,13 +45,16 @@ export interface ServeHost {
   readonly frameArrivedAt: number;
   /** Hears what a handler or a stream threw that its caller only gets the message of. */
   readonly reportError: ErrorReporter;
+  /** Spans for served requests, when tracing is on. */
+  readonly tracing: Tracing | undefined;
 }
 
-/** A request that passed admission: its procedure, its decoded input, and the fields of its `ctx`. */
+/** A request that passed admission: its procedure, its decoded input, the fields of its `ctx`, and its span if traced. */
 export interface Admitted {
   readonly def: ProcedureDef;
   readonly input: unknown;
   readonly fields: RequestFields;
+  readonly span: IncomingSpan | undefined;
 }
 
 /** The input of a procedure that takes none, as its validation would give it. */
@@ -78,12 +82,14 @@ export function admit(
   headers: Headers | undefined,
 ): Admitted | undefined {
   if (peer.serving.has(requestId)) return undefined;
+  const span = host.tracing ? startServerSpan(host.tracing, host, peer, kind, path, headers) : undefined;
   const refuse = (code: RpcErrorCode, what: string): undefined => {
     if (host.metrics) {
       // Paths no router serves are counted together: a caller cannot grow the table.
       const key = host.procedures.has(path) ? path : OTHER_PROCEDURES;
       (kind === 'stream' ? host.metrics.stream(key) : host.metrics.procedure(key)).served.refused(code);
     }
+    span?.end(code, what);
     const site = { path, target: host.self };
     answerError(host, peer, requestId, siteError(code, site, what), site);
     return undefined;
@@ -96,7 +102,19 @@ export function admit(
   if (input instanceof DecodeFailure) return refuse('BAD_REQUEST', `Input could not be decoded: ${input.detail}`);
   if (!def.input && input !== undefined) return refuse('BAD_REQUEST', 'This procedure takes no input, but one was given');
   const deadline = timeoutMs === NO_TIMEOUT ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
-  return { def, input, fields: { requestId, caller: peer.info, deadline, path, headers: headers ?? NO_HEADERS } };
+  return { def, input, fields: { requestId, caller: peer.info, deadline, path, headers: headers ?? NO_HEADERS }, span };
+}
+
+function startServerSpan(
+  tracing: Tracing,
+  host: ServeHost,
+  peer: Peer,
+  kind: ProcedureKind,
+  path: string,
+  headers: Headers | undefined,
+): IncomingSpan | undefined {
+  const request = { kind, path, peer: peer.target, known: host.procedures.has(path) };
+  return tracing.startServer(request, headers ?? NO_HEADERS);
 }
 
 /**
@@ -108,6 +126,8 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
   protected readonly peer: Peer;
   protected readonly def: ProcedureDef;
   protected readonly fields: RequestFields;
+  /** Its span, when tracing is on: ended with the bookkeeping. */
+  protected readonly span: IncomingSpan | undefined;
   /** Why it was aborted, once it was. */
   protected abortReason: Error | undefined = undefined;
   /** Set once its bookkeeping ended: answered, failed or aborted. */
@@ -124,6 +144,7 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
     this.peer = peer;
     this.def = admitted.def;
     this.fields = admitted.fields;
+    this.span = admitted.span;
     host.servingStarted();
   }
 
@@ -167,6 +188,7 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
     if (this.released) return false;
     this.released = true;
     this.meter?.end(this.startedAt, failure);
+    this.span?.end(failure);
     if (this.#listed) this.peer.serving.delete(this.fields.requestId);
     this.host.servingEnded();
     return true;

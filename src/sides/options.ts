@@ -5,6 +5,8 @@ import { proceduresOf } from '../define/router.js';
 import { checkTimeout } from '../engine/call-options.js';
 import type { SideConfig } from '../engine/engine.js';
 import { type ErrorSite, errorReporter } from '../engine/error-report.js';
+import { guardTracing } from '../engine/traced.js';
+import type { Tracing } from '../engine/tracing.js';
 import { checkMetricsOption } from '../metrics/report.js';
 import type { MetricsOptions } from '../metrics/types.js';
 import type { Transport } from '../transports/transport.js';
@@ -120,6 +122,15 @@ export interface ClusterRpcOptions<
    * too (`cluster-rpc/prom-client`). Pass it in every process. Default: off.
    */
   readonly metrics?: boolean | MetricsOptions;
+  /**
+   * Trace calls, streams and events: `otelTracing()` from `cluster-rpc/otel`
+   * (OpenTelemetry), or any {@link cluster-rpc/types!Tracing}. Each call and
+   * stream is a client span in the caller and a server span in the callee,
+   * each event a producer span and a consumer span per receipt; the context
+   * crosses in the headers. Pass it in every process. Default: off (nothing
+   * traced, nothing loaded).
+   */
+  readonly tracing?: Tracing;
 }
 
 function checkMaxPayloadBytes(value: unknown): number {
@@ -146,7 +157,24 @@ export function sideConfig(
       checkFunction(options.onListenerError, 'onListenerError', false),
     ),
     metrics: checkMetricsOption(options.metrics),
+    tracing: checkTracing(options.tracing),
   };
+}
+
+const TRACING_METHODS = ['startClient', 'startServer', 'startProducer', 'startConsumer'] as const;
+
+/** The `tracing` option, checked, and guarded so that a tracer that throws cannot break a request. */
+function checkTracing(value: unknown): Tracing | undefined {
+  if (value === undefined) return undefined;
+  const missing = TRACING_METHODS.filter(
+    (method) => typeof value !== 'object' || value === null || typeof (value as Record<string, unknown>)[method] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw new TypeError(
+      `createClusterRpc: tracing must be what otelTracing() returns (a Tracing), got ${value === null ? 'null' : typeof value} without ${missing.join(', ')}`,
+    );
+  }
+  return guardTracing(value as Tracing);
 }
 
 /** An optional function option (or `false`, where allowed), checked. */

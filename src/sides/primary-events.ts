@@ -7,6 +7,7 @@
 import { type EventOptions, eventHeaders } from '../engine/call-options.js';
 import type { Engine, EventHandler } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
+import { tracedEvent } from '../engine/traced.js';
 import { RpcError } from '../wire/errors.js';
 import { NO_HEADERS } from '../wire/headers.js';
 import { type Envelope, event } from '../wire/protocol.js';
@@ -50,6 +51,17 @@ export function relayWorkerEvents(engine: () => Engine<PrimaryEventMeta>): Event
 
 /** `rpc.primary.broadcast`: validated and encoded once, then handed to every worker. */
 export function broadcastFrom(
+  engine: Engine<PrimaryEventMeta>,
+  name: string,
+  payload: unknown,
+  options: EventOptions | undefined,
+): Promise<number> {
+  if (engine.tracing)
+    return tracedEvent(engine.tracing, 'broadcast', name, options, (traced) => broadcastUntraced(engine, name, payload, traced));
+  return broadcastUntraced(engine, name, payload, options);
+}
+
+function broadcastUntraced(
   engine: Engine<PrimaryEventMeta>,
   name: string,
   payload: unknown,

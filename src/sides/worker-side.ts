@@ -4,6 +4,7 @@ import { type CallOptions, type EventOptions, eventHeaders } from '../engine/cal
 import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
+import { tracedEvent } from '../engine/traced.js';
 import { type PeerInfo, PRIMARY_PEER, type Transport } from '../transports/transport.js';
 import type { EncodedPayload } from '../wire/codec.js';
 import { RpcError } from '../wire/errors.js';
@@ -79,12 +80,19 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
     }
   };
 
+  const { tracing } = engine;
   const api = {
     call: (path: string, input?: unknown, options?: CallOptions) => engine.call(primary(), 'primary', path, input, options),
     stream: (path: string, input?: unknown, options?: StreamOptions) => engine.stream(primary(), 'primary', path, input, options),
     on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => engine.events.on(name, listener),
-    emit: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, emit),
-    broadcast: (name: string, payload?: unknown, options?: EventOptions) => send(name, payload, options, broadcast),
+    emit: (name: string, payload?: unknown, options?: EventOptions) =>
+      tracing
+        ? tracedEvent(tracing, 'emit', name, options, (traced) => send(name, payload, traced, emit))
+        : send(name, payload, options, emit),
+    broadcast: (name: string, payload?: unknown, options?: EventOptions) =>
+      tracing
+        ? tracedEvent(tracing, 'broadcast', name, options, (traced) => send(name, payload, traced, broadcast))
+        : send(name, payload, options, broadcast),
     onPrimary(listener: (change: PrimaryChange) => unknown) {
       if (typeof listener !== 'function') throw new TypeError('rpc.worker.onPrimary expects a function');
       return engine.membership.on((change) =>

@@ -1,0 +1,164 @@
+/**
+ * The tracing seam: what the engine tells a tracer about the calls, streams
+ * and events of this process, and what it needs back (headers that carry the
+ * context to the peer, a way to make a span active). `cluster-rpc/otel`
+ * implements it with OpenTelemetry; nothing here knows OpenTelemetry.
+ *
+ * Without the `tracing` option nothing here runs: every hook sits behind one
+ * `if (tracing)`.
+ *
+ * @module
+ */
+
+/**
+ * A call or stream, as a tracer sees it when it starts.
+ *
+ * @example
+ * ```ts
+ * import type { TracedRequest } from 'cluster-rpc/types';
+ *
+ * const request: TracedRequest = { kind: 'call', path: 'hits.increment', peer: 'primary', known: true };
+ * ```
+ *
+ * @group Tracing
+ */
+export interface TracedRequest {
+  /** `'call'`, or `'stream'` for a stream procedure. */
+  readonly kind: 'call' | 'stream';
+  /** The procedure's path, as the caller gave it. */
+  readonly path: string;
+  /** The other process: `'primary'`, or a worker's id. The callee for a client span, the caller for a server span. */
+  readonly peer: number | 'primary';
+  /** Whether the serving side has a procedure at `path`: false for a path no router defines. Always true in the caller. */
+  readonly known: boolean;
+}
+
+/**
+ * An event, as a tracer sees it when it is sent or received.
+ *
+ * @example
+ * ```ts
+ * import type { TracedEvent } from 'cluster-rpc/types';
+ *
+ * const sent: TracedEvent = { operation: 'broadcast', name: 'configChanged' };
+ * const received: TracedEvent = { operation: 'receive', name: 'configChanged' };
+ * ```
+ *
+ * @group Tracing
+ */
+export interface TracedEvent {
+  /** How it was sent (`emit`, `broadcast`), or `receive` where it arrives. */
+  readonly operation: 'emit' | 'broadcast' | 'receive';
+  /** The event's name. */
+  readonly name: string;
+}
+
+/**
+ * A span started by a {@link Tracing}: ended once, when what it describes is over.
+ *
+ * @example
+ * ```ts
+ * import type { TraceSpan } from 'cluster-rpc/types';
+ *
+ * const started = performance.now();
+ * const span: TraceSpan = {
+ *   end: (failure) => console.log(`${failure ?? 'OK'} after ${(performance.now() - started).toFixed(1)} ms`),
+ * };
+ * span.end('TIMEOUT', 'No answer within 1000 ms');
+ * ```
+ *
+ * @group Tracing
+ */
+export interface TraceSpan {
+  /**
+   * Ends the span. `failure` is set when it ended with an error: the
+   * `RpcError` code (or, for an event listener that threw something else,
+   * the error's name), with the message when this process has it.
+   */
+  end(failure?: string, message?: string): void;
+}
+
+/**
+ * The span of something this process sends: a call, a stream or an event.
+ *
+ * @example
+ * ```ts
+ * import type { OutgoingSpan } from 'cluster-rpc/types';
+ *
+ * const span: OutgoingSpan = { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, end: () => {} };
+ * ```
+ *
+ * @group Tracing
+ */
+export interface OutgoingSpan extends TraceSpan {
+  /**
+   * Headers that carry the span's context to the other process (such as
+   * `traceparent`), sent with those of the call; they replace headers of
+   * the same name. `undefined` when there is nothing to carry.
+   */
+  readonly headers: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The span of something this process receives: a call or stream it serves, or an event.
+ *
+ * @example
+ * ```ts
+ * import type { IncomingSpan } from 'cluster-rpc/types';
+ *
+ * const span: IncomingSpan = {
+ *   run: (fn, thisArg, ...args) => fn.apply(thisArg, args), // a tracer would make its span active here
+ *   end: () => {},
+ * };
+ * console.log(span.run((a: number, b: number) => a + b, undefined, 1, 2)); // 3
+ * ```
+ *
+ * @group Tracing
+ */
+export interface IncomingSpan extends TraceSpan {
+  /**
+   * Calls `fn` with `thisArg` and `args`, with this span active: what `fn`
+   * starts, and what continues from it asynchronously, is its child.
+   */
+  run<TArgs extends unknown[], TResult>(fn: (...args: TArgs) => TResult, thisArg: unknown, ...args: TArgs): TResult;
+}
+
+/**
+ * What the `tracing` option of `createClusterRpc` takes: `otelTracing()` from
+ * `cluster-rpc/otel`, or a tracer of your own. The engine calls it where
+ * this process makes and serves calls and streams and sends and receives
+ * events; every method must return at once and never throw, and returns
+ * `undefined` when there is nothing to trace (the engine then goes on as
+ * untraced, at no further cost).
+ *
+ * @example
+ * ```ts
+ * import { createClusterRpc } from 'cluster-rpc';
+ * import type { OutgoingSpan, Tracing } from 'cluster-rpc/types';
+ *
+ * // Logs every call this process makes, with how it ended; carries nothing to the peer.
+ * const logged = (what: string): OutgoingSpan => ({
+ *   headers: undefined,
+ *   end: (failure) => console.log(`${what}: ${failure ?? 'OK'}`),
+ * });
+ * const tracing: Tracing = {
+ *   startClient: (request) => logged(`${request.kind} ${request.path}`),
+ *   startServer: () => undefined, // served calls are not traced
+ *   startProducer: (event) => logged(`${event.operation} ${event.name}`),
+ *   startConsumer: () => undefined,
+ * };
+ * const rpc = createClusterRpc({ tracing });
+ * ```
+ *
+ * @group Tracing
+ */
+export interface Tracing {
+  /** A call or stream this process makes: its span is the child of whatever is active where it is made (or first read). */
+  startClient(request: TracedRequest): OutgoingSpan | undefined;
+  /** A call or stream that arrived, with the headers it carries; its span is active while its middlewares and handler run. */
+  startServer(request: TracedRequest, headers: Readonly<Record<string, string>>): IncomingSpan | undefined;
+  /** An event this process sends (`emit`, `broadcast`). */
+  startProducer(event: TracedEvent): OutgoingSpan | undefined;
+  /** An event received, with the headers it carries; its span is active while the listeners run. */
+  startConsumer(event: TracedEvent, headers: Readonly<Record<string, string>>): IncomingSpan | undefined;
+}
