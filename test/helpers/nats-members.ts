@@ -23,7 +23,7 @@ export interface MemberOptions {
   /** Extra environment (the fixture's modes and credentials). */
   readonly env?: Record<string, string>;
   /** Run a worker of this app (test/nats/fixtures/app-worker.ts) instead of the default member (member.ts). */
-  readonly app?: 'calls' | 'streams' | 'metrics';
+  readonly app?: 'calls' | 'streams' | 'metrics' | 'tracing';
   /** A fixture of its own instead (a TypeScript file under test/socket/fixtures/), compiled like the others. */
   readonly script?: string;
 }

@@ -1,6 +1,6 @@
 /**
  * The package as users get it: built, packed, installed from the tarball into
- * a fresh folder (with zod, its peer), then used from ESM (`import`) and from
+ * a fresh folder (with its peers zod and, for cluster-rpc/otel, @opentelemetry/api), then used from ESM (`import`) and from
  * CommonJS (`require()`, which Node 20.19+ allows for ESM-only packages) in a
  * real cluster: the primary forks one worker and each side calls the other.
  * Every entry point loads both ways; the README's first program runs there as
@@ -127,7 +127,16 @@ beforeAll(async () => {
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, version: '1.0.0' }));
   await run(
     NPM,
-    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', join(folder, packed.filename), 'zod@^4'],
+    [
+      'install',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      '--loglevel=error',
+      join(folder, packed.filename),
+      'zod@^4',
+      '@opentelemetry/api@^1',
+    ],
     { cwd: app, timeout: 120_000 },
   );
   writeFileSync(join(app, 'esm.mjs'), ESM_PROGRAM);
