@@ -4,7 +4,8 @@
  * those of `workerRouter` in the workers only, so each side's state below is
  * touched by that side alone. Every process counts its calls and events
  * (`metrics`) and keeps a prom-client registry of its HTTP requests, which
- * the primary gathers for `/metrics` and the status line.
+ * the primary gathers for `/metrics` and the status line. With `TRACING=1`,
+ * every process traces its calls, streams and events (tracing.ts).
  */
 import cluster from 'node:cluster';
 import { Counter, Registry } from 'prom-client';
@@ -18,6 +19,7 @@ import {
   type RouterOutput,
 } from '../../src/index.js';
 import { promClientMetrics } from '../../src/prom-client.js';
+import { startTracing } from './tracing.js';
 
 export const settingsSchema = z.object({
   /** Put in every answer of `GET /`. */
@@ -135,4 +137,5 @@ export const rpc = createClusterRpc({
   events,
   timeout: 5000,
   metrics: { sources: [promClientMetrics(registry)] },
+  tracing: process.env.TRACING ? await startTracing() : undefined,
 });

@@ -9,6 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { serveWorker } from '../../src/cluster.js';
 import { PROMETHEUS_CONTENT_TYPE, RpcError } from '../../src/index.js';
 import { httpRequests, rpc, settingsSchema, workerState } from './shared.js';
+import { inRequestSpan } from './tracing.js';
 
 const port = Number(process.env.PORT ?? 8000);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -54,13 +55,19 @@ const server = http.createServer(async (request, response) => {
   const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
   const name = `${request.method} ${url.pathname}`;
   const route = routes[name];
-  let answer: Answer;
-  try {
-    answer = route ? await route(url, request) : [404, { error: `no route ${name}` }];
-  } catch (error) {
-    const status = error instanceof RpcError ? (STATUS_OF_CODE[error.code] ?? 500) : 500;
-    answer = [status, { error: error instanceof Error ? error.message : String(error) }];
-  }
+  // The request's span (with TRACING=1): the rpc calls the route makes are its children, and the primary's spans theirs.
+  const answer = await inRequestSpan(request.method ?? 'GET', route ? url.pathname : 'other', request.headers, async (span) => {
+    let answer: Answer;
+    try {
+      answer = route ? await route(url, request) : [404, { error: `no route ${name}` }];
+    } catch (error) {
+      const status = error instanceof RpcError ? (STATUS_OF_CODE[error.code] ?? 500) : 500;
+      answer = [status, { error: error instanceof Error ? error.message : String(error) }];
+    }
+    span.setAttribute('http.response.status_code', answer[0]);
+    span.end();
+    return answer;
+  });
   httpRequests.inc({ route: route ? name : 'other', status: answer[0] });
   if (answer.length === 3) {
     response.writeHead(answer[0], { 'content-type': answer[2] });
