@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { allCells, type Cell, contendersOf, isExtraCell, QUICK_CELLS } from './lib/cells.js';
 import { renderChart } from './lib/chart.js';
 import type { ContenderName } from './lib/contenders/index.js';
+import { loadBaseline, setBaseline } from './lib/contenders/library.js';
 import { canCollectGarbage, collectGarbage } from './lib/control.js';
 import { Fleet } from './lib/fleet.js';
 import { type HttpRecord, type HttpSettings, httpCellId, runHttpCell } from './lib/http/cell.js';
@@ -377,6 +378,11 @@ async function main(): Promise<number> {
   }
   const root = packageRoot();
   if (options.profileDir !== undefined && !process.env[PROFILE_DIR_ENV]) return runProfiled(options, root);
+  if (options.baselineDir !== undefined) {
+    // The workers, forked later, inherit the setting and load the same build.
+    setBaseline(options.baselineDir);
+    await loadBaseline();
+  }
   return runBench(options, root);
 }
 

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ContenderName, openWorkerContender, type WorkerContender } from './lib/contenders/index.js';
+import { loadBaseline } from './lib/contenders/library.js';
 import { type ControlRequest, processStats, serveControl } from './lib/control.js';
 import { drive } from './lib/drive.js';
 import { closeHttpServer, openHttpServer } from './lib/http/servers.js';
@@ -12,8 +13,9 @@ import { PAYLOAD_KINDS, payloadOf } from './lib/payloads.js';
 import { closeScrapeWorker, countScrapeBytes, openScrapeWorker } from './lib/scrape/worker-side.js';
 import { closeStreamWorker, openStreamWorker, producedSoFar, sendRawItems } from './lib/stream/sides.js';
 
-// Build every payload before the first phase, so no phase pays for it.
+// Build every payload before the first phase, so no phase pays for it; load the --baseline build, if any.
 for (const kind of PAYLOAD_KINDS) payloadOf(kind);
+await loadBaseline();
 
 let contender: { readonly name: ContenderName; readonly side: WorkerContender } | undefined;
 

@@ -94,7 +94,7 @@ export function describeCell(cell: Cell): string {
  */
 export function contendersOf(cell: Cell, contenders: readonly ContenderName[], given: boolean): ContenderName[] {
   if (given) return [...contenders];
-  // The metrics cost (issue 15) is measured where it is largest relative to the call: tiny calls at c=64.
+  // The metrics and tracing costs (issues 15, 24) are measured where they are largest relative to the call: tiny calls at c=64.
   const withMetrics = cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64;
   // superjson takes about 300 ms per 1 MB round trip here: birpc+sj+zod's 64 lanes of 1 MB would need 20 s to
   // warm up and as long to drain, per phase, for the ratio concurrency 1 shows already.
@@ -102,7 +102,7 @@ export function contendersOf(cell: Cell, contenders: readonly ContenderName[], g
   return contenders.filter(
     (name) =>
       (name !== 'raw+zod' || cell.type !== 'call') &&
-      (name !== 'cluster-rpc+metrics' || withMetrics) &&
+      ((name !== 'cluster-rpc+metrics' && name !== 'cluster-rpc+otel' && name !== 'cluster-rpc+otel-sdk') || withMetrics) &&
       (name !== 'birpc+sj+zod' || !slowPeer),
   );
 }
@@ -202,6 +202,11 @@ function judgeIpc(cell: Cell, figures: Partial<Record<ContenderName, Figures>>):
   if (metered && cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64) {
     const value = ratio(metered.callsPerSec, ours.callsPerSec);
     outcomes.push({ name: 'with metrics ≥ 0.90× cluster-rpc', pass: value >= 0.9, actual: times(value) });
+  }
+  const traced = figures['cluster-rpc+otel'];
+  if (traced && cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64) {
+    const value = ratio(traced.callsPerSec, ours.callsPerSec);
+    outcomes.push({ name: 'with otelTracing(), no SDK, ≥ 0.95× cluster-rpc', pass: value >= 0.95, actual: times(value) });
   }
   return outcomes;
 }

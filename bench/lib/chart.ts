@@ -24,6 +24,9 @@ const COLOURS: Readonly<Record<ContenderName, string>> = {
   'cluster-rpc+metrics': '#009e73',
   'raw/socket': '#cc79a7',
   'cluster-rpc/socket': '#f0e442',
+  'cluster-rpc+otel': '#882255',
+  'cluster-rpc+otel-sdk': '#999933',
+  'cluster-rpc@base': '#000000',
 };
 
 const PANEL_WIDTH = 460;

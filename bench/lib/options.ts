@@ -52,6 +52,8 @@ export interface BenchOptions {
   readonly profileDir: string | undefined;
   /** Where results go. */
   readonly outDir: string | undefined;
+  /** Another build of cluster-rpc, run as `cluster-rpc@base` (`undefined`: none). */
+  readonly baselineDir: string | undefined;
   readonly help: boolean;
 }
 
@@ -63,8 +65,14 @@ export const USAGE = `npm run bench -- [options]
   --only=<a,b,…>       only cells whose id contains one of these, e.g. --only=tiny/c64,bcast/16,http
                        (100 KB and 1 MB at c=256 run only when named, e.g. --only=c256)
   --contenders=<a,b>   raw, raw+zod (alias rawz), birpc, birpc+sj+zod (alias birpcz), cluster-rpc (alias crpc),
-                       cluster-rpc+metrics (alias crpcm, tiny c=64 only by default), raw/socket (alias raws),
-                       cluster-rpc/socket (alias crpcs); default all, raw+zod in fan-out cells only
+                       cluster-rpc+metrics (alias crpcm), cluster-rpc+otel (alias crpco: otelTracing() without an SDK),
+                       cluster-rpc+otel-sdk (alias crpcos: with the SDK, spans dropped) — these three tiny c=64 only
+                       by default —, raw/socket (alias raws), cluster-rpc/socket (alias crpcs), cluster-rpc@base
+                       (alias base: the --baseline build, every cell when given); default all, raw+zod in fan-out
+                       cells only
+  --baseline=<dir>     another build of cluster-rpc to run as cluster-rpc@base beside this one: a folder holding
+                       src/index.js, such as another checkout's node_modules/.cache/cluster-rpc-bench after
+                       \`npx tsx bench/build.ts\` there
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --short-warmup       warm up for --warmup only; by default a warm-up also waits for 3,000 calls (at most 2 s)
@@ -75,7 +83,7 @@ export const USAGE = `npm run bench -- [options]
   --http               only the HTTP cell: 2 workers serve HTTP on one port, wrk loads them; each request uses
                        shared state once: none, raw IPC, birpc, cluster-rpc, redis, a hand-written socket round trip,
                        cluster-rpc over the socket (needs wrk; redis-server for redis)
-  --servers=<a,b>      the HTTP cell's servers (default ${HTTP_SERVERS.join(',')})
+  --servers=<a,b>      the HTTP cell's servers (default all but cluster-rpc@base, alias base, which runs with --baseline)
   --http-duration=<s>  the HTTP cell's measured wrk run per server, whole seconds (default 2; --quick 1)
   --http-warmup=<s>    its warm-up wrk run before each measured one (default 1; 0 for none)
   --connections=<n>    wrk's connections (default 32)
@@ -97,6 +105,12 @@ const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = {
   crpc: 'cluster-rpc',
   crpcm: 'cluster-rpc+metrics',
   'crpc+metrics': 'cluster-rpc+metrics',
+  crpco: 'cluster-rpc+otel',
+  'crpc+otel': 'cluster-rpc+otel',
+  crpcos: 'cluster-rpc+otel-sdk',
+  'crpc+otel-sdk': 'cluster-rpc+otel-sdk',
+  base: 'cluster-rpc@base',
+  'crpc@base': 'cluster-rpc@base',
   rawz: 'raw+zod',
   'raw-zod': 'raw+zod',
   birpcz: 'birpc+sj+zod',
@@ -146,6 +160,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'connections',
     'profile',
     'out',
+    'baseline',
     'help',
   ];
   for (const name of given.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
@@ -161,20 +176,26 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         }
         return resolved as ContenderName;
       })
-    : [...CONTENDERS];
+    : CONTENDERS.filter((name) => name !== 'cluster-rpc@base' || given.has('baseline'));
+  if (given.has('baseline') && !given.get('baseline')) throw new Error('--baseline needs a folder: --baseline=<dir>');
+  if (contenders.includes('cluster-rpc@base') && !given.has('baseline'))
+    throw new Error('--contenders: cluster-rpc@base runs the build given with --baseline=<dir>');
   const fanouts = given.has('workers')
     ? list(given.get('workers')).map((value) => positiveInteger('workers', value))
     : [...DEFAULT_FANOUTS];
   const profile = given.get('profile');
   const servers = given.has('servers')
     ? list(given.get('servers')).map((name) => {
-        const resolved = name === 'crpc' ? 'cluster-rpc' : name === 'crpcs' ? 'cluster-rpc/socket' : name;
+        const resolved =
+          name === 'crpc' ? 'cluster-rpc' : name === 'crpcs' ? 'cluster-rpc/socket' : name === 'base' ? 'cluster-rpc@base' : name;
         if (!(HTTP_SERVERS as readonly string[]).includes(resolved)) {
-          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc, crpcs)`);
+          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc, crpcs, base)`);
         }
+        if (resolved === 'cluster-rpc@base' && !given.has('baseline'))
+          throw new Error('--servers: cluster-rpc@base runs the build given with --baseline=<dir>');
         return resolved as HttpServerKind;
       })
-    : [...HTTP_SERVERS];
+    : HTTP_SERVERS.filter((name) => name !== 'cluster-rpc@base' || given.has('baseline'));
   const wholeSeconds = (name: string, fallback: number, zero: boolean): number => {
     if (!given.has(name)) return fallback;
     const value = given.get(name);
@@ -203,6 +224,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,
     profileDir: given.has('profile') ? (profile ?? '') : undefined,
     outDir: given.get('out'),
+    baselineDir: given.get('baseline'),
     help: given.has('help'),
   };
 }

@@ -59,6 +59,9 @@ const SHORT: Readonly<Record<ContenderName, string>> = {
   'cluster-rpc+metrics': 'crpc+metrics',
   'raw/socket': 'raw/socket',
   'cluster-rpc/socket': 'crpc/socket',
+  'cluster-rpc+otel': 'crpc+otel',
+  'cluster-rpc+otel-sdk': 'crpc+otel-sdk',
+  'cluster-rpc@base': 'crpc@base',
 };
 
 type RatioKey = 'callsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerCall';

@@ -9,7 +9,8 @@
  * @module
  */
 import type { Worker } from 'node:cluster';
-import { type CallAllResult, createClusterRpc, defineEvents, defineRouter, procedure } from '../../../src/index.js';
+import type { CallAllResult } from '../../../src/index.js';
+import { otelTracing } from '../../../src/otel.js';
 import { socketTransport } from '../../../src/socket.js';
 import {
   ackSchema,
@@ -22,10 +23,26 @@ import {
   type TinyPayload,
   tinySchema,
 } from '../payloads.js';
+import { type Library, OWN_LIBRARY } from './library.js';
+import { registerOtelSdk } from './otel-sdk.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
+/**
+ * How a cluster-rpc contender runs: `metrics` on (`cluster-rpc+metrics`);
+ * over `socketTransport()` (`cluster-rpc/socket`); `tracing` with
+ * `otelTracing()` and no SDK (`api`, `cluster-rpc+otel`) or with the SDK
+ * registered for the phase (`sdk`, `cluster-rpc+otel-sdk`); another build
+ * (`library`, `cluster-rpc@base`).
+ */
+export interface ClusterRpcVariant {
+  readonly metrics?: boolean;
+  readonly socket?: boolean;
+  readonly tracing?: 'api' | 'sdk';
+  readonly library?: Library;
+}
+
 /** The echo procedures both sides serve (the NATS cell's members too). */
-export function echoRouter() {
+export function echoRouter({ defineRouter, procedure }: Pick<Library, 'defineRouter' | 'procedure'> = OWN_LIBRARY) {
   return defineRouter({
     echo: {
       tiny: procedure
@@ -40,25 +57,27 @@ export function echoRouter() {
   });
 }
 
-const events = defineEvents({ fanoutTiny: fanoutTinySchema, fanoutRecords: fanoutRecordsSchema, ack: ackSchema });
-
-/** How a contender opens cluster-rpc: `metrics` for `cluster-rpc+metrics`, `socket` for `cluster-rpc/socket`. */
-interface OpenOptions {
-  readonly metrics?: boolean;
-  readonly socket?: boolean;
-}
-
-function open(options: OpenOptions = {}) {
-  return createClusterRpc({
-    primary: echoRouter(),
-    worker: echoRouter(),
+/** The rpc object of a phase, and what removes the SDK it registered, if any. */
+function open(variant: ClusterRpcVariant) {
+  const library = variant.library ?? OWN_LIBRARY;
+  const unregister = variant.tracing === 'sdk' ? registerOtelSdk() : undefined;
+  const events = library.defineEvents({ fanoutTiny: fanoutTinySchema, fanoutRecords: fanoutRecordsSchema, ack: ackSchema });
+  const rpc = library.createClusterRpc({
+    primary: echoRouter(library),
+    worker: echoRouter(library),
     events,
-    metrics: options.metrics ?? false,
-    ...(options.socket ? { transport: socketTransport() } : {}),
+    metrics: variant.metrics ?? false,
+    ...(variant.tracing ? { tracing: otelTracing() } : {}),
+    ...(variant.socket ? { transport: socketTransport() } : {}),
   });
+  const close = async (): Promise<void> => {
+    await rpc.close();
+    await unregister?.();
+  };
+  return { rpc, close };
 }
 
-type BenchRpc = ReturnType<typeof open>;
+type BenchRpc = ReturnType<typeof open>['rpc'];
 
 function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
   const values: T[] = [];
@@ -70,8 +89,8 @@ function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
 }
 
 /** Opens the cluster-rpc contender in the primary. Every live worker takes part. */
-export function openClusterRpcPrimary(options: OpenOptions = {}): PrimaryContender {
-  const rpc: BenchRpc = open(options);
+export function openClusterRpcPrimary(variant: ClusterRpcVariant = {}): PrimaryContender {
+  const { rpc, close }: { rpc: BenchRpc; close: () => Promise<void> } = open(variant);
   let nextSeq = 0;
   const acks = new Map<number, { remaining: number; resolve: () => void }>();
   rpc.primary.on('ack', ({ seq }) => {
@@ -116,13 +135,13 @@ export function openClusterRpcPrimary(options: OpenOptions = {}): PrimaryContend
       };
     },
     pendingCount: () => rpc.pendingCount() + acks.size,
-    close: () => rpc.close(),
+    close,
   };
 }
 
 /** Opens the cluster-rpc contender in a worker. */
-export function openClusterRpcWorker(options: OpenOptions = {}): WorkerContender {
-  const rpc: BenchRpc = open(options);
+export function openClusterRpcWorker(variant: ClusterRpcVariant = {}): WorkerContender {
+  const { rpc, close }: { rpc: BenchRpc; close: () => Promise<void> } = open(variant);
   const acknowledge = ({ seq }: { seq: number }): void => {
     rpc.worker.emit('ack', { seq }).catch(() => undefined);
   };
@@ -138,6 +157,6 @@ export function openClusterRpcWorker(options: OpenOptions = {}): WorkerContender
       return () => rpc.worker.call('echo.records', payload);
     },
     pendingCount: () => rpc.pendingCount(),
-    close: () => rpc.close(),
+    close,
   };
 }

@@ -6,6 +6,7 @@
 import type { Worker } from 'node:cluster';
 import { openBirpcPrimary, openBirpcWorker } from './birpc.js';
 import { openClusterRpcPrimary, openClusterRpcWorker } from './cluster-rpc.js';
+import { baselineLibrary } from './library.js';
 import { openRawPrimary, openRawWorker } from './raw.js';
 import type { ContenderName, PrimaryContender, WorkerContender } from './types.js';
 
@@ -30,6 +31,12 @@ export function openPrimaryContender(name: ContenderName, workers: readonly Work
       return openRawPrimary(workers, false, true);
     case 'cluster-rpc/socket':
       return openClusterRpcPrimary({ socket: true });
+    case 'cluster-rpc+otel':
+      return openClusterRpcPrimary({ tracing: 'api' });
+    case 'cluster-rpc+otel-sdk':
+      return openClusterRpcPrimary({ tracing: 'sdk' });
+    case 'cluster-rpc@base':
+      return openClusterRpcPrimary({ library: baselineLibrary() });
   }
 }
 
@@ -52,5 +59,11 @@ export function openWorkerContender(name: ContenderName): WorkerContender {
       return openRawWorker(false, true);
     case 'cluster-rpc/socket':
       return openClusterRpcWorker({ socket: true });
+    case 'cluster-rpc+otel':
+      return openClusterRpcWorker({ tracing: 'api' });
+    case 'cluster-rpc+otel-sdk':
+      return openClusterRpcWorker({ tracing: 'sdk' });
+    case 'cluster-rpc@base':
+      return openClusterRpcWorker({ library: baselineLibrary() });
   }
 }

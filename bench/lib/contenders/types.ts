@@ -21,7 +21,10 @@ import type { PayloadKind } from '../payloads.js';
  * - `cluster-rpc`: this package through its public API;
  * - `cluster-rpc+metrics`: the same with `metrics: true` on both sides (issue 15's cost cell; tiny c=64 only by default);
  * - `raw/socket`: `raw`'s messages over a hand-written Unix socket channel (length-prefixed JSON): the ceiling of…
- * - `cluster-rpc/socket`: cluster-rpc over `socketTransport()` of `cluster-rpc/socket` (issue 25).
+ * - `cluster-rpc/socket`: cluster-rpc over `socketTransport()` of `cluster-rpc/socket` (issue 25);
+ * - `cluster-rpc+otel`: `cluster-rpc` with `tracing: otelTracing()` and no SDK registered (issue 24; tiny c=64 only by default);
+ * - `cluster-rpc+otel-sdk`: `cluster-rpc+otel` with the OpenTelemetry SDK registered in both processes, spans dropped by the exporter;
+ * - `cluster-rpc@base`: `cluster-rpc` built from another tree (`--baseline`), to compare a change with what it changes.
  */
 export const CONTENDERS = [
   'raw',
@@ -32,6 +35,9 @@ export const CONTENDERS = [
   'cluster-rpc+metrics',
   'raw/socket',
   'cluster-rpc/socket',
+  'cluster-rpc+otel',
+  'cluster-rpc+otel-sdk',
+  'cluster-rpc@base',
 ] as const;
 
 /** One contender. */

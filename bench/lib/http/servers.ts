@@ -11,6 +11,7 @@
  * | `redis` | one `INCR` on the benchmark's own `redis-server` through ioredis (defaults; one client per worker) |
  * | `socket` | the `raw` round trip over a Unix socket instead of Node's channel (`../socket-channel.ts`): the ceiling of… |
  * | `cluster-rpc/socket` | `cluster-rpc` over `socketTransport()` (issue 25) |
+ * | `cluster-rpc@base` | `cluster-rpc`'s server on the `--baseline` build, only when one is given |
  *
  * Every server answers `200` with the same small JSON body, `{"count":n}`,
  * or `500` when the call failed. The primary side of each server lives here
@@ -22,12 +23,21 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { createBirpc } from 'birpc';
 import { z } from 'zod';
-import { createClusterRpc, defineRouter, procedure } from '../../../src/index.js';
 import { socketTransport } from '../../../src/socket.js';
+import { baselineLibrary, type Library, OWN_LIBRARY } from '../contenders/library.js';
 import { connectToHub, SocketHub } from '../socket-channel.js';
 
 /** The servers of the HTTP cell, in the order a round starts with. */
-export const HTTP_SERVERS = ['none', 'raw', 'birpc', 'cluster-rpc', 'redis', 'socket', 'cluster-rpc/socket'] as const;
+export const HTTP_SERVERS = [
+  'none',
+  'raw',
+  'birpc',
+  'cluster-rpc',
+  'redis',
+  'socket',
+  'cluster-rpc/socket',
+  'cluster-rpc@base',
+] as const;
 
 /** One server of the HTTP cell. */
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
@@ -50,7 +60,7 @@ function increment(key: string, by: number): number {
 const counterInput = z.object({ key: z.string().min(1), by: z.number().int().positive() });
 
 /** cluster-rpc's router: loaded in both processes, served in the primary. */
-function counterRouter() {
+function counterRouter({ defineRouter, procedure }: Library) {
   return defineRouter({
     counter: {
       incr: procedure
@@ -61,8 +71,13 @@ function counterRouter() {
   });
 }
 
-function openRpc(overSocket = false) {
-  return createClusterRpc({ primary: counterRouter(), ...(overSocket ? { transport: socketTransport() } : {}) });
+/** This tree's cluster-rpc (over the socket transport for `cluster-rpc/socket`), or the `--baseline` build for `cluster-rpc@base`. */
+function openRpc(kind: 'cluster-rpc' | 'cluster-rpc/socket' | 'cluster-rpc@base') {
+  const library = kind === 'cluster-rpc@base' ? baselineLibrary() : OWN_LIBRARY;
+  return library.createClusterRpc({
+    primary: counterRouter(library),
+    ...(kind === 'cluster-rpc/socket' ? { transport: socketTransport() } : {}),
+  });
 }
 
 /** birpc's functions: what the primary serves. */
@@ -136,8 +151,9 @@ export function openHttpBackend(kind: HttpServerKind, workers: readonly Worker[]
       };
     }
     case 'cluster-rpc':
-    case 'cluster-rpc/socket': {
-      const rpc = openRpc(kind === 'cluster-rpc/socket');
+    case 'cluster-rpc/socket':
+    case 'cluster-rpc@base': {
+      const rpc = openRpc(kind);
       return { pendingCount: () => rpc.pendingCount(), close: () => rpc.close() };
     }
     case 'socket': {
@@ -211,8 +227,9 @@ async function openCounter(kind: HttpServerKind, redisPort: number | undefined):
       };
     }
     case 'cluster-rpc':
-    case 'cluster-rpc/socket': {
-      const rpc = openRpc(kind === 'cluster-rpc/socket');
+    case 'cluster-rpc/socket':
+    case 'cluster-rpc@base': {
+      const rpc = openRpc(kind);
       return {
         increment: () => rpc.worker.call('counter.incr', { key: KEY, by: 1 }),
         pendingCount: () => rpc.pendingCount(),
