@@ -36,7 +36,14 @@ afterEach(async () => {
 });
 
 function start(tracing: Tracing) {
-  const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter, events, workers: 1, tracing });
+  const cluster = createTestCluster({
+    primary: primaryRouter,
+    worker: workerRouter,
+    events,
+    workers: 1,
+    tracing,
+    onError: false,
+  });
   clusters.push(cluster);
   callHeaders = (options) => cluster.workers[0].call('headers', undefined, options);
   return cluster;
