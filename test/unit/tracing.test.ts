@@ -105,6 +105,23 @@ describe('otelTracing({ tracerProvider, propagator })', () => {
   });
 });
 
+describe('a traced call that fails', () => {
+  it("keeps the caller's frames on its stack, as untraced", async () => {
+    const { exporter, tracing } = recorded();
+    const worker = start(tracing).workers[0];
+    async function callThatFails(): Promise<unknown> {
+      const value = await worker.call('fail');
+      return value;
+    }
+    const error = (await callThatFails().catch((caught: unknown) => caught)) as Error;
+    expect(error.stack).toContain('callThatFails');
+    expect(error.stack).toMatch(/tracing\.test\.ts/);
+    expect(exporter.getFinishedSpans().find((span) => span.kind === SpanKind.CLIENT)?.attributes['error.type']).toBe(
+      'INTERNAL_ERROR',
+    );
+  });
+});
+
 describe('the trace context in the headers', () => {
   it('joins the headers a call gives, replacing a traceparent of their own', async () => {
     const { tracing } = recorded();
