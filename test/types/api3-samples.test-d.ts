@@ -13,6 +13,11 @@ import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import { createClusterRpc, RpcError } from '../../src/index.js';
 import { defineEvents, defineRouter, type ErrorSite, type PeerInfo, type PrimaryChange, procedure, type WorkerChange, type WorkerInfo } from '../../src/index.js';
+import { createClusterManager } from '../../src/cluster.js';
+import { otelTracing } from '../../src/otel.js';
+import { register } from 'prom-client';
+import { promClientMetrics } from '../../src/prom-client.js';
+import { socketTransport } from '../../src/socket.js';
 
 let hits = 0;
 const primaryRouter = defineRouter({
@@ -66,6 +71,53 @@ return { off, offPrimary, me };
 }
 }
 
+// ---- section "The process manager's signals" ----
+namespace signalsSample {
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
+export function start() {
+const manager = createClusterManager({ rpc, signals: { shutdown: ['SIGTERM', 'SIGINT'], restart: 'SIGUSR2' } });
+return manager;
+}
+}
+
+// ---- section "Headers" ----
+namespace headersSample {
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events });
+export async function send() {
+await rpc.worker.call('hits.increment', { by: 1 }, { headers: { 'x-request-id': 'r-42' } });
+await rpc.primary.broadcast('configChanged', { key: 'a', value: 'b' }, { headers: { 'x-request-id': 'r-42' } });
+// In a handler or a middleware: ctx.headers['x-request-id']; in an event listener: meta.headers
+}
+export const read = procedure.use(({ ctx, next }) => next({ ctx: { requestId: ctx.headers['x-request-id'] } }));
+}
+
+// ---- section "Tracing" ----
+namespace tracingSample {
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, tracing: otelTracing() });
+}
+
+// ---- section "Metrics that prom-client users can drop in" ----
+namespace promClientSample {
+export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(register)] } });
+}
+
+// ---- section "A faster local channel: `cluster-rpc/socket`" ----
+namespace socketSample {
+// Under node:cluster: nothing to configure.
+export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, transport: socketTransport() });
+
+// Where node:cluster is not the parent (PM2 cluster mode, systemd instances): a path and a role.
+export const rpcUnderPm2 = createClusterRpc({
+  primary: primaryRouter,
+  worker: workerRouter,
+  events,
+  transport: socketTransport({
+    path: '/run/shop/rpc.sock',
+    role: process.env.NODE_APP_INSTANCE === '0' ? 'primary' : 'worker',
+  }),
+});
+}
+
 describe('API-3 samples', () => {
   test('When a handler fails: onError is told the error and where, as the contract writes it', () => {
     type OnError = NonNullable<Parameters<typeof createClusterRpc>[0]>['onError'];
@@ -87,5 +139,15 @@ describe('API-3 samples', () => {
     expectTypeOf<Extract<WorkerChange, { type: 'left' }>['reason']>().toEqualTypeOf<string>();
     expectTypeOf<Extract<PrimaryChange, { type: 'left' }>['reason']>().toEqualTypeOf<string>();
     expectTypeOf(hits).toEqualTypeOf<number>();
+  });
+
+  test('Signals, headers, tracing, prom-client and the socket: the samples build rpc objects of the same routers', () => {
+    expectTypeOf(signalsSample.start).returns.toHaveProperty('start');
+    expectTypeOf(headersSample.send).returns.resolves.toEqualTypeOf<void>();
+    type Headers = Parameters<Parameters<typeof headersSample.read.handler>[0]>[0]['ctx']['headers'];
+    expectTypeOf<Headers>().toEqualTypeOf<Readonly<Record<string, string>>>();
+    expectTypeOf(tracingSample.rpc).toEqualTypeOf(handlerFailsSample.rpc);
+    expectTypeOf(promClientSample.rpc.side).toEqualTypeOf<'primary' | 'worker'>();
+    expectTypeOf(socketSample.rpc).toEqualTypeOf(socketSample.rpcUnderPm2);
   });
 });

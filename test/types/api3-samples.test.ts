@@ -8,6 +8,11 @@ const API_3_MD = new URL('../../../shared/API-3.md', import.meta.url);
 const LANDED: Record<string, string> = {
   'When a handler fails': 'api3-samples.test-d.ts',
   'Who is there': 'api3-samples.test-d.ts',
+  "The process manager's signals": 'api3-samples.test-d.ts',
+  Headers: 'api3-samples.test-d.ts',
+  Tracing: 'api3-samples.test-d.ts',
+  'Metrics that prom-client users can drop in': 'api3-samples.test-d.ts',
+  'A faster local channel: `cluster-rpc/socket`': 'api3-samples.test-d.ts',
 };
 
 /** The `ts` code blocks of the `## title` section. */
