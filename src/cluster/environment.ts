@@ -11,8 +11,9 @@ export function pm2ClusterModeProblem(): string | undefined {
   if (!cluster.isWorker || process.env.pm_id === undefined || process.env[MANAGED_ENV] !== undefined) return undefined;
   return (
     `this process runs under PM2's cluster mode (pm_id ${process.env.pm_id}): PM2's daemon is the cluster primary, ` +
-    'so cluster-rpc can neither fork workers there nor answer their calls. Start the app with PM2 in fork mode ' +
-    "(exec_mode: 'fork', instances: 1) and let createClusterManager fork the workers"
+    'so no manager can fork workers here. Either let PM2 run the instances, with socketTransport({ path, role }) ' +
+    "from cluster-rpc/socket and serveWorker in each, or start the app with PM2 in fork mode (exec_mode: 'fork', " +
+    'instances: 1) and let createClusterManager fork the workers'
   );
 }
 

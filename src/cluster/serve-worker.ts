@@ -1,9 +1,13 @@
-/** The worker's half of a graceful stop: on `SIGTERM` or `SIGINT`, stop accepting, finish, close the rpc object, exit. @module */
+/**
+ * The worker's half of a graceful stop: on `SIGTERM` or `SIGINT`, stop accepting, finish, close the rpc object, exit.
+ * Any process that serves HTTP with an rpc object may use it, PM2's instances included.
+ * @module
+ */
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
 import type { CloseOptions } from '../engine/engine.js';
-import { inheritedGraceMs, pm2ClusterModeProblem } from './environment.js';
+import { inheritedGraceMs } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 
 /**
@@ -22,9 +26,17 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  * @group Cluster manager
  */
 export interface DrainableRpc {
+  /**
+   * The rpc object's side. A primary's calls under way are mostly its
+   * workers', which go on while they run: the drain waits for its requests
+   * only, and its `close()` lets those calls finish within what is left of
+   * the grace period (with a socket path, after handing the workers over to
+   * the next primary).
+   */
+  readonly side?: 'primary' | 'worker';
   /** Closed after the requests finished, with what is left of the grace period. */
   close(options?: CloseOptions): Promise<void>;
-  /** Calls under way; while it is above 0 the drain waits (within the grace period). */
+  /** Calls under way; while it is above 0 the drain waits (within the grace period). Not for a primary. */
   pendingCount?(): number;
 }
 
@@ -90,7 +102,10 @@ export interface DrainResult {
   readonly drained: boolean;
   /** Requests still running at the end of the grace period; their connections were cut. */
   readonly abandonedRequests: number;
-  /** Rpc calls still under way at the end of the grace period; the rpc object settled them with `SHUTTING_DOWN`. */
+  /**
+   * Rpc calls still under way at the end of the grace period; the rpc object settled them with `SHUTTING_DOWN`.
+   * Always 0 for a primary, whose `close()` settles them.
+   */
   readonly abandonedCalls: number;
   /** What started the drain: the signal's name, or `drain()`'s argument. */
   readonly reason: string;
@@ -152,12 +167,13 @@ const MIN_DRAIN_MS = 250;
 /**
  * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let requests and rpc calls under way finish
  * within the grace period, close the rpc object, run `onDrained`, exit (0 if everything finished, 1 if not).
- * Call it in every worker once its servers exist, with the rpc object created before they listen.
+ * Call it in every worker once its servers exist, with the rpc object created before they listen; under PM2's
+ * cluster mode in every instance, the rpc primary (instance 0) included.
  * Why it lingers: [design notes](../../docs/design.md#draining-a-worker).
  *
  * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
  * @returns A handle to drain on demand or to undo the signal handlers.
- * @throws `TypeError` for a bad option; `Error` under PM2's cluster mode, where PM2's daemon is the primary.
+ * @throws `TypeError` for a bad option.
  *
  * @example
  * ```ts
@@ -175,8 +191,6 @@ const MIN_DRAIN_MS = 250;
  * @group Cluster manager
  */
 export function serveWorker(options: ServeWorkerOptions): ServedWorker {
-  const pm2 = pm2ClusterModeProblem();
-  if (pm2) throw new Error(`serveWorker: ${pm2}`);
   const settings = checkOptions(options);
   const { servers, rpc, graceMs, logger } = settings;
   const responses = new Set<ServerResponse>();
@@ -215,14 +229,15 @@ export function serveWorker(options: ServeWorkerOptions): ServedWorker {
     // Stop listening, but leave the connections be: http.Server.close() would also close the idle ones at once.
     for (const server of servers) stopListening(server);
     for (const response of responses) askToClose(response);
+    const callsUnderWay = (): number => (rpc?.side === 'primary' ? 0 : (rpc?.pendingCount?.() ?? 0));
     const busy = (): boolean => {
       if (Date.now() >= lingerUntil) for (const server of servers) closeIdleConnections(server);
-      return responses.size > 0 || sockets.size > 0 || (rpc?.pendingCount?.() ?? 0) > 0;
+      return responses.size > 0 || sockets.size > 0 || callsUnderWay() > 0;
     };
     while ((busy() || Date.now() < stayUntil) && Date.now() < deadline)
       await sleep(Math.min(DRAIN_POLL_MS, deadline - Date.now()));
     const abandonedRequests = responses.size;
-    const abandonedCalls = rpc?.pendingCount?.() ?? 0;
+    const abandonedCalls = callsUnderWay();
     for (const socket of sockets) socket.destroy();
     try {
       await rpc?.close({ grace: Math.max(0, deadline - Date.now()) });

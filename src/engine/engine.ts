@@ -128,6 +128,10 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
 
   /** By worker id; the primary is 0. */
   readonly #peers = new Map<number, Peer>();
+  /** Peers stepping down (a primary handing over): they answer what they were sent, and get nothing new. */
+  readonly #retiring = new Map<PeerLink, Peer>();
+  /** While the transport hands this primary's workers over (`close` with a grace): requests are still served. */
+  #steppingDown = false;
   readonly #port: TransportPort;
   /** False until `transport.open()` returned: what a transport reports before that waits a microtask. */
   #portOpen = false;
@@ -177,6 +181,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
         received: (link, message) =>
           this.#portOpen ? this.#received(link, message) : queueMicrotask(() => this.#received(link, message)),
         left: (link, why) => this.#whenOpen(() => this.#left(link, why)),
+        leaving: (link, sent) => this.#whenOpen(() => this.#leaving(link, sent)),
         failed: (why) => this.#whenOpen(() => this.#transportFailed(why)),
       },
       { maxPayloadBytes: config.maxPayloadBytes },
@@ -226,6 +231,8 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   }
 
   #received(link: PeerLink, message: unknown): void {
+    const retiring = this.#retiring.get(link);
+    if (retiring) return this.#receive(retiring, message);
     const known = this.#peers.get(idOf(link.info));
     const peer = known === undefined || known.isUnattached() ? this.#connect(link) : known;
     if (peer.isOver(link)) this.#receive(peer, message);
@@ -254,6 +261,11 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   }
 
   #left(link: PeerLink, why: string): void {
+    const retiring = this.#retiring.get(link);
+    if (retiring) {
+      this.#retiring.delete(link);
+      return this.peerGone(retiring, why);
+    }
     const id = idOf(link.info);
     const peer = this.#peers.get(id);
     if (!peer?.isOver(link)) return;
@@ -261,6 +273,17 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     this.peerGone(peer, why);
     if (link.info.side === 'worker') this.metrics?.workerLeft();
     this.#holdForPrimary();
+  }
+
+  /** `link`'s peer steps down: what it was sent stays with it, what comes next waits for (or goes to) its successor. */
+  #leaving(link: PeerLink, sent: () => void): void {
+    const id = idOf(link.info);
+    const peer = this.#peers.get(id);
+    if (!peer?.isOver(link)) return sent();
+    this.#peers.delete(id);
+    this.#retiring.set(link, peer);
+    this.#holdForPrimary();
+    void peer.whenWritten().then(sent);
   }
 
   /** A worker whose primary may come back holds calls for it meanwhile, in a peer that knows why none is there. */
@@ -274,8 +297,9 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   /** The transport gave up: every call waiting on a peer fails now, and later ones at once. */
   #transportFailed(why: string): void {
     this.#failure ??= why;
-    for (const peer of [...this.#peers.values()]) this.peerGone(peer, why);
+    for (const peer of this.#everyPeer()) this.peerGone(peer, why);
     this.#peers.clear();
+    this.#retiring.clear();
   }
 
   /**
@@ -459,6 +483,16 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     if (this.#closing === undefined) peer.send(hello(0));
   }
 
+  /** False once this side takes no more requests: from the start of a close, or once its workers were handed over. */
+  get admitting(): boolean {
+    return this.accepting || this.#steppingDown;
+  }
+
+  /** The peers, and those stepping down. */
+  #everyPeer(): Peer[] {
+    return [...this.#peers.values(), ...this.#retiring.values()];
+  }
+
   servingStarted(): void {
     this.#servingCount++;
   }
@@ -481,14 +515,16 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   pendingCount(): number {
     // Served calls by the counter: one followed synchronously is in no table while it runs.
     let count = this.#servingCount;
-    for (const peer of this.#peers.values()) count += peer.pending.size + peer.streams.size;
+    for (const peer of this.#everyPeer()) count += peer.pending.size + peer.streams.size;
     return count;
   }
 
   /**
    * Closes this side: new calls fail at once, calls under way get `grace` ms,
    * then every call left is settled with `SHUTTING_DOWN`, peers are told
-   * `bye`, and the transport is closed. Idempotent.
+   * `bye`, and the transport is closed. Idempotent. With a grace, a primary
+   * whose transport can hand its workers over does that first, serving what
+   * they sent until each has confirmed.
    */
   close(options?: CloseOptions): Promise<void> {
     this.#closing ??= this.#close(options?.grace ?? 0);
@@ -497,8 +533,19 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
 
   async #close(graceMs: number): Promise<void> {
     this.accepting = false;
-    if (graceMs > 0) {
-      await pTimeout(this.#whenIdle([...this.#peers.values()]), { milliseconds: graceMs, fallback: () => undefined });
+    const deadline = Date.now() + graceMs;
+    if (graceMs > 0 && this.#port.stepDown) {
+      this.#steppingDown = true;
+      try {
+        await this.#port.stepDown(graceMs);
+      } catch (error) {
+        debug(() => `handing the workers over failed: ${String(error)}`);
+      }
+      this.#steppingDown = false;
+    }
+    const remainingMs = deadline - Date.now();
+    if (remainingMs > 0) {
+      await pTimeout(this.#whenIdle(this.#everyPeer()), { milliseconds: remainingMs, fallback: () => undefined });
     }
     const self = this.self;
     const reason = new RpcError(
@@ -506,7 +553,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
       `The rpc object on ${self === 'primary' ? 'the primary' : `worker ${self}`} closed`,
     );
     const written: Array<Promise<unknown>> = [];
-    for (const peer of this.#peers.values()) {
+    for (const peer of this.#everyPeer()) {
       peer.pending.rejectAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the answer came'));
       peer.streams.failAll((site) => siteError('SHUTTING_DOWN', site, 'This rpc object closed before the stream ended'));
       for (const [id, served] of peer.serving) {

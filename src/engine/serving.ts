@@ -34,8 +34,8 @@ export interface ServeHost {
   /** How this side names itself in error messages. */
   readonly self: number | 'primary';
   readonly maxPayloadBytes: number;
-  /** False once this side is shutting down: new requests get `SHUTTING_DOWN`. */
-  readonly accepting: boolean;
+  /** False once this side takes no more requests (it is shutting down): new ones get `SHUTTING_DOWN`. */
+  readonly admitting: boolean;
   /** Told when a served request starts and ends, so `close()` can wait for them and `pendingCount()` counts them. */
   servingStarted(): void;
   servingEnded(): void;
@@ -94,7 +94,7 @@ export function admit(
     answerError(host, peer, requestId, siteError(code, site, what), site);
     return undefined;
   };
-  if (!host.accepting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
+  if (!host.admitting) return refuse('SHUTTING_DOWN', 'The serving side is shutting down');
   const def = host.procedures.get(path);
   if (!def) return refuse('NOT_FOUND', 'No such procedure');
   if ((def.stream === true) !== (kind === 'stream')) return refuse('BAD_REQUEST', WRONG_KIND[kind]);

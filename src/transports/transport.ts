@@ -117,6 +117,14 @@ export interface TransportHandlers {
   /** `peer` is gone for good: its process exited, its channel closed, or it stopped answering. */
   left(peer: PeerLink, why: string): void;
   /**
+   * `peer` (a primary handing over to its successor) takes nothing new: calls,
+   * streams and events made from now on wait for the next peer as if it had
+   * left, while those it was already sent are still answered over `peer`
+   * until it has `left`. `sent` runs once everything queued for `peer` has
+   * been handed to the transport: nothing new follows it on that link.
+   */
+  leaving(peer: PeerLink, sent: () => void): void;
+  /**
    * No peer can be reached and the transport has given up (its server refused
    * it, say): calls waiting for a peer, and later ones, fail with
    * `DISCONNECTED` saying `why`.
@@ -188,6 +196,14 @@ export interface TransportPort {
    * `TIMEOUT`. Optional; without it the message says that no primary has joined.
    */
   whyNoPrimary?(): string;
+  /**
+   * Optional, in a primary: hand the workers over to the next primary before
+   * closing. The transport frees the primary's place for a successor and asks
+   * every worker to send nothing new (their side hears {@link TransportHandlers.leaving});
+   * it resolves once every worker has confirmed, or after `withinMs`. The
+   * primary serves what arrived until then. `close({ grace })` calls it.
+   */
+  stepDown?(withinMs: number): Promise<void>;
   /** Stops listening and releases what {@link Transport.open} took. */
   close(): Promise<void> | void;
 }

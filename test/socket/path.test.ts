@@ -2,21 +2,28 @@
  * The rules of a socket path, with every primary and worker a process of its
  * own (as under PM2 or systemd): workers that start before their primary, or
  * outlive it, join it (again) with new ids while their calls wait; a stale
- * socket file is replaced, a live primary's never is; a primary in standby
- * takes over once the path comes free; a wrong token is refused.
+ * socket file is replaced, a live primary's never is, even when the primaries
+ * are node:cluster workers (PM2's instances); a primary in standby takes over
+ * once the path comes free, and one that closes with a grace hands its
+ * workers over to it without failing a call; a wrong token is refused.
  */
+import cluster, { type Worker } from 'node:cluster';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { killAllWorkers } from '../helpers/cluster.js';
+import { compiled } from '../helpers/compiled-fixtures.js';
 import { killAllMembers, type Line, type Member, startMember } from '../helpers/nats-members.js';
+import { waitFor } from '../helpers/wait.js';
 
 const MEMBER = fileURLToPath(new URL('./fixtures/member.ts', import.meta.url));
 const directory = mkdtempSync(join(tmpdir(), 'crpc-path-'));
 let round = 0;
 
 afterEach(killAllMembers);
+afterEach(killAllWorkers);
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 /** A fresh socket path for each test. */
@@ -119,6 +126,59 @@ describe('a socket path', () => {
       ok: true,
       value: 'after the handover',
     });
+  });
+
+  it('a primary closing with a grace hands its workers to the one in standby: calls under way are answered, later ones go to the next primary, none fails', async () => {
+    const path = freshPath();
+    const first = start('primary', path);
+    await first.next('started');
+    const worker = start('worker', path);
+    expect(await joinedId(worker, 1)).toBe(1);
+    const standby = start('primary', path, { SOCKET_STANDBY: '1' });
+    expect((await standby.next('error')).message).toContain('waits until the path comes free');
+    // Under way when the first primary steps down: each takes 500 ms.
+    const underWay = ask(worker, { cmd: 'calls', path: 'slow', input: { ms: 500, tag: 'under-way' }, count: 4, everyMs: 0 });
+    // Made before, during and after the handover: one every 20 ms.
+    const throughout = ask(worker, { cmd: 'calls', path: 'echo', input: 'throughout', count: 40, everyMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    first.command({ cmd: 'close', grace: 5000 });
+
+    expect((await underWay).results).toEqual(Array.from({ length: 4 }, () => ({ ok: true, value: 'done' })));
+    expect((await throughout).results).toEqual(Array.from({ length: 40 }, () => ({ ok: true, value: 'throughout' })));
+    await worker.next('leaving');
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(await joinedId(worker, 2)).toBe(1);
+    expect(await ask(standby, { cmd: 'primaryCall', workerId: 1, path: 'echo', input: 'from the next primary' })).toMatchObject({
+      ok: true,
+      value: 'from the next primary',
+    });
+    expect(worker.lines.filter((line) => line.event === 'gaveUp')).toEqual([]);
+  });
+
+  it('a primary that is a node:cluster worker (a PM2 instance) listens itself, not through its cluster primary: a second one is refused', async () => {
+    const path = freshPath();
+    cluster.setupPrimary({ exec: compiled(MEMBER), execArgv: [], silent: true });
+    const fork = (): { worker: Worker; lines: Line[] } => {
+      const worker = cluster.fork({ CLUSTER_RPC_ROLE: 'primary', SOCKET_PATH: path });
+      const lines: Line[] = [];
+      let buffered = '';
+      worker.process.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+        buffered += chunk;
+        const parts = buffered.split('\n');
+        buffered = parts.pop() ?? '';
+        for (const part of parts) if (part.startsWith('{')) lines.push(JSON.parse(part) as Line);
+      });
+      return { worker, lines };
+    };
+    const first = fork();
+    await waitFor('the first primary to listen', () => existsSync(path));
+    const second = fork();
+    await waitFor('the second primary to be refused', () => second.lines.some((line) => line.event === 'error'), 15_000);
+    const error = second.lines.find((line) => line.event === 'error');
+    // Through a shared handle, both would have listened; the first answered the probe from its own process.
+    expect(error?.message).toContain(`Another primary (pid ${first.worker.process.pid}`);
+    expect(error?.message).toContain('refused');
+    expect(first.lines.filter((line) => line.event === 'error')).toEqual([]);
   });
 
   it('a worker with a wrong token is refused and says why; one with the right token joins', async () => {

@@ -9,7 +9,7 @@ import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
 import type { SendResult } from '../transport.js';
 import { encodeMessage, MessageReader, writeMessage } from './framing.js';
-import { HANDSHAKE_MAX_BYTES } from './handshake.js';
+import { type Control, HANDSHAKE_MAX_BYTES, parseControl } from './handshake.js';
 
 /** What a connection tells its owner. Called at most once each for `closed`; never after it. */
 export interface ConnectionEvents {
@@ -17,6 +17,8 @@ export interface ConnectionEvents {
   opening(value: unknown, malformed: boolean): void;
   /** A frame, after {@link SocketConnection.open}: parsed JSON, checked by the rpc layer. */
   frame(value: unknown): void;
+  /** A control message among the frames (a primary stepping down, and the answer). */
+  control?(message: Control): void;
   /** The socket closed, or was closed for what the peer sent. */
   closed(why: string): void;
 }
@@ -118,6 +120,8 @@ export class SocketConnection {
       return this.#events.opening(value, malformed);
     }
     if (malformed) return debug(() => 'dropped a frame that is not JSON');
+    const control = this.#events.control && parseControl(value);
+    if (control) return this.#events.control?.(control);
     this.#events.frame(value);
   }
 

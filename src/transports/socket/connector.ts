@@ -2,7 +2,9 @@
  * The worker's end: connects to the primary's socket, joins (presenting its
  * secret), and carries frames once welcomed. When to try again after an
  * attempt fails or the primary goes is the caller's decision (`path` mode
- * retries with backoff; under node:cluster the primary offers the path).
+ * retries with backoff; under node:cluster the primary offers the path). A
+ * primary that steps down stays connected, answering what it was sent, while
+ * the worker joins its successor.
  *
  * @module
  */
@@ -10,13 +12,13 @@ import { createConnection } from 'node:net';
 import { hostname } from 'node:os';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
 import { SocketConnection } from './connection.js';
-import { HANDSHAKE_TIMEOUT_MS, HANDSHAKE_VERSION, type Join, parseAnswer } from './handshake.js';
+import { HANDSHAKE_TIMEOUT_MS, HANDSHAKE_VERSION, type Join, parseAnswer, type Stepped } from './handshake.js';
 
 /** What the caller hears about its attempts. */
 export interface ConnectorEvents {
   /** An attempt did not get this worker in; `refused`: the primary said no (a wrong secret), rather than not being there. */
   attemptFailed(why: string, refused: boolean): void;
-  /** The primary this worker had joined is gone (its socket closed). */
+  /** The primary this worker had joined is gone (its socket closed), or steps down: time to join the next one. */
   lost(why: string): void;
 }
 
@@ -40,6 +42,8 @@ export class SocketConnector {
   #events: ConnectorEvents = { attemptFailed() {}, lost() {} };
   #self: PeerInfo;
   #joined: Joined | undefined = undefined;
+  /** Primaries that stepped down and still owe answers, until their connection closes. */
+  readonly #retiring = new Map<SocketConnection, PeerLink>();
   /** The attempt under way, if any: one at a time. */
   #attempt: SocketConnection | undefined = undefined;
   #closed = false;
@@ -94,6 +98,13 @@ export class SocketConnector {
       frame: (value) => {
         const joined = this.#joined;
         if (joined?.connection === connection) this.#handlers.received(joined.link, value);
+        else {
+          const retiring = this.#retiring.get(connection);
+          if (retiring) this.#handlers.received(retiring, value);
+        }
+      },
+      control: (message) => {
+        if (message.t === 'leaving') this.#leaving(connection);
       },
       closed: (why) => {
         clearTimeout(timer);
@@ -116,14 +127,31 @@ export class SocketConnector {
     }
     const link: PeerLink = {
       info: PRIMARY_PEER,
-      send: (frame, done) => (this.#joined?.link === link ? connection.send(frame, done) : 'closed'),
+      // Also while it steps down: the answers it is owed, and what was queued before `stepped`, still go to it.
+      send: (frame, done) =>
+        this.#joined?.link === link || this.#retiring.get(connection) === link ? connection.send(frame, done) : 'closed',
     };
     this.#self = this.#info(workerId);
     this.#joined = { link, connection };
     this.#handlers.joined(link);
   }
 
+  /** The primary steps down: calls made from now on wait for its successor; what it was sent is still answered here. */
+  #leaving(connection: SocketConnection): void {
+    const joined = this.#joined;
+    if (joined?.connection !== connection) return;
+    this.#joined = undefined;
+    this.#retiring.set(connection, joined.link);
+    this.#handlers.leaving(joined.link, () => connection.writeControl({ t: 'stepped' } satisfies Stepped));
+    if (!this.#closed) this.#events.lost('the primary is stepping down');
+  }
+
   #lose(connection: SocketConnection, why: string): void {
+    const retiring = this.#retiring.get(connection);
+    if (retiring) {
+      this.#retiring.delete(connection);
+      return this.#handlers.left(retiring, why);
+    }
     const joined = this.#joined;
     if (joined?.connection !== connection) return;
     this.#joined = undefined;
@@ -136,6 +164,7 @@ export class SocketConnector {
     const joined = this.#joined;
     this.#attempt?.destroy(why);
     this.#attempt = undefined;
+    for (const connection of [...this.#retiring.keys()]) connection.destroy(why);
     if (joined) {
       joined.connection.destroy(why);
       this.#lose(joined.connection, why);
@@ -157,9 +186,10 @@ export class SocketConnector {
         closeMore();
         this.#attempt?.destroy('this worker closed its rpc object');
         this.#attempt = undefined;
-        const joined = this.#joined;
+        const connections = [this.#joined?.connection, ...this.#retiring.keys()];
         this.#joined = undefined;
-        await joined?.connection.end();
+        this.#retiring.clear();
+        await Promise.all(connections.map((connection) => connection?.end()));
       },
     };
   }

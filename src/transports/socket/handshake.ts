@@ -1,9 +1,11 @@
 /**
- * What a connection says before it carries frames, and the secrets it
- * proves itself with. A worker's first message is a `join`; the primary
- * answers `welcome` (then frames flow both ways) or `refused` (then closes).
- * A would-be primary that finds the path taken sends a `probe`, answered by
- * `primary` (who listens there) and a close.
+ * What a connection says besides frames, and the secrets it proves itself
+ * with. A worker's first message is a `join`; the primary answers `welcome`
+ * (then frames flow both ways) or `refused` (then closes). A would-be primary
+ * that finds the path taken sends a `probe`, answered by `primary` (who
+ * listens there) and a close. A primary that steps down for a successor says
+ * `leaving` among the frames; the worker answers `stepped` once it has sent
+ * its last call there.
  *
  * | message   | from → to          | fields |
  * | --------- | ------------------ | ------ |
@@ -12,6 +14,8 @@
  * | `refused` | primary → worker   | `why` |
  * | `probe`   | primary → primary  | `v` (1) |
  * | `primary` | primary → primary  | `pid`, `host` |
+| `leaving` | primary → worker   | (after `welcome`) |
+| `stepped` | worker → primary   | (after `leaving`) |
  *
  * @module
  */
@@ -55,6 +59,27 @@ export interface PrimaryHere {
   readonly t: 'primary';
   readonly pid: number;
   readonly host: string;
+}
+
+/** A primary stepping down for a successor, to a worker. */
+export interface Leaving {
+  readonly t: 'leaving';
+}
+
+/** The worker's answer to `leaving`: nothing new follows on this connection. */
+export interface Stepped {
+  readonly t: 'stepped';
+}
+
+/** What may come among the frames, once a connection is open. */
+export type Control = Leaving | Stepped;
+
+/** A control message among the frames (frames are objects marked as the rpc's; these have a `t`), or `undefined`. */
+export function parseControl(value: unknown): Control | undefined {
+  if (!isRecord(value)) return undefined;
+  if (value.t === 'leaving') return { t: 'leaving' };
+  if (value.t === 'stepped') return { t: 'stepped' };
+  return undefined;
 }
 
 /** What a listening primary reads first on a connection. */

@@ -21,6 +21,7 @@ import {
   HANDSHAKE_TIMEOUT_MS,
   HANDSHAKE_VERSION,
   type Join,
+  type Leaving,
   type PrimaryHere,
   parseOpening,
   parsePrimaryHere,
@@ -46,6 +47,8 @@ export interface ListenerSettings {
 interface Member {
   readonly link: PeerLink;
   connection: SocketConnection | undefined;
+  /** While this primary steps down: runs when the worker answered `stepped`, or its connection closed. */
+  stepped?: () => void;
 }
 
 /** How long a would-be primary waits for the process on the path to say who it is. */
@@ -77,6 +80,8 @@ export class SocketListener {
   #inode: number | undefined = undefined;
   #closed = false;
   #failed = false;
+  /** Stepping down for a successor: the path is given up, the workers told. */
+  #leaving = false;
   #listening: Promise<void> | undefined = undefined;
 
   constructor(handlers: TransportHandlers, settings: ListenerSettings) {
@@ -104,9 +109,10 @@ export class SocketListener {
   async #listen(path: string, { replaceStale, standby }: { replaceStale: boolean; standby: boolean }): Promise<void> {
     let replaced = 0;
     let toldWaiting = false;
-    while (!this.#closed) {
+    while (!this.#closed && !this.#leaving) {
       const error = await this.#tryListen(path);
       if (error === undefined) {
+        if (this.#leaving) return;
         this.#inode = inodeOf(path);
         if (toldWaiting) this.#settings.onError(new Error(`The path ${path} came free: this primary listens on it now`));
         return;
@@ -145,12 +151,14 @@ export class SocketListener {
         resolve(error);
       };
       server.once('error', onError);
-      server.listen(path, () => {
+      // exclusive: a process that is itself a node:cluster worker (a PM2 instance) listens here itself, not through
+      // its cluster primary, which would hold the socket and share it with any other primary started on the path.
+      server.listen({ path, exclusive: true }, () => {
         server.off('error', onError);
         server.on('error', (error) => debug(() => `the socket server on ${path} failed: ${error.message}`));
         if (!this.#settings.keepAlive) server.unref();
         this.#server = server;
-        if (this.#closed) server.close();
+        if (this.#closed || this.#leaving) server.close();
         resolve(undefined);
       });
     });
@@ -208,7 +216,7 @@ export class SocketListener {
 
   /** A new connection: it must join within the handshake timeout, and nothing else is read first. */
   #accept(socket: Socket): void {
-    if (this.#closed || this.#failed) {
+    if (this.#closed || this.#failed || this.#leaving) {
       socket.destroy();
       return;
     }
@@ -226,12 +234,52 @@ export class SocketListener {
       frame: (value) => {
         if (member && member.connection === connection) this.#handlers.received(member.link, value);
       },
+      control: (message) => {
+        if (message.t === 'stepped' && member?.connection === connection) member.stepped?.();
+      },
       closed: (why) => {
         clearTimeout(timer);
         this.#pending.delete(socket);
-        if (member && member.connection === connection) this.#drop(member, why);
+        if (member && member.connection === connection) {
+          member.stepped?.();
+          this.#drop(member, why);
+        }
       },
     });
+  }
+
+  /**
+   * Steps down for a successor: gives the path up at once (a primary in
+   * standby takes it), closes connections still in their handshake (their
+   * workers try again, and reach the successor), and tells every worker it is
+   * `leaving`. Resolves once each has answered `stepped` (it sends nothing new
+   * here after that) or gone, or after `withinMs`. Frames keep flowing both
+   * ways until `close()`.
+   */
+  async stepDown(withinMs: number): Promise<void> {
+    if (this.#closed || this.#failed || this.#leaving) return;
+    this.#leaving = true;
+    // Closing the server removes the socket file: it was this process's, and no longer is.
+    this.#inode = undefined;
+    this.#server?.close();
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending.clear();
+    const answers = [...this.#members.values()].flatMap((member) => {
+      const connection = member.connection;
+      if (!connection?.isOpen) return [];
+      const answered = new Promise<void>((resolve) => {
+        member.stepped = resolve;
+      });
+      connection.writeControl({ t: 'leaving' } satisfies Leaving);
+      return [answered];
+    });
+    if (answers.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, withinMs);
+    });
+    await Promise.race([Promise.all(answers), late]);
+    clearTimeout(timer);
   }
 
   /** The first message of a connection: a probe is answered, a join admitted or refused. */

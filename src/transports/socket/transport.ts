@@ -105,7 +105,7 @@ function openPathPrimary(handlers: TransportHandlers, limits: TransportLimits, s
   // A primary that exits without closing its rpc object leaves no socket file behind.
   const removeFile = (): void => listener.removeOwnFile();
   process.on('exit', removeFile);
-  return listener.port(() => process.off('exit', removeFile));
+  return { ...listener.port(() => process.off('exit', removeFile)), stepDown: (withinMs) => listener.stepDown(withinMs) };
 }
 
 /** A worker tries again after this long, doubling up to {@link MAX_RETRY_MS}, while the primary is not there. */
