@@ -9,6 +9,7 @@ import { serveWorker } from '../../src/cluster.js';
 import { RpcError } from '../../src/index.js';
 import { countVisit, instance, isPrimary, rpc } from './rpc.js';
 
+const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
 const adminPort = Number(process.env.ADMIN_PORT ?? 3001);
 
@@ -44,7 +45,7 @@ function serve(handle: (url: URL) => Promise<Answer>): http.Server {
   });
 }
 
-const servers = [serve(visit).listen(port)];
+const servers = [serve(visit).listen(port, host)];
 if (isPrimary) servers.push(serve(admin).listen(adminPort, '127.0.0.1'));
 
 // PM2 stops an instance with SIGINT, and SIGKILLs it `kill_timeout` ms later: drain well within that.

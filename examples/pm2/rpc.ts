@@ -28,11 +28,21 @@ export function countVisit(): { total: number; primaryPid: number } {
 
 // ---- Routers ------------------------------------------------------------------------------
 
+// ---- State held by each of the other instances -------------------------------------------
+
+/** `wait` calls under way here. */
+let waiting = 0;
+
 export const workerRouter = defineRouter({
-  whoami: procedure.handler(() => ({ instance, pid: process.pid })),
+  whoami: procedure.handler(() => ({ instance, pid: process.pid, waiting })),
   /** Answers after `ms` (or when the call is given up): something to kill an instance in the middle of. */
   wait: procedure.input(z.object({ ms: z.number().int().min(0).max(600_000) })).handler(async ({ input, ctx }) => {
-    await sleep(input.ms, undefined, { signal: ctx.signal });
+    waiting++;
+    try {
+      await sleep(input.ms, undefined, { signal: ctx.signal });
+    } finally {
+      waiting--;
+    }
     return { instance, pid: process.pid, waitedMs: input.ms };
   }),
 });

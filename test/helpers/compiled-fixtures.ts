@@ -1,6 +1,6 @@
 /**
  * The NATS member fixtures (test/nats/fixtures/), the socket ones
- * (test/socket/fixtures/) and what they import,
+ * (test/socket/fixtures/), the PM2 example's app (examples/pm2/) and what they import,
  * compiled to plain JavaScript once (support/transpile.ts): a process then
  * starts in a few hundred milliseconds instead of the second or more tsx
  * takes to load its hooks and compile `src/`, and the NATS tests start many.
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { transpileFiles, typeScriptFiles } from '../../support/transpile.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const INPUTS = ['src', 'test/fixtures', 'test/nats/fixtures', 'test/socket/fixtures'];
+const INPUTS = ['src', 'test/fixtures', 'test/nats/fixtures', 'test/socket/fixtures', 'examples/pm2'];
 
 let built: string | undefined;
 
