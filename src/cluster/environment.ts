@@ -6,9 +6,14 @@ export const MANAGED_ENV = 'CLUSTER_RPC_MANAGED';
 /** The shutdown grace period, in ms, for `serveWorker` in the workers. @internal */
 export const GRACE_ENV = 'CLUSTER_RPC_SHUTDOWN_GRACE_MS';
 
-/** PM2's cluster mode forks the app as a worker of its daemon (with `pm_id`), a primary that speaks no cluster-rpc. @internal */
+/** Whether PM2's cluster mode forked this process, as a worker of its daemon (with `pm_id`). @internal */
+export function isPm2ClusterInstance(): boolean {
+  return cluster.isWorker && process.env.pm_id !== undefined && process.env[MANAGED_ENV] === undefined;
+}
+
+/** Under PM2's cluster mode, why no manager can run here: PM2's daemon is the cluster primary. @internal */
 export function pm2ClusterModeProblem(): string | undefined {
-  if (!cluster.isWorker || process.env.pm_id === undefined || process.env[MANAGED_ENV] !== undefined) return undefined;
+  if (!isPm2ClusterInstance()) return undefined;
   return (
     `this process runs under PM2's cluster mode (pm_id ${process.env.pm_id}): PM2's daemon is the cluster primary, ` +
     'so no manager can fork workers here. Either let PM2 run the instances, with socketTransport({ path, role }) ' +

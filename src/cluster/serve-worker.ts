@@ -7,7 +7,7 @@ import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
 import type { CloseOptions } from '../engine/engine.js';
-import { inheritedGraceMs } from './environment.js';
+import { inheritedGraceMs, isPm2ClusterInstance } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 
 /**
@@ -349,5 +349,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 function describeSelf(): string {
+  // Under PM2's cluster mode cluster.worker.id is PM2's count of forks: the instance number is what its user knows.
+  if (isPm2ClusterInstance()) return `PM2 instance ${process.env.NODE_APP_INSTANCE ?? '?'} (pid ${process.pid})`;
   return cluster.isWorker ? `worker ${cluster.worker?.id} (pid ${process.pid})` : `process ${process.pid}`;
 }
