@@ -5,11 +5,12 @@ module.exports = {
       name: 'pm2-example',
       script: './app.ts',
       cwd: __dirname,
-      // Node 20 runs TypeScript through tsx; on Node >= 22.18 PM2 runs it as it is.
+      // TypeScript through tsx: PM2 7 refuses a .ts script on Node 20 unless an interpreter is named.
       interpreter: 'node',
       node_args: ['--import', 'tsx'],
       exec_mode: 'cluster',
       instances: 2,
+      // PM2 stops an instance with SIGINT, then SIGKILLs it this long after: longer than the app's drain (GRACE_MS).
       kill_timeout: 5000,
     },
   ],

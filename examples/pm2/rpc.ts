@@ -4,12 +4,11 @@
  * Unix domain socket (`RPC_SOCKET`), since under PM2's cluster mode the
  * cluster's IPC channel leads to PM2's daemon, not to instance 0.
  */
-
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { type CallAllResult, createClusterRpc, defineRouter, procedure, type RouterOutput } from '../../src/index.js';
+import { createClusterRpc, defineRouter, procedure } from '../../src/index.js';
 import { socketTransport } from '../../src/socket.js';
 
 /** PM2 numbers the instances of an app 0, 1, … (`pm_id` is PM2's own id, unique across its apps). */
@@ -26,12 +25,12 @@ export function countVisit(): { total: number; primaryPid: number } {
   return { total: visits.total, primaryPid: process.pid };
 }
 
-// ---- Routers ------------------------------------------------------------------------------
-
 // ---- State held by each of the other instances -------------------------------------------
 
 /** `wait` calls under way here. */
 let waiting = 0;
+
+// ---- Routers ------------------------------------------------------------------------------
 
 export const workerRouter = defineRouter({
   whoami: procedure.handler(() => ({ instance, pid: process.pid, waiting })),
@@ -46,8 +45,6 @@ export const workerRouter = defineRouter({
     return { instance, pid: process.pid, waitedMs: input.ms };
   }),
 });
-
-export type Member = CallAllResult<RouterOutput<typeof workerRouter, 'whoami'>>;
 
 export const primaryRouter = defineRouter({
   visits: {

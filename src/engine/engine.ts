@@ -95,7 +95,10 @@ export interface CloseOptions {
   /**
    * Milliseconds to let calls already under way finish, in both directions,
    * before the rest are settled with `SHUTTING_DOWN`. New calls fail with
-   * `SHUTTING_DOWN` from the start. Defaults to 0: settle everything at once.
+   * `SHUTTING_DOWN` from the start, except that a primary on a socket path
+   * first hands its workers over to the next primary (they send it their
+   * later calls) and serves what they sent before. Defaults to 0: settle
+   * everything at once.
    */
   readonly grace?: number;
 }

@@ -53,7 +53,9 @@ export interface SocketTransportOptions {
    * refuses this one (its calls fail with `DISCONNECTED` saying so, and
    * `onError` hears it); `true` waits, and takes the path once the other
    * primary is gone (for `pm2 reload`, which starts the new instance before
-   * it stops the old one). Default: `false`.
+   * it stops the old one). The other primary frees the path at once when its
+   * rpc object closes with a grace (as `serveWorker` closes it), handing its
+   * workers over. Default: `false`.
    */
   readonly standby?: boolean;
   /**

@@ -35,7 +35,9 @@ import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
  * primary's: a second one is refused, and says so), and workers connect to
  * it, get ids from it, and connect again by themselves, with new ids, when
  * it is not there yet or comes back; calls made meanwhile wait within their
- * timeout.
+ * timeout. A primary whose rpc object closes with a grace steps down first:
+ * it frees the path for a primary in `standby`, and its workers send later
+ * calls to that one while it answers those already sent.
  *
  * @param options - Nothing under node:cluster; otherwise the socket's `path`,
  *   this process's `role` and an optional `token`; see {@link SocketTransportOptions}.
@@ -62,6 +64,7 @@ import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
  *     transport: socketTransport({
  *       path: '/run/shop/rpc.sock',
  *       role: process.env.NODE_APP_INSTANCE === '0' ? 'primary' : 'worker',
+ *       standby: true, // `pm2 reload` starts the new instance 0 while the old one still listens
  *     }),
  *   });
  * }
