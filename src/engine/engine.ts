@@ -285,6 +285,8 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     if (!peer?.isOver(link)) return sent();
     this.#peers.delete(id);
     this.#retiring.set(link, peer);
+    // It takes no new calls: its 'left' comes now, before its successor's 'joined'.
+    this.#unready(peer, peer.target === 'primary' ? 'the primary is stepping down' : 'it is stepping down');
     this.#holdForPrimary();
     void peer.whenWritten().then(sent);
   }
@@ -447,6 +449,8 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   #ready(peer: Peer): void {
     peer.markReady();
     if (peer.state !== 'ready' || peer.announced) return;
+    // One stepping down takes no new calls, whatever it says.
+    for (const retiring of this.#retiring.values()) if (retiring === peer) return;
     peer.announced = true;
     this.membership.emit({ type: 'joined', peer: peer.info });
   }

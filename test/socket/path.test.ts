@@ -153,6 +153,12 @@ describe('a socket path', () => {
       value: 'from the next primary',
     });
     expect(worker.lines.filter((line) => line.event === 'gaveUp')).toEqual([]);
+    // onPrimary hears the first primary leave as it steps down, before the next one joins.
+    expect(worker.lines.filter((line) => line.event === 'primary')).toEqual([
+      { event: 'primary', type: 'joined' },
+      { event: 'primary', type: 'left', reason: 'the primary is stepping down' },
+      { event: 'primary', type: 'joined' },
+    ]);
   });
 
   it('a primary that is a node:cluster worker (a PM2 instance) listens itself, not through its cluster primary: a second one is refused', async () => {
