@@ -1,15 +1,8 @@
 /** What the manager tells its workers through their environment, and how a foreign primary (PM2) is recognised. @module */
 import cluster from 'node:cluster';
-
-/** Set to `'1'` in every worker the manager forks. @internal */
-export const MANAGED_ENV = 'CLUSTER_RPC_MANAGED';
+import { isPm2ClusterInstance } from '../transports/cluster-ipc.js';
 /** The shutdown grace period, in ms, for `serveWorker` in the workers. @internal */
 export const GRACE_ENV = 'CLUSTER_RPC_SHUTDOWN_GRACE_MS';
-
-/** Whether PM2's cluster mode forked this process, as a worker of its daemon (with `pm_id`). @internal */
-export function isPm2ClusterInstance(): boolean {
-  return cluster.isWorker && process.env.pm_id !== undefined && process.env[MANAGED_ENV] === undefined;
-}
 
 /** Under PM2's cluster mode, why no manager can run here: PM2's daemon is the cluster primary. @internal */
 export function pm2ClusterModeProblem(): string | undefined {

@@ -1,7 +1,8 @@
 /** The fork-per-CPU manager: N worker slots kept filled, respawn with backoff, rolling restart, graceful shutdown. @module */
 import cluster, { type Worker } from 'node:cluster';
+import { MANAGED_ENV } from '../transports/cluster-ipc.js';
 import { messageOf } from '../wire/errors.js';
-import { GRACE_ENV, MANAGED_ENV, managerRefusal } from './environment.js';
+import { GRACE_ENV, managerRefusal } from './environment.js';
 import { type ClusterManagerEvents, ManagerListeners } from './manager-events.js';
 import { type ClusterManagerOptions, type ResolvedOptions, resolveOptions, type SchedulingPolicy } from './options.js';
 import { decideRespawn } from './respawn-policy.js';

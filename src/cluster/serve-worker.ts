@@ -7,7 +7,8 @@ import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
 import type { CloseOptions } from '../engine/engine.js';
-import { inheritedGraceMs, isPm2ClusterInstance } from './environment.js';
+import { isPm2ClusterInstance } from '../transports/cluster-ipc.js';
+import { inheritedGraceMs } from './environment.js';
 import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 
 /**

@@ -41,8 +41,24 @@ function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: 
   }
 }
 
+/** Set to `'1'` in every worker cluster-rpc's manager forks. @internal */
+export const MANAGED_ENV = 'CLUSTER_RPC_MANAGED';
+
+/** Whether PM2's cluster mode forked this process, as a worker of its daemon (with `pm_id`). @internal */
+export function isPm2ClusterInstance(): boolean {
+  return cluster.isWorker && process.env.pm_id !== undefined && process.env[MANAGED_ENV] === undefined;
+}
+
 /** The transport over Node's cluster IPC: the default of `createClusterRpc`. */
 export function clusterIpcTransport(): Transport {
+  // Under PM2's cluster mode the IPC channel leads to PM2's daemon, which never answers: every call would time out.
+  if (isPm2ClusterInstance())
+    process.emitWarning(
+      `cluster-rpc: this process runs under PM2's cluster mode (pm_id ${process.env.pm_id}), where the IPC channel leads ` +
+        "to PM2's daemon, not to a primary with an rpc object: give createClusterRpc transport: socketTransport({ path, role }) " +
+        'from cluster-rpc/socket (see the README, "PM2 cluster mode")',
+      { code: 'CLUSTER_RPC_PM2_IPC' },
+    );
   return cluster.isPrimary ? { side: 'primary', open: openPrimary } : { side: 'worker', open: openWorker };
 }
 

@@ -321,11 +321,20 @@ describe('the cluster manager as a process', () => {
     });
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect(code).toBe(0);
-    const result = JSON.parse(output.trim()) as { isWorker: boolean; manager: string; serveWorker: string };
+    const result = JSON.parse(output.trim()) as {
+      isWorker: boolean;
+      manager: string;
+      serveWorker: string;
+      rpc: string;
+      warnings: string[];
+    };
     expect(result.isWorker).toBe(true);
     expect(result.manager).toMatch(/^createClusterManager: this process runs under PM2's cluster mode \(pm_id 7\).*fork mode/);
     expect(result.manager).toContain('socketTransport({ path, role })');
     // Its drain needs no cluster-rpc primary: under PM2 each instance drains with it (test/pm2).
     expect(result.serveWorker).toBe('no error');
+    // createClusterRpc without a transport works but says that its calls would reach PM2's daemon.
+    expect(result.rpc).toBe('no error');
+    expect(result.warnings).toEqual([expect.stringMatching(/^CLUSTER_RPC_PM2_IPC: .*socketTransport\(\{ path, role \}\)/)]);
   });
 });
