@@ -46,7 +46,7 @@ import { tracedCall, tracedStream } from './traced.js';
 import type { Tracing } from './tracing.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
-export interface SideConfig {
+export interface RpcSettings {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly events: ReadonlyMap<string, Schema>;
   readonly defaultTimeoutMs: number;
@@ -147,28 +147,28 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   #highestWorkerId = 0;
   #closing: Promise<void> | undefined = undefined;
 
-  constructor(config: SideConfig, transport: Transport, onEvent: EventHandler<TMeta>) {
-    this.metrics = config.metrics ? new MetricsRecorder() : undefined;
-    this.tracing = config.tracing;
+  constructor(settings: RpcSettings, transport: Transport, onEvent: EventHandler<TMeta>) {
+    this.metrics = settings.metrics ? new MetricsRecorder() : undefined;
+    this.tracing = settings.tracing;
     this.#report = {
       instance: nanoid(),
       recorder: this.metrics,
-      sources: config.metrics?.sources ?? [],
+      sources: settings.metrics?.sources ?? [],
       workerId: () => {
         const self = this.self;
         return self === 'primary' ? 0 : self;
       },
     };
     // Every side answers gathers, counting or not, so a primary never waits on a worker that cannot.
-    this.procedures = withMetricsProcedure(config.procedures, this.#report);
-    this.defaultTimeoutMs = config.defaultTimeoutMs;
-    this.maxPayloadBytes = config.maxPayloadBytes;
-    this.reportError = config.reportError;
+    this.procedures = withMetricsProcedure(settings.procedures, this.#report);
+    this.defaultTimeoutMs = settings.defaultTimeoutMs;
+    this.maxPayloadBytes = settings.maxPayloadBytes;
+    this.reportError = settings.reportError;
     this.events = new EventListeners<TMeta>(
-      config.events,
+      settings.events,
       (error, path, caller) => this.reportError(error, { side: this.#side(), kind: 'event', path, caller }),
       this.metrics,
-      config.tracing,
+      settings.tracing,
     );
     this.membership = new Membership((error) =>
       this.reportError(error, {
@@ -187,7 +187,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
         leaving: (link, sent) => this.#whenOpen(() => this.#leaving(link, sent)),
         failed: (why) => this.#whenOpen(() => this.#transportFailed(why)),
       },
-      { maxPayloadBytes: config.maxPayloadBytes },
+      { maxPayloadBytes: settings.maxPayloadBytes },
     );
     this.#portOpen = true;
     // Peers that exist already may listen already: greet them.

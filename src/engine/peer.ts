@@ -9,9 +9,9 @@ import pTimeout from 'p-timeout';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER } from '../transports/transport.js';
 import type { CallSite } from '../wire/errors.js';
 import { cancel, type Envelope } from '../wire/protocol.js';
-import { OpenStreams } from './open-streams.js';
 import { Outbox } from './outbox.js';
 import { PendingCalls } from './pending-calls.js';
+import { StreamReaders } from './stream-readers.js';
 
 /**
  * - `starting`: its rpc object has not said `hello` yet; Node would drop what we send.
@@ -40,7 +40,7 @@ export class Peer {
   /** Calls and streams the peer sent us that are still running, by request id. */
   readonly serving = new Map<string, ServedHandle>();
   /** Streams we read from the peer. */
-  readonly streams = new OpenStreams();
+  readonly streams = new StreamReaders();
   /** Set while this side's membership listeners count the peer as joined: between its `joined` and its `left`. */
   announced = false;
 

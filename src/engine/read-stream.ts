@@ -32,8 +32,8 @@ import {
 } from '../wire/protocol.js';
 import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
 import { type CallerTrace, withCallerFrames } from './caller-stack.js';
-import type { StreamReader } from './open-streams.js';
 import type { Peer } from './peer.js';
+import type { StreamReader } from './stream-readers.js';
 
 /**
  * How many items a stream's producer may run ahead of its consumer unless

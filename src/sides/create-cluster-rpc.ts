@@ -11,7 +11,7 @@ import type { EventSchemas, Events } from '../define/events.js';
 import type { AnyRouter, EmptyRouter, NoEvents } from '../define/inference.js';
 import type { CloseOptions } from '../engine/engine.js';
 import { clusterIpcTransport } from '../transports/cluster-ipc.js';
-import { type ClusterRpcOptions, sideConfig } from './options.js';
+import { type ClusterRpcOptions, checkOptions } from './options.js';
 import type { PrimaryRpc } from './primary.js';
 import { type PrimarySide, startPrimarySide } from './primary-side.js';
 import type { WorkerRpc } from './worker.js';
@@ -226,9 +226,9 @@ export function createClusterRpc<
   }
   const transport = options.transport ?? clusterIpcTransport();
   const side = transport.side;
-  const config = sideConfig(options as ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>, side);
+  const settings = checkOptions(options as ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>, side);
   const running: PrimarySide | WorkerSide =
-    side === 'primary' ? startPrimarySide(config, transport) : startWorkerSide(config, transport);
+    side === 'primary' ? startPrimarySide(settings, transport) : startWorkerSide(settings, transport);
   host[OPEN_RPC] = true;
   let closing: Promise<void> | undefined;
   const view = sideView(side === 'primary' ? { side, primary: running.api } : { side, worker: running.api }, () =>

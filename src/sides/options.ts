@@ -3,7 +3,7 @@ import { type EventSchemas, type Events, schemasOf } from '../define/events.js';
 import type { AnyRouter } from '../define/inference.js';
 import { proceduresOf } from '../define/router.js';
 import { checkTimeout } from '../engine/call-options.js';
-import type { SideConfig } from '../engine/engine.js';
+import type { RpcSettings } from '../engine/engine.js';
 import { type ErrorSite, errorReporter } from '../engine/error-report.js';
 import { guardTracing } from '../engine/traced.js';
 import type { Tracing } from '../engine/tracing.js';
@@ -141,10 +141,10 @@ function checkMaxPayloadBytes(value: unknown): number {
 }
 
 /** Checks the options shared by every transport and resolves their defaults. @internal */
-export function sideConfig(
+export function checkOptions(
   options: ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>,
   side: 'primary' | 'worker',
-): SideConfig {
+): RpcSettings {
   return {
     procedures: proceduresOf(side === 'primary' ? options.primary : options.worker),
     events: schemasOf(options.events),

@@ -3,7 +3,7 @@ import type { Worker } from 'node:cluster';
 import type { AnyRouter } from '../define/inference.js';
 import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import { captureCaller } from '../engine/caller-stack.js';
-import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
+import { Engine, type RpcSettings, type RunningSide } from '../engine/engine.js';
 import type { Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
 import type { Transport } from '../transports/transport.js';
@@ -17,9 +17,9 @@ import { metricsOf } from './primary-metrics.js';
 export type PrimarySide = RunningSide<PrimaryRpc<AnyRouter, unknown>>;
 
 /** Starts serving and listening in the primary, over `transport`. @internal */
-export function startPrimarySide(config: SideConfig, transport: Transport): PrimarySide {
+export function startPrimarySide(settings: RpcSettings, transport: Transport): PrimarySide {
   const engine: Engine<PrimaryEventMeta> = new Engine(
-    config,
+    settings,
     transport,
     relayWorkerEvents(() => engine),
   );
@@ -42,7 +42,7 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
     },
     callAll(path: string, input?: unknown, options?: CallOptions) {
       // One input, encoded once for every worker; one caller's trace for all.
-      const encoded = encodePayload(input, 'input', config.maxPayloadBytes);
+      const encoded = encodePayload(input, 'input', settings.maxPayloadBytes);
       const trace = captureCaller(api.callAll);
       const results = engine.livePeers().map(
         (peer): Promise<CallAllResult<unknown>> =>
@@ -79,7 +79,7 @@ export function startPrimarySide(config: SideConfig, transport: Transport): Prim
         listener(change.type === 'joined' ? { type: 'joined', worker } : { type: 'left', worker, reason: change.reason });
       });
     },
-    metrics: metricsOf(engine, config.metrics?.sources ?? []) as PrimaryRpc<AnyRouter, unknown>['metrics'],
+    metrics: metricsOf(engine, settings.metrics?.sources ?? []) as PrimaryRpc<AnyRouter, unknown>['metrics'],
   } as PrimaryRpc<AnyRouter, unknown>;
   engine.api = { side: 'primary', primary: api };
 

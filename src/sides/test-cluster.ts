@@ -3,7 +3,7 @@
 import type { EventSchemas, Events } from '../define/events.js';
 import type { AnyRouter, EmptyRouter, NoEvents } from '../define/inference.js';
 import { InProcessNetwork } from '../transports/in-process.js';
-import { type ClusterRpcOptions, sideConfig } from './options.js';
+import { type ClusterRpcOptions, checkOptions } from './options.js';
 import type { PrimaryRpc } from './primary.js';
 import { type PrimarySide, startPrimarySide } from './primary-side.js';
 import type { WorkerRpc } from './worker.js';
@@ -176,13 +176,13 @@ export function createTestCluster<
   if (typeof options !== 'object' || options === null) throw new TypeError('createTestCluster expects an options object');
   const count = checkWorkerCount(options.workers);
   const shared = options as ClusterRpcOptions<AnyRouter, AnyRouter, Events<EventSchemas>>;
-  const primaryConfig = sideConfig(shared, 'primary');
-  const workerConfig = sideConfig(shared, 'worker');
+  const primarySettings = checkOptions(shared, 'primary');
+  const workerSettings = checkOptions(shared, 'worker');
   const network = new InProcessNetwork();
-  const primary: PrimarySide = startPrimarySide(primaryConfig, network.primaryTransport());
+  const primary: PrimarySide = startPrimarySide(primarySettings, network.primaryTransport());
   const workers: WorkerSide[] = [];
   const fork = (): WorkerRpc<TPrimaryRouter, TEvents> => {
-    const side = startWorkerSide(workerConfig, network.workerTransport(workers.length + 1));
+    const side = startWorkerSide(workerSettings, network.workerTransport(workers.length + 1));
     workers.push(side);
     return side.api as unknown as WorkerRpc<TPrimaryRouter, TEvents>;
   };

@@ -1,7 +1,7 @@
 /** A worker, running: its engine, and `rpc.worker` over its one peer, the primary. @module */
 import type { AnyRouter } from '../define/inference.js';
 import { type CallOptions, type EventOptions, eventHeaders } from '../engine/call-options.js';
-import { Engine, type RunningSide, type SideConfig } from '../engine/engine.js';
+import { Engine, type RpcSettings, type RunningSide } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
 import { tracedEvent } from '../engine/traced.js';
@@ -23,8 +23,8 @@ const FROM_PRIMARY: WorkerEventMeta = Object.freeze({ from: PRIMARY_PEER, header
 const SENT: Promise<void> = Promise.resolve();
 
 /** Starts serving and listening in a worker, over `transport`. @internal */
-export function startWorkerSide(config: SideConfig, transport: Transport): WorkerSide {
-  const engine = new Engine<WorkerEventMeta>(config, transport, (_conn, envelope, events) => {
+export function startWorkerSide(settings: RpcSettings, transport: Transport): WorkerSide {
+  const engine = new Engine<WorkerEventMeta>(settings, transport, (_peer, envelope, events) => {
     if (envelope[0] !== 'event') return; // only workers send the other kinds
     const [, name, fromWorkerId, fromPid, payload, fromHost, headers = NO_HEADERS] = envelope;
     const from: PeerInfo =
@@ -40,10 +40,10 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
         // As for a call: an event that could not even be sent says what was missing.
         const unsent = primary()?.unsentReason();
         if (unsent !== undefined)
-          return new RpcError('DISCONNECTED', `Event '${name}' not sent within ${config.defaultTimeoutMs} ms: ${unsent}`);
+          return new RpcError('DISCONNECTED', `Event '${name}' not sent within ${settings.defaultTimeoutMs} ms: ${unsent}`);
         return new RpcError(
           'TIMEOUT',
-          `Event '${name}' not sent: the primary's rpc object did not answer within ${config.defaultTimeoutMs} ms`,
+          `Event '${name}' not sent: the primary's rpc object did not answer within ${settings.defaultTimeoutMs} ms`,
         );
       }
       case 'closed':
@@ -57,7 +57,7 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
   const deliver = (name: string, envelope: Envelope): Promise<void> => {
     const peer = primary();
     if (!peer) return Promise.reject(deliveryError(name, 'gone'));
-    const outcome = peer.sendWhenReady(envelope, config.defaultTimeoutMs);
+    const outcome = peer.sendWhenReady(envelope, settings.defaultTimeoutMs);
     return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
   };
   // Synchronous all the way for a ready primary and a synchronous schema: no promise is made but the result.
@@ -72,7 +72,7 @@ export function startWorkerSide(config: SideConfig, transport: Transport): Worke
         throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${engine.self} is closed`);
       }
       const headers = eventHeaders(name, options);
-      const encoded = engine.events.encode(name, payload, config.maxPayloadBytes);
+      const encoded = engine.events.encode(name, payload, settings.maxPayloadBytes);
       if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled, headers)));
       return deliver(name, wrap(name, encoded, headers));
     } catch (error) {

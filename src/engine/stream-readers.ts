@@ -22,7 +22,7 @@ export interface StreamReader {
 }
 
 /** The streams one side reads from one peer, by id. */
-export class OpenStreams {
+export class StreamReaders {
   readonly #streams = new Map<string, StreamReader>();
   readonly #empty = new EmptyWaiter();
 
