@@ -15,9 +15,10 @@ import { MetricsRecorder } from '../metrics/recorder.js';
 import { type ProcessReport, type ReportHost, reportOf, withMetricsProcedure } from '../metrics/report.js';
 import type { MetricsSource } from '../metrics/types.js';
 import type { PeerInfo, PeerLink, Transport, TransportPort } from '../transports/transport.js';
-import { DecodeFailure, decodePayload, type EncodeResult } from '../wire/codec.js';
+import { DecodeFailure, decodePayload, type EncodedPayload, type EncodeResult } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { type CallSite, RpcError, siteError, withSite } from '../wire/errors.js';
+import type { Headers } from '../wire/headers.js';
 import {
   type BroadcastEnvelope,
   bye,
@@ -31,7 +32,7 @@ import {
   type OkEnvelope,
   parseFrame,
 } from '../wire/protocol.js';
-import type { CallHost, CallOptions } from './call-options.js';
+import { type CallHost, type CallOptions, type EventOptions, eventHeaders } from './call-options.js';
 import { type CallerTrace, captureCaller, rethrowWithAwaiters, withCallerFrames } from './caller-stack.js';
 import type { ErrorReporter } from './error-report.js';
 import { EventListeners, type EventMetaBase } from './event-listeners.js';
@@ -42,7 +43,7 @@ import { openStream, type RpcStream, receiveEnd, receiveItems, type StreamOption
 import { serveCall } from './serve-call.js';
 import { grantCredit, serveStream } from './serve-stream.js';
 import type { ServeHost } from './serving.js';
-import { tracedCall, tracedStream } from './traced.js';
+import { tracedCall, tracedEvent, tracedStream } from './traced.js';
 import type { Tracing } from './tracing.js';
 
 /** How either side is set up, from the options of `createClusterRpc`. @internal */
@@ -65,6 +66,9 @@ export type EventHandler<TMeta extends EventMetaBase> = (
   envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope,
   events: EventListeners<TMeta>,
 ) => void;
+
+/** Hands an event, validated and encoded, to the channel. */
+export type EventDelivery<TResult> = (name: string, encoded: EncodedPayload, headers: Headers | undefined) => Promise<TResult>;
 
 /** One side, running: its API, and what `createClusterRpc` forwards. @internal */
 export interface RunningSide<TApi> {
@@ -357,6 +361,48 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
       );
     }
     return openStream(this, refusal ? undefined : peer, site, input, options, refusal, caller);
+  }
+
+  /**
+   * Sends an event made on this side: refused once closed, its headers and
+   * payload checked and encoded (without a promise for a synchronous schema),
+   * in a producer span when traced; `deliver` hands it to the channel.
+   */
+  sendEvent<TResult>(
+    operation: 'emit' | 'broadcast',
+    name: string,
+    payload: unknown,
+    options: EventOptions | undefined,
+    deliver: EventDelivery<TResult>,
+  ): Promise<TResult> {
+    if (this.tracing)
+      return tracedEvent(this.tracing, operation, name, options, (traced) => this.#sendEvent(name, payload, traced, deliver));
+    return this.#sendEvent(name, payload, options, deliver);
+  }
+
+  #sendEvent<TResult>(
+    name: string,
+    payload: unknown,
+    options: EventOptions | undefined,
+    deliver: EventDelivery<TResult>,
+  ): Promise<TResult> {
+    try {
+      if (!this.accepting) {
+        const self = this.self;
+        throw new RpcError(
+          'SHUTTING_DOWN',
+          self === 'primary'
+            ? `Cannot broadcast '${name}': the rpc object on the primary is closed`
+            : `Cannot send event '${name}': the rpc object on worker ${self} is closed`,
+        );
+      }
+      const headers = eventHeaders(name, options);
+      const encoded = this.events.encode(name, payload, this.maxPayloadBytes);
+      if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, settled, headers));
+      return deliver(name, encoded, headers);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**

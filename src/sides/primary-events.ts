@@ -4,11 +4,9 @@
  *
  * @module
  */
-import { type EventOptions, eventHeaders } from '../engine/call-options.js';
-import type { Engine, EventHandler } from '../engine/engine.js';
+import type { EventOptions } from '../engine/call-options.js';
+import type { Engine, EventDelivery, EventHandler } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
-import { tracedEvent } from '../engine/traced.js';
-import { RpcError } from '../wire/errors.js';
 import { NO_HEADERS } from '../wire/headers.js';
 import { type Envelope, event } from '../wire/protocol.js';
 import type { PrimaryEventMeta } from './primary.js';
@@ -50,32 +48,10 @@ export function relayWorkerEvents(engine: () => Engine<PrimaryEventMeta>): Event
 }
 
 /** `rpc.primary.broadcast`: validated and encoded once, then handed to every worker. */
-export function broadcastFrom(
+export function broadcaster(
   engine: Engine<PrimaryEventMeta>,
-  name: string,
-  payload: unknown,
-  options: EventOptions | undefined,
-): Promise<number> {
-  if (engine.tracing)
-    return tracedEvent(engine.tracing, 'broadcast', name, options, (traced) => broadcastUntraced(engine, name, payload, traced));
-  return broadcastUntraced(engine, name, payload, options);
-}
-
-function broadcastUntraced(
-  engine: Engine<PrimaryEventMeta>,
-  name: string,
-  payload: unknown,
-  options: EventOptions | undefined,
-): Promise<number> {
-  try {
-    if (!engine.accepting)
-      throw new RpcError('SHUTTING_DOWN', `Cannot broadcast '${name}': the rpc object on the primary is closed`);
-    const headers = eventHeaders(name, options);
-    const encoded = engine.events.encode(name, payload, engine.maxPayloadBytes);
-    if (encoded instanceof Promise)
-      return encoded.then((settled) => sendToAll(engine, event(name, 0, process.pid, settled, '', headers)));
-    return sendToAll(engine, event(name, 0, process.pid, encoded, '', headers));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+): (name: string, payload: unknown, options: EventOptions | undefined) => Promise<number> {
+  const toEveryWorker: EventDelivery<number> = (name, encoded, headers) =>
+    sendToAll(engine, event(name, 0, process.pid, encoded, '', headers));
+  return (name, payload, options) => engine.sendEvent('broadcast', name, payload, options, toEveryWorker);
 }

@@ -1,7 +1,7 @@
 /** The primary, running: its engine, and `rpc.primary` assembled from calls, events and metrics. @module */
 import type { Worker } from 'node:cluster';
 import type { AnyRouter } from '../define/inference.js';
-import type { CallOptions, EventOptions } from '../engine/call-options.js';
+import type { CallOptions } from '../engine/call-options.js';
 import { captureCaller } from '../engine/caller-stack.js';
 import { Engine, type RpcSettings, type RunningSide } from '../engine/engine.js';
 import type { Peer } from '../engine/peer.js';
@@ -10,7 +10,7 @@ import type { Transport } from '../transports/transport.js';
 import { encodePayload } from '../wire/codec.js';
 import { toRpcError } from '../wire/errors.js';
 import type { CallAllResult, PrimaryEventMeta, PrimaryRpc, WorkerChange, WorkerInfo } from './primary.js';
-import { broadcastFrom, relayWorkerEvents } from './primary-events.js';
+import { broadcaster, relayWorkerEvents } from './primary-events.js';
 import { metricsOf } from './primary-metrics.js';
 
 /** The primary side, running. @internal */
@@ -57,7 +57,7 @@ export function startPrimarySide(settings: RpcSettings, transport: Transport): P
       );
       return Promise.all(results) as never;
     },
-    broadcast: (name: string, payload?: unknown, options?: EventOptions) => broadcastFrom(engine, name, payload, options),
+    broadcast: broadcaster(engine),
     on(name: string, listener: (payload: never, meta: PrimaryEventMeta) => void) {
       return engine.events.on(name, listener as (payload: unknown, meta: PrimaryEventMeta) => void);
     },

@@ -1,10 +1,9 @@
 /** A worker, running: its engine, and `rpc.worker` over its one peer, the primary. @module */
 import type { AnyRouter } from '../define/inference.js';
-import { type CallOptions, type EventOptions, eventHeaders } from '../engine/call-options.js';
-import { Engine, type RpcSettings, type RunningSide } from '../engine/engine.js';
+import type { CallOptions, EventOptions } from '../engine/call-options.js';
+import { Engine, type EventDelivery, type RpcSettings, type RunningSide } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';
 import type { StreamOptions } from '../engine/read-stream.js';
-import { tracedEvent } from '../engine/traced.js';
 import { type PeerInfo, PRIMARY_PEER, type Transport } from '../transports/transport.js';
 import type { EncodedPayload } from '../wire/codec.js';
 import { RpcError } from '../wire/errors.js';
@@ -60,39 +59,22 @@ export function startWorkerSide(settings: RpcSettings, transport: Transport): Wo
     const outcome = peer.sendWhenReady(envelope, settings.defaultTimeoutMs);
     return outcome instanceof Promise ? outcome.then((settled) => settle(name, settled)) : settle(name, outcome);
   };
-  // Synchronous all the way for a ready primary and a synchronous schema: no promise is made but the result.
-  const send = (
-    name: string,
-    payload: unknown,
-    options: EventOptions | undefined,
-    wrap: (name: string, encoded: EncodedPayload, headers?: Headers) => Envelope,
-  ): Promise<void> => {
-    try {
-      if (!engine.accepting) {
-        throw new RpcError('SHUTTING_DOWN', `Cannot send event '${name}': the rpc object on worker ${engine.self} is closed`);
-      }
-      const headers = eventHeaders(name, options);
-      const encoded = engine.events.encode(name, payload, settings.maxPayloadBytes);
-      if (encoded instanceof Promise) return encoded.then((settled) => deliver(name, wrap(name, settled, headers)));
-      return deliver(name, wrap(name, encoded, headers));
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  };
+  // Made once, not per event: a ready primary and a synchronous schema send without any promise but the result.
+  const toPrimary =
+    (wrap: (name: string, encoded: EncodedPayload, headers?: Headers) => Envelope): EventDelivery<void> =>
+    (name, encoded, headers) =>
+      deliver(name, wrap(name, encoded, headers));
+  const deliverEmit = toPrimary(emit);
+  const deliverBroadcast = toPrimary(broadcast);
 
-  const { tracing } = engine;
   const api = {
     call: (path: string, input?: unknown, options?: CallOptions) => engine.call(primary(), 'primary', path, input, options),
     stream: (path: string, input?: unknown, options?: StreamOptions) => engine.stream(primary(), 'primary', path, input, options),
     on: (name: string, listener: (payload: unknown, meta: WorkerEventMeta) => void) => engine.events.on(name, listener),
     emit: (name: string, payload?: unknown, options?: EventOptions) =>
-      tracing
-        ? tracedEvent(tracing, 'emit', name, options, (traced) => send(name, payload, traced, emit))
-        : send(name, payload, options, emit),
+      engine.sendEvent('emit', name, payload, options, deliverEmit),
     broadcast: (name: string, payload?: unknown, options?: EventOptions) =>
-      tracing
-        ? tracedEvent(tracing, 'broadcast', name, options, (traced) => send(name, payload, traced, broadcast))
-        : send(name, payload, options, broadcast),
+      engine.sendEvent('broadcast', name, payload, options, deliverBroadcast),
     onPrimary(listener: (change: PrimaryChange) => unknown) {
       if (typeof listener !== 'function') throw new TypeError('rpc.worker.onPrimary expects a function');
       return engine.membership.on((change) =>
