@@ -70,14 +70,10 @@ export type EventHandler<TMeta extends EventMetaBase> = (
 /** Hands an event, validated and encoded, to the channel. */
 export type EventDelivery<TResult> = (name: string, encoded: EncodedPayload, headers: Headers | undefined) => Promise<TResult>;
 
-/** One side, running: its API, and what `createClusterRpc` forwards. @internal */
+/** One side, running: its API, and the engine that closes and counts for it. @internal */
 export interface RunningSide<TApi> {
   readonly api: TApi;
-  close(options?: CloseOptions): Promise<void>;
-  /** Calls waiting plus calls being served: 0 when idle. */
-  pendingCount(): number;
-  /** How this side names itself: its worker id, or `'primary'`. */
-  self(): number | 'primary';
+  readonly engine: Pick<Engine<EventMetaBase>, 'close' | 'pendingCount' | 'self'>;
 }
 
 /**

@@ -232,7 +232,7 @@ export function createClusterRpc<
   host[OPEN_RPC] = true;
   let closing: Promise<void> | undefined;
   const view = sideView(side === 'primary' ? { side, primary: running.api } : { side, worker: running.api }, () =>
-    side === 'primary' ? `the primary (pid ${process.pid})` : `worker ${running.self()} (pid ${process.pid})`,
+    side === 'primary' ? `the primary (pid ${process.pid})` : `worker ${running.engine.self} (pid ${process.pid})`,
   );
 
   return {
@@ -245,11 +245,11 @@ export function createClusterRpc<
     },
     for: (ctx) => servingSide(ctx) as unknown as ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>,
     close(closeOptions) {
-      closing ??= running.close(closeOptions).finally(() => {
+      closing ??= running.engine.close(closeOptions).finally(() => {
         host[OPEN_RPC] = false;
       });
       return closing;
     },
-    pendingCount: () => running.pendingCount(),
+    pendingCount: () => running.engine.pendingCount(),
   };
 }

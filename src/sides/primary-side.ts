@@ -83,10 +83,5 @@ export function startPrimarySide(settings: RpcSettings, transport: Transport): P
   } as PrimaryRpc<AnyRouter, unknown>;
   engine.api = { side: 'primary', primary: api };
 
-  return {
-    api,
-    close: (options) => engine.close(options),
-    pendingCount: () => engine.pendingCount(),
-    self: () => engine.self,
-  };
+  return { api, engine };
 }

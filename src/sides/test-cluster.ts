@@ -201,9 +201,9 @@ export function createTestCluster<
       }
     },
     close() {
-      closing ??= Promise.all([primary.close(), ...workers.map((side) => side.close())]).then(() => undefined);
+      closing ??= Promise.all([primary.engine.close(), ...workers.map((side) => side.engine.close())]).then(() => undefined);
       return closing;
     },
-    pendingCount: () => workers.reduce((sum, side) => sum + side.pendingCount(), primary.pendingCount()),
+    pendingCount: () => workers.reduce((sum, side) => sum + side.engine.pendingCount(), primary.engine.pendingCount()),
   };
 }

@@ -88,10 +88,5 @@ export function startWorkerSide(settings: RpcSettings, transport: Transport): Wo
   } as unknown as WorkerRpc<AnyRouter, unknown>;
   engine.api = { side: 'worker', worker: api };
 
-  return {
-    api,
-    close: (options) => engine.close(options),
-    pendingCount: () => engine.pendingCount(),
-    self: () => engine.self,
-  };
+  return { api, engine };
 }
