@@ -182,40 +182,20 @@ export function tracedStream<TOptions extends WithHeaders>(
  */
 export function guardTracing(tracing: Tracing): Tracing {
   return {
-    startClient(request) {
-      try {
-        return guardOutgoing(tracing.startClient(request));
-      } catch (error) {
-        return untraced(error);
-      }
-    },
-    startServer(request, headers) {
-      try {
-        return guardIncoming(tracing.startServer(request, headers));
-      } catch (error) {
-        return untraced(error);
-      }
-    },
-    startProducer(event) {
-      try {
-        return guardOutgoing(tracing.startProducer(event));
-      } catch (error) {
-        return untraced(error);
-      }
-    },
-    startConsumer(event, headers) {
-      try {
-        return guardIncoming(tracing.startConsumer(event, headers));
-      } catch (error) {
-        return untraced(error);
-      }
-    },
+    startClient: (request) => attempt(() => guardOutgoing(tracing.startClient(request))),
+    startServer: (request, headers) => attempt(() => guardIncoming(tracing.startServer(request, headers))),
+    startProducer: (event) => attempt(() => guardOutgoing(tracing.startProducer(event))),
+    startConsumer: (event, headers) => attempt(() => guardIncoming(tracing.startConsumer(event, headers))),
   };
 }
 
-function untraced(error: unknown): undefined {
-  debug(() => `a tracing hook threw, so this request is not traced: ${String(error)}`);
-  return undefined;
+function attempt<TSpan>(start: () => TSpan | undefined): TSpan | undefined {
+  try {
+    return start();
+  } catch (error) {
+    debug(() => `a tracing hook threw, so this request is not traced: ${String(error)}`);
+    return undefined;
+  }
 }
 
 function endQuietly(span: TraceSpan, failure: string | undefined, message: string | undefined): void {
