@@ -173,13 +173,13 @@ export interface ClusterManagerOptions {
 }
 
 /** Default of {@link RespawnOptions.initialDelayMs}. */
-export const DEFAULT_RESPAWN_DELAY_MS = 200;
+const DEFAULT_RESPAWN_DELAY_MS = 200;
 /** Default of {@link RespawnOptions.maxDelayMs}. */
-export const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
+const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
 /** Default of {@link RespawnOptions.healthyAfterMs}. */
-export const DEFAULT_HEALTHY_AFTER_MS = 30_000;
+const DEFAULT_HEALTHY_AFTER_MS = 30_000;
 /** Default of {@link RespawnOptions.crashLoopLimit}: with the default delays, some 6 s plus six start-ups. */
-export const DEFAULT_CRASH_LOOP_LIMIT = 6;
+const DEFAULT_CRASH_LOOP_LIMIT = 6;
 /**
  * Default of {@link ClusterManagerOptions.shutdownGraceMs}: well inside Kubernetes' 30 s before its `SIGKILL`.
  *
@@ -195,10 +195,10 @@ export const DEFAULT_CRASH_LOOP_LIMIT = 6;
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: a cold start under load can take seconds. */
-export const DEFAULT_READY_TIMEOUT_MS = 30_000;
+const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
 /** The `signals` option, checked, one list per role (empty for none). @internal */
-export interface ResolvedSignals {
+interface ResolvedSignals {
   readonly shutdown: readonly NodeJS.Signals[];
   readonly restart: readonly NodeJS.Signals[];
 }

@@ -2,7 +2,7 @@
 import type { RespawnOptions } from './options.js';
 
 /** What the policy decided about one crash. @internal */
-export type RespawnDecision =
+type RespawnDecision =
   | { readonly action: 'respawn'; readonly crashes: number; readonly delayMs: number }
   | { readonly action: 'give-up'; readonly crashes: number };
 

@@ -28,7 +28,7 @@ export interface RestartResult {
 }
 
 /** What a rolling restart needs from the manager. @internal */
-export interface RestartHost {
+interface RestartHost {
   /** The workers serving now, in slot order. */
   serving(): readonly TrackedWorker[];
   /** Forks a new worker for `slot`; it does not serve the slot yet. */

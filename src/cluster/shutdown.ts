@@ -7,7 +7,7 @@
 import type { TrackedWorker, WorkerExit } from './tracked-worker.js';
 
 /** After its own deadline a worker still cuts connections and closes its rpc object (up to 1 s for the last frames). */
-export const KILL_AFTER_GRACE_MS = 1000;
+const KILL_AFTER_GRACE_MS = 1000;
 
 /** What became of one worker asked to stop. @internal */
 export interface StopOutcome {

@@ -33,14 +33,14 @@ export interface WorkerExit {
 }
 
 /** How a worker's readiness is judged. @internal */
-export interface Readiness {
+interface Readiness {
   readonly readyOn: 'listening' | 'online';
   readonly readyCheck: ((worker: Worker) => unknown) | undefined;
   readonly readyTimeoutMs: number;
 }
 
 /** `stopping`: asked to stop, so its exit is expected. @internal */
-export type WorkerPhase = 'starting' | 'ready' | 'stopping' | 'exited';
+type WorkerPhase = 'starting' | 'ready' | 'stopping' | 'exited';
 
 /** A forked worker and what is known of it. @internal */
 export class TrackedWorker {

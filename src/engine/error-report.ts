@@ -49,7 +49,7 @@ export interface ErrorSite {
 export type ErrorReporter = (error: unknown, where: ErrorSite) => void;
 
 /** The `onError` option: a function, or `false` for nowhere. */
-export type OnErrorOption = ((error: unknown, where: ErrorSite) => void) | false;
+type OnErrorOption = ((error: unknown, where: ErrorSite) => void) | false;
 
 /** What `onError` does unless told otherwise: the error, stack included, on stderr. */
 function reportToConsole(error: unknown, where: ErrorSite): void {

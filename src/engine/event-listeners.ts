@@ -25,7 +25,7 @@ export interface EventMetaBase {
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 
 /** Told when a listener throws or rejects, with who sent the event; nothing else sees that error. */
-export type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
+type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
 
 /** Events on one side of the channel. */
 export class EventListeners<TMeta extends EventMetaBase> {

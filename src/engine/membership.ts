@@ -9,7 +9,7 @@
 import type { PeerInfo } from '../transports/transport.js';
 
 /** A peer that started or stopped taking calls. */
-export type PeerChange =
+type PeerChange =
   | { readonly type: 'joined'; readonly peer: PeerInfo }
   | { readonly type: 'left'; readonly peer: PeerInfo; readonly reason: string };
 

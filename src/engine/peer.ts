@@ -19,7 +19,7 @@ import { StreamReaders } from './stream-readers.js';
  * - `closed`: its rpc object said `bye`; it may say `hello` again.
  * - `gone`: its process exited or its channel closed. Final.
  */
-export type PeerState = 'starting' | 'ready' | 'closed' | 'gone';
+type PeerState = 'starting' | 'ready' | 'closed' | 'gone';
 
 /** A call or stream this side serves for the peer, as far as the peer's table needs to know. */
 export interface ServedHandle {

@@ -169,9 +169,6 @@ export interface RpcStream<TItem> extends AsyncIterableIterator<TItem, undefined
   [Symbol.asyncIterator](): RpcStream<TItem>;
 }
 
-/** What a stream needs from the side it is read on. */
-export type StreamHost = CallHost;
-
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Read items are dropped from the front of the buffer in chunks of at least this many, not one at a time. */
@@ -192,7 +189,7 @@ function checkHighWaterMark(value: unknown): number {
 
 /** One stream this side reads. */
 class ConsumedStream implements RpcStream<unknown>, StreamReader {
-  readonly #host: StreamHost;
+  readonly #host: CallHost;
   readonly #peer: Peer | undefined;
   readonly #site: CallSite;
   readonly #input: unknown;
@@ -228,7 +225,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   #consumed = 0;
 
   constructor(
-    host: StreamHost,
+    host: CallHost,
     peer: Peer | undefined,
     site: CallSite,
     input: unknown,
@@ -517,7 +514,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
  * the first `next()`.
  */
 export function openStream(
-  host: StreamHost,
+  host: CallHost,
   peer: Peer | undefined,
   site: CallSite,
   input: unknown,

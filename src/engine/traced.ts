@@ -23,10 +23,7 @@ interface WithHeaders {
  * are, so it refuses them as it would untraced; headers that would go over
  * the limit with the span's leave without them.
  */
-export function withSpanHeaders<TOptions extends WithHeaders>(
-  options: TOptions | undefined,
-  span: OutgoingSpan,
-): TOptions | undefined {
+function withSpanHeaders<TOptions extends WithHeaders>(options: TOptions | undefined, span: OutgoingSpan): TOptions | undefined {
   const added = span.headers;
   if (added === undefined) return options;
   if (options !== undefined && (typeof options !== 'object' || options === null)) return options;

@@ -26,7 +26,7 @@ const NO_COUNTS: CountsSnapshot = Object.freeze({
 });
 
 /** A live worker, as the gatherer reaches it. */
-export interface GatherTarget {
+interface GatherTarget {
   readonly workerId: number;
   readonly pid: number;
   /** Calls the worker's reserved procedure; rejects with an `RpcError`. */
@@ -36,7 +36,7 @@ export interface GatherTarget {
 }
 
 /** What gathering needs from the primary. */
-export interface GatherHost {
+interface GatherHost {
   /** The primary's own report. */
   ownReport(): Promise<ProcessReport>;
   /** The workers alive now. */

@@ -12,7 +12,7 @@
 import type { MetricAggregator, MetricFamily } from './types.js';
 
 /** A sample's value on the wire: a number, or the name of one JSON cannot carry. */
-export type WireValue = number | 'NaN' | '+Inf' | '-Inf';
+type WireValue = number | 'NaN' | '+Inf' | '-Inf';
 
 /** One family of one process, ready to merge. */
 export interface RenderedFamily {
@@ -34,7 +34,7 @@ export interface RenderedFamily {
 
 const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 const AGGREGATORS: ReadonlySet<string> = new Set(['sum', 'first', 'min', 'max', 'average', 'omit']);
-export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const NAME_SUFFIX = /^[a-zA-Z0-9_:]*$/;
 /** Prometheus reserves names starting with `__`. */
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -51,7 +51,7 @@ function isLabelName(name: string): boolean {
   return true;
 }
 
-export function escapeLabel(value: string): string {
+function escapeLabel(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n') : value;
 }
 

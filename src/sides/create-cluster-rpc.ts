@@ -123,7 +123,7 @@ const OPEN_RPC = Symbol.for('cluster-rpc.open');
 type ProcessWithRpc = NodeJS.Process & { [OPEN_RPC]?: boolean };
 
 /** A side's API as {@link ClusterRpcSide}: the other side's property throws, naming this one. @internal */
-export function sideView(api: SideApi, describe: () => string): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
+function sideView(api: SideApi, describe: () => string): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
   const wrongSide = (property: 'primary' | 'worker'): never => {
     throw new Error(
       `rpc.${property} is only available in the ${property === 'primary' ? 'primary' : 'workers'}; this process is ${describe()}`,

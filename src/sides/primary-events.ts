@@ -12,7 +12,7 @@ import { type Envelope, event } from '../wire/protocol.js';
 import type { PrimaryEventMeta } from './primary.js';
 
 /** Sends `envelope` to every reachable worker but `except`; resolves with how many it was handed to. */
-export function sendToAll(engine: Engine<PrimaryEventMeta>, envelope: Envelope, except?: Peer): Promise<number> {
+function sendToAll(engine: Engine<PrimaryEventMeta>, envelope: Envelope, except?: Peer): Promise<number> {
   let sent = 0;
   const waiting: Array<Promise<DeliveryOutcome>> = [];
   for (const peer of engine.livePeers()) {

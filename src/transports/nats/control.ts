@@ -20,7 +20,7 @@
  */
 
 /** Bumped on any incompatible change; messages of another version are ignored. */
-export const CONTROL_VERSION = 1;
+const CONTROL_VERSION = 1;
 
 /** Hostnames are at most 253 characters; anything longer is not ours. */
 const MAX_TEXT_LENGTH = 255;
@@ -31,12 +31,12 @@ export interface Identity {
   readonly host: string;
 }
 
-export type Claim = Identity & { readonly t: 'claim'; readonly s: string; readonly since: number };
+type Claim = Identity & { readonly t: 'claim'; readonly s: string; readonly since: number };
 export type Rival = Identity & { readonly t: 'rival'; readonly active: boolean; readonly since: number };
 export type Join = Identity & { readonly t: 'join'; readonly s: string; readonly j: string };
 export type Welcome = { readonly t: 'welcome'; readonly id: number; readonly j: string };
-export type Here = Identity & { readonly t: 'here'; readonly s: string; readonly since: number };
-export type Beat = { readonly t: 'hb' };
+type Here = Identity & { readonly t: 'here'; readonly s: string; readonly since: number };
+type Beat = { readonly t: 'hb' };
 export type Unknown = { readonly t: 'unknown' };
 export type Leave = { readonly t: 'leave'; readonly s: string };
 

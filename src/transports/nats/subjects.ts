@@ -44,12 +44,12 @@ export function newSession(): string {
 }
 
 /** Whether `token` could be a session (anything else on our subjects is foreign). */
-export function isSession(token: unknown): token is string {
+function isSession(token: unknown): token is string {
   return typeof token === 'string' && SESSION.test(token);
 }
 
 /** A message that arrived in a process's inbox, as its subject describes it. */
-export type Addressed =
+type Addressed =
   | { readonly kind: 'frame'; readonly from: string }
   | { readonly kind: 'control'; readonly from: string }
   | { readonly kind: 'chunk'; readonly from: string; readonly frame: number; readonly index: number; readonly count: number };
