@@ -3,7 +3,8 @@ import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import type { StreamOptions } from '../engine/read-stream.js';
 
 /**
- * The arguments of a call after the path (the input, optional when it may be `undefined`, then the options), to wrap `call`.
+ * The arguments of `call` after the path: the input (optional when it may be
+ * `undefined`), then the options. For functions that wrap `call`.
  *
  * @example
  * ```ts
@@ -12,22 +13,10 @@ import type { StreamOptions } from '../engine/read-stream.js';
  * import { rpc, type primaryRouter } from './rpc.js';
  *
  * type Primary = typeof primaryRouter;
- *
- * // Calls the primary and logs how long it took.
- * async function timed<TPath extends RouterPath<Primary>>(
- *   path: TPath,
- *   ...args: CallArgs<RouterInput<Primary, TPath>>
- * ): Promise<RouterOutput<Primary, TPath>> {
- *   const started = performance.now();
- *   try {
- *     return await rpc.worker.call(path, ...args);
- *   } finally {
- *     console.log(`${path}: ${(performance.now() - started).toFixed(1)} ms`);
- *   }
+ * function logged<TPath extends RouterPath<Primary>>(path: TPath, ...args: CallArgs<RouterInput<Primary, TPath>>): Promise<RouterOutput<Primary, TPath>> {
+ *   console.log('calling', path);
+ *   return rpc.worker.call(path, ...args);
  * }
- *
- * await timed('hits.increment', { by: 1 });
- * await timed('now');
  * ```
  *
  * @group Type helpers
@@ -37,29 +26,13 @@ export type CallArgs<TInput> = undefined extends TInput
   : [input: TInput, options?: CallOptions];
 
 /**
- * The arguments of `stream` after the path (the input, optional when it may be `undefined`, then the options), to wrap `stream`.
+ * The arguments of `stream` after the path, as {@link CallArgs} with {@link StreamOptions}.
  *
  * @example
  * ```ts
- * import { createClusterRpc, defineRouter, procedure, type RouterInput, type RouterOutput } from 'cluster-rpc';
  * import type { StreamArgs } from 'cluster-rpc/types';
  *
- * const primary = defineRouter({
- *   ticks: procedure.stream(async function* () {
- *     for (let tick = 0; ; tick++) yield tick;
- *   }),
- * });
- * const rpc = createClusterRpc({ primary });
- *
- * // Reads at most `limit` items of a stream from the primary.
- * async function first(limit: number, ...args: StreamArgs<RouterInput<typeof primary, 'ticks'>>) {
- *   const taken: Array<RouterOutput<typeof primary, 'ticks'>> = [];
- *   for await (const item of rpc.worker.stream('ticks', ...args)) {
- *     if (taken.push(item) >= limit) break;
- *   }
- *   return taken;
- * }
- * console.log(await first(3));
+ * const args: StreamArgs<{ table: string }> = [{ table: 'users' }, { highWaterMark: 8 }];
  * ```
  *
  * @group Type helpers
@@ -69,7 +42,8 @@ export type StreamArgs<TInput> = undefined extends TInput
   : [input: TInput, options?: StreamOptions];
 
 /**
- * The arguments of `emit` and `broadcast` after the name (the payload, optional when it may be `undefined`, then the options), to wrap them.
+ * The arguments of `emit` and `broadcast` after the name: the payload
+ * (optional when it may be `undefined`), then the options.
  *
  * @example
  * ```ts
@@ -78,15 +52,8 @@ export type StreamArgs<TInput> = undefined extends TInput
  * import { rpc, type events } from './rpc.js';
  *
  * type Events = typeof events;
- *
- * // Broadcasts and logs how many workers it reached.
- * async function announce<TName extends EventName<Events>>(name: TName, ...payload: EventArgs<EventInput<Events, TName>>) {
- *   const delivered = await rpc.primary.broadcast(name, ...payload);
- *   console.log(`${name} reached ${delivered} workers`);
- * }
- *
- * await announce('flush');
- * await announce('configChanged', { key: 'mode', value: 'fast' });
+ * const announce = <TName extends EventName<Events>>(name: TName, ...args: EventArgs<EventInput<Events, TName>>) =>
+ *   rpc.primary.broadcast(name, ...args);
  * ```
  *
  * @group Type helpers

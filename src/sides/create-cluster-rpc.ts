@@ -18,12 +18,8 @@ import type { WorkerRpc } from './worker.js';
 import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /**
- * One side's API: `primary` in a primary, `worker` in a worker; reading the
- * other side's property throws at once, with a message saying which side this is.
- *
- * @typeParam TPrimaryRouter - The router the primary serves.
- * @typeParam TWorkerRouter - The router every worker serves.
- * @typeParam TEvents - The event set.
+ * One side's API: `primary` in the primary, `worker` in a worker; reading the
+ * other side's property throws, naming this side.
  *
  * @example
  * ```ts
@@ -49,13 +45,8 @@ export interface ClusterRpcSide<
 }
 
 /**
- * The rpc object that {@link createClusterRpc} returns: `primary` in the
- * primary process, `worker` in a worker. Reading the other side's property
- * throws at once, with a message saying which side this process is.
- *
- * @typeParam TPrimaryRouter - The router the primary serves.
- * @typeParam TWorkerRouter - The router every worker serves.
- * @typeParam TEvents - The event set.
+ * The rpc object {@link createClusterRpc} returns: this process's side, and
+ * how to close it.
  *
  * @example
  * ```ts
@@ -74,14 +65,10 @@ export interface ClusterRpc<
   TEvents extends Events<EventSchemas>,
 > extends ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents> {
   /**
-   * The side that serves the call `ctx` belongs to, for a handler that calls
-   * the other side: in production that is this object's own side; in a test
-   * cluster (`cluster-rpc/testing`), the primary or worker of that cluster
-   * that runs the handler. Handlers written this way work on every transport.
-   * Pass `{ parent: ctx }` too, so the call ends with the one being served.
+   * The side serving the call `ctx` belongs to, for a handler that calls the
+   * other side: this object's own side, or in a test cluster the member that
+   * runs the handler. Pass `{ parent: ctx }` too, so the call ends with the one served.
    *
-   * @param ctx - The handler's `ctx`.
-   * @returns The serving side: its `primary` or `worker` API, typed from this object.
    * @throws `TypeError` when `ctx` is not a handler's context.
    *
    * @example
@@ -99,30 +86,20 @@ export interface ClusterRpc<
    */
   for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;
   /**
-   * Stops serving and detaches every listener this object added. Calls still
-   * waiting (in both directions) settle with `SHUTTING_DOWN`, after the
-   * optional grace period; later calls fail with `SHUTTING_DOWN` at once.
-   * The peers are told, so their calls to this side fail fast too.
-   * Calling it again returns the same promise. Once it resolves, a new rpc
-   * object may be created in this process.
-   *
-   * @param options - `grace`: milliseconds to let calls under way finish first (default 0).
-   * @returns Resolves when every call is settled and every listener detached.
+   * Stops serving and detaches every listener: calls under way in both
+   * directions settle with `SHUTTING_DOWN` after the `grace` period, later
+   * ones at once, and the peers are told. Idempotent; once it resolves, a new
+   * rpc object may be created in this process.
    */
   close(options?: CloseOptions): Promise<void>;
-  /**
-   * Calls this side waits on plus calls it is serving: 0 when idle. Useful to
-   * check for leaks, or to wait for quiet before a restart.
-   *
-   * @returns The number of calls in flight in this process, both directions.
-   */
+  /** Calls and streams in flight in this process, both directions: 0 when idle. */
   pendingCount(): number;
 }
 
 const OPEN_RPC = Symbol.for('cluster-rpc.open');
 type ProcessWithRpc = NodeJS.Process & { [OPEN_RPC]?: boolean };
 
-/** A side's API as {@link ClusterRpcSide}: the other side's property throws, naming this one. @internal */
+/** The other side's property throws, naming this one. */
 function sideView(api: SideApi, describe: () => string): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
   const wrongSide = (property: 'primary' | 'worker'): never => {
     throw new Error(
@@ -140,7 +117,7 @@ function sideView(api: SideApi, describe: () => string): ClusterRpcSide<AnyRoute
   };
 }
 
-/** The side API that serves `ctx`, as {@link ClusterRpc.for} returns it. */
+/** What {@link ClusterRpc.for} returns. */
 function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter, NoEvents> {
   const api = (typeof ctx === 'object' && ctx !== null ? (ctx as { [SIDE_API]?: SideApi })[SIDE_API] : undefined) ?? undefined;
   if (!api) throw new TypeError('rpc.for(ctx) needs the ctx a handler received');
@@ -148,68 +125,27 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
 }
 
 /**
- * Creates the rpc object of this process and starts serving this side's
- * router at once: in the primary for every worker, forked before or after,
- * and in a worker for the primary. Call it with the same options in both
- * (typically in one module that both import).
+ * Creates this process's rpc object and starts serving this side's router:
+ * the primary's for every worker, a worker's for the primary. Call it with
+ * the same options in every process (one module they all import). Calls made
+ * before the other side listens are held within their timeout. One rpc
+ * object may be open per process; `close()` it before creating another.
  *
- * The primary then calls workers through `rpc.primary`, a worker calls the
- * primary through `rpc.worker`; reading the other side's property throws.
- * Calls made before the other side's rpc object exists are held, within their
- * timeout, and delivered once it does.
- *
- * One rpc object may be open per process at a time; `close()` it before
- * creating another.
- *
- * @typeParam TPrimaryRouter - The primary's router, inferred from `options.primary`.
- * @typeParam TWorkerRouter - The workers' router, inferred from `options.worker`.
- * @typeParam TEvents - The event set, inferred from `options.events`.
- * @param options - The routers, the events and the defaults; every one is
- *   optional. See {@link ClusterRpcOptions}.
- * @returns The {@link ClusterRpc} object of this process.
- * @throws `TypeError` for an option out of range (`timeout` not a positive
- *   number, `maxPayloadBytes` not a positive integer), and `Error` when an rpc
- *   object is already open in this process. Calls made through the object
- *   reject with an {@link RpcError} instead; see {@link PrimaryRpc.call}.
+ * @throws `TypeError` for an option out of range, `Error` when an rpc object is already open here.
  *
  * @example
  * ```ts
  * import cluster from 'node:cluster';
  * import { z } from 'zod';
- * import {
- *   createClusterRpc,
- *   defineEvents,
- *   defineRouter,
- *   procedure,
- * } from 'cluster-rpc';
+ * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
  *
- * let hits = 0;
- * const primaryRouter = defineRouter({
- *   increment: procedure
- *     .input(z.object({ by: z.number() }))
- *     .handler(({ input }) => (hits += input.by)),
- * });
- * const workerRouter = defineRouter({
- *   pid: procedure.handler(() => process.pid),
- * });
- * const events = defineEvents({ flush: z.void() });
- *
- * // The same call in the primary and in every worker:
  * const rpc = createClusterRpc({
- *   primary: primaryRouter,
- *   worker: workerRouter,
- *   events,
- *   timeout: 10_000,
+ *   primary: defineRouter({ double: procedure.input(z.number()).handler(({ input }) => input * 2) }),
+ *   worker: defineRouter({ pid: procedure.handler(() => process.pid) }),
+ *   events: defineEvents({ flush: z.void() }),
  * });
- *
- * if (cluster.isPrimary) {
- *   const worker = cluster.fork();
- *   console.log(await rpc.primary.call(worker, 'pid')); // number
- *   await rpc.primary.broadcast('flush');
- * } else {
- *   rpc.worker.on('flush', () => console.log('flushing'));
- *   console.log(await rpc.worker.call('increment', { by: 1 })); // number
- * }
+ * if (cluster.isPrimary) console.log(await rpc.primary.call(cluster.fork(), 'pid'));
+ * else console.log(await rpc.worker.call('double', 21));
  * ```
  *
  * @group Call and listen

@@ -12,14 +12,13 @@ import type { MetricsOptions } from '../metrics/types.js';
 import type { Transport } from '../transports/transport.js';
 
 /**
- * The default per-call timeout, in milliseconds (30 s): what calls wait when
- * neither the call nor {@link createClusterRpc} sets `timeout`.
+ * The per-call timeout when neither the call nor {@link createClusterRpc} sets one: 30 s.
  *
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
  *
- * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 }); // slow machines: a minute
+ * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 });
  * ```
  *
  * @group Call and listen
@@ -27,14 +26,13 @@ import type { Transport } from '../transports/transport.js';
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
- * The default largest serialised payload, in bytes (16 MiB): what
- * `maxPayloadBytes` is unless {@link createClusterRpc} sets it.
+ * The largest serialised payload unless {@link createClusterRpc} sets `maxPayloadBytes`: 16 MiB.
  *
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
  *
- * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 }); // 1 MiB
+ * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 });
  * ```
  *
  * @group Call and listen
@@ -42,27 +40,15 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Options of {@link createClusterRpc}. Every one is optional. Pass the same
- * options in the primary and in every worker: each side serves its own router
- * and calls the other's.
- *
- * @typeParam TPrimaryRouter - The router the primary serves.
- * @typeParam TWorkerRouter - The router every worker serves.
- * @typeParam TEvents - The event set.
+ * Options of {@link createClusterRpc}, all optional. Pass the same in the
+ * primary and in every worker: each side serves its own router and calls the other's.
  *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
  * import { events, primaryRouter, workerRouter } from './routers.js';
  *
- * export const rpc = createClusterRpc({
- *   primary: primaryRouter, // served in the primary
- *   worker: workerRouter, // served in every worker
- *   events,
- *   timeout: 10_000, // default 30 000 ms
- *   maxPayloadBytes: 1 << 20, // default 16 MiB
- *   onError: (error, where) => console.error(`${where.kind} ${where.path} failed on the ${where.side}`, error), // default: console.error
- * });
+ * export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, timeout: 10_000 });
  * ```
  *
  * @group Call and listen
@@ -79,30 +65,21 @@ export interface ClusterRpcOptions<
   /** The events either side may send, from {@link cluster-rpc!defineEvents}. Default: none. */
   readonly events?: TEvents;
   /**
-   * Default per-call timeout in milliseconds, overridable per call; also how
-   * long broadcasts and events wait for a peer that is still starting.
-   * A positive number, or `Infinity` for none. Default: 30 000
-   * ({@link DEFAULT_TIMEOUT_MS}).
+   * Milliseconds a call waits unless it sets its own, and an event waits for a
+   * peer still starting; `Infinity` for none. Default: {@link DEFAULT_TIMEOUT_MS}.
    */
   readonly timeout?: number;
   /**
-   * The largest serialised payload (input, result, event payload or error
-   * data) in bytes, checked before sending: larger ones fail with
-   * `PAYLOAD_TOO_LARGE`. A positive integer. Default: 16 MiB
-   * ({@link DEFAULT_MAX_PAYLOAD_BYTES}).
+   * The largest serialised input, result, payload or error data, in bytes;
+   * larger ones fail with `PAYLOAD_TOO_LARGE` before they are sent. Default: {@link DEFAULT_MAX_PAYLOAD_BYTES}.
    */
   readonly maxPayloadBytes?: number;
   /**
-   * Told, in the process where it happened, of every error that a handler (or
-   * its middlewares), a stream or a listener (of an event, or of `onWorkers`
-   * / `onPrimary`) throws or rejects with, with its own stack: the caller
-   * only gets `INTERNAL_ERROR` with the message, and a listener's sender
-   * nothing. An `RpcError` thrown by a handler or a stream is an answer for
-   * its caller and is not reported; nor is what work stopped by its
-   * `ctx.signal` throws once its caller stopped waiting. `where` says which
-   * side, what kind of code, which procedure or event, and for whom. A
-   * reporter that throws breaks nothing. `false`: report nowhere. Default:
-   * the error, stack included, to `console.error`.
+   * Hears, in the process where it happened, what a handler, its middlewares,
+   * a stream or a listener threw, with its stack (the caller only gets
+   * `INTERNAL_ERROR` and the message). An `RpcError` thrown for the caller,
+   * and what an aborted handler throws after its caller left, are not
+   * reported. `false`: nowhere. Default: `console.error`.
    */
   readonly onError?: ((error: unknown, where: ErrorSite) => void) | false;
   /**
@@ -111,24 +88,16 @@ export interface ClusterRpcOptions<
    * @deprecated Use `onError`: `where.kind === 'event'` and `where.path` (the event's name) say the same.
    */
   readonly onListenerError?: (error: unknown, event: string) => void;
-  /**
-   * How this process reaches the others: Node's cluster IPC unless set
-   * (`natsTransport` from `cluster-rpc/nats` reaches across machines).
-   */
+  /** How this process reaches the others. Default: Node's cluster IPC. */
   readonly transport?: Transport;
   /**
-   * Count calls, events and workers in this process, for `rpc.primary.metrics()`
-   * to gather: `true`, or {@link MetricsOptions} to gather other registries
-   * too (`cluster-rpc/prom-client`). Pass it in every process. Default: off.
+   * Count calls, events and workers for `rpc.primary.metrics()`: `true`, or
+   * {@link MetricsOptions} to gather other registries too. Pass it in every process. Default: off.
    */
   readonly metrics?: boolean | MetricsOptions;
   /**
-   * Trace calls, streams and events: `otelTracing()` from `cluster-rpc/otel`
-   * (OpenTelemetry), or any {@link cluster-rpc/types!Tracing}. Each call and
-   * stream is a client span in the caller and a server span in the callee,
-   * each event a producer span and a consumer span per receipt; the context
-   * crosses in the headers. Pass it in every process. Default: off (nothing
-   * traced, nothing loaded).
+   * Trace calls, streams and events: `otelTracing()` from `cluster-rpc/otel`,
+   * or any {@link cluster-rpc/types!Tracing}. Pass it in every process. Default: off.
    */
   readonly tracing?: Tracing;
 }

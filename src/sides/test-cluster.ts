@@ -10,27 +10,15 @@ import type { WorkerRpc } from './worker.js';
 import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /**
- * Options of {@link createTestCluster}: those of `createClusterRpc` (but
- * `transport`), plus how many workers to start.
- *
- * @typeParam TPrimaryRouter - The router the primary serves.
- * @typeParam TWorkerRouter - The router every worker serves.
- * @typeParam TEvents - The event set.
- * @typeParam TCount - How many workers to start.
+ * Options of {@link createTestCluster}: those of `createClusterRpc` but
+ * `transport`, and how many workers to start.
  *
  * @example
  * ```ts
- * import { createTestCluster, type TestClusterOptions } from 'cluster-rpc/testing';
- * import { events, primaryRouter, workerRouter } from './routers.js';
+ * import type { TestClusterOptions } from 'cluster-rpc/testing';
+ * import type { primaryRouter, workerRouter } from './routers.js';
  *
- * const options: TestClusterOptions<typeof primaryRouter, typeof workerRouter, typeof events> = {
- *   primary: primaryRouter,
- *   worker: workerRouter,
- *   events,
- *   workers: 3,
- *   timeout: 1000,
- * };
- * const cluster = createTestCluster(options);
+ * const options: TestClusterOptions<typeof primaryRouter, typeof workerRouter, never> = { workers: 3, timeout: 1000 };
  * ```
  */
 export interface TestClusterOptions<
@@ -45,10 +33,7 @@ export interface TestClusterOptions<
 
 /**
  * The workers of a {@link TestCluster}: as many known entries as were asked
- * for (so `workers[0]` needs no check), then those that `fork()` added.
- *
- * @typeParam TWorker - A worker's API.
- * @typeParam TCount - How many workers the cluster started with.
+ * for (so `workers[0]` needs no check), then those `fork()` added.
  *
  * @example
  * ```ts
@@ -70,21 +55,15 @@ type KnownWorkers<TWorker, TCount extends number, TKnown extends readonly TWorke
 /**
  * A primary and its workers running in one process, as {@link createTestCluster} returns them.
  *
- * @typeParam TPrimaryRouter - The router the primary serves.
- * @typeParam TWorkerRouter - The router every worker serves.
- * @typeParam TEvents - The event set.
- * @typeParam TCount - How many workers it started with.
- *
  * @example
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';
  * import { primaryRouter, workerRouter } from './routers.js';
  *
- * const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter, workers: 2 });
- * const third = cluster.fork(); // worker id 3
+ * const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter });
+ * cluster.fork(); // worker id 3
  * cluster.kill(1);
  * console.log(cluster.primary.workers().map((worker) => worker.workerId)); // [2, 3]
- * await cluster.close();
  * ```
  */
 export interface TestCluster<
@@ -97,33 +76,18 @@ export interface TestCluster<
   readonly primary: PrimaryRpc<TWorkerRouter, TEvents>;
   /** Each worker's API: `workers[i]` is worker id `i + 1`, killed ones included. */
   readonly workers: TestClusterWorkers<WorkerRpc<TPrimaryRouter, TEvents>, TCount>;
-  /**
-   * Starts one more worker, with the next id.
-   *
-   * @returns The new worker's API.
-   */
+  /** Starts one more worker, with the next id, and returns its API. */
   fork(): WorkerRpc<TPrimaryRouter, TEvents>;
   /**
-   * Worker `workerId` dies, as a killed process would: calls in flight to it
-   * and from it reject with `DISCONNECTED`, the signals of the calls it serves
-   * or that it asked for abort, and it stops counting as a worker.
+   * Worker `workerId` dies as a killed process would: calls in flight to and
+   * from it reject with `DISCONNECTED` and their signals abort.
    *
-   * @param workerId - The id of a live worker.
    * @throws `RangeError` when no live worker has that id.
    */
   kill(workerId: number): void;
-  /**
-   * Closes every side as `rpc.close()` does: calls still waiting settle with
-   * `SHUTTING_DOWN`.
-   *
-   * @returns Resolves once every side is closed.
-   */
+  /** Closes every side as `rpc.close()` does. */
   close(): Promise<void>;
-  /**
-   * Calls waited on plus calls being served, over every side: 0 when idle.
-   *
-   * @returns The number of calls in flight in this cluster.
-   */
+  /** Calls and streams in flight over every side: 0 when idle. */
   pendingCount(): number;
 }
 
@@ -136,21 +100,11 @@ function checkWorkerCount(value: unknown): number {
 }
 
 /**
- * Runs a primary and `workers` workers in this process, each serving its
- * router through the same encoding, validation, errors, timeouts, `ctx` and
- * events as real processes: a `Date` arrives as an equal copy, a function is
- * `UNSERIALIZABLE`, a wrong input is `BAD_REQUEST`. Several test clusters may
- * exist at once, next to a real rpc object.
+ * Runs a primary and its workers in this process, through the same encoding,
+ * validation, errors, timeouts, `ctx` and events as real processes (a `Date`
+ * arrives as a copy, a function is `UNSERIALIZABLE`). Handlers that call the
+ * other side reach this cluster's through `rpc.for(ctx)`.
  *
- * Handlers that call the other side do it through `rpc.for(ctx)`, which
- * reaches the side of this cluster that serves them.
- *
- * @typeParam TPrimaryRouter - The primary's router, inferred from `options.primary`.
- * @typeParam TWorkerRouter - The workers' router, inferred from `options.worker`.
- * @typeParam TEvents - The event set, inferred from `options.events`.
- * @typeParam TCount - How many workers, inferred from `options.workers`.
- * @param options - The options of `createClusterRpc` and `workers` (default 2).
- * @returns The running {@link TestCluster}.
  * @throws `TypeError` for an option out of range.
  *
  * @example
@@ -160,8 +114,6 @@ function checkWorkerCount(value: unknown): number {
  *
  * const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter, events, workers: 3 });
  * await cluster.workers[0].call('hits.increment', { by: 1 }); // worker id 1 calls the primary
- * const stats = await cluster.primary.callAll('stats'); // one entry per worker
- * cluster.kill(2); // calls in flight to worker 2 reject with DISCONNECTED
  * await cluster.close();
  * ```
  */
