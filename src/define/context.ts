@@ -1,9 +1,8 @@
 /**
- * A handler's `ctx`, in one place: its type, how a served call or stream
- * makes it, and how a middleware extends it. A `ctx` is a plain object (it
- * can be spread and extended) whose `signal` is an own getter that creates
- * the call's AbortSignal on first read only: making one costs several
- * microseconds and most handlers never read it.
+ * A handler's `ctx`: its type, how a served call or stream makes it, and how
+ * a middleware extends it. A plain object whose `signal` getter makes the
+ * AbortSignal on first read, since most handlers never read it
+ * (docs/design.md, "Middleware and a handler's `ctx`").
  *
  * @module
  */
@@ -11,21 +10,15 @@ import { setMaxListeners } from 'node:events';
 import type { PeerInfo } from '../transports/transport.js';
 
 /**
- * What a handler knows about the call it is serving: `ctx` in its arguments.
- * A plain object: spread it to pass it on or extend it (`{ ...ctx, user }`);
- * middlewares add to it with `next({ ctx })`.
+ * What a handler knows about the call it serves: `ctx` in its arguments. A
+ * plain object, to spread or extend; middlewares add to it with `next({ ctx })`.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
  *
- * const fetchPage = procedure.input(z.object({ url: z.url() })).handler(async ({ input, ctx }) => {
- *   console.log(`${ctx.path} #${ctx.requestId} from ${ctx.caller.side}, ${ctx.deadline - Date.now()} ms left`);
- *   // Stops the download when the caller times out, aborts or goes away.
- *   const response = await fetch(input.url, { signal: ctx.signal });
- *   return response.text();
- * });
+ * const fetchPage = procedure.input(z.url()).handler(async ({ input, ctx }) => (await fetch(input, { signal: ctx.signal })).text());
  * ```
  *
  * @group Define
@@ -37,10 +30,7 @@ export interface ProcedureContext {
   readonly caller: PeerInfo;
   /** Aborts when the caller times out, aborts, goes away, or this side closes. */
   readonly signal: AbortSignal;
-  /**
-   * When the caller stops waiting, in `Date.now()` milliseconds (`Infinity` when
-   * it waits forever). Calls made for this one with `{ parent: ctx }` end by then too.
-   */
+  /** When the caller stops waiting, in `Date.now()` milliseconds; `Infinity` when it waits forever. */
   readonly deadline: number;
   /** The procedure's path, such as `'hits.increment'`. */
   readonly path: string;
@@ -51,10 +41,7 @@ export interface ProcedureContext {
 /** Everything of a `ctx` but its signal: what a served call or stream knows before its handler runs. */
 export type RequestFields = Omit<ProcedureContext, 'signal'>;
 
-/**
- * The API of the side serving a call, which `rpc.for(ctx)` hands to its
- * handler: typed there, from the rpc object.
- */
+/** The API of the side serving a call, which `rpc.for(ctx)` hands to its handler (typed there). */
 export type SideApi =
   | { readonly side: 'primary'; readonly primary: unknown }
   | { readonly side: 'worker'; readonly worker: unknown };
@@ -67,10 +54,7 @@ export interface SignalOwner {
   readonly signal: AbortSignal;
 }
 
-/**
- * The controller of a served call's or stream's signal, made when the signal
- * is first read: already aborted with `abortReason` if the call was.
- */
+/** The controller of a served request's signal, made on first read: aborted already if the request was. */
 export function signalController(abortReason: Error | undefined): AbortController {
   const controller = new AbortController();
   // Every call the handler makes with { parent: ctx } listens to this signal; fifty at once are no leak to warn about.
@@ -100,10 +84,7 @@ export function createContext(owner: SignalOwner, fields: RequestFields, api: Si
   return ctx as unknown as ProcedureContext;
 }
 
-/**
- * `{ ...ctx, ...added }` without reading `ctx.signal`: the copy keeps the
- * lazy getter unless `added` brings a `signal` of its own.
- */
+/** `{ ...ctx, ...added }` without reading `ctx.signal`: the copy keeps the lazy getter unless `added` has a `signal`. */
 export function extendContext(ctx: object, added: object): ProcedureContext {
   const lazy = Object.getOwnPropertyDescriptor(ctx, 'signal')?.get === LAZY_SIGNAL.get;
   const extended: Record<PropertyKey, unknown> = {};

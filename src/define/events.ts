@@ -30,7 +30,6 @@ export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
  * import { defineEvents, type Events } from 'cluster-rpc';
  *
  * const events: Events<{ flush: z.ZodVoid }> = defineEvents({ flush: z.void() });
- * console.log(Object.keys(events.schemas)); // ['flush']
  * ```
  *
  * @group Define
@@ -43,10 +42,9 @@ export interface Events<TSchemas extends EventSchemas> {
 }
 
 /**
- * Defines the events: each name with the schema of its payload (`z.void()` for none), checked on both sides.
+ * Defines the events: each name with the schema of its payload (`z.void()`
+ * for none), checked on both sides. Pass the set as `events` to {@link createClusterRpc}.
  *
- * @param schemas - Event names mapped to payload schemas (zod, or any Standard Schema).
- * @returns The event set, to pass as `events` to {@link createClusterRpc}.
  * @throws `TypeError` for an empty or `__proto__` name, or a value that is not a schema.
  *
  * @example
@@ -54,10 +52,7 @@ export interface Events<TSchemas extends EventSchemas> {
  * import { z } from 'zod';
  * import { defineEvents } from 'cluster-rpc';
  *
- * export const events = defineEvents({
- *   configChanged: z.object({ key: z.string(), value: z.string() }),
- *   flush: z.void(),
- * });
+ * export const events = defineEvents({ configChanged: z.object({ key: z.string(), value: z.string() }), flush: z.void() });
  * ```
  *
  * @group Define

@@ -14,7 +14,6 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
  *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * type Procedures = ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
- * const count: keyof Procedures = 'hits.get';
  * ```
  *
  * @group Type helpers
@@ -30,7 +29,6 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
  *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) }, ping: procedure.handler(() => 'pong') });
  * type Paths = RouterPath<typeof router>; // 'hits.get' | 'ping'
- * const path: Paths = 'hits.get';
  * ```
  *
  * @group Type helpers
@@ -42,12 +40,10 @@ export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? ke
  *
  * @example
  * ```ts
- * import { type RouterInput } from 'cluster-rpc';
- * import { rpc, type primaryRouter } from './rpc.js';
+ * import type { RouterInput } from 'cluster-rpc';
+ * import type { primaryRouter } from './rpc.js';
  *
- * type Increment = RouterInput<typeof primaryRouter, 'hits.increment'>; // { by: number }
- * const batch: Increment[] = [{ by: 1 }, { by: 2 }];
- * for (const input of batch) await rpc.worker.call('hits.increment', input);
+ * const batch: Array<RouterInput<typeof primaryRouter, 'hits.increment'>> = [{ by: 1 }, { by: 2 }];
  * ```
  *
  * @group Type helpers
@@ -56,19 +52,15 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown, ProcedureKind> ? TInput : never;
 
 /**
- * What a caller receives from the procedure at `TPath` (`z.output` of its output schema, else the handler's result);
- * for a stream, what each item is.
+ * What a caller receives from the procedure at `TPath` (`z.output` of its
+ * output schema, else the handler's result); for a stream, each item.
  *
  * @example
  * ```ts
- * import { type RouterOutput } from 'cluster-rpc';
- * import { rpc, type workerRouter } from './rpc.js';
+ * import type { RouterOutput } from 'cluster-rpc';
+ * import type { workerRouter } from './rpc.js';
  *
- * type Stats = RouterOutput<typeof workerRouter, 'stats'>; // { pid: number; requestId: string }
- * const byWorker = new Map<number, Stats>();
- * for (const entry of await rpc.primary.callAll('stats')) {
- *   if (entry.status === 'fulfilled') byWorker.set(entry.workerId, entry.value);
- * }
+ * const byWorker = new Map<number, RouterOutput<typeof workerRouter, 'stats'>>(); // { pid: number; requestId: string }
  * ```
  *
  * @group Type helpers
@@ -84,12 +76,7 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
  * import { defineRouter, procedure } from 'cluster-rpc';
  * import type { CallPath } from 'cluster-rpc/types';
  *
- * const router = defineRouter({
- *   ping: procedure.handler(() => 'pong'),
- *   ticks: procedure.stream(async function* () {
- *     yield 1;
- *   }),
- * });
+ * const router = defineRouter({ ping: procedure.handler(() => 'pong'), ticks: procedure.stream(async function* () {}) });
  * const path: CallPath<typeof router> = 'ping'; // 'ticks' would not compile
  * ```
  *
@@ -109,12 +96,7 @@ export type CallPath<TRouter> =
  * ```ts
  * import { defineRouter, procedure, type StreamPath } from 'cluster-rpc';
  *
- * const router = defineRouter({
- *   ping: procedure.handler(() => 'pong'),
- *   ticks: procedure.stream(async function* () {
- *     yield 1;
- *   }),
- * });
+ * const router = defineRouter({ ping: procedure.handler(() => 'pong'), ticks: procedure.stream(async function* () {}) });
  * const path: StreamPath<typeof router> = 'ticks'; // 'ping' would not compile
  * ```
  *
@@ -142,7 +124,6 @@ export type StreamPath<TRouter> =
  */
 export type EventName<TEvents> = TEvents extends Events<infer TSchemas> ? keyof TSchemas & string : never;
 
-/** The schemas inside an event set type. */
 type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : EventSchemas;
 
 /**
@@ -151,10 +132,9 @@ type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : Ev
  * @example
  * ```ts
  * import type { EventInput } from 'cluster-rpc/types';
- * import { rpc, type events } from './rpc.js';
+ * import type { events } from './rpc.js';
  *
  * const change: EventInput<typeof events, 'configChanged'> = { key: 'mode', value: 'fast' };
- * await rpc.primary.broadcast('configChanged', change);
  * ```
  *
  * @group Type helpers
@@ -169,10 +149,8 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
  * import type { EventPayload } from 'cluster-rpc';
  * import { rpc, type events } from './rpc.js';
  *
- * function applyChange(change: EventPayload<typeof events, 'configChanged'>): void {
- *   process.env[`APP_${change.key.toUpperCase()}`] = change.value;
- * }
- * rpc.worker.on('configChanged', applyChange);
+ * const apply = (change: EventPayload<typeof events, 'configChanged'>) => console.log(change.key, change.value);
+ * rpc.worker.on('configChanged', apply);
  * ```
  *
  * @group Type helpers
@@ -184,10 +162,8 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
  *
  * @example
  * ```ts
- * import { createClusterRpc, defineRouter, procedure, type EmptyRouter } from 'cluster-rpc';
+ * import { defineRouter, type EmptyRouter } from 'cluster-rpc';
  *
- * // Only the primary serves procedures; workers serve none.
- * const rpc = createClusterRpc({ primary: defineRouter({ ping: procedure.handler(() => 'pong') }) });
  * const none: EmptyRouter = defineRouter({});
  * ```
  *
@@ -214,16 +190,10 @@ export type NoEvents = Events<Record<never, never>>;
  *
  * @example
  * ```ts
- * import { defineRouter, procedure, type RouterPath } from 'cluster-rpc';
+ * import type { RouterPath } from 'cluster-rpc';
  * import type { AnyRouter } from 'cluster-rpc/types';
  *
- * // Lists the paths a router serves, typed by that router.
- * function describe<TRouter extends AnyRouter>(paths: Array<RouterPath<TRouter>>): string {
- *   return paths.join(', ');
- * }
- *
- * const router = defineRouter({ ping: procedure.handler(() => 'pong') });
- * describe<typeof router>(['ping']);
+ * const describe = <TRouter extends AnyRouter>(paths: Array<RouterPath<TRouter>>): string => paths.join(', ');
  * ```
  *
  * @group Type helpers

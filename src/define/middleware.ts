@@ -1,32 +1,17 @@
-/**
- * Middleware: functions that run in order after a call's input is validated
- * and around its handler (`procedure.use(fn)`), each able to add to the
- * context of what follows through `next({ ctx })`.
- *
- * @module
- */
+/** Middleware (`procedure.use(fn)`): run in order around the handler, each able to add to the `ctx` of what follows. @module */
 import { extendContext, type ProcedureContext } from './context.js';
 
 declare const addedContext: unique symbol;
 
 /**
- * What a middleware returns: what its `next()` resolved with, which is the
- * outcome of the rest of the chain (the handler's result, after the output
- * schema), unless the middleware answers otherwise. The type parameter is
- * only for the compiler: it carries the context the middleware added, so the
- * handler's `ctx` is typed with it.
- *
- * @typeParam TAdded - What the middleware added to `ctx` with `next({ ctx })`.
+ * What a middleware returns: what its `next()` resolved with. `TAdded`, the
+ * context it added, is for the compiler only: it types the handler's `ctx`.
  *
  * @example
  * ```ts
  * import { type MiddlewareResult, procedure } from 'cluster-rpc';
  *
- * const logged = procedure.use(async ({ path, next }): Promise<MiddlewareResult<{ startedAt: number }>> => {
- *   const result = await next({ ctx: { startedAt: Date.now() } });
- *   console.log(`${path} answered`, result);
- *   return result;
- * });
+ * const timed = procedure.use(({ next }): Promise<MiddlewareResult<{ startedAt: number }>> => next({ ctx: { startedAt: Date.now() } }));
  * ```
  *
  * @group Define
@@ -37,24 +22,17 @@ export interface MiddlewareResult<TAdded> {
 }
 
 /**
- * The `next` a middleware receives: runs the rest of the chain (the next
- * middlewares, then the handler) and resolves with its outcome, or rejects
- * with what it threw. `next({ ctx })` runs it with `ctx` added to the
- * context: later middlewares and the handler see `{ ...ctx, ...added }`.
+ * The `next` a middleware receives: runs the rest of the chain and resolves
+ * with its outcome, or rejects with what it threw; `next({ ctx })` adds `ctx`
+ * to the context of what follows.
  *
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';
  *
- * // Retries once on TIMEOUT from a nested call, then gives up.
- * const retried = procedure.use(async ({ next }) => {
- *   try {
- *     return await next();
- *   } catch (error) {
- *     if (error instanceof RpcError && error.code === 'TIMEOUT') return next();
- *     throw error;
- *   }
- * });
+ * const retried = procedure.use(({ next }) =>
+ *   next().catch((error) => (error instanceof RpcError && error.code === 'TIMEOUT' ? next() : Promise.reject(error))),
+ * );
  * ```
  *
  * @group Define
@@ -67,22 +45,13 @@ export interface MiddlewareNext {
 }
 
 /**
- * What a middleware receives.
- *
- * @typeParam TContext - The context so far: {@link ProcedureContext} and what earlier middlewares added.
- * @typeParam TInput - The validated input when `.input()` came before `.use()`, else `unknown`.
+ * What a middleware receives; `input` is validated when `.input()` came before `.use()`, else `unknown`.
  *
  * @example
  * ```ts
- * import { type MiddlewareArgs, type ProcedureContext, procedure } from 'cluster-rpc';
+ * import type { MiddlewareArgs, ProcedureContext } from 'cluster-rpc';
  *
- * function describeCall({ path, ctx }: MiddlewareArgs<ProcedureContext, unknown>): string {
- *   return `${path} from ${ctx.caller.side}`;
- * }
- * const described = procedure.use(({ next, ...call }) => {
- *   console.log(describeCall({ next, ...call }));
- *   return next();
- * });
+ * const describeCall = ({ path, ctx }: MiddlewareArgs<ProcedureContext, unknown>): string => `${path} from ${ctx.caller.side}`;
  * ```
  *
  * @group Define
@@ -94,27 +63,21 @@ export interface MiddlewareArgs<TContext, TInput> {
   readonly input: TInput;
   /** The call's context, with what earlier middlewares added. */
   readonly ctx: TContext;
-  /** Runs the rest of the chain; see {@link MiddlewareNext}. */
+  /** Runs the rest of the chain. */
   readonly next: MiddlewareNext;
 }
 
 /** A middleware as stored; the builder's types narrow it. @internal */
 export type AnyMiddleware = (args: MiddlewareArgs<ProcedureContext, unknown>) => unknown;
 
-/** The end of a chain: the handler (then the output schema), or the start of a stream. */
+/** The end of a chain: the handler and output schema, or the start of a stream. */
 export type ChainEnd = (ctx: ProcedureContext) => unknown;
 
 /**
- * Runs `middlewares` in order around `end`, as a call or a stream is served:
- * each middleware's `next()` runs the ones after it, then `end` with the
- * context as extended so far. Resolves with the outcome of the first
- * middleware (what `end` returned, unless a middleware answered otherwise);
- * rejects with what the chain threw, for the caller to turn into an
- * `RpcError`. Never throws.
- *
- * Shared by calls (src/serve.ts) and streams: a stream's `end` starts its
- * generator and returns the iterable, so middlewares see a stream start, and
- * an `RpcError` one throws refuses the stream before any item.
+ * Runs `middlewares` in order, then `end` with the context as extended:
+ * resolves with the first middleware's outcome, rejects with what the chain
+ * threw, never throws. For a stream, `end` starts the generator, so a
+ * middleware's `RpcError` refuses the stream before any item.
  */
 export function runMiddlewares(
   middlewares: readonly AnyMiddleware[],

@@ -1,9 +1,4 @@
-/**
- * The immutable `procedure` builder: an optional input schema, an optional
- * output schema, middlewares, then the handler.
- *
- * @module
- */
+/** The immutable `procedure` builder: input and output schemas, middlewares, then the handler. @module */
 import type { ProcedureContext } from './context.js';
 import type { AnyMiddleware, MiddlewareArgs, MiddlewareResult } from './middleware.js';
 import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
@@ -13,20 +8,13 @@ import { isSchema } from './schema.js';
  * What a handler receives: the parsed input and the call's context. Name it
  * to write a handler as a separate function.
  *
- * @typeParam TInput - The input schema's output type (`z.output`), or `undefined`.
- * @typeParam TContext - The context: {@link ProcedureContext} and what middlewares added.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
  * import { type HandlerArgs, procedure } from 'cluster-rpc';
  *
- * const Greeting = z.object({ name: z.string().trim(), excited: z.boolean().default(false) });
- *
- * function greet({ input }: HandlerArgs<z.output<typeof Greeting>>): string {
- *   return `Hello, ${input.name}${input.excited ? '!' : '.'}`;
- * }
- * const hello = procedure.input(Greeting).handler(greet);
+ * const greet = ({ input }: HandlerArgs<string>): string => `Hello, ${input}`;
+ * const hello = procedure.input(z.string()).handler(greet);
  * ```
  *
  * @group Define
@@ -42,17 +30,15 @@ export interface HandlerArgs<TInput, TContext = ProcedureContext> {
 export interface ProcedureDef {
   readonly input: Schema | undefined;
   readonly output: Schema | undefined;
-  /** Run in order around the handler; empty for most procedures. */
   readonly middlewares: readonly AnyMiddleware[];
-  /** A call's handler, or a stream's function (which returns an `AsyncIterable`). */
+  /** A call's handler, or a stream's function returning an `AsyncIterable`. */
   readonly handler: (args: HandlerArgs<unknown>) => unknown;
   /** Set for procedures ended with `.stream()`: read with `stream()`, never called. */
   readonly stream?: true;
 }
 
 /**
- * What a procedure is read with: `'call'` for one ended with `.handler`
- * (called with `call`), `'stream'` for one ended with `.stream` (read with `stream`).
+ * `'call'` for a procedure ended with `.handler`, `'stream'` for one ended with `.stream`.
  *
  * @example
  * ```ts
@@ -72,20 +58,14 @@ declare const types: unique symbol;
 export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
 
 /**
- * A finished procedure, ready to be placed in a router with {@link defineRouter}.
- * Its type carries what callers pass and what they receive; build one with
- * {@link procedure}.
- *
- * @typeParam TInput - What callers pass (`undefined` when it takes no input).
- * @typeParam TOutput - What callers receive: the result of a call, each item of a stream.
- * @typeParam TKind - `'call'` (ended with `.handler`) or `'stream'` (ended with `.stream`).
+ * A finished procedure, for a router: its type carries what callers pass
+ * (`TInput`) and receive (`TOutput`, each item of a stream). Built with {@link procedure}.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
  * import { type Procedure, procedure } from 'cluster-rpc';
  *
- * // Callers pass a string and receive a number.
  * const length: Procedure<string, number> = procedure.input(z.string()).handler(({ input }) => input.length);
  * ```
  *
@@ -101,16 +81,11 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
 /**
  * A procedure ended with `.stream`: callers read its items with `stream`.
  *
- * @typeParam TInput - What callers pass (`undefined` when it takes no input).
- * @typeParam TItem - What each item is.
- *
  * @example
  * ```ts
  * import { type StreamProcedure, procedure } from 'cluster-rpc';
  *
- * const countdown: StreamProcedure<undefined, number> = procedure.stream(async function* () {
- *   for (let left = 3; left > 0; left--) yield left;
- * });
+ * const countdown: StreamProcedure<undefined, number> = procedure.stream(async function* () { yield* [3, 2, 1]; });
  * ```
  *
  * @group Define
@@ -118,18 +93,14 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
 export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
 
 /**
- * Any procedure, call or stream, whatever its types (every type parameter is
- * covariant), for constraints in code that handles procedures generically.
+ * Any procedure, call or stream, whatever its types: a constraint for code
+ * that handles procedures generically.
  *
  * @example
  * ```ts
- * import { type AnyProcedure, defineRouter, procedure } from 'cluster-rpc';
+ * import { type AnyProcedure, procedure } from 'cluster-rpc';
  *
- * // Builds the same admin procedures for any service.
- * function withAdmin<TProcedures extends Record<string, AnyProcedure>>(procedures: TProcedures) {
- *   return { ...procedures, health: procedure.handler(() => 'ok' as const) };
- * }
- * const router = defineRouter({ admin: withAdmin({ uptime: procedure.handler(() => process.uptime()) }) });
+ * const withHealth = <T extends Record<string, AnyProcedure>>(procedures: T) => ({ ...procedures, health: procedure.handler(() => 'ok') });
  * ```
  *
  * @group Type helpers
@@ -139,9 +110,8 @@ export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
 declare const unset: unique symbol;
 
 /**
- * The type of a builder step not taken: no `.input` or no `.output` yet.
- * Exported so that a module exporting a shared builder can name it in its
- * declarations.
+ * The type of a builder step not taken (no `.input` or `.output` yet), so a
+ * module exporting a shared builder can name it in its declarations.
  *
  * @example
  * ```ts
@@ -172,14 +142,9 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
     : Omit<TContext, keyof TAdded> & TAdded;
 
 /**
- * The immutable builder behind {@link procedure}. Each method returns a new
- * builder and leaves the old one as it was, so a partly built procedure can be
- * shared; `.input` and `.output` may each be given once (a second one does
- * not compile), `.use` any number of times, `.handler` or `.stream` ends it.
- *
- * @typeParam TIn - The input schema, or unset.
- * @typeParam TOut - The output schema, or unset.
- * @typeParam TContext - The handler's `ctx`: {@link ProcedureContext} and what middlewares added.
+ * The immutable builder behind {@link procedure}: each method returns a new
+ * builder, so a partly built one can be shared. `.input` and `.output` once
+ * each, `.use` any number of times, then `.handler` or `.stream`.
  *
  * @example
  * ```ts
@@ -195,42 +160,30 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
  */
 export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
   /**
-   * Sets the input schema. Callers pass its input type (`z.input`); the handler
-   * receives its output type (`z.output`). An input that fails it rejects the
-   * call with `BAD_REQUEST` on the serving side, before the handler runs.
-   * Without it, the procedure takes no input and an input that arrives anyway
-   * is `BAD_REQUEST` too.
+   * Sets the input schema (zod or any Standard Schema): callers pass its input
+   * type, the handler receives its output type, and an input that fails it is
+   * `BAD_REQUEST`. Without one, any input is `BAD_REQUEST`.
    *
-   * @param schema - A zod schema, or any Standard Schema validator.
-   * @returns A new builder with the input set.
-   * @throws `TypeError` when `schema` is not a schema, or an input schema was already given.
+   * @throws `TypeError` when `schema` is not a schema.
    */
   input: [TIn] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut, TContext>
     : (schema: 'input() was already given: a procedure takes one input schema') => never;
   /**
-   * Sets the output schema. The handler returns its input type; callers receive
-   * its output type. A result that fails it rejects the call with `OUTPUT_INVALID`.
-   * Without it, callers receive what the handler returns, unchecked.
+   * Sets the output schema: the handler returns its input type, callers
+   * receive its output type, and a result that fails it is `OUTPUT_INVALID`.
+   * Without one, callers receive what the handler returns, unchecked.
    *
-   * @param schema - A zod schema, or any Standard Schema validator.
-   * @returns A new builder with the output set.
-   * @throws `TypeError` when `schema` is not a schema, or an output schema was already given.
+   * @throws `TypeError` when `schema` is not a schema.
    */
   output: [TOut] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema, TContext>
     : (schema: 'output() was already given: a procedure takes one output schema') => never;
   /**
-   * Adds a middleware: it runs after the input is validated, before the
-   * middlewares added after it and the handler, and `next()` runs those.
-   * `next({ ctx })` adds to the context they receive, typed. What `next()`
-   * resolves with or throws is the outcome of the rest of the chain (the
-   * handler's result after the output schema); the middleware's own result
-   * is the call's. An {@link RpcError} it throws refuses the call with that
-   * error; anything else it throws becomes `INTERNAL_ERROR`.
+   * Adds a middleware, run after the input is validated: `next()` runs the
+   * rest of the chain, and `next({ ctx })` adds to the context it receives,
+   * typed. What it returns is the call's result; what it throws, the call's error.
    *
-   * @param fn - Receives {@link MiddlewareArgs}: `{ path, input, ctx, next }`; returns what `next()` resolved with.
-   * @returns A new builder whose handler's `ctx` has what `fn` added.
    * @throws `TypeError` when `fn` is not a function.
    *
    * @example
@@ -248,50 +201,31 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
     fn: (args: MiddlewareArgs<TContext, MiddlewareInput<TIn>>) => MiddlewareResult<TAdded> | Promise<MiddlewareResult<TAdded>>,
   ): ProcedureBuilder<TIn, TOut, WithAdded<TContext, TAdded>>;
   /**
-   * Ends the builder with the function that serves the call. It may return a
-   * value or a promise. What it throws reaches the caller as an {@link RpcError}:
-   * an `RpcError` as it was thrown (code, message, data), anything else as
-   * `INTERNAL_ERROR` with its message.
+   * Ends the builder with the function that serves the call. An {@link RpcError}
+   * it throws reaches the caller as thrown; anything else as `INTERNAL_ERROR`.
    *
-   * @param fn - Receives {@link HandlerArgs}: `{ input, ctx }`.
-   * @returns The finished {@link Procedure}.
    * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(
     fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => TReturn,
   ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
   /**
-   * Ends the builder with a stream: `fn` is an async generator function (or
-   * returns any `AsyncIterable`) whose items callers read with `stream`,
-   * never with `call`. Each item is checked by the output schema, if any, and
-   * crosses like a result; callers receive its output type, or what the
-   * generator yields. Middlewares run around the start of the stream. The
-   * generator is resumed only while the reader has room (see
-   * `highWaterMark`); when the reader stops, goes away or this side closes,
-   * `ctx.signal` aborts and the generator is returned, so its `finally`
-   * blocks run (once its current `await` settles: pass `ctx.signal` to what
-   * it awaits). What it throws ends the reader's loop with an
-   * {@link RpcError}, as a handler's error ends a call.
+   * Ends the builder with a stream: `fn` returns an `AsyncIterable` (an async
+   * generator) whose items, checked by the output schema if any, callers read
+   * with `stream`. The generator is resumed only while the reader has room;
+   * when the reader stops or goes away, `ctx.signal` aborts and the generator
+   * is returned, so its `finally` blocks run.
    *
-   * @param fn - Receives {@link HandlerArgs}: `{ input, ctx }`.
-   * @returns The finished procedure: a {@link StreamProcedure}.
    * @throws `TypeError` when `fn` is not a function.
    *
    * @example
    * ```ts
    * import { setTimeout as sleep } from 'node:timers/promises';
-   * import { z } from 'zod';
    * import { procedure } from 'cluster-rpc';
    *
-   * const progress = procedure
-   *   .input(z.object({ steps: z.number().int().positive() }))
-   *   .output(z.object({ done: z.number(), of: z.number() }))
-   *   .stream(async function* ({ input, ctx }) {
-   *     for (let done = 1; done <= input.steps; done++) {
-   *       await sleep(100, undefined, { signal: ctx.signal }); // stops at once when the reader leaves
-   *       yield { done, of: input.steps };
-   *     }
-   *   });
+   * const ticks = procedure.stream(async function* ({ ctx }) {
+   *   for (let tick = 0; ; tick++) yield await sleep(100, tick, { signal: ctx.signal });
+   * });
    * ```
    */
   stream: [TOut] extends [Unset]
@@ -344,26 +278,16 @@ function createBuilder(
 }
 
 /**
- * The starting point of every procedure: chain `.input(schema)` and
- * `.output(schema)` as needed, then end with `.handler(fn)` (see
- * {@link ProcedureBuilder} for each step). The result goes into a router with
- * {@link defineRouter}.
- *
- * Types follow the schemas: callers pass the input schema's input type and the
- * handler receives its output type; the handler returns the output schema's
- * input type and callers receive its output type. Without `.output`, callers
- * receive what the handler returns.
+ * The starting point of every procedure: `.input(schema)` and
+ * `.output(schema)` as needed, then `.handler(fn)` or `.stream(fn)` (see
+ * {@link ProcedureBuilder}); the result goes into {@link defineRouter}.
  *
  * @example
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
  *
- * const increment = procedure
- *   .input(z.object({ by: z.number().int().positive() }))
- *   .output(z.number())
- *   .handler(({ input }) => input.by + 1);
- *
+ * const increment = procedure.input(z.object({ by: z.number() })).output(z.number()).handler(({ input }) => input.by + 1);
  * const now = procedure.handler(() => new Date()); // no input
  * ```
  *

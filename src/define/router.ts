@@ -1,7 +1,6 @@
 /**
  * `defineRouter`: nested objects of procedures, flattened once into a map keyed
- * by dotted path. Lookups go through that map only, so inherited names such as
- * `__proto__` or `constructor` are never found.
+ * by dotted path, so inherited names such as `constructor` are never found.
  *
  * @module
  */
@@ -64,7 +63,6 @@ export interface Router<TProcedures extends ProcedureMap> {
   readonly [procedures]?: TProcedures;
 }
 
-/** One procedure of a shape with its full path. */
 interface Entry<TPath extends string, TProcedure extends AnyProcedure> {
   readonly path: TPath;
   readonly procedure: TProcedure;
@@ -163,26 +161,18 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
 /**
  * Defines the procedures one side serves; a procedure's path is its keys joined by dots.
  *
- * @param shape - Procedures, nested objects of procedures, and routers.
- * @returns The router, to pass as `primary` or `worker` to {@link createClusterRpc}.
  * @throws `TypeError` naming the key, for an empty, dotted or `__proto__` key, a builder without
- *   `.handler()`, a plain function, or any other value (most of these do not compile either).
+ *   `.handler()`, a plain function or any other value (most of these do not compile either).
  *
  * @example
  * ```ts
  * import { z } from 'zod';
  * import { defineRouter, procedure } from 'cluster-rpc';
  *
- * let hits = 0;
  * export const primaryRouter = defineRouter({
- *   hits: {
- *     increment: procedure
- *       .input(z.object({ by: z.number().int().positive() }))
- *       .handler(({ input }) => (hits += input.by)),
- *   },
+ *   hits: { increment: procedure.input(z.object({ by: z.number() })).handler(({ input }) => input.by) },
  *   now: procedure.handler(() => new Date()),
- * });
- * // paths: 'hits.increment' and 'now'
+ * }); // paths: 'hits.increment' and 'now'
  * ```
  *
  * @group Define

@@ -1,13 +1,11 @@
 /** Validation through the Standard Schema interface (zod 4, valibot, arktype, …): nothing else of a schema is used. @module */
 import type { RpcIssue } from '../wire/errors.js';
 
-/** One issue as a Standard Schema validator reports it. */
 interface SchemaIssue {
   readonly message: string;
   readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined;
 }
 
-/** The outcome of a Standard Schema validation. */
 type SchemaResult<TOutput> =
   | { readonly value: TOutput; readonly issues?: undefined }
   | { readonly issues: ReadonlyArray<SchemaIssue> };
@@ -17,25 +15,12 @@ type SchemaResult<TOutput> =
  *
  * @example
  * ```ts
- * import { procedure } from 'cluster-rpc';
  * import type { Schema } from 'cluster-rpc/types';
  *
- * // A hand-written validator: accepts a port number as a number or a numeric string.
  * const port: Schema<number | string, number> = {
- *   '~standard': {
- *     version: 1,
- *     vendor: 'my-app',
- *     validate(value) {
- *       const port = Number(value);
- *       return Number.isInteger(port) && port > 0 && port < 65_536 ? { value: port } : { issues: [{ message: 'not a port' }] };
- *     },
- *   },
+ *   '~standard': { version: 1, vendor: 'my-app', validate: (value) => ({ value: Number(value) }) },
  * };
- * const listen = procedure.input(port).handler(({ input }) => `listening on ${input}`); // input: number
  * ```
- *
- * @typeParam TInput - What the schema accepts (`z.input`).
- * @typeParam TOutput - What it produces (`z.output`).
  *
  * @group Define
  */
@@ -84,8 +69,7 @@ export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I 
  * import { z } from 'zod';
  * import type { SchemaOutput } from 'cluster-rpc/types';
  *
- * const Page = z.object({ size: z.number().default(20) });
- * const parsed: SchemaOutput<typeof Page> = { size: 20 }; // size is always there once parsed
+ * const parsed: SchemaOutput<z.ZodDefault<z.ZodNumber>> = 20;
  * ```
  *
  * @group Type helpers
@@ -111,7 +95,7 @@ function toIssue(issue: SchemaIssue): RpcIssue {
   return { message: String(issue.message), path };
 }
 
-/** A success result is passed on as the validator made it; only issues are converted. */
+/** Only issues are converted: a success passes on as the validator made it. */
 function settle(result: SchemaResult<unknown>): Validation {
   return result.issues ? { issues: result.issues.map(toIssue) } : result;
 }

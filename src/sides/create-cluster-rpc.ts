@@ -1,9 +1,4 @@
-/**
- * `createClusterRpc`: checks the options, picks this process's side, and
- * starts serving it.
- *
- * @module
- */
+/** `createClusterRpc`: checks the options, picks this process's side, and starts serving it. @module */
 
 import type { ProcedureContext } from '../define/context.js';
 import { SIDE_API, type SideApi } from '../define/context.js';
@@ -73,15 +68,10 @@ export interface ClusterRpc<
    *
    * @example
    * ```ts
-   * import { defineRouter, procedure } from 'cluster-rpc';
+   * import { procedure } from 'cluster-rpc';
    * import { rpc } from './rpc.js';
    *
-   * export const statusRouter = defineRouter({
-   *   liveWorkers: procedure.handler(async ({ ctx }): Promise<number> => {
-   *     const results = await rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx });
-   *     return results.filter((result) => result.status === 'fulfilled').length;
-   *   }),
-   * });
+   * const workersUp = procedure.handler(async ({ ctx }) => (await rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx })).length);
    * ```
    */
   for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;
