@@ -1,28 +1,16 @@
-/**
- * What `rpc.primary.metrics()` returns, what `createClusterRpc({ metrics })`
- * takes, and the neutral shape other metrics libraries' registries are
- * gathered in.
- *
- * @module
- */
+/** What `rpc.primary.metrics()` returns, what `createClusterRpc({ metrics })` takes, and the shape other registries are gathered in. @module */
 import type { RpcError } from '../wire/errors.js';
 
 /**
- * The upper bounds, in seconds, of the latency histogram buckets: 50 µs
- * (about the fastest IPC round trip) to 10 s, in steps of about 2–2.5×; a
- * last bucket holds what is slower. Fixed, so every process's histograms add
- * up.
+ * The upper bounds, in seconds, of the latency histogram buckets, from about
+ * the fastest IPC round trip to 10 s; a last bucket holds what is slower.
+ * Fixed, so every process's histograms add up.
  *
  * @example
  * ```ts
  * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
  *
- * const { totals } = await rpc.primary.metrics();
- * for (const entry of totals.calls) {
- *   const underOneMs = entry.latency.counts.slice(0, LATENCY_BUCKETS_SECONDS.indexOf(0.001) + 1).reduce((a, b) => a + b, 0);
- *   console.log(`${entry.procedure} (${entry.side}): ${underOneMs} of ${entry.calls} under 1 ms`);
- * }
+ * const oneMsBucket = LATENCY_BUCKETS_SECONDS.indexOf(0.001);
  * ```
  *
  * @group Metrics
@@ -32,9 +20,7 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 ]);
 
 /**
- * How long {@link PrimaryRpc.metrics} waits for each worker unless told
- * otherwise, in milliseconds (1 s): workers slower than that are named as
- * missing.
+ * How long {@link PrimaryRpc.metrics} waits for each worker unless told otherwise: 1 s.
  *
  * @example
  * ```ts
@@ -49,8 +35,7 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
 
 /**
- * The `Content-Type` of Prometheus' text format 0.0.4, for the answer of a
- * `/metrics` endpoint.
+ * The `Content-Type` of Prometheus' text format 0.0.4, for a `/metrics` endpoint.
  *
  * @example
  * ```ts
@@ -59,8 +44,7 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
  * import { rpc } from './rpc.js';
  *
  * http.createServer(async (_request, response) => {
- *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
- *   response.end(await rpc.primary.metrics({ format: 'prometheus' }));
+ *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(await rpc.primary.metrics({ format: 'prometheus' }));
  * });
  * ```
  *
@@ -69,46 +53,33 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
- * A latency histogram: how many calls fell in each bucket of
- * {@link LATENCY_BUCKETS_SECONDS} (not cumulative; one more entry at the end
- * for slower calls) and the sum of their latencies.
+ * A latency histogram: calls per bucket of {@link LATENCY_BUCKETS_SECONDS}
+ * (not cumulative) and the sum of their latencies.
  *
  * @example
  * ```ts
- * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
  * import type { LatencyCounts } from 'cluster-rpc/types';
  *
- * function mean({ counts, sumSeconds }: LatencyCounts): number {
- *   const calls = counts.reduce((a, b) => a + b, 0);
- *   return calls === 0 ? 0 : sumSeconds / calls;
- * }
- * function slowest({ counts }: LatencyCounts): string {
- *   const last = counts.findLastIndex((count) => count > 0);
- *   return last === LATENCY_BUCKETS_SECONDS.length ? '> 10 s' : `≤ ${LATENCY_BUCKETS_SECONDS[last]} s`;
- * }
+ * const mean = ({ counts, sumSeconds }: LatencyCounts) => sumSeconds / Math.max(1, counts.reduce((a, b) => a + b, 0));
  * ```
  *
  * @group Metrics
  */
 export interface LatencyCounts {
-  /** Calls per bucket: `counts[i]` took at most `LATENCY_BUCKETS_SECONDS[i]` and more than the bound before; the last entry is the rest. */
+  /** `counts[i]` took at most `LATENCY_BUCKETS_SECONDS[i]` and more than the bound before; the last entry is the rest. */
   readonly counts: readonly number[];
   /** The sum of every latency counted, in seconds. */
   readonly sumSeconds: number;
 }
 
 /**
- * Counters of one procedure on one side: calls this process served, or
- * calls it made to the other side.
+ * Counters of one procedure on one side: calls this process served, or made.
  *
  * @example
  * ```ts
  * import type { CallCounts } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
- * const failureRate = (entry: CallCounts): number =>
- *   Object.values(entry.failures).reduce((a, b) => a + b, 0) / entry.calls;
- * for (const entry of (await rpc.primary.metrics()).totals.calls) console.log(entry.procedure, failureRate(entry));
+ * const failureRate = (entry: CallCounts) => Object.values(entry.failures).reduce((a, b) => a + b, 0) / entry.calls;
  * ```
  *
  * @group Metrics
@@ -132,10 +103,8 @@ export interface CallCounts {
  * @example
  * ```ts
  * import type { InFlight } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
  * const busiest = (gauges: readonly InFlight[]) => gauges.toSorted((a, b) => b.calls - a.calls)[0];
- * for (const process of (await rpc.primary.metrics()).processes) console.log(process.workerId, busiest(process.inFlight));
  * ```
  *
  * @group Metrics
@@ -151,17 +120,14 @@ export interface InFlight {
 
 /**
  * Counters of one stream procedure on one side: streams this process
- * produced for a reader (`served`), or read from the other side (`made`).
- * A stream ends `OK` when its producer finished; a reader that stops early
- * ends it `ABORTED` on both sides.
+ * produced (`served`) or read (`made`). A reader that stops early ends a
+ * stream `ABORTED` on both sides.
  *
  * @example
  * ```ts
  * import type { StreamCounts } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
- * const itemsPerStream = (entry: StreamCounts): number => entry.items / Math.max(1, entry.started);
- * for (const entry of (await rpc.primary.metrics()).totals.streams) console.log(entry.procedure, itemsPerStream(entry));
+ * const itemsPerStream = (entry: StreamCounts) => entry.items / Math.max(1, entry.started);
  * ```
  *
  * @group Metrics
@@ -189,10 +155,8 @@ export interface StreamCounts {
  * @example
  * ```ts
  * import type { OpenStreams } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
  * const open = (gauges: readonly OpenStreams[]) => gauges.reduce((sum, gauge) => sum + gauge.streams, 0);
- * for (const process of (await rpc.primary.metrics()).processes) console.log(process.workerId, open(process.openStreams));
  * ```
  *
  * @group Metrics
@@ -212,11 +176,8 @@ export interface OpenStreams {
  * @example
  * ```ts
  * import type { EventCounts } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
- * const byName = new Map<string, EventCounts>();
- * for (const entry of (await rpc.primary.metrics()).totals.events) byName.set(entry.event, entry);
- * console.log(byName.get('configChanged')?.received ?? 0);
+ * const unheard = (entry: EventCounts) => entry.sent - entry.received;
  * ```
  *
  * @group Metrics
@@ -238,7 +199,6 @@ export interface EventCounts {
  * import { rpc } from './rpc.js';
  *
  * const { joins, exits, restarts } = (await rpc.primary.metrics()).totals.workers;
- * console.log(`${joins - exits} workers, ${restarts} restarts`);
  * ```
  *
  * @group Metrics
@@ -258,12 +218,8 @@ export interface WorkerLifecycle {
  * @example
  * ```ts
  * import type { MetricsTotals } from 'cluster-rpc/types';
- * import { rpc } from './rpc.js';
  *
- * function callsMade(totals: MetricsTotals): number {
- *   return totals.calls.filter((entry) => entry.side === 'made').reduce((sum, entry) => sum + entry.calls, 0);
- * }
- * console.log(callsMade((await rpc.primary.metrics()).totals));
+ * const callsMade = (totals: MetricsTotals) => totals.calls.filter((entry) => entry.side === 'made').length;
  * ```
  *
  * @group Metrics
@@ -286,10 +242,7 @@ export interface MetricsTotals {
  * ```ts
  * import { rpc } from './rpc.js';
  *
- * for (const process of (await rpc.primary.metrics()).processes) {
- *   const inFlight = process.inFlight.reduce((sum, gauge) => sum + gauge.calls, 0);
- *   console.log(`${process.workerId === 0 ? 'primary' : `worker ${process.workerId}`} (pid ${process.pid}): ${inFlight} in flight`);
- * }
+ * for (const { workerId, pid, inFlight } of (await rpc.primary.metrics()).processes) console.log(workerId, pid, inFlight.length);
  * ```
  *
  * @group Metrics
@@ -299,9 +252,9 @@ export interface ProcessMetrics extends MetricsTotals {
   readonly workerId: number;
   /** Its process id. */
   readonly pid: number;
-  /** Calls under way when it answered, per procedure and side: only those with calls under way. */
+  /** Calls under way when it answered, per procedure and side with any. */
   readonly inFlight: readonly InFlight[];
-  /** Streams open when it answered, per procedure and side: only those with streams open. */
+  /** Streams open when it answered, per procedure and side with any. */
   readonly openStreams: readonly OpenStreams[];
 }
 
@@ -312,8 +265,7 @@ export interface ProcessMetrics extends MetricsTotals {
  * ```ts
  * import { rpc } from './rpc.js';
  *
- * const { missing } = await rpc.primary.metrics({ timeout: 500 });
- * for (const worker of missing) console.warn(`worker ${worker.workerId} (pid ${worker.pid}): ${worker.error.code}`);
+ * for (const worker of (await rpc.primary.metrics({ timeout: 500 })).missing) console.warn(worker.workerId, worker.error.code);
  * ```
  *
  * @group Metrics
@@ -335,9 +287,6 @@ export interface MissingWorker {
  * import { rpc } from './rpc.js';
  *
  * const { processes, missing, totals } = await rpc.primary.metrics();
- * console.log(`${processes.length} processes answered, ${missing.length} missing`);
- * const served = totals.calls.filter((entry) => entry.side === 'served');
- * console.log(served.map((entry) => `${entry.procedure}: ${entry.calls}`).join(', '));
  * ```
  *
  * @group Metrics
@@ -347,11 +296,7 @@ export interface ClusterMetrics {
   readonly processes: readonly ProcessMetrics[];
   /** Live workers that did not answer in time; their last counts stay in `totals`. */
   readonly missing: readonly MissingWorker[];
-  /**
-   * Counters summed over every process seen since the primary's rpc object
-   * started: those that answered, the last counts of those that did not, and
-   * those of workers that exited or were replaced. They never go backwards.
-   */
+  /** Counters summed over every process seen since the primary's rpc object started, gone ones included: they never go backwards. */
   readonly totals: MetricsTotals;
 }
 
@@ -361,16 +306,14 @@ export interface ClusterMetrics {
  * @example
  * ```ts
  * import type { MetricsRequest } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
  *
- * const scrape: MetricsRequest = { timeout: 2000 };
- * const text = await rpc.primary.metrics({ ...scrape, format: 'prometheus' });
+ * const scrape: MetricsRequest = { timeout: 2000, format: 'prometheus' };
  * ```
  *
  * @group Metrics
  */
 export interface MetricsRequest {
-  /** Milliseconds to wait for each worker; a positive number. Default: 1000 ({@link DEFAULT_METRICS_TIMEOUT_MS}). */
+  /** Milliseconds to wait for each worker. Default: {@link DEFAULT_METRICS_TIMEOUT_MS}. */
   readonly timeout?: number;
   /** `'object'` for a {@link ClusterMetrics}, `'prometheus'` for text format 0.0.4. Default: `'object'`. */
   readonly format?: 'object' | 'prometheus';
@@ -398,24 +341,16 @@ export interface MetricSample {
 }
 
 /**
- * How the primary merges the series of a {@link MetricFamily} that several
- * processes report with the same labels, as prom-client's `aggregator`
- * option: `sum` (the default), `first` (the first process's: the primary's
- * when it takes part, then workers by slot), `min`, `max`, `average`, or
- * `omit` (leave the family out).
+ * How the primary merges series of a {@link MetricFamily} that several
+ * processes report with the same labels, as prom-client's `aggregator`:
+ * `first` is the primary's when it takes part, then workers by slot; `omit`
+ * leaves the family out.
  *
  * @example
  * ```ts
- * import type { MetricAggregator, MetricFamily } from 'cluster-rpc';
+ * import type { MetricAggregator } from 'cluster-rpc';
  *
  * const aggregator: MetricAggregator = 'max';
- * const pool: MetricFamily = {
- *   name: 'db_pool_size',
- *   help: 'Connections each process may open.',
- *   type: 'gauge',
- *   aggregator,
- *   samples: [{ name: 'db_pool_size', labels: {}, value: 10 }],
- * };
  * ```
  *
  * @group Metrics
@@ -430,13 +365,7 @@ export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'om
  * ```ts
  * import type { MetricFamily } from 'cluster-rpc';
  *
- * let jobsDone = 0;
- * const jobs = (): MetricFamily => ({
- *   name: 'jobs_done_total',
- *   help: 'Jobs this process finished.',
- *   type: 'counter',
- *   samples: [{ name: 'jobs_done_total', labels: {}, value: jobsDone }],
- * });
+ * const pool: MetricFamily = { name: 'db_pool_size', help: 'Connections.', type: 'gauge', aggregator: 'max', samples: [] };
  * ```
  *
  * @group Metrics
@@ -448,20 +377,15 @@ export interface MetricFamily {
   readonly help: string;
   /** Its type: counters, histograms and a summary's `_sum` and `_count` are cumulative. */
   readonly type: 'counter' | 'gauge' | 'histogram' | 'summary' | 'untyped';
-  /**
-   * How series of the same name and labels from several processes become
-   * one. Summed cumulative samples never go backwards: those of a worker that
-   * exited or was replaced stay in the sum. Default: `sum`.
-   */
+  /** How series of the same name and labels from several processes become one. Default: `sum`. */
   readonly aggregator?: MetricAggregator;
   /** Its samples. */
   readonly samples: readonly MetricSample[];
 }
 
 /**
- * Metrics kept outside cluster-rpc, gathered with its own from every
- * process: `collect` runs in each process at each gather. `cluster-rpc/prom-client`
- * makes one from prom-client registries.
+ * Metrics kept outside cluster-rpc, gathered with its own: `collect` runs in
+ * each process at each gather (`cluster-rpc/prom-client` makes one from prom-client registries).
  *
  * @example
  * ```ts
@@ -470,9 +394,7 @@ export interface MetricFamily {
  * let jobsDone = 0;
  * const jobs: MetricsSource = {
  *   name: 'jobs',
- *   collect: () => [
- *     { name: 'jobs_done_total', help: 'Jobs finished.', type: 'counter', samples: [{ name: 'jobs_done_total', labels: {}, value: jobsDone }] },
- *   ],
+ *   collect: () => [{ name: 'jobs_done', help: 'Jobs done.', type: 'counter', samples: [{ name: 'jobs_done', labels: {}, value: jobsDone }] }],
  * };
  * export const rpc = createClusterRpc({ metrics: { sources: [jobs] } });
  * ```
@@ -482,23 +404,20 @@ export interface MetricFamily {
 export interface MetricsSource {
   /** Names the source; unique among the sources of an rpc object. */
   readonly name: string;
-  /** This process's metrics now. What it throws or rejects with leaves this source out of this process's answer. */
+  /** This process's metrics now; a throw or rejection leaves this source out of this process's answer. */
   collect(): readonly MetricFamily[] | Promise<readonly MetricFamily[]>;
   /** Whether the primary's own metrics of this source take part (`collect` then runs in the primary too). Default: `true`. */
   readonly primary?: boolean;
   /**
-   * One series per process under this label instead of merged series: the
-   * value is the worker's slot (`0` to one less than the number of live
-   * workers; a replacement takes the lowest free slot) or `primary`. A family
-   * that has a label of this name of its own is merged instead, so that label
-   * is never overwritten. Read in the primary. Default: merged.
+   * One series per process under this label instead of merged ones: the
+   * worker's slot (a replacement takes the lowest free one) or `primary`. A
+   * family with a label of this name of its own is merged instead. Default: merged.
    */
   readonly perWorkerLabel?: string;
 }
 
 /**
- * The `metrics` option of `createClusterRpc` as an object: counting is on,
- * and these sources are gathered with it.
+ * The `metrics` option of `createClusterRpc` as an object: counting on, and these sources gathered with it.
  *
  * @example
  * ```ts
