@@ -1,11 +1,8 @@
 /**
- * The tracing seam: what the engine tells a tracer about the calls, streams
- * and events of this process, and what it needs back (headers that carry the
- * context to the peer, a way to make a span active). `cluster-rpc/otel`
- * implements it with OpenTelemetry; nothing here knows OpenTelemetry.
- *
- * Without the `tracing` option nothing here runs: every hook sits behind one
- * `if (tracing)`.
+ * The tracing seam: what the engine tells a tracer about this process's
+ * calls, streams and events, and what it needs back (headers for the peer, a
+ * way to make a span active). Nothing here knows OpenTelemetry; without the
+ * `tracing` option nothing here runs.
  *
  * @module
  */
@@ -27,7 +24,7 @@ export interface TracedRequest {
   readonly kind: 'call' | 'stream';
   /** The procedure's path, as the caller gave it. */
   readonly path: string;
-  /** The other process: `'primary'`, or a worker's id. The callee for a client span, the caller for a server span. */
+  /** The other process: the callee for a client span, the caller for a server span. */
   readonly peer: number | 'primary';
   /** Whether the serving side has a procedure at `path`: false for a path no router defines. Always true in the caller. */
   readonly known: boolean;
@@ -40,7 +37,6 @@ export interface TracedRequest {
  * ```ts
  * import type { TracedEvent } from 'cluster-rpc/types';
  *
- * const sent: TracedEvent = { operation: 'broadcast', name: 'configChanged' };
  * const received: TracedEvent = { operation: 'receive', name: 'configChanged' };
  * ```
  *
@@ -60,21 +56,13 @@ export interface TracedEvent {
  * ```ts
  * import type { TraceSpan } from 'cluster-rpc/types';
  *
- * const started = performance.now();
- * const span: TraceSpan = {
- *   end: (failure) => console.log(`${failure ?? 'OK'} after ${(performance.now() - started).toFixed(1)} ms`),
- * };
- * span.end('TIMEOUT', 'No answer within 1000 ms');
+ * const span: TraceSpan = { end: (failure) => console.log(failure ?? 'OK') };
  * ```
  *
  * @group Tracing
  */
 export interface TraceSpan {
-  /**
-   * Ends the span. `failure` is set when it ended with an error: the
-   * `RpcError` code (or, for an event listener that threw something else,
-   * the error's name), with the message when this process has it.
-   */
+  /** Ends the span; `failure`, when it failed, is the `RpcError` code (or the error's name), with the message if known. */
   end(failure?: string, message?: string): void;
 }
 
@@ -85,17 +73,13 @@ export interface TraceSpan {
  * ```ts
  * import type { OutgoingSpan } from 'cluster-rpc/types';
  *
- * const span: OutgoingSpan = { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, end: () => {} };
+ * const span: OutgoingSpan = { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, end() {} };
  * ```
  *
  * @group Tracing
  */
 export interface OutgoingSpan extends TraceSpan {
-  /**
-   * Headers that carry the span's context to the other process (such as
-   * `traceparent`), sent with those of the call; they replace headers of
-   * the same name. `undefined` when there is nothing to carry.
-   */
+  /** Headers that carry the span's context to the other process, over those of the same name; `undefined` for none. */
   readonly headers: Readonly<Record<string, string>> | undefined;
 }
 
@@ -106,45 +90,30 @@ export interface OutgoingSpan extends TraceSpan {
  * ```ts
  * import type { IncomingSpan } from 'cluster-rpc/types';
  *
- * const span: IncomingSpan = {
- *   run: (fn, thisArg, ...args) => fn.apply(thisArg, args), // a tracer would make its span active here
- *   end: () => {},
- * };
- * console.log(span.run((a: number, b: number) => a + b, undefined, 1, 2)); // 3
+ * const span: IncomingSpan = { run: (fn, thisArg, ...args) => fn.apply(thisArg, args), end() {} };
  * ```
  *
  * @group Tracing
  */
 export interface IncomingSpan extends TraceSpan {
-  /**
-   * Calls `fn` with `thisArg` and `args`, with this span active: what `fn`
-   * starts, and what continues from it asynchronously, is its child.
-   */
+  /** Calls `fn` with this span active, so what it starts, now or asynchronously, is its child. */
   run<TArgs extends unknown[], TResult>(fn: (...args: TArgs) => TResult, thisArg: unknown, ...args: TArgs): TResult;
 }
 
 /**
  * What the `tracing` option of `createClusterRpc` takes: `otelTracing()` from
- * `cluster-rpc/otel`, or a tracer of your own. The engine calls it where
- * this process makes and serves calls and streams and sends and receives
- * events; every method must return at once and never throw, and returns
- * `undefined` when there is nothing to trace (the engine then goes on as
- * untraced, at no further cost).
+ * `cluster-rpc/otel`, or a tracer of your own. Each method returns at once,
+ * and `undefined` when there is nothing to trace.
  *
- * @example
+ * @example A tracer that logs the calls this process makes
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
- * import type { OutgoingSpan, Tracing } from 'cluster-rpc/types';
+ * import type { Tracing } from 'cluster-rpc/types';
  *
- * // Logs every call this process makes, with how it ended; carries nothing to the peer.
- * const logged = (what: string): OutgoingSpan => ({
- *   headers: undefined,
- *   end: (failure) => console.log(`${what}: ${failure ?? 'OK'}`),
- * });
  * const tracing: Tracing = {
- *   startClient: (request) => logged(`${request.kind} ${request.path}`),
- *   startServer: () => undefined, // served calls are not traced
- *   startProducer: (event) => logged(`${event.operation} ${event.name}`),
+ *   startClient: (request) => ({ headers: undefined, end: (failure) => console.log(request.path, failure ?? 'OK') }),
+ *   startServer: () => undefined,
+ *   startProducer: () => undefined,
  *   startConsumer: () => undefined,
  * };
  * const rpc = createClusterRpc({ tracing });

@@ -4,17 +4,13 @@ import type { Frame } from '../wire/protocol.js';
 export type { Frame } from '../wire/protocol.js';
 
 /**
- * Who made a call or sent an event: the primary, or one worker. Narrow it on
- * `side` to reach the worker's id and pid.
+ * Who made a call or sent an event: the primary, or one worker. Narrow it on `side`.
  *
  * @example
  * ```ts
- * import { procedure, type PeerInfo } from 'cluster-rpc';
+ * import type { PeerInfo } from 'cluster-rpc';
  *
- * function describePeer(peer: PeerInfo): string {
- *   return peer.side === 'primary' ? 'the primary' : `worker ${peer.workerId} (pid ${peer.pid})`;
- * }
- * const whoAmI = procedure.handler(({ ctx }) => `called by ${describePeer(ctx.caller)}`);
+ * const describePeer = (peer: PeerInfo) => (peer.side === 'primary' ? 'the primary' : `worker ${peer.workerId}`);
  * ```
  *
  * @group Define
@@ -35,23 +31,19 @@ export type PeerInfo =
       readonly host: string;
     };
 
-/** The primary, as every transport names it: one frozen object, since the primary has no id. */
+/** The primary, as every transport names it: it has no id. */
 export const PRIMARY_PEER: PeerInfo = Object.freeze({ side: 'primary' });
 
 /**
- * What became of a frame handed to a {@link PeerLink}:
- * - `sent`: the transport took it;
- * - `congested`: it took it, but its queue is past its high-water mark; better
- *   wait for `done` before sending more;
- * - `closed`: the peer cannot be reached; the frame was dropped and `done` will not run.
+ * What became of a frame handed to a {@link PeerLink}: `sent`; `congested`
+ * (taken, but its queue is past its high-water mark: `done` must still run,
+ * and the rpc layer waits for it); `closed` (dropped, and `done` must not run).
  *
  * @example
  * ```ts
  * import type { SendResult } from 'cluster-rpc/transport';
  *
- * function shouldPause(result: SendResult): boolean {
- *   return result === 'congested'; // wait for the write's callback before sending more
- * }
+ * const shouldPause = (result: SendResult) => result === 'congested';
  * ```
  */
 export type SendResult = 'sent' | 'congested' | 'closed';
@@ -63,9 +55,7 @@ export type SendResult = 'sent' | 'congested' | 'closed';
  * ```ts
  * import type { PeerLink } from 'cluster-rpc/transport';
  *
- * function describePeer({ info }: PeerLink): string {
- *   return info.side === 'primary' ? 'the primary' : `worker ${info.workerId} (pid ${info.pid} on ${info.host})`;
- * }
+ * const isPrimary = ({ info }: PeerLink) => info.side === 'primary';
  * ```
  *
  * @group Transports
@@ -73,37 +63,20 @@ export type SendResult = 'sent' | 'congested' | 'closed';
 export interface PeerLink {
   /** Who the peer is; a worker's id is unique for the primary's lifetime. */
   readonly info: PeerInfo;
-  /**
-   * Hands `frame` to the transport; `done` runs once it was written (or failed to).
-   * Never throws. The receiving side hands the frame (or its JSON copy) to
-   * {@link TransportHandlers.received}.
-   */
+  /** Hands `frame` to the transport, never throwing; `done` runs once it was written or failed. */
   send(frame: Frame, done: (error: Error | null) => void): SendResult;
 }
 
 /**
- * What a transport tells the rpc layer. It never throws into the transport.
+ * What a transport tells the rpc layer, which never throws into it.
  *
- * @example A transport that logs who joins and leaves, around another one
+ * @example A transport that logs who leaves, around another one
  * ```ts
- * import type { Transport, TransportHandlers } from 'cluster-rpc/transport';
+ * import type { Transport } from 'cluster-rpc/transport';
  *
- * function logged(handlers: TransportHandlers): TransportHandlers {
- *   return {
- *     ...handlers,
- *     joined(peer) {
- *       console.log('joined', peer.info);
- *       handlers.joined(peer);
- *     },
- *     left(peer, why) {
- *       console.log('left', peer.info, why);
- *       handlers.left(peer, why);
- *     },
- *   };
- * }
  * export const withLog = (inner: Transport): Transport => ({
  *   side: inner.side,
- *   open: (handlers, limits) => inner.open(logged(handlers), limits),
+ *   open: (handlers, limits) => inner.open({ ...handlers, left: (peer, why) => (console.log(why), handlers.left(peer, why)) }, limits),
  * });
  * ```
  *
@@ -117,18 +90,12 @@ export interface TransportHandlers {
   /** `peer` is gone for good: its process exited, its channel closed, or it stopped answering. */
   left(peer: PeerLink, why: string): void;
   /**
-   * `peer` (a primary handing over to its successor) takes nothing new: calls,
-   * streams and events made from now on wait for the next peer as if it had
-   * left, while those it was already sent are still answered over `peer`
-   * until it has `left`. `sent` runs once everything queued for `peer` has
-   * been handed to the transport: nothing new follows it on that link.
+   * `peer` (a primary handing over to its successor) takes nothing new: what is made from now on waits for the next
+   * peer, while what it was sent is still answered until it has `left`. `sent` runs once everything queued for it
+   * has been handed to the transport.
    */
   leaving(peer: PeerLink, sent: () => void): void;
-  /**
-   * No peer can be reached and the transport has given up (its server refused
-   * it, say): calls waiting for a peer, and later ones, fail with
-   * `DISCONNECTED` saying `why`.
-   */
+  /** The transport gave up (its server refused it, say): calls waiting and later ones fail with `DISCONNECTED` saying `why`. */
   failed(why: string): void;
 }
 
@@ -139,16 +106,7 @@ export interface TransportHandlers {
  * ```ts
  * import type { TransportLimits } from 'cluster-rpc/transport';
  *
- * // A transport that puts frames back together from parts refuses to grow one past this.
- * const largestFrame = (limits: TransportLimits): number => 6 * limits.maxPayloadBytes + (1 << 20);
- * ```
- *
- * @example
- * ```ts
- * import type { TransportLimits } from 'cluster-rpc/transport';
- *
- * const chunksFor = (limits: TransportLimits, maxMessageBytes: number): number =>
- *   Math.ceil(limits.maxPayloadBytes / maxMessageBytes);
+ * const chunksFor = (limits: TransportLimits, maxMessageBytes: number) => Math.ceil(limits.maxPayloadBytes / maxMessageBytes);
  * ```
  *
  * @group Transports
@@ -165,8 +123,7 @@ export interface TransportLimits {
  * ```ts
  * import type { TransportPort } from 'cluster-rpc/transport';
  *
- * const reachable = (port: TransportPort): number[] =>
- *   port.peers().flatMap(({ info }) => (info.side === 'worker' ? [info.workerId] : []));
+ * const reachable = (port: TransportPort) => port.peers().length;
  * ```
  *
  * @group Transports
@@ -179,29 +136,20 @@ export interface TransportPort {
   /** The live worker with this id (primary side). */
   peer(workerId: number): PeerLink | undefined;
   /**
-   * Whether a worker holds its calls, events and streams (each within its
-   * timeout) while it has no primary, until one joins: `true` for a
-   * transport that connects asynchronously or whose primary can come back
-   * (a broker, a socket path); `false` where the primary is there from the
-   * start and never returns once gone (cluster IPC), so such calls fail with
-   * `DISCONNECTED` at once.
+   * Whether a worker holds its calls, events and streams (within their
+   * timeout) while it has no primary: `true` for a transport that connects
+   * asynchronously or whose primary can come back; `false` where calls
+   * without a primary fail with `DISCONNECTED` at once (cluster IPC).
    */
   readonly holdCallsWithoutPrimary: boolean;
   /**
-   * Why a worker has no primary right now, in a few words for an error
-   * message: the servers it cannot reach and why, or that no primary has
-   * joined its cluster (by name). Asked, on a worker whose port holds calls
-   * without a primary, when a call, stream or event held for one reaches its
-   * timeout: it then fails with `DISCONNECTED` saying this, not with
-   * `TIMEOUT`. Optional; without it the message says that no primary has joined.
+   * Why a worker has no primary now, for the `DISCONNECTED` error of what was
+   * held for one until its timeout. Default: "no primary has joined".
    */
   whyNoPrimary?(): string;
   /**
-   * Optional, in a primary: hand the workers over to the next primary before
-   * closing. The transport frees the primary's place for a successor and asks
-   * every worker to send nothing new (their side hears {@link TransportHandlers.leaving});
-   * it resolves once every worker has confirmed, or after `withinMs`. The
-   * primary serves what arrived until then. `close({ grace })` calls it.
+   * Optional, in a primary: hand the workers over to the next primary before closing (`close({ grace })` calls it).
+   * Their side hears {@link TransportHandlers.leaving}; resolves once every worker confirmed, or after `withinMs`.
    */
   stepDown?(withinMs: number): Promise<void>;
   /** Stops listening and releases what {@link Transport.open} took. */
@@ -210,7 +158,7 @@ export interface TransportPort {
 
 /**
  * How the processes of a cluster reach each other: the `transport` option of
- * `createClusterRpc`. Without one, the rpc rides Node's cluster IPC.
+ * `createClusterRpc`. Its rules are in docs/design.md, "Writing a transport".
  *
  * @example
  * ```ts

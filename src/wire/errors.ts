@@ -7,16 +7,8 @@ import type { EncodeFailure } from './codec.js';
  * @example
  * ```ts
  * import { RPC_ERROR_CODES, RpcError } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
  *
- * try {
- *   await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 1000 });
- * } catch (error) {
- *   if (!(error instanceof RpcError)) throw error;
- *   if (error.code === RPC_ERROR_CODES.TIMEOUT || error.code === RPC_ERROR_CODES.DISCONNECTED) console.log('retry later');
- *   else if (error.code === RPC_ERROR_CODES.BAD_REQUEST) console.log(error.issues);
- *   else throw error;
- * }
+ * const isTimeout = (error: unknown) => error instanceof RpcError && error.code === RPC_ERROR_CODES.TIMEOUT;
  * ```
  *
  * @group Errors
@@ -24,7 +16,7 @@ import type { EncodeFailure } from './codec.js';
 export const RPC_ERROR_CODES = {
   /** The input failed the procedure's input schema, or an input arrived for a procedure that takes none. The handler never ran. */
   BAD_REQUEST: 'BAD_REQUEST',
-  /** No procedure at that path. Inherited names such as `__proto__` or `toString` are never procedures unless the router defines them. */
+  /** No procedure at that path (inherited names such as `toString` never are one). */
   NOT_FOUND: 'NOT_FOUND',
   /** The handler threw something that is not an {@link RpcError}; its message is kept. */
   INTERNAL_ERROR: 'INTERNAL_ERROR',
@@ -34,13 +26,13 @@ export const RPC_ERROR_CODES = {
   TIMEOUT: 'TIMEOUT',
   /** The caller's `AbortSignal` fired; the serving side's `ctx.signal` aborts. */
   ABORTED: 'ABORTED',
-  /** The other process exited or its IPC channel closed before it answered. Comes at once, not at the timeout. */
+  /** The other process exited or its channel closed before it answered: at once, not at the timeout. */
   DISCONNECTED: 'DISCONNECTED',
   /** The serialised message exceeds `maxPayloadBytes`; checked before anything is sent. */
   PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   /** The rpc object on either side was closed, or its process is shutting down. */
   SHUTTING_DOWN: 'SHUTTING_DOWN',
-  /** The value cannot cross the channel as it is: serialisation threw, or it holds a function or symbol that would silently vanish. */
+  /** The value cannot cross as it is: serialisation threw, or a function or symbol would vanish. */
   UNSERIALIZABLE: 'UNSERIALIZABLE',
 } as const;
 
@@ -63,13 +55,9 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
  *
  * @example
  * ```ts
- * import { RpcError, type RpcIssue } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
+ * import type { RpcIssue } from 'cluster-rpc';
  *
  * const describeIssue = (issue: RpcIssue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`;
- * await rpc.worker.call('hits.increment', { by: -1 }).catch((error: unknown) => {
- *   if (error instanceof RpcError && error.code === 'BAD_REQUEST') console.log(error.issues?.map(describeIssue));
- * });
  * ```
  *
  * @group Errors
@@ -95,18 +83,19 @@ export interface RpcIssue {
  * @group Errors
  */
 export interface RpcErrorOptions<TData = unknown> {
-  /** Anything the caller should receive with the error; it crosses the channel like a result does. Default: none. */
+  /** Anything the caller should receive with the error; it crosses like a result. */
   readonly data?: TData;
-  /** Validation issues, for `BAD_REQUEST` and `OUTPUT_INVALID`. Default: none. */
+  /** Validation issues, for `BAD_REQUEST` and `OUTPUT_INVALID`. */
   readonly issues?: readonly RpcIssue[];
-  /** The underlying error, kept in this process only (it is not sent). Default: none. */
+  /** The underlying error, kept in this process only. */
   readonly cause?: unknown;
 }
 
 const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
 
 /**
- * The error every failed call rejects with; a handler may throw one with a code of its own, which the caller receives unchanged.
+ * The error every failed call rejects with; one a handler throws, with a code
+ * of its own, reaches the caller unchanged.
  *
  * @example
  * ```ts
@@ -115,7 +104,6 @@ const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
  * const findUser = procedure.handler((): { name: string } => {
  *   throw new RpcError('USER_NOT_FOUND', 'No such user', { data: { retry: false } });
  * });
- * // The caller: `error instanceof RpcError && error.code === 'USER_NOT_FOUND'`, with `error.data`.
  * ```
  *
  * @group Errors
@@ -128,11 +116,6 @@ export class RpcError<TData = unknown> extends Error {
   /** The validation issues behind a `BAD_REQUEST` or `OUTPUT_INVALID`. */
   readonly issues: readonly RpcIssue[] | undefined;
 
-  /**
-   * @param code - A built-in code or one of your own: how callers tell errors apart.
-   * @param message - What happened and where.
-   * @param options - `data`, `issues`, and a `cause` kept in this process.
-   */
   constructor(code: RpcErrorCode | (string & {}), message: string, options: RpcErrorOptions<TData> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
@@ -143,12 +126,7 @@ export class RpcError<TData = unknown> extends Error {
   /** Always `'RpcError'`, so logs and stack traces name the class. */
   override readonly name = 'RpcError';
 
-  /**
-   * What `JSON.stringify` writes: `name`, `code`, `message` and `data` (as
-   * given; left out when there is none). The stack and the cause stay out.
-   *
-   * @returns A plain object of those four fields.
-   */
+  /** What `JSON.stringify` writes: the stack and the cause stay out. */
   toJSON(): {
     /** Always `'RpcError'`. */
     name: 'RpcError';
@@ -156,7 +134,7 @@ export class RpcError<TData = unknown> extends Error {
     code: string;
     /** As `message`: what happened and where. */
     message: string;
-    /** As {@link RpcError.data}; `JSON.stringify` leaves it out when there is none. */
+    /** As {@link RpcError.data}; left out when there is none. */
     data: TData | undefined;
   } {
     return { name: 'RpcError', code: this.code, message: this.message, data: this.data };
@@ -190,10 +168,7 @@ export function describeSite(site: CallSite): string {
 /** The end of a message that names its call site, as {@link describeSite} spells it. */
 const NAMES_A_SITE = / \('.*' on (?:the primary|worker [^ )]+)\)$/s;
 
-/**
- * `message`, followed by where it happened unless it says so already (a
- * built-in error, or one rethrown from a call the handler made).
- */
+/** `message` and where it happened, unless it says so already (rethrown from a call the handler made). */
 export function withSite(message: string, site: CallSite): string {
   return NAMES_A_SITE.test(message) ? message : `${message} (${describeSite(site)})`;
 }
