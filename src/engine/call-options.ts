@@ -1,84 +1,50 @@
-/**
- * The options a caller gives a call or a stream, and their checks; what
- * making one needs from its side.
- *
- * @module
- */
+/** The options of a call, a stream or an event, their checks, and what making a call needs from its side. @module */
 import type { ProcedureContext } from '../define/context.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { RpcError } from '../wire/errors.js';
 import { checkHeaders, type Headers } from '../wire/headers.js';
 
 /**
- * Options of one call: the last argument of `rpc.worker.call`,
- * `rpc.primary.call` and `rpc.primary.callAll`. Every one is optional.
+ * Options of one call: the last argument of `call` and `callAll`.
  *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
  *
- * const controller = new AbortController();
- * setTimeout(() => controller.abort(), 100); // rejects the call with ABORTED
- * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: controller.signal });
- * ```
- *
- * @example A call made for the call being served ends with it
- * ```ts
- * import { defineRouter, procedure } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
- *
- * export const statusRouter = defineRouter({
- *   liveWorkers: procedure.handler(async ({ ctx }): Promise<number> => {
- *     // Gives up when liveWorkers' caller stops waiting, and aborts with it.
- *     const results = await rpc.primary.callAll('stats', undefined, { parent: ctx });
- *     return results.filter((result) => result.status === 'fulfilled').length;
- *   }),
- * });
+ * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: AbortSignal.timeout(100) });
  * ```
  *
  * @group Call and listen
  */
 export interface CallOptions {
   /**
-   * Milliseconds to wait for the answer before rejecting with `TIMEOUT`; a
-   * positive number. `Infinity` waits as long as the peer lives. With a
-   * `parent`, never longer than what is left of the parent's deadline.
-   * Default: the `timeout` given to {@link createClusterRpc} (30 000 ms unless set).
+   * Milliseconds to wait for the answer before `TIMEOUT`; `Infinity` waits as
+   * long as the peer lives. Default: the `timeout` of {@link createClusterRpc}.
    */
   readonly timeout?: number;
-  /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. Default: none. */
+  /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. */
   readonly signal?: AbortSignal;
   /**
-   * The call being served that this call is made for: a handler's `ctx`. The
-   * call then ends with its parent: it times out at the parent's deadline (if
-   * that comes before its own timeout) and aborts when the parent's
-   * `ctx.signal` does, so a chain of calls never outlives the call that
-   * started it. Passed explicitly rather than found implicitly: on Node 20 the
-   * implicit way (AsyncLocalStorage) slows every promise of the process.
-   * The call also carries the parent's headers, unless it gives its own.
-   * Default: none.
+   * The call being served that this one is made for (a handler's `ctx`): this
+   * call then times out at the parent's deadline, aborts with it, and carries
+   * its headers unless given its own (docs/design.md, "Explicit parent calls").
    */
   readonly parent?: CallParent;
   /**
-   * Strings the handler and its middlewares read as `ctx.headers` (a request
-   * id, a trace context): a plain object of strings, at most 8 KiB in all, or
-   * the call is refused with `BAD_REQUEST` before anything is sent. Replaces
-   * the parent's headers, if any. Default: the parent's, or none.
+   * Strings the handler reads as `ctx.headers` (a request id, a trace
+   * context), at most 8 KiB in all, else `BAD_REQUEST`. Default: the parent's, or none.
    */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
 /**
- * The `parent` of a call or stream: a handler's `ctx` (what is read of it).
+ * The `parent` of a call or stream: a handler's `ctx`, or anything with a deadline and a signal.
  *
  * @example
  * ```ts
  * import type { CallParent } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
  *
- * // Anything with a deadline and a signal can be a parent, not only a ctx.
  * const parent: CallParent = { deadline: Date.now() + 1000, signal: AbortSignal.timeout(1000) };
- * await rpc.worker.call('now', undefined, { parent });
  * ```
  *
  * @group Call and listen
@@ -98,11 +64,7 @@ export type CallParent = Pick<ProcedureContext, 'deadline' | 'signal'> & Partial
  * @group Call and listen
  */
 export interface EventOptions {
-  /**
-   * Strings the listeners read as `meta.headers`: a plain object of strings,
-   * at most 8 KiB in all, or the event is refused with `BAD_REQUEST` before
-   * anything is sent. Default: none.
-   */
+  /** Strings the listeners read as `meta.headers`, at most 8 KiB in all, else `BAD_REQUEST`. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 
@@ -117,7 +79,7 @@ export function eventHeaders(name: string, options: EventOptions | undefined): H
   }
 }
 
-/** What a call needs from the side it is made on. */
+/** What a call or a stream needs from the side it is made on. */
 export interface CallHost {
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;

@@ -20,6 +20,14 @@ function refuse(host: CallHost, site: CallSite, error: RpcError): Promise<never>
   return Promise.reject(error);
 }
 
+/** Why a call or stream to `peer` cannot start: this side closed, or the peer is gone or closed. */
+export function peerRefusal(host: CallHost, peer: Peer | undefined, site: CallSite): RpcError | undefined {
+  if (!host.accepting) return siteError('SHUTTING_DOWN', site, 'This rpc object is closed');
+  if (!peer || peer.state === 'gone') return siteError('DISCONNECTED', site, 'The target process is not alive');
+  if (peer.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
+  return undefined;
+}
+
 /** Shared by the calls made without an abort signal or a parent: the usual case allocates no list. */
 const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
 
@@ -37,10 +45,8 @@ export function startCall(
   /** The input already encoded, when one input goes to many peers. */
   encodedInput?: EncodeResult,
 ): Promise<unknown> {
-  if (!host.accepting) return refuse(host, site, siteError('SHUTTING_DOWN', site, 'This rpc object is closed'));
-  if (!peer || peer.state === 'gone')
-    return refuse(host, site, siteError('DISCONNECTED', site, 'The target process is not alive'));
-  if (peer.state === 'closed') return refuse(host, site, siteError('SHUTTING_DOWN', site, 'The target closed its rpc object'));
+  const refusal = peerRefusal(host, peer, site);
+  if (refusal || !peer) return refuse(host, site, refusal as RpcError);
 
   let timeoutMs = host.defaultTimeoutMs;
   let signals: readonly AbortSignal[] = NO_SIGNALS;

@@ -1,15 +1,10 @@
 /**
- * Consuming one stream: the {@link RpcStream} that `rpc.worker.stream` and
- * `rpc.primary.stream` return, and the table of streams a connection is
- * reading.
- *
- * Nothing is sent until the first `next()`. The consumer grants the producer
- * `highWaterMark` items with the `open` envelope and grants more as items are
- * read, a quarter of the mark at a time, so the producer is never more than
- * `highWaterMark` items ahead and at most that many wait here. Failures of the
- * producer (`err`) come after the items it sent before them; failures on this
- * side or of the channel (abort, timeout, the peer dying, a close) come at
- * once and drop what was not read yet.
+ * Reading one stream: the {@link RpcStream} that `stream()` returns. Nothing
+ * is sent until the first `next()`; the `open` grants the producer
+ * `highWaterMark` items and reading grants more, a quarter of the mark at a
+ * time. The producer's error comes after the items it sent before it; a
+ * failure here (abort, timeout, the peer gone) comes at once and drops what
+ * was not read.
  *
  * @module
  */
@@ -32,28 +27,18 @@ import {
 } from '../wire/protocol.js';
 import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
 import { type CallerTrace, withCallerFrames } from './caller-stack.js';
+import { peerRefusal } from './make-call.js';
 import type { Peer } from './peer.js';
 import type { StreamReader } from './stream-readers.js';
 
 /**
- * How many items a stream's producer may run ahead of its consumer unless
- * `highWaterMark` says otherwise.
+ * How many items a stream's producer may run ahead of its reader unless `highWaterMark` says otherwise.
  *
  * @example
  * ```ts
- * import { createClusterRpc, DEFAULT_HIGH_WATER_MARK, defineRouter, procedure } from 'cluster-rpc';
+ * import { DEFAULT_HIGH_WATER_MARK, type StreamOptions } from 'cluster-rpc';
  *
- * const rpc = createClusterRpc({
- *   primary: defineRouter({
- *     rows: procedure.stream(async function* () {
- *       for (let id = 0; id < 100_000; id++) yield { id };
- *     }),
- *   }),
- * });
- * // A bulk export of small rows: let the primary run further ahead than usual.
- * for await (const row of rpc.worker.stream('rows', undefined, { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 })) {
- *   console.log(row.id);
- * }
+ * const bulk: StreamOptions = { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 };
  * ```
  *
  * @group Call and listen
@@ -61,107 +46,51 @@ import type { StreamReader } from './stream-readers.js';
 export const DEFAULT_HIGH_WATER_MARK = 16;
 
 /**
- * Options of one stream: the last argument of `rpc.worker.stream` and
- * `rpc.primary.stream`. Every one is optional.
+ * Options of one stream: the last argument of `stream`.
  *
  * @example
  * ```ts
- * import { setTimeout as sleep } from 'node:timers/promises';
- * import { z } from 'zod';
- * import { createClusterRpc, defineRouter, procedure, type StreamOptions } from 'cluster-rpc';
+ * import type { StreamOptions } from 'cluster-rpc';
  *
- * const rpc = createClusterRpc({
- *   primary: defineRouter({
- *     logs: procedure.input(z.object({ since: z.number() })).stream(async function* ({ input, ctx }) {
- *       for (let line = input.since; ; line++) {
- *         await sleep(1000, undefined, { signal: ctx.signal });
- *         yield { line: `line ${line}` };
- *       }
- *     }),
- *   }),
- * });
- * // Stop tailing after 10 s (the loop throws ABORTED), or when no line came for 5 s (TIMEOUT).
- * const options: StreamOptions = { signal: AbortSignal.timeout(10_000), timeout: 5000, highWaterMark: 64 };
- * for await (const { line } of rpc.worker.stream('logs', { since: 0 }, options)) console.log(line);
+ * const tail: StreamOptions = { signal: AbortSignal.timeout(10_000), timeout: 5000, highWaterMark: 64 };
  * ```
  *
  * @group Call and listen
  */
 export interface StreamOptions {
-  /**
-   * Milliseconds to wait for each item (the first included) before the loop
-   * throws `TIMEOUT` and the producer's `ctx.signal` aborts; a positive number.
-   * Default: none, unlike calls: a stream may stay quiet as long as the peer lives.
-   */
+  /** Milliseconds to wait for each item before the loop throws `TIMEOUT`. Default: none, unlike calls. */
   readonly timeout?: number;
-  /** Ends the stream: the loop throws `ABORTED` and the producer's `ctx.signal` aborts. Default: none. */
+  /** Ends the stream: the loop throws `ABORTED` and the producer's `ctx.signal` aborts. */
   readonly signal?: AbortSignal;
-  /**
-   * The call being served that this stream is read for: a handler's `ctx`.
-   * The stream then ends with it: the loop throws `TIMEOUT` at the parent's
-   * deadline and `ABORTED` when the parent's `ctx.signal` aborts, and the
-   * producer's `ctx.deadline` is the parent's, and it carries the parent's
-   * headers unless it gives its own. Default: none.
-   */
+  /** The call being served that this stream is read for, as {@link CallOptions.parent}. */
   readonly parent?: CallParent;
-  /** Strings the producer reads as `ctx.headers`, as for a call ({@link CallOptions.headers}). Default: the parent's, or none. */
+  /** Strings the producer reads as `ctx.headers`, as {@link CallOptions.headers}. */
   readonly headers?: Readonly<Record<string, string>>;
-  /**
-   * How many items the producer may run ahead of the reader: its generator is
-   * not resumed while that many are sent and not yet read, so at most that
-   * many items wait in either process. An integer from 1 to 65 536. Default:
-   * 16 ({@link DEFAULT_HIGH_WATER_MARK}).
-   */
+  /** How many items, 1 to 65 536, the producer may run ahead of the reader. Default: {@link DEFAULT_HIGH_WATER_MARK}. */
   readonly highWaterMark?: number;
 }
 
 /**
- * The items of a stream procedure, read with `for await`. Nothing is sent
- * before the first item is asked for. Leaving the loop early (`break`,
- * `return`, a throw in its body) or calling {@link RpcStream.return} ends the
- * stream on both sides: the producer's `ctx.signal` aborts and its generator
- * is returned, so its `finally` blocks run. A stream read by hand with
- * `next()` and dropped before its end must be ended with `return()`: until
- * then it counts as open on both sides.
- *
- * The loop ends normally when the producer's generator returns, and throws an
- * {@link RpcError} when it fails: the producer's own error (after the items
- * sent before it), `OUTPUT_INVALID` for an item that failed `.output`,
- * `TIMEOUT`, `ABORTED`, `DISCONNECTED`, `SHUTTING_DOWN`, `NOT_FOUND`,
- * `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`.
- *
- * @typeParam TItem - What each item is: the output schema's output type, or what the generator yields.
+ * The items of a stream procedure, read once with `for await`. Leaving the
+ * loop early, or `return()`, ends the stream on both sides (the producer's
+ * generator is returned); a stream read by hand and dropped must be ended
+ * with `return()`. A failure ends the loop with an {@link RpcError}.
  *
  * @example
  * ```ts
- * import { createClusterRpc, defineRouter, procedure, RpcError, type RpcStream } from 'cluster-rpc';
+ * import type { RpcStream } from 'cluster-rpc';
  *
- * const rpc = createClusterRpc({
- *   primary: defineRouter({
- *     ticks: procedure.stream(async function* () {
- *       for (let tick = 0; ; tick++) yield tick;
- *     }),
- *   }),
- * });
- * const ticks: RpcStream<number> = rpc.worker.stream('ticks');
- * try {
- *   for await (const tick of ticks) {
- *     if (tick > 3) break; // the primary's generator is returned
- *   }
- * } catch (error) {
- *   if (error instanceof RpcError && error.code === 'DISCONNECTED') console.log('the primary went away');
- *   else throw error;
+ * async function firstThree(items: RpcStream<number>): Promise<number[]> {
+ *   const taken: number[] = [];
+ *   for await (const item of items) if (taken.push(item) === 3) break; // the producer stops too
+ *   return taken;
  * }
  * ```
  *
  * @group Call and listen
  */
 export interface RpcStream<TItem> extends AsyncIterableIterator<TItem, undefined, undefined> {
-  /**
-   * The next item; `{ done: true }` once the stream ended. Opens the stream on first use.
-   *
-   * @throws {@link RpcError} (as a rejection) when the stream fails; the stream is over after that.
-   */
+  /** The next item, `{ done: true }` at the end; the first call opens the stream. */
   next(): Promise<IteratorResult<TItem, undefined>>;
   /** Stops reading: the producer's `ctx.signal` aborts and its generator is returned. Items not read are dropped. */
   return(): Promise<IteratorReturnResult<undefined>>;
@@ -179,7 +108,6 @@ interface Waiter {
   readonly reject: (error: unknown) => void;
 }
 
-/** The `highWaterMark` option, checked. */
 function checkHighWaterMark(value: unknown): number {
   if (!Number.isSafeInteger(value) || (value as number) < 1 || (value as number) > MAX_CREDIT) {
     throw new TypeError(`options.highWaterMark must be an integer from 1 to ${MAX_CREDIT}, got ${String(value)}`);
@@ -270,7 +198,6 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     return Promise.resolve(DONE);
   }
 
-  /** Items from the producer. */
   receive(payloads: readonly EncodedPayload[]): void {
     if (this.#received + payloads.length > this.#granted) {
       const what = `The producer sent ${this.#received + payloads.length - this.#granted} item(s) more than it was granted`;
@@ -282,17 +209,14 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     this.#deliver();
   }
 
-  /** The producer ended normally (`null`) or with an error; items already received are read first. */
+  /** Items already received are read before the end. */
   ended(error: RpcError | null): void {
     this.#ending = error;
     this.#release(error?.code);
     this.#deliver();
   }
 
-  /**
-   * Ends the stream at once with `error`, dropping items not read yet; with a
-   * `cancelCode`, tells the producer to stop too.
-   */
+  /** With a `cancelCode`, tells the producer to stop too. */
   fail(error: RpcError, cancelCode?: CancelCode): void {
     if (this.#stop(error, cancelCode)) this.#deliver();
   }
@@ -326,9 +250,8 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     const host = this.#host;
     const peer = this.#peer;
     const site = this.#site;
-    if (!host.accepting) return siteError('SHUTTING_DOWN', site, 'This rpc object is closed');
-    if (!peer || peer.state === 'gone') return siteError('DISCONNECTED', site, 'The target process is not alive');
-    if (peer.state === 'closed') return siteError('SHUTTING_DOWN', site, 'The target closed its rpc object');
+    const refusal = peerRefusal(host, peer, site);
+    if (refusal || !peer) return refusal;
     const options = this.#options;
     let deadlineMs = NO_TIMEOUT;
     let headers: Headers | undefined;
@@ -390,7 +313,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     return undefined;
   }
 
-  /** True while the producer may still send: the connection's table holds this stream. */
+  /** True while the producer may still send: the peer's table holds this stream. */
   #isOpen(): boolean {
     return this.#phase === 'open' && this.#id !== '' && this.#peer?.streams.get(this.#id) === this;
   }
@@ -492,7 +415,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     this.fail(siteError('ABORTED', this.#site, `Stream aborted${because}`, { cause: reason }), 'ABORTED');
   }
 
-  /** Leaves the peer's table, drops the timer and the abort listeners, and counts how it ended (`undefined`: OK). Safe to call twice. */
+  /** Leaves the peer's table, drops the timer and listeners, counts how it ended (`undefined`: OK). Idempotent. */
   #release(code: string | undefined): void {
     if (this.#meter) {
       this.#meter.end(this.#startedAt, code);
