@@ -1,15 +1,14 @@
 /**
- * Call timeouts without a timer per call: calls given the same timeout expire
- * in the order they were made, so each timeout length keeps a linked list,
- * oldest first, under one timer armed for the oldest. Why: docs/design.md,
- * "Grouped timers".
+ * Call timeouts without a timer per call: calls with the same timeout expire
+ * in the order they were made, so each length keeps a list, oldest first,
+ * under one timer (docs/design.md, "Grouped timers").
  *
  * @module
  */
 
 /** What {@link Deadlines} keeps: an entry links itself into its line. */
 export interface Expiring {
-  /** `performance.now()` at which the entry expires. */
+  /** On the `performance.now()` clock. */
   expiresAt: number;
   older: Expiring | undefined;
   newer: Expiring | undefined;
@@ -25,14 +24,13 @@ export class Line {
   constructor(readonly ms: number) {}
 }
 
-/** A set of entries that each expire a fixed number of milliseconds after they are added. */
+/** Entries that each expire a fixed number of milliseconds after they are added. */
 export class Deadlines<TEntry extends Expiring> {
   readonly #lines = new Map<number, Line>();
 
   /** @param expire - Told once for each entry whose time ran out; the entry is already removed. */
   constructor(private readonly expire: (entry: TEntry) => void) {}
 
-  /** Expires `entry` in `ms` milliseconds unless it is removed first. */
   add(entry: TEntry, ms: number): void {
     let line = this.#lines.get(ms);
     if (!line) {
@@ -49,7 +47,7 @@ export class Deadlines<TEntry extends Expiring> {
     if (!line.timer) this.#arm(line, ms);
   }
 
-  /** Forgets `entry`; nothing happens if it was not added or already expired. */
+  /** Forgets `entry`, if it is still there. */
   remove(entry: TEntry): void {
     const line = entry.line;
     if (!line) return;

@@ -1,8 +1,7 @@
 /**
  * One side's machinery, the same for the primary and a worker over any
- * transport: a {@link Peer} per process it talks to, the dispatch of incoming
- * envelopes, making calls and streams, and the order of a close. The sides
- * add what only they do (relaying events, gathering metrics).
+ * transport: a {@link Peer} per process, the dispatch of incoming envelopes,
+ * making calls, streams and events, and the order of a close.
  *
  * @module
  */
@@ -46,13 +45,12 @@ import type { ServeHost } from './serving.js';
 import { tracedCall, tracedEvent, tracedStream } from './traced.js';
 import type { Tracing } from './tracing.js';
 
-/** How either side is set up, from the options of `createClusterRpc`. @internal */
+/** The options of `createClusterRpc`, checked, for one side. @internal */
 export interface RpcSettings {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly events: ReadonlyMap<string, Schema>;
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
-  /** Hears what handlers, streams and listeners threw (the `onError` option). */
   readonly reportError: ErrorReporter;
   /** Counting on, and the sources gathered with it; `undefined`: off. */
   readonly metrics: { readonly sources: readonly MetricsSource[] } | undefined;
@@ -60,7 +58,7 @@ export interface RpcSettings {
   readonly tracing: Tracing | undefined;
 }
 
-/** What only one side does with events: each side accepts only its own kinds. */
+/** What one side does with the event envelopes it accepts. */
 export type EventHandler<TMeta extends EventMetaBase> = (
   peer: Peer,
   envelope: EmitEnvelope | BroadcastEnvelope | EventEnvelope,
@@ -83,22 +81,15 @@ export interface RunningSide<TApi> {
  * ```ts
  * import { rpc } from './rpc.js';
  *
- * process.once('SIGTERM', async () => {
- *   await rpc.close({ grace: 5000 }); // calls under way get up to 5 s to finish
- *   process.exit(0);
- * });
+ * process.once('SIGTERM', () => rpc.close({ grace: 5000 }).then(() => process.exit(0)));
  * ```
  *
  * @group Call and listen
  */
 export interface CloseOptions {
   /**
-   * Milliseconds to let calls already under way finish, in both directions,
-   * before the rest are settled with `SHUTTING_DOWN`. New calls fail with
-   * `SHUTTING_DOWN` from the start, except that a primary on a socket path
-   * first hands its workers over to the next primary (they send it their
-   * later calls) and serves what they sent before. Defaults to 0: settle
-   * everything at once.
+   * Milliseconds calls under way get to finish before they settle with `SHUTTING_DOWN`; a primary on a socket path
+   * first hands its workers over to the next primary and serves what they sent before. Default: 0.
    */
   readonly grace?: number;
 }
@@ -106,7 +97,6 @@ export interface CloseOptions {
 /** Waits this long at most for the last frames (`bye`, final answers) to be written. */
 const FINAL_WRITE_WAIT_MS = 1000;
 
-/** One side's rpc machinery over a transport. */
 export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost {
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
   readonly defaultTimeoutMs: number;
@@ -118,15 +108,10 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   accepting = true;
   /** This side's API, as handlers reach it through `rpc.for(ctx)`. */
   api: SideApi | undefined = undefined;
-  /** This process's counters, when the `metrics` option is on. */
   readonly metrics: MetricsRecorder | undefined;
-  /** Spans for calls, streams and events, when the `tracing` option is on. */
   readonly tracing: Tracing | undefined;
   readonly #report: ReportHost;
-  /**
-   * When the frame being dispatched arrived, when metrics are on: the start of
-   * the calls it brings and the end of the calls it answers, read once per frame.
-   */
+  /** With metrics on, when the frame being dispatched arrived: read once for all the calls it starts or ends. */
   frameArrivedAt = 0;
 
   /** By worker id; the primary is 0. */
@@ -141,7 +126,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
   #servingIdle: Array<() => void> = [];
-  /** Why the transport gave up, once it has: no peer will be reached. */
+  /** Why the transport gave up, once it has. */
   #failure: string | undefined = undefined;
   /** The highest worker id seen: ids only grow, so a larger one never belonged to a worker. */
   #highestWorkerId = 0;
@@ -195,7 +180,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     this.#holdForPrimary();
   }
 
-  /** How this side names itself in error messages: its worker id, or `'primary'`. */
+  /** How error messages name this side. */
   get self(): number | 'primary' {
     const info = this.#port.self();
     return info.side === 'primary' ? 'primary' : info.workerId;
@@ -205,7 +190,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     return this.#port.self().side;
   }
 
-  /** A worker, as its primary sees it: once the primary it has joined takes its calls; `undefined` before and between primaries. */
+  /** A worker as its primary knows it, once that primary takes its calls. */
   joinedSelf(): PeerInfo | undefined {
     return this.#peers.get(0)?.announced ? this.#port.self() : undefined;
   }
@@ -218,12 +203,10 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     return link ? this.#connect(link) : undefined;
   }
 
-  /** Every peer alive now, ordered by worker id. */
   livePeers(): Peer[] {
     return this.#port.peers().map((link) => this.#connect(link));
   }
 
-  /** This process's metrics report, as the reserved procedure answers it. */
   ownReport(): Promise<ProcessReport> {
     return reportOf(this.#report);
   }
@@ -291,7 +274,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     void peer.whenWritten().then(sent);
   }
 
-  /** A worker whose primary may come back holds calls for it meanwhile, in a peer that knows why none is there. */
+  /** A worker whose primary may come back holds calls for it in a peer that knows why none is there. */
   #holdForPrimary(): void {
     const port = this.#port;
     if (!port.holdCallsWithoutPrimary || this.#failure !== undefined || port.self().side !== 'worker') return;
@@ -307,11 +290,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     this.#retiring.clear();
   }
 
-  /**
-   * Calls `path` on `peer` (`undefined`: no such live peer). The error it
-   * rejects with shows the caller's frames: those of `trace`, or else those
-   * of the `async` functions awaiting it.
-   */
+  /** Calls `path` on `peer` (`undefined`: none alive); its error shows the caller's frames. */
   call(
     peer: Peer | undefined,
     target: number | 'primary',
@@ -319,7 +298,6 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     input: unknown,
     options?: CallOptions,
     encodedInput?: EncodeResult,
-    /** Where the caller made the call, captured already (once for a `callAll`). */
     trace?: CallerTrace,
   ): Promise<unknown> {
     const refusal = this.#refusal(peer, target, path);
@@ -359,11 +337,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     return openStream(this, refusal ? undefined : peer, site, input, options, refusal, caller);
   }
 
-  /**
-   * Sends an event made on this side: refused once closed, its headers and
-   * payload checked and encoded (without a promise for a synchronous schema),
-   * in a producer span when traced; `deliver` hands it to the channel.
-   */
+  /** Sends an event made here: checked, encoded, traced; `deliver` hands it to the channel. */
   sendEvent<TResult>(
     operation: 'emit' | 'broadcast',
     name: string,
@@ -401,10 +375,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     }
   }
 
-  /**
-   * Why a call or stream fails before it is made: a path that is not a
-   * string, a transport that gave up, or a worker id no worker ever had.
-   */
+  /** A path that is not a string, a transport that gave up, or a worker id no worker ever had. */
   #refusal(peer: Peer | undefined, target: number | 'primary', path: unknown): RpcError | undefined {
     if (typeof path !== 'string')
       return siteError('NOT_FOUND', { path: shownPath(path), target }, 'A procedure path must be a string');
@@ -415,7 +386,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     return undefined;
   }
 
-  /** Takes one message from `peer`'s channel. Foreign messages are ignored; ours are dispatched. Never throws. */
+  /** Never throws: foreign messages are ignored, malformed ones dropped. */
   #receive(peer: Peer, message: unknown): void {
     const parsed = parseFrame(message);
     if (parsed.kind === 'foreign') return;
@@ -487,7 +458,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     else peer.pending.reject(id, errorFor);
   }
 
-  /** `peer` takes calls now: its rpc object said hello (or anything at all). */
+  /** `peer` said hello, or anything at all. */
   #ready(peer: Peer): void {
     peer.markReady();
     if (peer.state !== 'ready' || peer.announced) return;
@@ -497,7 +468,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     this.membership.emit({ type: 'joined', peer: peer.info });
   }
 
-  /** `peer` no longer takes calls: membership listeners hear it once, if they heard it join. */
+  /** Membership listeners hear a leave once, if they heard the join. */
   #unready(peer: Peer, reason: string): void {
     if (!peer.announced) return;
     peer.announced = false;
@@ -512,7 +483,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     this.#unready(peer, peer.target === 'primary' ? 'the primary closed its rpc object' : 'it closed its rpc object');
   }
 
-  /** The process behind `peer` exited or its channel closed. Safe to call twice. */
+  /** The process behind `peer` exited or its channel closed. Idempotent. */
   peerGone(peer: Peer, why: string): void {
     if (peer.state === 'gone') return;
     peer.markGone();
@@ -527,7 +498,7 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     peer.serving.clear();
   }
 
-  /** A new connection: say hello, in case the peer listens already. */
+  /** Says hello, in case the peer listens already. */
   #greet(peer: Peer): void {
     if (this.#closing === undefined) peer.send(hello(0));
   }
@@ -560,7 +531,6 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
     ]);
   }
 
-  /** Calls waiting plus calls being served: 0 when idle. */
   pendingCount(): number {
     // Served calls by the counter: one followed synchronously is in no table while it runs.
     let count = this.#servingCount;
@@ -569,11 +539,8 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   }
 
   /**
-   * Closes this side: new calls fail at once, calls under way get `grace` ms,
-   * then every call left is settled with `SHUTTING_DOWN`, peers are told
-   * `bye`, and the transport is closed. Idempotent. With a grace, a primary
-   * whose transport can hand its workers over does that first, serving what
-   * they sent until each has confirmed.
+   * New calls fail at once, calls under way get `grace` ms, the rest settle with `SHUTTING_DOWN`, peers hear `bye`.
+   * With a grace, a primary whose transport can hand its workers over does that first.
    */
   close(options?: CloseOptions): Promise<void> {
     this.#closing ??= this.#close(options?.grace ?? 0);
@@ -620,12 +587,11 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   }
 }
 
-/** A path that is not a string, as messages show it: not String(path) for objects, which `{ toString: 'x' }` makes throw. */
+/** Not String(path) for objects: `{ toString: 'x' }` makes that throw. */
 function shownPath(path: unknown): string {
   return typeof path === 'object' || typeof path === 'function' ? `(${path === null ? 'null' : typeof path})` : String(path);
 }
 
-/** The key of a peer: its worker id, 0 for the primary. */
 function idOf(info: PeerInfo): number {
   return info.side === 'primary' ? 0 : info.workerId;
 }

@@ -1,8 +1,7 @@
 /**
- * Making one outgoing call: check the arguments, work out the deadline (the
- * caller's own timeout, cut short by the deadline of the `parent` call it is
- * made for, if any), encode the input, register the call and send it, or hold
- * it until the peer is ready.
+ * Making one call: check its options, work out its deadline (its timeout, cut
+ * short by its `parent`'s), encode the input, register it and send it, or
+ * hold it until the peer listens.
  *
  * @module
  */
@@ -14,7 +13,7 @@ import { call, NO_TIMEOUT } from '../wire/protocol.js';
 import { type CallHost, type CallOptions, checkParent, checkTimeout } from './call-options.js';
 import type { Peer } from './peer.js';
 
-/** Fails a call before it is sent; counted as made and failed. */
+/** Fails a call before it is sent, counted as made. */
 function refuse(host: CallHost, site: CallSite, error: RpcError): Promise<never> {
   host.metrics?.procedure(site.path).made.refused(error.code);
   return Promise.reject(error);
@@ -31,11 +30,7 @@ export function peerRefusal(host: CallHost, peer: Peer | undefined, site: CallSi
 /** Shared by the calls made without an abort signal or a parent: the usual case allocates no list. */
 const NO_SIGNALS: readonly AbortSignal[] = Object.freeze([]);
 
-/**
- * Calls `path` on the peer behind `peer`; `peer` is `undefined` when the
- * target is not a live process. Never throws: every failure rejects with an
- * `RpcError`.
- */
+/** Calls `site.path` on `peer` (`undefined`: no live process). Never throws: every failure rejects. */
 export function startCall(
   host: CallHost,
   peer: Peer | undefined,
@@ -64,7 +59,6 @@ export function startCall(
         const parent = checkParent(options.parent);
         const { deadline, signal } = parent;
         if (options.headers === undefined) headers = parent.headers;
-        // What is left of the parent call, and its cancellation.
         timeoutMs = Math.min(timeoutMs, deadline - Date.now());
         if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
         checked.push(signal);

@@ -1,9 +1,7 @@
 /**
- * The calls one side is waiting on, per peer. Every way a call can end (an
- * answer, its timeout, its abort signal, the peer going away, `close()`)
- * passes through {@link PendingCalls.take}, which removes the entry and its
- * timer and listeners, so each call settles exactly once and nothing stays
- * behind.
+ * The calls one side waits on from one peer. Every way a call ends (answer,
+ * timeout, abort, the peer gone, `close()`) passes through `#take`, which
+ * removes its entry, timer and listeners: each call settles once and nothing stays.
  *
  * @module
  */
@@ -14,14 +12,12 @@ import type { CancelCode } from '../wire/protocol.js';
 import { Deadlines, type Expiring } from './deadlines.js';
 import { EmptyWaiter } from './empty-waiter.js';
 
-/** One call in flight. */
 class PendingCall implements Expiring {
   onAbort: (() => void) | undefined = undefined;
   expiresAt = 0;
   older: Expiring | undefined = undefined;
   newer: Expiring | undefined = undefined;
   line: Expiring['line'] = undefined;
-  /** Counts the call, when metrics are on; `startedAt` is its start on the meter's clock. */
   meter: CallMeter | undefined = undefined;
   startedAt = 0;
 
@@ -35,7 +31,7 @@ class PendingCall implements Expiring {
   ) {}
 }
 
-/** Why each kind of giving up fails the call; `unsent`: why it could not even be sent, if so. */
+/** `unsent`: why the call could not even be sent, if so. */
 function giveUpError(call: PendingCall, code: CancelCode, unsent: string | undefined): RpcError {
   if (code === 'TIMEOUT') {
     // Not a slow answer: nothing could be asked. Say what was missing.
@@ -47,47 +43,35 @@ function giveUpError(call: PendingCall, code: CancelCode, unsent: string | undef
   return siteError('ABORTED', call.site, `Call aborted${because}`, { cause: reason });
 }
 
-/** Rejects `call` with `error`, counted. */
 function failed(call: PendingCall, error: RpcError): void {
   call.meter?.end(call.startedAt, error.code);
   call.reject(error);
 }
 
-/** The table of calls one side has sent to one peer and not yet seen settle. */
+/** The calls sent to one peer and not yet settled. */
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
   readonly #deadlines = new Deadlines<PendingCall>((call) => this.giveUp(call.id, 'TIMEOUT'));
   readonly #empty = new EmptyWaiter();
 
   /**
-   * @param onGiveUp - Told when a call is dropped by its timeout or abort, so
-   *   the serving side can be told to stop too.
-   * @param unsentReason - Why calls waiting now were never sent (no primary
-   *   can be reached), or `undefined`: at its timeout, such a call fails with
-   *   `DISCONNECTED` saying why, not with `TIMEOUT`.
+   * @param onGiveUp - Told of a call dropped by its timeout or abort, to tell the serving side.
+   * @param unsentReason - Why calls waiting now were never sent, if so: they time out as `DISCONNECTED` saying why.
    */
   constructor(
     private readonly onGiveUp: (id: string, code: CancelCode) => void,
     private readonly unsentReason: () => string | undefined,
   ) {}
 
-  /** How many calls are waiting. */
   get size(): number {
     return this.#calls.size;
   }
 
-  /** True while `id` waits for its answer. */
   has(id: string): boolean {
     return this.#calls.has(id);
   }
 
-  /**
-   * Registers a call and returns the promise its answer settles.
-   *
-   * @param timeoutMs - `Infinity` for none.
-   * @param signals - Abort signals any of which ends the call with `ABORTED`.
-   * @param meter - Counts the call and how it ends, when metrics are on.
-   */
+  /** Registers a call and returns the promise its answer settles; any of `signals` aborts it. */
   open(id: string, site: CallSite, timeoutMs: number, signals: readonly AbortSignal[], meter?: CallMeter): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const call = new PendingCall(id, site, timeoutMs, signals, resolve, reject);
@@ -104,11 +88,7 @@ export class PendingCalls {
     });
   }
 
-  /**
-   * Settles `id` with its answer; `false` when nobody waits for it any more (a late answer).
-   *
-   * @param arrivedAt - When the answer arrived, on the meter's clock, if known.
-   */
+  /** Settles `id`; `false` for a late answer. `arrivedAt` is on the meter's clock. */
   resolve(id: string, value: unknown, arrivedAt?: number): boolean {
     const call = this.#take(id);
     if (!call) return false;
@@ -117,7 +97,7 @@ export class PendingCalls {
     return true;
   }
 
-  /** Fails `id` with the error `errorFor` builds for its site; `false` when nobody waits for it any more. */
+  /** Fails `id` with the error built for its site; `false` for a late answer. */
   reject(id: string, errorFor: (site: CallSite) => RpcError): boolean {
     const call = this.#take(id);
     if (!call) return false;
@@ -135,7 +115,7 @@ export class PendingCalls {
     if (unsent === undefined) this.onGiveUp(id, code);
   }
 
-  /** Fails every waiting call with the error `errorFor` builds for its site. */
+  /** Fails every waiting call with the error built for its site. */
   rejectAll(errorFor: (site: CallSite) => RpcError): void {
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);
@@ -143,7 +123,6 @@ export class PendingCalls {
     }
   }
 
-  /** Resolves once no call is waiting. */
   whenEmpty(): Promise<void> {
     return this.#empty.wait(this.#calls.size === 0);
   }

@@ -1,12 +1,9 @@
 /**
- * Serving one incoming call: find the procedure, decode and validate the
- * input, run the middlewares and the handler with its context, validate and
- * encode the result, answer. Synchronous schemas and handlers without
- * middleware are followed synchronously, so a batch of such calls is
- * answered in the same tick, in one frame; the steps are methods of one
- * object per call rather than closures, which keeps that path free of
- * per-call function allocations, and the handler's `ctx` is only made if it
- * reads it.
+ * Serving one call: validate the input, run the middlewares and the handler,
+ * validate and encode the result, answer. Synchronous schemas and handlers
+ * are followed synchronously, so a batch of such calls is answered in one
+ * frame; the steps are methods rather than closures, so that path allocates
+ * no function per call, and `ctx` is made only if the handler reads it.
  *
  * @module
  */
@@ -21,7 +18,7 @@ import { type CallEnvelope, ok } from '../wire/protocol.js';
 import type { Peer } from './peer.js';
 import { type Admitted, admit, isThenable, NO_INPUT, ServedRequest, type ServeHost } from './serving.js';
 
-/** A handler's arguments: its `ctx` is made on first read. */
+/** A handler's arguments, its `ctx` made on first read. */
 class LazyHandlerArgs implements HandlerArgs<unknown> {
   readonly #call: ServedCall;
 
@@ -37,11 +34,7 @@ class LazyHandlerArgs implements HandlerArgs<unknown> {
   }
 }
 
-/**
- * One call being served. Listed in the peer's `serving` table only once it
- * waits for something (see {@link ServedCall.#then}): a call followed
- * synchronously to its answer is over before any cancel or close could reach it.
- */
+/** Listed in the peer's `serving` table only once it waits: a call answered synchronously is over before a cancel could reach it. */
 class ServedCall extends ServedRequest {
   constructor(host: ServeHost, peer: Peer, admitted: Admitted) {
     super(host, peer, admitted);
@@ -49,10 +42,7 @@ class ServedCall extends ServedRequest {
     if (this.meter) this.startedAt = this.meter.start(host.frameArrivedAt);
   }
 
-  /**
-   * The handler's signal aborts; the call stops counting as served at once,
-   * even if its handler never returns, and its eventual result is dropped.
-   */
+  /** The call stops counting as served at once, even if its handler never returns; its result is dropped. */
   abort(reason: Error): void {
     if (this.abortReason) return;
     this.abortSignal(reason);
@@ -60,7 +50,6 @@ class ServedCall extends ServedRequest {
     this.release(typeof code === 'string' ? code : 'ABORTED');
   }
 
-  /** Runs the call from its decoded input. */
   start(input: unknown): void {
     try {
       this.#then(this.def.input ? validate(this.def.input, input) : NO_INPUT, this.#afterInput);
@@ -70,10 +59,7 @@ class ServedCall extends ServedRequest {
   }
 
   #afterInput(validation: Validation): void {
-    if (validation.issues) {
-      const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
-      return this.#answerError(siteError('BAD_REQUEST', this.site(), what, { issues: validation.issues }));
-    }
+    if (validation.issues) return this.#answerError(this.inputInvalid(validation.issues));
     if (this.def.middlewares.length > 0) {
       const input = validation.value;
       const chain = runMiddlewares(this.def.middlewares, this.path, input, this.context(), (ctx) =>
@@ -90,7 +76,7 @@ class ServedCall extends ServedRequest {
     this.#then(result, this.#afterHandler);
   }
 
-  /** The end of a middleware chain: the handler, then the output schema; what it throws fails the chain. */
+  /** The end of a middleware chain: the handler, then the output schema. */
   async #handleValidated(input: unknown, ctx: ProcedureContext): Promise<unknown> {
     const result = await this.def.handler({ input, ctx });
     if (!this.def.output) return result;
@@ -120,7 +106,7 @@ class ServedCall extends ServedRequest {
     if (this.release(undefined)) this.peer.send(ok(this.requestId, encoded.payload), encoded.bytes);
   }
 
-  /** Continues with `value` now if it is not a promise, after it settles if it is. */
+  /** Continues with `value` now, or once it settles if it is a promise. */
   #then<T>(value: T | PromiseLike<T>, next: (this: ServedCall, value: T) => void): void {
     if (!isThenable(value)) return next.call(this, value);
     this.list();

@@ -1,29 +1,9 @@
 /**
- * Serving one stream: find the procedure, validate the input, run its
- * function with the same `{ input, ctx }` a call's handler gets, then pull
- * items from the iterable it returned while the consumer has granted credit,
- * checking each by `.output`, and send them in batches.
- *
- * Flow control: the generator is asked for an item only while credit is
- * left, so it is never resumed more than `highWaterMark` items ahead of the
- * reader; the credit held is capped at the mark the `open` granted, so no
- * `credit` envelope can raise it.
- *
- * Batching: items made in one go (before the generator waits for anything
- * slower than a promise) leave together, at the end of the event loop's
- * turn (`setImmediate`), when credit runs out, or when a batch holds 64 KiB;
- * a large item leaves on its own. After half the window (at most 512 items)
- * made in one turn, the batch leaves and the generator waits for the next
- * turn, so the reader works on one half while the other is made, and a large
- * window never holds the event loop.
- *
- * Stopping: when the consumer stops reading, the peer goes away or this side
- * closes, the stream stops counting as served and `ctx.signal` aborts at
- * once. The generator's `return()` is called as soon as it is not running:
- * at once if it waits at a `yield` (no credit), else when its current
- * `await` settles (which work that honours `ctx.signal` makes immediate).
- * `return()` is never called while a `next()` is pending, so iterators that
- * are not generators see the usual one-call-at-a-time protocol.
+ * Serving one stream: admitted and started as a call is, then items pulled
+ * from the iterable its function returned while the reader has granted
+ * credit, each checked by `.output`, and sent in batches. `return()` is never
+ * called while a `next()` is pending, so plain iterators see the usual
+ * protocol. Flow control, batching and stopping: docs/design.md, "Streams".
  *
  * @module
  */
@@ -39,15 +19,13 @@ import { MAX_BATCH_BYTES } from './outbox.js';
 import type { Peer } from './peer.js';
 import { type Admitted, admit, isThenable, NO_INPUT, ServedRequest, type ServeHost } from './serving.js';
 
-/** …or this many items, so the reader can start on a long run of tiny items before it ends. */
+/** A batch of items leaves at the outbox's byte limit or at this many, so the reader can start on a long run of tiny ones. */
 const MAX_BATCH_ITEMS = 512;
 
-/** Resolves in the next turn of the event loop, after I/O. */
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The iterator of what a stream procedure returned. */
 function iteratorOf(iterable: unknown): AsyncIterator<unknown> {
   const open =
     (typeof iterable === 'object' || typeof iterable === 'function') && iterable !== null
@@ -72,7 +50,7 @@ class ServedStream extends ServedRequest {
   /** Items made in this turn of the event loop; at `#turnLimit` the batch leaves and the generator waits a turn. */
   #madeInTurn = 0;
   readonly #turnLimit: number;
-  /** The base's meter, typed as a stream's: it counts the items too. */
+  /** The base's meter, typed as a stream's, to count items. */
   readonly #meter: StreamMeter | undefined;
 
   constructor(host: ServeHost, peer: Peer, admitted: Admitted, credit: number) {
@@ -89,7 +67,6 @@ class ServedStream extends ServedRequest {
     this.list();
   }
 
-  /** The consumer stopped reading, went away, or this side closes. */
   abort(reason: Error): void {
     if (this.abortReason || this.released) return;
     this.abortSignal(reason);
@@ -100,14 +77,12 @@ class ServedStream extends ServedRequest {
     this.#wake();
   }
 
-  /** The consumer read `n` more items. */
   grant(n: number): void {
     if (this.released) return;
     this.#credit = Math.min(this.#credit + n, this.#highWaterMark);
     this.#wake();
   }
 
-  /** Runs the stream from its decoded input. */
   start(input: unknown): void {
     this.#run(input).catch((error: unknown) => debug(() => `stream '${this.path}' failed unexpectedly: ${String(error)}`));
   }
@@ -115,7 +90,7 @@ class ServedStream extends ServedRequest {
   async #run(input: unknown): Promise<void> {
     const iterator = await this.#begin(input);
     if (!iterator) return;
-    /** True once the generator finished by itself (returned or threw): nothing left to return. */
+    /** Once the generator returned or threw, there is nothing left to `return()`. */
     let finished = false;
     try {
       while (!this.released) {
@@ -173,12 +148,10 @@ class ServedStream extends ServedRequest {
       let validation = this.def.input ? validate(this.def.input, input) : NO_INPUT;
       if (validation instanceof Promise) validation = await validation;
       if (validation.issues) {
-        const what = `Input failed the input schema: ${summariseIssues(validation.issues)}`;
-        this.#fail(siteError('BAD_REQUEST', this.site(), what, { issues: validation.issues }));
+        this.#fail(this.inputInvalid(validation.issues));
         return undefined;
       }
       if (this.released) return undefined;
-      // As for calls: the same ctx, and the same middleware chain around the function that starts the stream.
       const { value } = validation;
       const ctx = this.context();
       let iterable: unknown =
@@ -236,7 +209,7 @@ class ServedStream extends ServedRequest {
     this.peer.send(items(this.requestId, batch), bytes);
   }
 
-  /** Ends the stream with what its function or generator threw; `onError` hears it unless it is an `RpcError`. */
+  /** `onError` hears what was thrown unless it is an `RpcError`. */
   #failWith(thrown: unknown): void {
     this.report(thrown, 'stream');
     this.#fail(toRpcError(thrown, this.site()));
@@ -265,7 +238,7 @@ export function serveStream(host: ServeHost, peer: Peer, [, id, path, deadlineMs
   else served.start(admitted.input);
 }
 
-/** The consumer of a stream this side serves read more; anything else (unknown ids, calls) is dropped. */
+/** Credit for anything but a stream served here (an unknown id, a call) is dropped. */
 export function grantCredit(peer: Peer, [, id, n]: CreditEnvelope): void {
   const served = peer.serving.get(id);
   if (served instanceof ServedStream) served.grant(n);

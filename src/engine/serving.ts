@@ -1,8 +1,7 @@
 /**
- * What serving a call and serving a stream share: the one admission every
- * incoming request passes before its procedure runs, the state of a request
- * being served (its procedure, its context, its signal, its bookkeeping), and
- * sending an error back.
+ * What serving a call and a stream share: the one admission every request
+ * passes, the state of a request being served (procedure, `ctx`, signal,
+ * bookkeeping), and sending an error back.
  *
  * @module
  */
@@ -15,11 +14,11 @@ import {
   signalController,
 } from '../define/context.js';
 import type { ProcedureDef, ProcedureKind } from '../define/procedure.js';
-import type { Validation } from '../define/schema.js';
+import { summariseIssues, type Validation } from '../define/schema.js';
 import type { CallMeter, MetricsRecorder } from '../metrics/recorder.js';
 import { OTHER_PROCEDURES } from '../metrics/recorder.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
-import { type CallSite, RpcError, type RpcErrorCode, siteError, withSite } from '../wire/errors.js';
+import { type CallSite, RpcError, type RpcErrorCode, type RpcIssue, siteError, withSite } from '../wire/errors.js';
 import { type Headers, NO_HEADERS } from '../wire/headers.js';
 import { err, NO_TIMEOUT, type WireError } from '../wire/protocol.js';
 import type { ErrorReporter } from './error-report.js';
@@ -28,28 +27,22 @@ import type { IncomingSpan, Tracing } from './tracing.js';
 
 /** What serving needs from the side it runs on. */
 export interface ServeHost {
-  /** This side's API, for `rpc.for(ctx)`. */
   readonly api: SideApi | undefined;
   readonly procedures: ReadonlyMap<string, ProcedureDef>;
-  /** How this side names itself in error messages. */
   readonly self: number | 'primary';
   readonly maxPayloadBytes: number;
-  /** False once this side takes no more requests (it is shutting down): new ones get `SHUTTING_DOWN`. */
+  /** False once this side takes no more requests: new ones get `SHUTTING_DOWN`. */
   readonly admitting: boolean;
-  /** Told when a served request starts and ends, so `close()` can wait for them and `pendingCount()` counts them. */
+  /** For `close()` to wait for served requests and `pendingCount()` to count them. */
   servingStarted(): void;
   servingEnded(): void;
-  /** Counts requests served, when metrics are on. */
   readonly metrics: MetricsRecorder | undefined;
-  /** When the frame bringing the request being served arrived (with metrics on): its start. */
   readonly frameArrivedAt: number;
-  /** Hears what a handler or a stream threw that its caller only gets the message of. */
   readonly reportError: ErrorReporter;
-  /** Spans for served requests, when tracing is on. */
   readonly tracing: Tracing | undefined;
 }
 
-/** A request that passed admission: its procedure, its decoded input, the fields of its `ctx`, and its span if traced. */
+/** A request that passed admission. */
 export interface Admitted {
   readonly def: ProcedureDef;
   readonly input: unknown;
@@ -66,10 +59,9 @@ const WRONG_KIND: Record<ProcedureKind, string> = {
 };
 
 /**
- * The checks every incoming call and stream passes, in one order; a request
+ * The checks every incoming call and stream passes, in one order: a request
  * that fails one is answered with the error and counted as refused.
- * `undefined` when the request goes no further (refused, or a duplicate id,
- * which the first request with that id answers).
+ * `undefined` when it goes no further (refused, or a duplicate id).
  */
 export function admit(
   host: ServeHost,
@@ -117,22 +109,17 @@ function startServerSpan(
   return tracing.startServer(request, headers ?? NO_HEADERS);
 }
 
-/**
- * A call or stream being served: it owns its `ctx` (made on first read) and
- * the signal in it, and ends its bookkeeping exactly once.
- */
+/** A call or stream being served: it owns its `ctx` and signal, made on first read, and ends its bookkeeping once. */
 export abstract class ServedRequest implements SignalOwner, ServedHandle {
   protected readonly host: ServeHost;
   protected readonly peer: Peer;
   protected readonly def: ProcedureDef;
   protected readonly fields: RequestFields;
-  /** Its span, when tracing is on: ended with the bookkeeping. */
   protected readonly span: IncomingSpan | undefined;
-  /** Why it was aborted, once it was. */
   protected abortReason: Error | undefined = undefined;
-  /** Set once its bookkeeping ended: answered, failed or aborted. */
+  /** Answered, failed or aborted. */
   protected released = false;
-  /** Counts it, when metrics are on; `startedAt` is its start on the meter's clock. */
+  /** `startedAt` is on the meter's clock. */
   protected meter: CallMeter | undefined = undefined;
   protected startedAt = 0;
   #listed = false;
@@ -161,16 +148,14 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
     return this.#controller.signal;
   }
 
-  /** The caller stopped waiting, went away, or this side closes. */
+  /** The caller stopped waiting or went away, or this side closes. */
   abstract abort(reason: Error): void;
 
-  /** The `ctx` its middlewares and function receive, made once. */
   context(): ProcedureContext {
     this.#ctx ??= createContext(this, this.fields, this.host.api);
     return this.#ctx;
   }
 
-  /** Aborts the signal, if anyone made it. */
   protected abortSignal(reason: Error): void {
     this.abortReason = reason;
     this.#controller?.abort(reason);
@@ -183,7 +168,7 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
     this.peer.serving.set(this.fields.requestId, this);
   }
 
-  /** Ends the bookkeeping once, with the code it failed with; false when that already happened. */
+  /** Ends the bookkeeping, with the code it failed with; false when it had ended already. */
   protected release(failure: string | undefined): boolean {
     if (this.released) return false;
     this.released = true;
@@ -198,7 +183,10 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
     return { path: this.fields.path, target: this.host.self };
   }
 
-  /** Sends `error` to the caller. */
+  protected inputInvalid(issues: RpcIssue[]): RpcError {
+    return siteError('BAD_REQUEST', this.site(), `Input failed the input schema: ${summariseIssues(issues)}`, { issues });
+  }
+
   protected answerError(error: RpcError): void {
     answerError(this.host, this.peer, this.fields.requestId, error, this.site());
   }
@@ -220,7 +208,6 @@ function isAbortEcho(thrown: unknown, reason: Error): boolean {
   return thrown === reason || (thrown instanceof Error && (thrown.name === 'AbortError' || thrown.cause === reason));
 }
 
-/** True for anything `await` would wait on. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
@@ -229,11 +216,7 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/**
- * Sends `error` to the caller of `id`, its message naming `site` (a
- * handler's own `RpcError` does not); its `data` crosses like a result, or is
- * left out with a note if it cannot.
- */
+/** The message names `site`; `data` crosses like a result, or is left out with a note if it cannot. */
 export function answerError(host: ServeHost, peer: Peer, id: string, error: RpcError, site: CallSite): void {
   const wire: { code: string; message: string; issues?: WireError['issues']; data?: EncodedPayload } = {
     code: error.code,
