@@ -1,32 +1,15 @@
-/**
- * Where errors that no caller sees in full go: what a handler, a stream or a
- * listener threw, with its stack, told to the `onError` option in the process
- * where it happened.
- *
- * @module
- */
+/** Errors no caller sees in full (a handler's, a stream's, a listener's), told to `onError` where they happened. @module */
 import type { PeerInfo } from '../transports/transport.js';
 import { messageOf } from '../wire/errors.js';
 
 /**
- * Where an error reported to `onError` happened: the second argument of the
- * `onError` option of `createClusterRpc`.
+ * Where an error reported to `onError` happened: its second argument.
  *
  * @example
  * ```ts
- * import { createClusterRpc, type ErrorSite } from 'cluster-rpc';
- * import { events, primaryRouter, workerRouter } from './routers.js';
+ * import { createClusterRpc } from 'cluster-rpc';
  *
- * function describeSite(where: ErrorSite): string {
- *   const from = where.caller?.side === 'worker' ? ` for worker ${where.caller.workerId}` : '';
- *   return `${where.kind} '${where.path}' on the ${where.side}${from}`;
- * }
- * export const rpc = createClusterRpc({
- *   primary: primaryRouter,
- *   worker: workerRouter,
- *   events,
- *   onError: (error, where) => console.error(`${describeSite(where)} failed:`, error),
- * });
+ * export const rpc = createClusterRpc({ onError: (error, where) => console.error(`${where.kind} '${where.path}' on the ${where.side}`, error) });
  * ```
  *
  * @group Errors
@@ -34,37 +17,25 @@ import { messageOf } from '../wire/errors.js';
 export interface ErrorSite {
   /** The process where it was thrown. */
   readonly side: 'primary' | 'worker';
-  /**
-   * What threw: a call's handler or middleware, a stream's function or
-   * generator, or a listener (of an event, or of `onWorkers` / `onPrimary`).
-   */
+  /** What threw: a call's handler or middleware, a stream, or a listener (of an event or of membership). */
   readonly kind: 'call' | 'stream' | 'event';
-  /** The procedure's path; for an event listener the event's name, for a membership listener `'onWorkers'` or `'onPrimary'`. */
+  /** The procedure's path, the event's name, or `'onWorkers'` / `'onPrimary'`. */
   readonly path: string;
-  /** Who made the call or the stream, as its `ctx.caller`, or who sent the event; absent for a membership listener. */
+  /** Who made the call or sent the event; absent for a membership listener. */
   readonly caller?: PeerInfo;
 }
 
-/** Told about an error no caller sees in full. */
 export type ErrorReporter = (error: unknown, where: ErrorSite) => void;
 
-/** The `onError` option: a function, or `false` for nowhere. */
 type OnErrorOption = ((error: unknown, where: ErrorSite) => void) | false;
 
-/** What `onError` does unless told otherwise: the error, stack included, on stderr. */
 function reportToConsole(error: unknown, where: ErrorSite): void {
   console.error(`[cluster-rpc] ${where.kind} '${where.path}' failed on the ${where.side}:`, error);
 }
 
-/** Reporting nowhere. */
 function ignore(): void {}
 
-/**
- * The reporter the engine uses, from the options: `onError` (default:
- * stderr; `false`: nowhere), with listener errors going to the deprecated
- * `onListenerError` instead when it is given. A reporter that throws or
- * rejects breaks nothing: that failure goes to stderr.
- */
+/** Listener errors go to the deprecated `onListenerError` when given; a reporter that throws breaks nothing. */
 export function errorReporter(
   onError: OnErrorOption | undefined,
   onListenerError: ((error: unknown, event: string) => void) | undefined,

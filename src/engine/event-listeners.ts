@@ -1,7 +1,6 @@
 /**
- * Events on one side: listeners by name, payloads validated before they
- * leave and again when they arrive, and listeners kept apart so one that
- * throws neither stops the others nor crashes the process.
+ * Events on one side: listeners by name, payloads validated before they leave
+ * and when they arrive, and a listener that throws stopping neither the others nor the process.
  *
  * @module
  */
@@ -16,7 +15,7 @@ import type { Headers } from '../wire/headers.js';
 import { endWithError } from './traced.js';
 import type { IncomingSpan, Tracing } from './tracing.js';
 
-/** What every side's event meta holds: the headers the event carried. */
+/** What every side's event meta holds. */
 export interface EventMetaBase {
   readonly headers: Headers;
 }
@@ -24,23 +23,20 @@ export interface EventMetaBase {
 /** A listener as stored; the public types narrow the payload and meta. */
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 
-/** Told when a listener throws or rejects, with who sent the event; nothing else sees that error. */
+/** Hears what a listener threw or rejected with, and who sent the event. */
 type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
 
-/** Events on one side of the channel. */
 export class EventListeners<TMeta extends EventMetaBase> {
   readonly #listeners = new Map<string, Set<Listener<TMeta>>>();
 
   constructor(
     private readonly schemas: ReadonlyMap<string, Schema>,
     private readonly reportListenerError: ListenerErrorReporter,
-    /** Counts events sent and received, when metrics are on. */
     private readonly recorder?: MetricsRecorder,
-    /** A consumer span per event received, when tracing is on. */
     private readonly tracing?: Tracing,
   ) {}
 
-  /** Adds a listener; returns the function that removes it. */
+  /** Returns the function that removes the listener. */
   on(name: string, listener: Listener<TMeta>): () => void {
     this.#schema(name, (message) => new TypeError(message));
     if (typeof listener !== 'function') throw new TypeError(`The listener for event '${name}' must be a function`);
@@ -57,17 +53,11 @@ export class EventListeners<TMeta extends EventMetaBase> {
     };
   }
 
-  /** Removes every listener. */
   clear(): void {
     this.#listeners.clear();
   }
 
-  /**
-   * Validates an outgoing payload against its schema and encodes it: at once
-   * for a synchronous schema (the usual case), as a promise for an async one.
-   * Throws (or rejects) with `BAD_REQUEST`, `UNSERIALIZABLE` or
-   * `PAYLOAD_TOO_LARGE`; nothing is sent in that case.
-   */
+  /** Validates and encodes an outgoing payload: a promise only for an async schema. Throws `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`. */
   encode(name: string, payload: unknown, maxBytes: number): EncodedPayload | Promise<EncodedPayload> {
     const schema = this.#schema(name, (message) => new RpcError('BAD_REQUEST', message));
     const validation = validate(schema, payload);
@@ -81,11 +71,7 @@ export class EventListeners<TMeta extends EventMetaBase> {
     return encoded;
   }
 
-  /**
-   * Decodes and validates an incoming payload, then hands it to the listeners.
-   * An unknown event or invalid payload is dropped (and logged under
-   * `NODE_DEBUG=cluster-rpc`). `onValid` runs once the payload passed.
-   */
+  /** Hands a valid payload to the listeners, after `onValid`; an unknown event or invalid payload is dropped. */
   receive(name: string, payload: EncodedPayload, meta: TMeta, sender: PeerInfo, onValid?: () => void): void {
     const schema = this.schemas.get(name);
     if (!schema) return debug(() => `dropped event '${name}': not defined on this side`);
@@ -115,7 +101,7 @@ export class EventListeners<TMeta extends EventMetaBase> {
     if (listeners) for (const listener of listeners) this.#call(listener, name, validation.value, meta, sender);
   }
 
-  /** Hands the event to its listeners with its span active; the span ends once they all returned or settled. */
+  /** The span is active while the listeners run, and ends once they all returned or settled. */
   #deliverTraced(
     span: IncomingSpan,
     name: string,
@@ -144,11 +130,7 @@ export class EventListeners<TMeta extends EventMetaBase> {
     });
   }
 
-  /**
-   * Calls one listener; what it throws, or the promise it returns rejects
-   * with, goes to the reporter. Returns the error (or a promise of it) for
-   * a traced delivery.
-   */
+  /** What the listener throws or rejects with goes to the reporter, and is returned for a traced delivery. */
   #call(
     listener: Listener<TMeta>,
     name: string,

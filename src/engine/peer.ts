@@ -1,10 +1,4 @@
-/**
- * One peer process as this side sees it: whether it listens, the calls we
- * wait on from it, the calls and streams we serve for it, the streams we read
- * from it, and the outbox of what we send it.
- *
- * @module
- */
+/** One peer process as this side sees it: its state, the tables of what goes on with it, and its outbox. @module */
 import pTimeout from 'p-timeout';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER } from '../transports/transport.js';
 import type { CallSite } from '../wire/errors.js';
@@ -21,43 +15,37 @@ import { StreamReaders } from './stream-readers.js';
  */
 type PeerState = 'starting' | 'ready' | 'closed' | 'gone';
 
-/** A call or stream this side serves for the peer, as far as the peer's table needs to know. */
+/** A call or stream this side serves for the peer. */
 export interface ServedHandle {
-  /** The procedure it runs, for the messages that end it. */
   readonly path: string;
-  /** Stops the handler's work: aborts its `ctx.signal` with `reason`. */
+  /** Aborts its `ctx.signal` with `reason`. */
   abort(reason: Error): void;
 }
 
 /** What became of an envelope given to {@link Peer.sendWhenReady}. */
 export type DeliveryOutcome = 'sent' | 'timeout' | 'closed' | 'gone';
 
-/** One peer process. */
 export class Peer {
   state: PeerState = 'starting';
-  /** Calls we sent to the peer and wait on. */
   readonly pending: PendingCalls;
-  /** Calls and streams the peer sent us that are still running, by request id. */
+  /** Calls and streams served for the peer, by request id. */
   readonly serving = new Map<string, ServedHandle>();
-  /** Streams we read from the peer. */
   readonly streams = new StreamReaders();
-  /** Set while this side's membership listeners count the peer as joined: between its `joined` and its `left`. */
+  /** Between the peer's `joined` and its `left`, as membership listeners hear them. */
   announced = false;
 
   readonly #outbox: Outbox;
   #readyWaiters: Array<(ready: boolean) => void> = [];
 
-  /** How error messages name the peer: a worker id or `'primary'`. */
+  /** How error messages name the peer. */
   readonly target: number | 'primary';
-  /** Who the peer is, as handlers see it in `ctx.caller`. */
   readonly info: PeerInfo;
   #link: PeerLink | undefined;
   readonly #whyUnattached: (() => string) | undefined;
 
   /**
-   * @param link - How to reach the peer; a worker waiting for a primary to
-   *   come back has none until one joins (see {@link Peer.attach}).
-   * @param whyUnattached - Without a link: why no primary can be reached now, for the calls it never sent.
+   * @param link - `undefined` for a worker's primary that has not joined yet (see {@link Peer.attach}).
+   * @param whyUnattached - Without a link: why no primary can be reached now.
    */
   constructor(link: PeerLink | undefined, whyUnattached?: () => string) {
     this.#link = link;
@@ -75,47 +63,36 @@ export class Peer {
     );
   }
 
-  /** True for a worker's peer that waits for a primary to join. */
+  /** A worker's primary that has not joined yet. */
   isUnattached(): boolean {
     return this.#link === undefined && this.state === 'starting';
   }
 
-  /**
-   * Why what waits for this peer was never sent, while no primary can be
-   * reached (the servers, or no primary in the cluster); `undefined` once one joined.
-   */
+  /** Why what waits for this peer was never sent; `undefined` once a primary joined. */
   unsentReason(): string | undefined {
     return this.isUnattached() ? (this.#whyUnattached?.() ?? 'no primary has joined') : undefined;
   }
 
-  /** The primary this peer waited for joined. */
   attach(link: PeerLink): void {
     if (this.#link !== undefined) return;
     this.#link = link;
     this.#outbox.attach(link);
   }
 
-  /** True when `link` is how this side reaches its peer. */
   isOver(link: PeerLink): boolean {
     return this.#link === link;
   }
 
-  /** The call site of `path` on this peer, for error messages. */
   site(path: string): CallSite {
     return { path, target: this.target };
   }
 
-  /**
-   * Queues an envelope; it leaves with the others at the end of this turn of
-   * the event loop, or at once when the batch is full.
-   *
-   * @param bytes - The approximate size of its payload, if known.
-   */
+  /** Queues an envelope, with the approximate size of its payload, for the end of this turn. */
   send(envelope: Envelope, bytes = 0): void {
     if (this.state !== 'gone') this.#outbox.push(envelope, bytes);
   }
 
-  /** Sends what is queued now rather than at the end of this turn: for a fan-out that nothing else will join. */
+  /** Sends what is queued now: for a fan-out that nothing else will join. */
   flush(): void {
     if (this.state !== 'gone') this.#outbox.flushNow();
   }
@@ -125,17 +102,14 @@ export class Peer {
     return this.state === 'gone' ? Promise.resolve() : this.#outbox.whenWritten();
   }
 
-  /** Resolves `true` once the peer is ready, `false` if it goes away first. */
+  /** `false` if the peer goes away first. */
   whenReady(): Promise<boolean> {
     if (this.state === 'ready') return Promise.resolve(true);
     if (this.state === 'gone') return Promise.resolve(false);
     return new Promise((resolve) => this.#readyWaiters.push(resolve));
   }
 
-  /**
-   * Sends `envelope` now if the peer is ready (answering at once), or once it
-   * is if it is still starting (waiting at most `waitMs`). Tells what happened.
-   */
+  /** Sends `envelope` now if the peer is ready, or once it is (within `waitMs`), and tells what happened. */
   sendWhenReady(envelope: Envelope, waitMs: number): DeliveryOutcome | Promise<DeliveryOutcome> {
     if (this.state !== 'starting') return this.#sendIfReady(envelope);
     return pTimeout(this.whenReady(), { milliseconds: waitMs, fallback: () => false }).then(() =>
@@ -149,20 +123,17 @@ export class Peer {
     return 'sent';
   }
 
-  /** The peer said `hello`. */
   markReady(): void {
     if (this.state === 'gone') return;
     this.state = 'ready';
     this.#wakeWaiters(true);
   }
 
-  /** The peer said `bye`, or its process is going away. */
   markClosed(): void {
     if (this.state === 'gone') return;
     this.state = 'closed';
   }
 
-  /** The peer's process or channel is gone; nothing more will be sent. */
   markGone(): void {
     this.state = 'gone';
     this.#outbox.clear();
@@ -175,7 +146,6 @@ export class Peer {
     for (const wake of waiters) wake(ready);
   }
 
-  /** `worker 3` or `the primary`. */
   describe(): string {
     return this.target === 'primary' ? 'the primary' : `worker ${this.target}`;
   }
