@@ -1,15 +1,10 @@
-/**
- * Waiting for a table of calls or streams to empty, as `close({ grace })`
- * does: one promise, made only when someone waits.
- *
- * @module
- */
+/** Waiting for a table of calls or streams to empty, as `close({ grace })` does. @module */
 
-/** Resolves its waiters the next time the table it watches becomes empty. */
+/** One promise, made only when someone waits. */
 export class EmptyWaiter {
   #waiting: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined = undefined;
 
-  /** Resolves at once when `isEmpty`, otherwise once {@link EmptyWaiter.emptied} is called. */
+  /** Resolves at once when `isEmpty`, else at the next {@link EmptyWaiter.emptied}. */
   wait(isEmpty: boolean): Promise<void> {
     if (isEmpty) return Promise.resolve();
     if (!this.#waiting) {
@@ -22,7 +17,6 @@ export class EmptyWaiter {
     return this.#waiting.promise;
   }
 
-  /** The table just became empty. */
   emptied(): void {
     if (!this.#waiting) return;
     this.#waiting.resolve();

@@ -1,32 +1,23 @@
-/**
- * The streams this side reads from one peer, by id: where their items, ends
- * and errors find them, and how a peer's departure ends them all.
- *
- * @module
- */
+/** The streams this side reads from one peer, by id, where their items, ends and errors find them. @module */
 
 import type { EncodedPayload } from '../wire/codec.js';
 import type { CallSite, RpcError } from '../wire/errors.js';
 import { EmptyWaiter } from './empty-waiter.js';
 
-/** One stream this side reads, as its peer's table needs to know it. */
+/** One stream this side reads. */
 export interface StreamReader {
-  /** Where it was opened, for error messages. */
   readonly site: CallSite;
-  /** Items from the producer. */
   receive(payloads: readonly EncodedPayload[]): void;
-  /** The producer ended normally (`null`) or with an error, after the items it sent. */
+  /** The producer ended normally (`null`) or with an error. */
   ended(error: RpcError | null): void;
-  /** Ends the stream at once with `error`. */
+  /** Ends the stream at once, dropping items not read. */
   fail(error: RpcError): void;
 }
 
-/** The streams one side reads from one peer, by id. */
 export class StreamReaders {
   readonly #streams = new Map<string, StreamReader>();
   readonly #empty = new EmptyWaiter();
 
-  /** How many streams are open. */
   get size(): number {
     return this.#streams.size;
   }
@@ -44,12 +35,11 @@ export class StreamReaders {
     if (this.#streams.size === 0) this.#empty.emptied();
   }
 
-  /** Ends every open stream at once with the error `errorFor` builds for its site. */
+  /** Ends every stream at once with the error built for its site. */
   failAll(errorFor: (site: CallSite) => RpcError): void {
     for (const stream of [...this.#streams.values()]) stream.fail(errorFor(stream.site));
   }
 
-  /** Resolves once no stream is open. */
   whenEmpty(): Promise<void> {
     return this.#empty.wait(this.#streams.size === 0);
   }

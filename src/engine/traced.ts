@@ -1,8 +1,7 @@
 /**
- * Calls, streams and events made with a {@link Tracing}: each gets its span,
- * the span's headers join the caller's, and the span ends when the call
- * settles, the stream ends or the event has been handed to the channel.
- * Only reached when the `tracing` option is set.
+ * Calls, streams and events made with a {@link Tracing}: each gets a span
+ * whose headers join the caller's, ended when the call settles, the stream
+ * ends or the event is handed to the channel.
  *
  * @module
  */
@@ -11,17 +10,16 @@ import { checkHeaders } from '../wire/headers.js';
 import type { RpcStream } from './read-stream.js';
 import type { IncomingSpan, OutgoingSpan, TraceSpan, Tracing } from './tracing.js';
 
-/** Options that may carry headers, and for calls and streams a parent whose headers they inherit. */
+/** Options that may carry headers, or a parent whose headers they inherit. */
 interface WithHeaders {
   readonly headers?: Readonly<Record<string, string>>;
   readonly parent?: unknown;
 }
 
 /**
- * `options` with the span's headers added to those the request carries (its
- * own, or its parent's). Options the engine will refuse are left as they
- * are, so it refuses them as it would untraced; headers that would go over
- * the limit with the span's leave without them.
+ * `options` with the span's headers over the request's own (or its parent's).
+ * Options the engine will refuse are left as they are, and headers that
+ * would go over the limit leave without the span's.
  */
 function withSpanHeaders<TOptions extends WithHeaders>(options: TOptions | undefined, span: OutgoingSpan): TOptions | undefined {
   const added = span.headers;
@@ -48,14 +46,14 @@ function withinLimit(headers: Readonly<Record<string, string>>): boolean {
   }
 }
 
-/** Ends `span` with the code and message of `error` (an `RpcError`, or anything thrown). */
+/** Ends `span` with the code (or name) and message of what was thrown. */
 export function endWithError(span: TraceSpan, error: unknown): void {
   const { code, name, message } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
   const failure = typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error';
   span.end(failure, typeof message === 'string' ? message : String(error));
 }
 
-/** Runs `send` with the span's headers and ends the span when the promise it returns settles; untraced without a span. */
+/** Runs `send` with the span's headers and ends the span when its promise settles. */
 function settle<TResult, TOptions extends WithHeaders>(
   span: OutgoingSpan | undefined,
   options: TOptions | undefined,
@@ -74,7 +72,6 @@ function settle<TResult, TOptions extends WithHeaders>(
   );
 }
 
-/** A call made with `tracing`: a client span from the call until it settles. */
 export function tracedCall<TOptions extends WithHeaders>(
   tracing: Tracing,
   path: string,
@@ -85,7 +82,6 @@ export function tracedCall<TOptions extends WithHeaders>(
   return settle(tracing.startClient({ kind: 'call', path, peer, known: true }), options, call);
 }
 
-/** An event sent with `tracing`: a producer span until it has been handed to the channel. */
 export function tracedEvent<TResult, TOptions extends WithHeaders>(
   tracing: Tracing,
   operation: 'emit' | 'broadcast',
@@ -96,11 +92,7 @@ export function tracedEvent<TResult, TOptions extends WithHeaders>(
   return settle(tracing.startProducer({ operation, name }), options, send);
 }
 
-/**
- * A stream read with `tracing`: the client span starts at the first `next()`
- * (when the stream opens, in the context where the loop runs) and ends with
- * the stream: its end, its error, or the reader's `return()`.
- */
+/** The client span starts at the first `next()`, where the loop runs, and ends with the stream. */
 class TracedStream implements RpcStream<unknown> {
   readonly #tracing: Tracing;
   readonly #path: string;
@@ -161,7 +153,7 @@ class TracedStream implements RpcStream<unknown> {
   }
 }
 
-/** A stream read with `tracing`; `open` makes the stream itself from the options with the span's headers. */
+/** `open` makes the stream from the options with the span's headers. */
 export function tracedStream<TOptions extends WithHeaders>(
   tracing: Tracing,
   path: string,
@@ -172,11 +164,7 @@ export function tracedStream<TOptions extends WithHeaders>(
   return new TracedStream(tracing, path, peer, options, open as (options: WithHeaders | undefined) => RpcStream<unknown>);
 }
 
-/**
- * `tracing` as the engine calls it: a hook or a span's `end` that throws is
- * treated as untraced (and shown under `NODE_DEBUG=cluster-rpc`), so a
- * faulty tracer cannot drop a frame or leave a request's bookkeeping half done.
- */
+/** A hook or `end` that throws counts as untraced, so a faulty tracer cannot leave a request half done. */
 export function guardTracing(tracing: Tracing): Tracing {
   return {
     startClient: (request) => attempt(() => guardOutgoing(tracing.startClient(request))),
