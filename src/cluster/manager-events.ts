@@ -11,13 +11,9 @@ import type { WorkerExit } from './tracked-worker.js';
  *
  * @example
  * ```ts
- * import { type CrashLoopInfo, createClusterManager } from 'cluster-rpc/cluster';
+ * import type { CrashLoopInfo } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * manager.on('crashLoop', (info: CrashLoopInfo) => {
- *   console.error(info.message);
- *   void manager.shutdown({ reason: `slot ${info.slot} crash loop (exit code ${info.lastExit.code})` });
- * });
+ * const describe = (info: CrashLoopInfo) => `slot ${info.slot} crashed ${info.crashes} times`;
  * ```
  *
  * @group Cluster manager
@@ -40,11 +36,7 @@ export interface CrashLoopInfo {
  * ```ts
  * import { createClusterManager } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * manager.on('ready', (worker, address) => console.log(`worker ${worker.id} listens on port ${address?.port}`));
- * manager.on('crashLoop', (info) => {
- *   console.error(info.message); // the workers still running keep serving
- * });
+ * createClusterManager().on('ready', (worker, address) => console.log(`worker ${worker.id} listens on ${address?.port}`));
  * ```
  *
  * @group Cluster manager

@@ -12,17 +12,13 @@ import { handleSignals, type SignalHandlers } from './signals.js';
 import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.js';
 
 /**
- * Where a {@link ClusterManager} is in its life: `idle` (not started), `starting`, `running` (every slot has had
- * a ready worker), `stopping` (workers draining), `stopped` (final).
+ * Where a {@link ClusterManager} is in its life; `running` once every slot has had a ready worker.
  *
  * @example
  * ```ts
- * import { type ClusterManagerState, createClusterManager } from 'cluster-rpc/cluster';
+ * import type { ClusterManagerState } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * const healthy = (state: ClusterManagerState): boolean => state === 'running';
- * await manager.start();
- * console.log(healthy(manager.state)); // true
+ * const healthy = (state: ClusterManagerState) => state === 'running';
  * ```
  *
  * @group Cluster manager
@@ -34,12 +30,9 @@ export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' |
  *
  * @example
  * ```ts
- * import { type ClusterManagerStats, createClusterManager } from 'cluster-rpc/cluster';
+ * import type { ClusterManagerStats } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * await manager.start();
- * const stats: ClusterManagerStats = manager.stats();
- * console.log(`${stats.ready}/${stats.size} workers ready, ${stats.respawns} respawned after a crash`);
+ * const describe = (stats: ClusterManagerStats) => `${stats.ready}/${stats.size} ready, ${stats.respawns} respawned`;
  * ```
  *
  * @group Cluster manager
@@ -64,12 +57,9 @@ export interface ClusterManagerStats {
  *
  * @example
  * ```ts
- * import { createClusterManager, type ShutdownOptions } from 'cluster-rpc/cluster';
+ * import type { ShutdownOptions } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager({ signals: false });
- * await manager.start();
  * const options: ShutdownOptions = { reason: 'maintenance window' };
- * await manager.shutdown(options);
  * ```
  *
  * @group Cluster manager
@@ -88,20 +78,15 @@ export interface ShutdownOptions {
  * import { rpc } from './rpc.js';
  *
  * const manager = createClusterManager({ workers: 4, rpc, signals: false, exitProcess: false });
- * manager.on('exit', (exit) => {
- *   if (!exit.expected) console.log(`worker ${exit.workerId} (pid ${exit.pid}) died: ${exit.signal ?? exit.code}`);
- * });
  * await manager.start();
- * console.log(manager.workers.map((worker) => worker.process.pid), manager.stats());
- * const restart = await manager.restart(); // rolling: the port keeps answering
- * const result = await manager.shutdown({ reason: 'deploy done' });
- * process.exitCode = result.drained ? 0 : 1;
+ * await manager.restart(); // rolling: the port keeps answering
+ * process.exitCode = (await manager.shutdown({ reason: 'deploy done' })).drained ? 0 : 1;
  * ```
  *
  * @group Cluster manager
  */
 export interface ClusterManager {
-  /** Where it is in its life. See {@link ClusterManagerState}. */
+  /** Where it is in its life. */
   readonly state: ClusterManagerState;
   /** The worker serving each slot, in slot order (ready or starting; a slot waiting for its respawn has none). */
   readonly workers: readonly Worker[];
@@ -111,51 +96,38 @@ export interface ClusterManager {
   stats(): ClusterManagerStats;
 
   /**
-   * Applies the scheduling policy, installs the signal handlers and forks the workers; again, the same promise.
+   * Applies the scheduling policy, installs the signal handlers and forks the
+   * workers; resolves once every one is ready. Idempotent.
    *
-   * @returns Resolves once every worker is ready.
-   * @throws `Error` (as a rejection) when a crash loop or a shutdown comes first, or when this process already
-   *   forked or called `cluster.setupPrimary()`, which freezes the scheduling policy.
+   * @throws `Error` (as a rejection) when a crash loop or a shutdown comes first, or this process forked already.
    */
   start(): Promise<void>;
 
   /**
-   * Rolling restart (also on the `signals.restart` signal, `SIGHUP` by default): each worker in turn is replaced by
-   * a new one, ready before the old one drains.
+   * Rolling restart (also on `signals.restart`): each worker in turn is
+   * replaced by a new one, ready before the old one drains.
    *
-   * @returns What was replaced, and whether the old workers drained.
-   * @throws `Error` (as a rejection) when the manager is not running, or a replacement is not ready in time:
-   *   the restart stops there and the old worker keeps serving; or when a shutdown interrupts it (the shutdown
-   *   stops the replacement still starting, with every other worker).
+   * @throws `Error` (as a rejection) when not running, when a replacement is not ready in time (the old worker
+   *   keeps serving), or when a shutdown interrupts it.
    */
   restart(): Promise<RestartResult>;
 
   /**
-   * Graceful shutdown (also on the `signals.shutdown` signals, `SIGTERM` and `SIGINT` by default): `SIGTERM` to
-   * every worker, up to `shutdownGraceMs` to drain, then `SIGKILL`; then closes the `rpc` option's object and
-   * removes the manager's signal handlers. It never ends the process itself.
-   *
-   * @param options - The reason to report.
-   * @returns Whether every worker that served drained, and how each ended.
+   * Graceful shutdown (also on `signals.shutdown`): `SIGTERM` to every worker,
+   * `shutdownGraceMs` to drain, then `SIGKILL`; then closes the `rpc` option's
+   * object. It never ends the process itself.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
 
-  /**
-   * Listens to an event. See {@link ClusterManagerEvents}.
-   *
-   * @param event - `fork`, `ready`, `exit`, `crashLoop`, `restarted` or `stopped`.
-   * @param listener - Called with the event's arguments; what it throws is logged.
-   * @returns A function that removes the listener.
-   */
+  /** Listens to one of {@link ClusterManagerEvents}; returns the function that removes the listener. */
   on<TEvent extends keyof ClusterManagerEvents>(event: TEvent, listener: ClusterManagerEvents[TEvent]): () => void;
 }
 
 /**
- * Creates the manager of a fork-per-CPU cluster, in the primary; call {@link serveWorker} in each worker.
- * Respawn, signals and shutdown: the README's "The cluster manager"; why: [design notes](../../docs/design.md#draining-a-worker).
+ * Creates the manager of a fork-per-CPU cluster, in the primary, not started;
+ * call {@link serveWorker} in each worker. Why it works as it does:
+ * [design notes](../../docs/design.md#draining-a-worker).
  *
- * @param options - Everything is optional: see {@link ClusterManagerOptions}.
- * @returns The manager, not started.
  * @throws `TypeError` for an option out of range; `Error` in a cluster worker (PM2's cluster mode included).
  *
  * @example
@@ -163,19 +135,10 @@ export interface ClusterManager {
  * import cluster from 'node:cluster';
  * import http from 'node:http';
  * import { createClusterManager, serveWorker } from 'cluster-rpc/cluster';
- * import { rpc } from './rpc.js'; // createClusterRpc(…), shared by both sides
+ * import { rpc } from './rpc.js';
  *
- * if (cluster.isPrimary) {
- *   const manager = createClusterManager({ workers: 4, rpc });
- *   manager.on('exit', (exit) => console.log(`worker ${exit.workerId} exited`));
- *   await manager.start();
- * } else {
- *   const server = http.createServer(async (req, res) => {
- *     res.end(JSON.stringify(await rpc.worker.call('hits.increment', { by: 1 })));
- *   });
- *   server.listen(8000);
- *   serveWorker({ server, rpc });
- * }
+ * if (cluster.isPrimary) await createClusterManager({ workers: 4, rpc }).start();
+ * else serveWorker({ server: http.createServer((req, res) => res.end('ok')).listen(8000), rpc });
  * ```
  *
  * @group Cluster manager

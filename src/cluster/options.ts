@@ -9,10 +9,9 @@ import { signalProblem } from './signals.js';
  *
  * @example
  * ```ts
- * import { createClusterManager, type SchedulingPolicy } from 'cluster-rpc/cluster';
+ * import type { SchedulingPolicy } from 'cluster-rpc/cluster';
  *
  * const schedulingPolicy: SchedulingPolicy = process.env.SPREAD_BY_KERNEL ? 'none' : 'rr';
- * const manager = createClusterManager({ schedulingPolicy });
  * ```
  *
  * @group Cluster manager
@@ -24,14 +23,9 @@ export type SchedulingPolicy = 'rr' | 'none';
  *
  * @example
  * ```ts
- * import { type ClusterLogger, createClusterManager } from 'cluster-rpc/cluster';
+ * import type { ClusterLogger } from 'cluster-rpc/cluster';
  *
- * const logger: ClusterLogger = {
- *   info: (message) => process.stdout.write(`${new Date().toISOString()} ${message}\n`),
- *   warn: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
- *   error: (message) => process.stderr.write(`${new Date().toISOString()} ${message}\n`),
- * };
- * const manager = createClusterManager({ logger });
+ * const logger: ClusterLogger = { info: console.info, warn: console.warn, error: (message) => console.error(`!! ${message}`) };
  * ```
  *
  * @group Cluster manager
@@ -50,11 +44,9 @@ export interface ClusterLogger {
  *
  * @example
  * ```ts
- * import { createClusterManager, type RespawnOptions } from 'cluster-rpc/cluster';
+ * import type { RespawnOptions } from 'cluster-rpc/cluster';
  *
- * // Patient with a database that takes a minute to come back.
- * const respawn: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
- * const manager = createClusterManager({ respawn });
+ * const patient: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
  * ```
  *
  * @group Cluster manager
@@ -71,18 +63,14 @@ export interface RespawnOptions {
 }
 
 /**
- * Which signals the primary handles, by what they start. A key left out keeps its default; a key set to `false`
- * handles nothing, leaving those signals to the application (or to Node's default, which ends the process).
+ * Which signals the primary handles, by what they start. A key left out keeps
+ * its default; `false` leaves those signals to the application.
  *
  * @example
  * ```ts
- * import { type ClusterManagerSignals, createClusterManager } from 'cluster-rpc/cluster';
- * import { rpc } from './rpc.js';
+ * import type { ClusterManagerSignals } from 'cluster-rpc/cluster';
  *
- * // SIGHUP reloads the app's config; SIGUSR2 replaces the workers; SIGTERM and SIGINT stay shutdowns.
- * const signals: ClusterManagerSignals = { restart: 'SIGUSR2' };
- * const manager = createClusterManager({ rpc, signals });
- * process.on('SIGHUP', () => void rpc.primary.broadcast('configChanged', { key: 'reloadedAt', value: new Date().toISOString() }));
+ * const signals: ClusterManagerSignals = { restart: 'SIGUSR2' }; // SIGHUP stays the app's
  * ```
  *
  * @group Cluster manager
@@ -99,11 +87,10 @@ export interface ClusterManagerSignals {
  *
  * @example
  * ```ts
- * import { type ClosableRpc, createClusterManager } from 'cluster-rpc/cluster';
+ * import type { ClosableRpc } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const closable: ClosableRpc = rpc;
- * const manager = createClusterManager({ rpc: closable });
  * ```
  *
  * @group Cluster manager
@@ -114,20 +101,13 @@ export interface ClosableRpc {
 }
 
 /**
- * Options of {@link createClusterManager}. Every one is optional.
+ * Options of {@link createClusterManager}, all optional.
  *
  * @example
  * ```ts
- * import { createClusterManager } from 'cluster-rpc/cluster';
- * import { rpc } from './rpc.js';
+ * import type { ClusterManagerOptions } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager({
- *   workers: 4,
- *   schedulingPolicy: 'rr',
- *   shutdownGraceMs: 15_000,
- *   respawn: { initialDelayMs: 500, crashLoopLimit: 10 },
- *   rpc,
- * });
+ * const options: ClusterManagerOptions = { workers: 4, shutdownGraceMs: 15_000, respawn: { crashLoopLimit: 10 } };
  * ```
  *
  * @group Cluster manager
@@ -159,10 +139,7 @@ export interface ClusterManagerOptions {
   readonly readyTimeoutMs?: number;
   /** How many workers a rolling restart replaces at a time. Default: 1. */
   readonly restartConcurrency?: number;
-  /**
-   * The signals that start a graceful shutdown and a rolling restart; `false` for none. Default: `true`, which is
-   * `{ shutdown: ['SIGTERM', 'SIGINT'], restart: 'SIGHUP' }`. See {@link ClusterManagerSignals}.
-   */
+  /** The signals that start a shutdown and a rolling restart; `false` for none. Default: `true`, the defaults of {@link ClusterManagerSignals}. */
   readonly signals?: boolean | ClusterManagerSignals;
   /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker that served drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;
@@ -172,11 +149,8 @@ export interface ClusterManagerOptions {
   readonly logger?: ClusterLogger | false;
 }
 
-/** Default of {@link RespawnOptions.initialDelayMs}. */
 const DEFAULT_RESPAWN_DELAY_MS = 200;
-/** Default of {@link RespawnOptions.maxDelayMs}. */
 const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
-/** Default of {@link RespawnOptions.healthyAfterMs}. */
 const DEFAULT_HEALTHY_AFTER_MS = 30_000;
 /** Default of {@link RespawnOptions.crashLoopLimit}: with the default delays, some 6 s plus six start-ups. */
 const DEFAULT_CRASH_LOOP_LIMIT = 6;
@@ -187,7 +161,6 @@ const DEFAULT_CRASH_LOOP_LIMIT = 6;
  * ```ts
  * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc/cluster';
  *
- * // Reports can take a while to render.
  * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
  * ```
  *
@@ -197,7 +170,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: a cold start under load can take seconds. */
 const DEFAULT_READY_TIMEOUT_MS = 30_000;
 
-/** The `signals` option, checked, one list per role (empty for none). @internal */
+/** One list per role, empty for none. */
 interface ResolvedSignals {
   readonly shutdown: readonly NodeJS.Signals[];
   readonly restart: readonly NodeJS.Signals[];
@@ -206,7 +179,7 @@ interface ResolvedSignals {
 const DEFAULT_SIGNALS: ResolvedSignals = { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] };
 const NO_SIGNALS: ResolvedSignals = { shutdown: [], restart: [] };
 
-/** Every option, checked and with its default. @internal */
+/** Every option, checked, with its default. @internal */
 export interface ResolvedOptions {
   readonly workers: number;
   readonly setup: { exec?: string; execArgv?: string[]; args?: string[]; silent?: boolean };
@@ -226,7 +199,7 @@ export interface ResolvedOptions {
 
 const SILENT_LOGGER: ClusterLogger = { info() {}, warn() {}, error() {} };
 
-/** Checks `options` and fills in the defaults. @throws `TypeError` naming the option and the value. @internal */
+/** @throws `TypeError` naming the option and the value. @internal */
 export function resolveOptions(options: ClusterManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new TypeError('createClusterManager expects an options object');
   const respawn = options.respawn ?? {};

@@ -1,7 +1,6 @@
 /** The respawn policy, as pure functions of a worker slot's crash count. @module */
 import type { RespawnOptions } from './options.js';
 
-/** What the policy decided about one crash. @internal */
 type RespawnDecision =
   | { readonly action: 'respawn'; readonly crashes: number; readonly delayMs: number }
   | { readonly action: 'give-up'; readonly crashes: number };

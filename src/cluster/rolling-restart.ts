@@ -8,12 +8,9 @@ import type { TrackedWorker } from './tracked-worker.js';
  *
  * @example
  * ```ts
- * import { createClusterManager, type RestartResult } from 'cluster-rpc/cluster';
+ * import type { RestartResult } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * await manager.start();
- * const result: RestartResult = await manager.restart();
- * console.log(`${result.replaced} workers replaced in ${result.durationMs} ms; drained: ${result.drained}`);
+ * const describe = (result: RestartResult) => `${result.replaced} replaced in ${result.durationMs} ms`;
  * ```
  *
  * @group Cluster manager
@@ -29,28 +26,18 @@ export interface RestartResult {
 
 /** What a rolling restart needs from the manager. @internal */
 interface RestartHost {
-  /** The workers serving now, in slot order. */
   serving(): readonly TrackedWorker[];
   /** Forks a new worker for `slot`; it does not serve the slot yet. */
   forkReplacement(slot: number): TrackedWorker;
-  /**
-   * Makes `replacement` serve its slot and returns who served it until now
-   * (the old worker, or `undefined` if the slot was empty). Returns `false`
-   * when the manager is stopping: the replacement is not promoted.
-   */
+  /** Returns who served the slot until now, or `false` when the manager is stopping (no promotion). */
   promote(replacement: TrackedWorker): TrackedWorker | undefined | false;
-  /** Why the manager is shutting down, once it is: the shutdown stops every worker, replacements included. */
+  /** Once set, the shutdown stops every worker, replacements included. */
   shutdownReason(): string | undefined;
   readonly graceMs: number;
   readonly concurrency: number;
 }
 
-/**
- * Stops at the first replacement that does not become ready: the old worker keeps serving. A shutdown interrupts
- * it: the shutdown stops every worker, so neither the replacement nor the old worker is left to this function.
- *
- * @internal
- */
+/** Stops at the first replacement that does not become ready: the old worker keeps serving. @internal */
 export async function rollingRestart(host: RestartHost): Promise<RestartResult> {
   const startedAt = Date.now();
   const old = host.serving();
@@ -70,7 +57,7 @@ export async function rollingRestart(host: RestartHost): Promise<RestartResult> 
   return { replaced, drained, durationMs: Date.now() - startedAt };
 }
 
-/** Replaces one worker: resolves with how the old one stopped, or `undefined` if there was none left to stop. */
+/** Resolves with how the old worker stopped, `undefined` if there was none. */
 async function replace(host: RestartHost, old: TrackedWorker): Promise<StopOutcome | undefined> {
   const replacement = host.forkReplacement(old.slot);
   try {

@@ -16,12 +16,10 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  *
  * @example
  * ```ts
- * import http from 'node:http';
- * import { type DrainableRpc, serveWorker } from 'cluster-rpc/cluster';
+ * import type { DrainableRpc } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
  * const drainable: DrainableRpc = rpc;
- * serveWorker({ server: http.createServer().listen(8000), rpc: drainable });
  * ```
  *
  * @group Cluster manager
@@ -47,16 +45,9 @@ export interface DrainableRpc {
  * @example
  * ```ts
  * import http from 'node:http';
- * import { type ServeWorkerOptions, serveWorker } from 'cluster-rpc/cluster';
- * import { rpc } from './rpc.js';
+ * import type { ServeWorkerOptions } from 'cluster-rpc/cluster';
  *
- * const options: ServeWorkerOptions = {
- *   server: http.createServer((req, res) => res.end('ok')).listen(8000),
- *   rpc,
- *   graceMs: 5000,
- *   onDrained: (result) => console.log(`drained: ${result.drained}`),
- * };
- * serveWorker(options);
+ * const options: ServeWorkerOptions = { server: http.createServer().listen(8000), graceMs: 5000 };
  * ```
  *
  * @group Cluster manager
@@ -66,11 +57,7 @@ export interface ServeWorkerOptions {
   readonly server: Server | readonly Server[];
   /** The worker's rpc object: its calls under way count as work in flight, and it is closed last. */
   readonly rpc?: DrainableRpc;
-  /**
-   * How long the drain may take, in ms; then remaining connections are cut.
-   * Default: the manager's `shutdownGraceMs` when the manager forked this
-   * worker, else 10 000.
-   */
+  /** Milliseconds the drain may take before connections are cut. Default: the manager's `shutdownGraceMs`, else 10 000. */
   readonly graceMs?: number;
   /** The signals that start the drain, or `false` for none (call `drain()` yourself). Default: `['SIGTERM', 'SIGINT']`. */
   readonly signals?: readonly NodeJS.Signals[] | false;
@@ -87,13 +74,9 @@ export interface ServeWorkerOptions {
  *
  * @example
  * ```ts
- * import http from 'node:http';
- * import { type DrainResult, serveWorker } from 'cluster-rpc/cluster';
+ * import type { DrainResult } from 'cluster-rpc/cluster';
  *
- * const report = (result: DrainResult): void => {
- *   if (!result.drained) console.error(`cut ${result.abandonedRequests} requests after ${result.durationMs} ms`);
- * };
- * serveWorker({ server: http.createServer().listen(8000), onDrained: report });
+ * const report = (result: DrainResult) => result.drained || console.error(`cut ${result.abandonedRequests} requests`);
  * ```
  *
  * @group Cluster manager
@@ -123,12 +106,8 @@ export interface DrainResult {
  * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
  *
- * const server = http.createServer((req, res) => res.end('ok')).listen(8000);
- * const served = serveWorker({ server, rpc, exitProcess: false });
- * // Drain on a message of your own instead of a signal:
- * process.on('message', async (message) => {
- *   if (message === 'drain') console.log(await served.drain('asked by the primary'));
- * });
+ * const served = serveWorker({ server: http.createServer().listen(8000), rpc, exitProcess: false });
+ * process.on('message', (message) => message === 'drain' && void served.drain('asked by the primary'));
  * ```
  *
  * @group Cluster manager
@@ -138,31 +117,19 @@ export interface ServedWorker {
   readonly draining: boolean;
   /** HTTP requests being answered now. */
   inFlight(): number;
-  /**
-   * Drains now, as a signal would: stops accepting, waits for the work under
-   * way (within the grace period), closes the rpc object, then exits the
-   * process unless `exitProcess: false`. Calling it again returns the same promise.
-   *
-   * @param reason - What to report as the cause. Default: `'drain()'`.
-   */
+  /** Drains now, as a signal would, `reason` reported as the cause. Idempotent. */
   drain(reason?: string): Promise<DrainResult>;
   /** Removes the signal handlers and listeners `serveWorker` added; does not close anything. */
   dispose(): void;
 }
 
-/** How often a drain checks the work in flight; adds at most this much to a (rare) drain. */
+/** How often a drain checks the work in flight. */
 const DRAIN_POLL_MS = 25;
 
-/**
- * How long idle keep-alive connections stay open once the drain begins (at most half the grace period), so a
- * client's next request is answered with `Connection: close` rather than reset. docs/design.md, "Draining a worker".
- */
+/** Idle keep-alive connections stay this long (at most half the grace), so a client's next request gets `Connection: close`, not a reset. */
 const IDLE_LINGER_MS = 1000;
 
-/**
- * How long a draining worker stays alive after it stopped listening (at most half the grace period): under `'rr'`
- * a connection handed over just before is sent back to another worker only while this process lives.
- */
+/** A draining worker lives this long (at most half the grace): under `'rr'` a connection handed over just before goes elsewhere only while it lives. */
 const MIN_DRAIN_MS = 250;
 
 /**

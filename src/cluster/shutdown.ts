@@ -24,22 +24,15 @@ export interface StopOutcome {
  *
  * @example
  * ```ts
- * import { createClusterManager, type ShutdownResult } from 'cluster-rpc/cluster';
+ * import type { ShutdownResult } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager({ signals: false });
- * await manager.start();
- * const result: ShutdownResult = await manager.shutdown();
- * if (!result.drained) console.error(`killed after the grace period: ${result.killed.join(', ')}`);
+ * const report = (result: ShutdownResult) => result.drained || console.error(`killed: ${result.killed.join(', ')}`);
  * ```
  *
  * @group Cluster manager
  */
 export interface ShutdownResult {
-  /**
-   * `true` when every worker that served exited on its own with code 0 within the grace period, as `serveWorker`
-   * does after a full drain. A worker stopped while still starting (it neither listened nor became ready) served
-   * nothing and does not count.
-   */
+  /** Every worker that served exited on its own with code 0 within the grace period, as `serveWorker` does after a full drain. */
   readonly drained: boolean;
   /** How each worker that was running ended. */
   readonly exits: readonly WorkerExit[];
@@ -78,7 +71,7 @@ async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOu
   return { exit: await tracked.exited, killed: true, served: tracked.mayHaveServed };
 }
 
-/** Stops workers in parallel and sums up. @internal */
+/** @internal */
 export async function stopWorkers(workers: readonly TrackedWorker[], graceMs: number, reason: string): Promise<ShutdownResult> {
   const startedAt = Date.now();
   const outcomes = await Promise.all(workers.map((tracked) => stopWorker(tracked, graceMs)));

@@ -1,7 +1,6 @@
 /** Which signals a process can handle, and handlers that can be taken back so a stopped manager leaves Node's or the app's in place. @module */
 import os from 'node:os';
 
-/** Handlers by signal. @internal */
 export type SignalHandlers = Partial<Record<NodeJS.Signals, (signal: NodeJS.Signals) => void>>;
 
 /** Installs `handlers` on `process`; returns the function that removes them (safe to call twice). @internal */
@@ -21,12 +20,7 @@ const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);
 /** Node's docs: unless raised with kill(2) they leave the process where calling JavaScript is unsafe. */
 const FAULTS = new Set(['SIGBUS', 'SIGFPE', 'SIGSEGV', 'SIGILL']);
 
-/**
- * Why `name` cannot be one of the manager's signals here, or `undefined` if it can. `process.on` accepts any
- * string, so a misspelt name would otherwise install a handler that never runs.
- *
- * @internal
- */
+/** Why `name` cannot be one of the manager's signals: `process.on` takes a misspelt name without a word. @internal */
 export function signalProblem(name: string): string | undefined {
   if (UNCATCHABLE.has(name)) return 'no process can handle it';
   if (FAULTS.has(name)) return 'Node cannot run JavaScript safely on it';

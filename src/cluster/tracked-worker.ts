@@ -7,12 +7,9 @@ import { messageOf } from '../wire/errors.js';
  *
  * @example
  * ```ts
- * import { createClusterManager, type WorkerExit } from 'cluster-rpc/cluster';
+ * import type { WorkerExit } from 'cluster-rpc/cluster';
  *
- * const manager = createClusterManager();
- * manager.on('exit', (exit: WorkerExit) => {
- *   if (!exit.expected) console.warn(`worker ${exit.workerId} (pid ${exit.pid}) died: ${exit.signal ?? `code ${exit.code}`}`);
- * });
+ * const describe = (exit: WorkerExit) => `worker ${exit.workerId} died: ${exit.signal ?? `code ${exit.code}`}`;
  * ```
  *
  * @group Cluster manager
@@ -49,14 +46,10 @@ export class TrackedWorker {
   readonly forkedAt = Date.now();
   /** The address it listens on, once `readyOn: 'listening'` saw it. */
   address: Address | undefined;
-  /**
-   * It became ready or listened: under `'rr'` the primary hands connections to a worker as soon as it listens,
-   * before its `readyCheck` passes. A worker that did neither served nothing, so its stop cannot lose work.
-   */
+  /** Ready or listening: under `'rr'` a worker gets connections once it listens, before its `readyCheck`. */
   mayHaveServed = false;
   /** Resolves once ready; rejects, with the reason, if it exits or times out first. Never unhandled. */
   readonly ready: Promise<void>;
-  /** Resolves when the process has exited. */
   readonly exited: Promise<WorkerExit>;
 
   #readyTimer: NodeJS.Timeout | undefined;
@@ -120,7 +113,6 @@ export class TrackedWorker {
     this.#settleReady();
   }
 
-  /** `worker 3 (pid 1234)`. */
   describe(): string {
     return `worker ${this.worker.id} (pid ${this.pid})`;
   }
