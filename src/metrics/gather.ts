@@ -1,10 +1,8 @@
 /**
- * The primary gathering every process's report, with a deadline, and keeping
- * what it learnt so totals never go backwards: a worker that does not answer
- * counts with its last report; one that exited or was replaced has its last
- * report folded into the sums of retired processes. Each live worker holds a
- * slot, the lowest free one when it was first gathered, so per-process series
- * stay as many as the live workers however often they are replaced.
+ * The primary gathering every process's report, keeping what it learnt so
+ * totals never go backwards: a worker that does not answer counts with its
+ * last report, one gone is folded into the retired sums. Each live worker
+ * holds the lowest slot free when it was first gathered.
  *
  * @module
  */
@@ -25,28 +23,23 @@ const NO_COUNTS: CountsSnapshot = Object.freeze({
   workers: Object.freeze({ joins: 0, exits: 0, restarts: 0 }),
 });
 
-/** A live worker, as the gatherer reaches it. */
 interface GatherTarget {
   readonly workerId: number;
   readonly pid: number;
-  /** Calls the worker's reserved procedure; rejects with an `RpcError`. */
   report(timeoutMs: number): Promise<unknown>;
-  /** Every worker was asked: send the request now rather than at the end of the turn, so all leave back to back. */
+  /** Every worker was asked: send now, so all requests leave back to back. */
   asked?(): void;
 }
 
-/** What gathering needs from the primary. */
 interface GatherHost {
-  /** The primary's own report. */
   ownReport(): Promise<ProcessReport>;
-  /** The workers alive now. */
   workers(): readonly GatherTarget[];
 }
 
 /** The label of the primary's series where series are per process. */
 export const PRIMARY_SLOT = 'primary';
 
-/** One gather: what answered and what did not, with the sums kept across gathers. */
+/** One gather, with the sums kept across gathers. */
 export interface Gathered {
   readonly metrics: ClusterMetrics;
   /** The slot label of each live process, by worker id (0: the primary). */
@@ -55,14 +48,11 @@ export interface Gathered {
   readonly sources: ReadonlyMap<string, { readonly processes: readonly ProcessFamilies[]; readonly retired?: RetiredSeries }>;
 }
 
-/** Gathers reports and keeps the last one of every process it has seen. */
 export class MetricsGatherer {
   /** The last report of each process still counted as live, by worker id (0: the primary). */
   readonly #last = new Map<number, ProcessReport>();
-  /** The sums of processes that exited or were replaced. */
   readonly #retired = new CountsSum();
   readonly #retiredSources = new Map<string, RetiredSeries>();
-  /** Each live worker's slot, by worker id. */
   readonly #slots = new Map<number, number>();
   /** Instances whose counts are final: a late answer of theirs (from a gather that overlapped another) is not counted again. */
   readonly #retiredInstances = new Set<string>();

@@ -1,19 +1,14 @@
 /**
  * One source's families from every process, merged as prom-client's
- * `AggregatorRegistry` merges them (series of the same name and labels
- * become one, by the family's aggregator), except where it loses data:
- * summed cumulative series keep the last values of processes that are gone,
- * and a worker that did not answer in time keeps its last cumulative values
- * instead of failing the scrape. Gauges and quantiles are readings of the
- * processes that answered this gather. Or, per worker: one series per
- * process under a label holding its slot.
+ * `AggregatorRegistry` does, except that summed cumulative series keep what
+ * processes gone or silent counted; gauges and quantiles are readings of the
+ * processes that answered. Or one series per process, labelled with its slot.
  *
  * @module
  */
 import { numberOf, type RenderedFamily, seriesOf, withLabel } from './rendered.js';
 import type { MetricAggregator, MetricFamily } from './types.js';
 
-/** One process's families of a source, as the merge reads them. */
 export interface ProcessFamilies {
   /** Its slot label: `primary`, or the worker's slot. */
   readonly slot: string;
@@ -98,11 +93,7 @@ function combine(aggregator: MetricAggregator | undefined, known: number, value:
   }
 }
 
-/**
- * Adds one process's series at `position` in its family. Processes usually
- * list the same series in the same order, so the series is first looked for
- * at the same position.
- */
+/** Processes usually list the same series in the same order: a series is first looked for at the same `position`. */
 function add(family: Merging, text: string, value: number, position: number): void {
   let at: number | undefined = family.series[position] === text ? position : undefined;
   if (at === undefined) {
@@ -120,12 +111,7 @@ function add(family: Merging, text: string, value: number, position: number): vo
   family.counts[at] = (family.counts[at] as number) + 1;
 }
 
-/**
- * Merges one source's families. `processes` come in the order `first`
- * follows (the primary, then workers by slot). With `perWorkerLabel`, each
- * process's series keep that label with its slot, unless the family has a
- * label of that name of its own: that family is merged, never relabelled.
- */
+/** `processes` come in the order `first` follows; a family with a label named `perWorkerLabel` of its own is merged, never relabelled. */
 export function mergeFamilies(
   processes: readonly ProcessFamilies[],
   retired: RetiredSeries | undefined,

@@ -5,12 +5,10 @@ import { COLLECT_RENDERED, type FamilyMemo, FamilyRenderer, type RenderedFamily,
 import { isPerWorkerLabel } from './report.js';
 import type { MetricAggregator, MetricFamily, MetricSample, MetricsSource } from './types.js';
 
-/** The registry's metrics as prom-client's `getMetricsAsJSON` gives them. */
 type PromClientJson = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 const TYPES = new Set<MetricFamily['type']>(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
-/** The per-worker label unless told otherwise. */
 const DEFAULT_WORKER_LABEL = 'worker';
 
 /**
@@ -18,38 +16,23 @@ const DEFAULT_WORKER_LABEL = 'worker';
  *
  * @example
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
- * import { type PromClientMetricsOptions, promClientMetrics } from 'cluster-rpc/prom-client';
- * import { register } from 'prom-client';
+ * import type { PromClientMetricsOptions } from 'cluster-rpc/prom-client';
  *
  * const options: PromClientMetricsOptions = { perWorker: true, workerLabel: 'process' };
- * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(register, options)] } });
  * ```
  */
 export interface PromClientMetricsOptions {
   /**
-   * One series per worker instead of prom-client's aggregation, each with a
-   * label (`workerLabel`) holding the worker's slot: `0` to one less than
-   * the number of live workers, a replacement taking the lowest free slot,
-   * so the series stay as many as the workers however often they are
-   * replaced. Every metric is kept, `omit` ones included; counters are the
-   * worker's own, so a replacement's start again from zero, as a restarted
-   * process's do. Default: `false`.
+   * One series per worker slot (the `workerLabel` label) instead of
+   * prom-client's aggregation; a replacement takes the lowest free slot and
+   * its counters start from zero. Default: `false`.
    */
   readonly perWorker?: boolean;
-  /**
-   * The name of the per-worker label. A metric in the registries that has a
-   * label of this name of its own throws when this source is made; one
-   * registered later is aggregated instead of split, so its label is never
-   * overwritten. Default: `'worker'`.
-   */
+  /** The per-worker label; a metric with a label of this name of its own is aggregated instead. Default: `'worker'`. */
   readonly workerLabel?: string;
   /**
-   * Whether the primary's own registries take part, as one more process
-   * (first for `first`; labelled `primary` with `perWorker`). Default:
-   * `false`, as prom-client's `AggregatorRegistry`, which reads workers only:
-   * metrics defined in a module every process loads then do not add the
-   * primary's idle values to a `min` or an `average`.
+   * Whether the primary's registries take part, as one more process. Default:
+   * `false`, as `AggregatorRegistry`: the primary's idle values stay out of a `min` or an `average`.
    */
   readonly primary?: boolean;
 }
@@ -71,11 +54,7 @@ function familiesOf(metrics: PromClientJson): MetricFamily[] {
   return families;
 }
 
-/**
- * The registries' metrics rendered in one pass. `memos` holds the last
- * rendering of each metric and is replaced by this one's: a scrape renders
- * only the samples that changed their labels since the last.
- */
+/** `memos`, the last rendering of each metric, is replaced by this one's: a scrape renders only samples whose labels changed. */
 function renderedOf(registries: readonly PromClientJson[], memos: Map<string, FamilyMemo>): RenderedFamily[] {
   const families: RenderedFamily[] = [];
   const previous = new Map(memos);
@@ -94,13 +73,12 @@ function renderedOf(registries: readonly PromClientJson[], memos: Map<string, Fa
   return families;
 }
 
-/** prom-client's global registry, loaded only when it is wanted: this entry loads without prom-client. */
+/** Loaded only when wanted: this entry loads without prom-client. */
 function globalRegistry(): Registry {
   // prom-client is CommonJS: require() gives the module an import of it does.
   return (createRequire(import.meta.url)('prom-client') as typeof import('prom-client')).register;
 }
 
-/** The registered metrics that have a label named `label` of their own. */
 function metricsLabelled(registries: readonly Registry[], label: string): string[] {
   const found: string[] = [];
   for (const registry of registries) {
@@ -113,54 +91,21 @@ function metricsLabelled(registries: readonly Registry[], label: string): string
 }
 
 /**
- * A metrics source for `createClusterRpc({ metrics: { sources } })` that
- * reads prom-client registries in each process: the replacement for
- * prom-client's `AggregatorRegistry`. Give it in every process (the shared
- * module that creates the rpc object): each worker then answers the
- * primary's gathers with its registries.
+ * A metrics source reading prom-client registries (the global `register`
+ * unless given) in each process: give it in every process, and the primary's
+ * scrape merges them as the entry's overview says.
  *
- * By default the primary's Prometheus text holds what
- * `AggregatorRegistry.clusterMetrics()` would for the same registries in the
- * same workers: series of the same name and labels merged by each metric's
- * `aggregator` (`sum` unless the metric says `first`, `min`, `max`,
- * `average` or `omit`). It differs where that loses data: a summed counter,
- * histogram or summary `_sum`/`_count` keeps what a worker that exited or
- * was replaced had counted, and a worker that does not answer in time counts
- * with its last answer instead of failing the scrape (its gauges are left
- * out: a gauge is a reading of the processes that answered); `NaN` and
- * `±Inf` stay themselves.
- *
- * @param registries - One registry or several; prom-client's global `register` if none.
- * @param options - Per worker instead of aggregated, the label's name, whether the primary takes part.
- * @throws `TypeError` when something given is not a prom-client registry, when
- * `workerLabel` cannot name a label, or when `perWorker` is on and a metric
- * registered already has a label named `workerLabel`.
- * @returns The source, named `prom-client`.
+ * @throws `TypeError` for something that is not a registry, a `workerLabel` that cannot name a label, or,
+ *   with `perWorker`, a registered metric that has a label named `workerLabel`.
  *
  * @example
  * ```ts
- * import http from 'node:http';
- * import cluster from 'node:cluster';
- * import { createClusterRpc, PROMETHEUS_CONTENT_TYPE } from 'cluster-rpc';
+ * import { createClusterRpc } from 'cluster-rpc';
  * import { promClientMetrics } from 'cluster-rpc/prom-client';
- * import { Counter, Registry } from 'prom-client';
+ * import { Registry } from 'prom-client';
  *
  * const registry = new Registry();
- * const requests = new Counter({ name: 'http_requests_total', help: 'Requests served.', registers: [registry] });
- * const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(registry)] } });
- *
- * if (cluster.isPrimary) {
- *   cluster.fork();
- *   http.createServer(async (_request, response) => {
- *     response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE });
- *     response.end(await rpc.primary.metrics({ format: 'prometheus' }));
- *   }).listen(9464, '127.0.0.1');
- * } else {
- *   http.createServer((_request, response) => {
- *     requests.inc();
- *     response.end('ok');
- *   }).listen(8000, '127.0.0.1');
- * }
+ * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(registry)] } });
  * ```
  */
 export function promClientMetrics(

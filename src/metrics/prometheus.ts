@@ -1,10 +1,4 @@
-/**
- * Prometheus' text format 0.0.4: cluster-rpc's metrics and its sources'
- * (merged across processes by merge.ts), written out (`# HELP`, `# TYPE`,
- * one line per series).
- *
- * @module
- */
+/** cluster-rpc's metrics and its sources' as Prometheus' text format 0.0.4. @module */
 import { type Gathered, PRIMARY_SLOT } from './gather.js';
 import { type MergedFamily, mergeFamilies } from './merge.js';
 import { escapeHelp, labelsText, numberText } from './rendered.js';
@@ -191,11 +185,7 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
   ];
 }
 
-/**
- * The text of a gather: cluster-rpc's metrics, then each source's, merged as
- * the primary's copy of the source asks. A name already written is not
- * written again.
- */
+/** cluster-rpc's metrics, then each source's merged as the primary's copy of it asks; each name once. */
 export function prometheusText(gathered: Gathered, sources: readonly MetricsSource[]): string {
   const families = ownFamilies(gathered);
   const perWorkerLabels = new Map(sources.map((source) => [source.name, source.perWorkerLabel]));

@@ -1,11 +1,4 @@
-/**
- * Counting, in one process: calls served and made per procedure (count,
- * failures by code, latency histogram, in flight), events sent and received
- * per name, and, in the primary, workers joining and leaving. The hot path is
- * a map lookup, two clock reads and a few additions per call.
- *
- * @module
- */
+/** Counting in one process: calls and streams per procedure and side, events per name, workers joining and leaving. @module */
 import type { CallCounts, EventCounts, InFlight, LatencyCounts, OpenStreams, StreamCounts, WorkerLifecycle } from './types.js';
 import { LATENCY_BUCKETS_SECONDS } from './types.js';
 
@@ -41,10 +34,7 @@ export class CallMeter {
   readonly buckets: number[] = new Array<number>(BUCKET_COUNT).fill(0);
   sumSeconds = 0;
 
-  /**
-   * A call began, now or at `at` (when the frame that brought it arrived);
-   * returns its start, for {@link CallMeter.end}.
-   */
+  /** A call began, now or at `at` (when its frame arrived); returns its start. */
   start(at?: number): number {
     this.inFlight++;
     return at ?? performance.now();
@@ -81,7 +71,6 @@ export class StreamMeter extends CallMeter {
   }
 }
 
-/** Both sides of one procedure. */
 interface Meters<TMeter> {
   readonly served: TMeter;
   readonly made: TMeter;
@@ -97,7 +86,6 @@ export interface CountsSnapshot {
   readonly workers: WorkerLifecycle;
 }
 
-/** This process's counters. */
 export class MetricsRecorder {
   readonly #procedures = new Map<string, Meters<CallMeter>>();
   readonly #streams = new Map<string, Meters<StreamMeter>>();

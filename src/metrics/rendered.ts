@@ -1,11 +1,7 @@
 /**
- * Sources' families as they cross the channel: each series already written
- * as its Prometheus text (`_bucket{le="0.1",route="/"}`), so the primary
- * merges series by comparing strings and writes them out as they came,
- * without reading labels back. Label names are sorted, so the same series
- * has the same text in every process. A family's series travel as one
- * string, a line each (a label value's newline is escaped), which the
- * channel's JSON writes and reads in one piece.
+ * Sources' families as they cross the channel: each series written already
+ * as its Prometheus text, label names sorted, so the primary merges series by
+ * comparing strings. A family's series travel as one string, a line each.
  *
  * @module
  */
@@ -14,21 +10,15 @@ import type { MetricAggregator, MetricFamily } from './types.js';
 /** A sample's value on the wire: a number, or the name of one JSON cannot carry. */
 type WireValue = number | 'NaN' | '+Inf' | '-Inf';
 
-/** One family of one process, ready to merge. */
+/** One family of one process. */
 export interface RenderedFamily {
   readonly name: string;
   readonly help: string;
   readonly type: MetricFamily['type'];
   readonly aggregator: MetricAggregator;
-  /**
-   * Each series, one per line: its sample name after the family's (`''`,
-   * `_bucket`, `_sum`, `_count`), then its labels as Prometheus text
-   * (`{a="x",b="y"}`, or nothing). Read with {@link seriesOf}.
-   */
+  /** One series per line: the sample name after the family's (`_bucket`…), then `{a="x"}` or nothing. */
   readonly series: string;
-  /** Each series' value, in the same order. */
   readonly values: readonly WireValue[];
-  /** The label names its series have. */
   readonly labels: readonly string[];
 }
 
@@ -59,16 +49,12 @@ export function escapeHelp(help: string): string {
   return help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n');
 }
 
-/** One sample's labels as text, and the names written. */
 interface LabelsText {
   readonly text: string;
   readonly names: readonly string[];
 }
 
-/**
- * `{a="x",b="y"}` with names sorted, or `''`, and the names written;
- * `undefined` when a label cannot be written.
- */
+/** `{a="x",b="y"}` with names sorted, or `''`, and the names; `undefined` when a label cannot be written. */
 function renderLabels(labels: Readonly<Record<string, unknown>>): LabelsText | undefined {
   const names = Object.keys(labels);
   const count = names.length;
@@ -109,7 +95,7 @@ export function labelsText(labels: Readonly<Record<string, unknown>>): string | 
   return renderLabels(labels)?.text;
 }
 
-/** Shallow equality of two label sets: the same names with the same values, so the same text. */
+/** The same names with the same values, so the same text. */
 function sameLabels(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>> | undefined): boolean {
   if (a === b) return true;
   if (b === undefined) return false;
@@ -122,7 +108,6 @@ function sameLabels(a: Readonly<Record<string, unknown>>, b: Readonly<Record<str
   return keys === 0;
 }
 
-/** A number as Prometheus writes it. */
 export function numberText(value: number): string {
   if (Number.isNaN(value)) return 'NaN';
   if (value === Number.POSITIVE_INFINITY) return '+Inf';
@@ -135,7 +120,6 @@ function wireValue(value: number): WireValue {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
 }
 
-/** A wire value as a number. */
 export function numberOf(value: WireValue): number {
   if (typeof value === 'number') return value;
   return value === 'NaN' ? Number.NaN : value === '+Inf' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
@@ -145,22 +129,15 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/**
- * What a family's samples rendered to last time, by position: a registry
- * read again usually gives the same samples in the same order, and a sample
- * with the same name and labels has the same text.
- */
+/** A family's last rendering, by position: a registry read again usually gives the same samples in the same order. */
 export interface FamilyMemo {
-  /** Samples offered, written or not. */
   readonly offered: number;
   /** By position: each sample's name, labels, text and label names (`undefined` where it could not be written). */
   readonly sampleNames: readonly unknown[];
   readonly labels: ReadonlyArray<Readonly<Record<string, unknown>> | undefined>;
   readonly series: ReadonlyArray<string | undefined>;
   readonly names: ReadonlyArray<readonly string[] | undefined>;
-  /** The texts written, one per line: {@link RenderedFamily.series}. */
   readonly joined: string;
-  /** The label names of the texts written. */
   readonly labelNames: readonly string[];
 }
 
@@ -172,11 +149,7 @@ interface Fresh {
   readonly names: Array<readonly string[] | undefined>;
 }
 
-/**
- * Renders one family sample by sample: what cannot be written is left out.
- * While every sample is the one at the same place in the last rendering, it
- * only collects values; the first that differs starts a new memo.
- */
+/** While each sample is the one at the same place last time, only values are collected; the first that differs starts a new memo. */
 export class FamilyRenderer {
   readonly #name: string;
   readonly #values: WireValue[] = [];
@@ -296,10 +269,7 @@ export class FamilyRenderer {
   }
 }
 
-/**
- * `families` as a source returned them, rendered; what is not a family is
- * left out, and so is a sample whose name, labels or value cannot be written.
- */
+/** What is not a family, or a sample that cannot be written, is left out. */
 export function renderFamilies(families: readonly unknown[]): RenderedFamily[] {
   const rendered: RenderedFamily[] = [];
   for (const family of families) {
@@ -314,14 +284,9 @@ export function renderFamilies(families: readonly unknown[]): RenderedFamily[] {
   return rendered;
 }
 
-/**
- * Where a source may keep a faster way to its rendered families than
- * `collect()` and {@link renderFamilies}: prom-client's JSON is rendered in
- * one pass, without building `MetricFamily` objects first.
- */
+/** A faster way than `collect()` and {@link renderFamilies}: prom-client's JSON rendered in one pass. */
 export const COLLECT_RENDERED: unique symbol = Symbol('cluster-rpc.collectRendered');
 
-/** A source that has such a way. */
 export interface RenderingSource {
   [COLLECT_RENDERED](): Promise<RenderedFamily[]>;
 }
@@ -348,7 +313,6 @@ export function seriesOf(family: RenderedFamily): readonly string[] | undefined 
   return series.length === family.values.length ? series : undefined;
 }
 
-/** The series' text with one more label, written last. */
 export function withLabel(series: string, name: string, value: string): string {
   const pair = `${name}="${escapeLabel(value)}"`;
   return series.endsWith('}') ? `${series.slice(0, -1)},${pair}}` : `${series}{${pair}}`;

@@ -1,10 +1,4 @@
-/**
- * One process's answer to a gather: its counters and its sources' metrics,
- * served by a reserved procedure so the gather rides the ordinary call path
- * (timeouts, disconnects, every transport).
- *
- * @module
- */
+/** One process's answer to a gather, served by a reserved procedure so it rides the ordinary call path. @module */
 import type { ProcedureDef } from '../define/procedure.js';
 import { type CountsSnapshot, METRICS_PATH, type MetricsRecorder } from './recorder.js';
 import {
@@ -19,7 +13,6 @@ import type { MetricsSource } from './types.js';
 
 export { METRICS_PATH } from './recorder.js';
 
-/** What one process answers. */
 export interface ProcessReport {
   /** Made once per rpc object: a new one means a new process (or a new rpc object) behind the same worker id. */
   readonly instance: string;
@@ -33,7 +26,6 @@ export interface ProcessReport {
   readonly sources: Readonly<Record<string, readonly RenderedFamily[]>>;
 }
 
-/** What a report is made from, on either side. */
 export interface ReportHost {
   readonly instance: string;
   readonly recorder: MetricsRecorder | undefined;
@@ -75,7 +67,6 @@ export async function reportOf(host: ReportHost): Promise<ProcessReport> {
   };
 }
 
-/** The reserved procedure, added to what every side serves. */
 export function withMetricsProcedure(
   procedures: ReadonlyMap<string, ProcedureDef>,
   host: ReportHost,

@@ -1,9 +1,4 @@
-/**
- * Adding cluster-rpc's own counters of several processes (per procedure,
- * side, event). Gauges are never added; they stay per process.
- *
- * @module
- */
+/** Adding cluster-rpc's own counters of several processes; gauges stay per process. @module */
 import type { CountsSnapshot } from './recorder.js';
 import {
   type CallCounts,
