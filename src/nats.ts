@@ -1,9 +1,7 @@
 /**
  * The same routers across machines: {@link natsTransport} carries a cluster's
- * calls and events through a NATS server or cluster of servers. Needs the
- * optional peer dependency `@nats-io/transport-node` 3.x; nothing else in
- * cluster-rpc loads it. The README's section "Across machines" is the guide,
- * docs/nats.md the design.
+ * calls and events through NATS. Needs the optional peer dependency
+ * `@nats-io/transport-node` 3.x. Guide: the README's "Across machines"; design: docs/nats.md.
  *
  * @packageDocumentation
  * @module cluster-rpc/nats

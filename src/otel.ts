@@ -1,9 +1,8 @@
 /**
  * Traces across processes with OpenTelemetry: {@link otelTracing} for the
  * `tracing` option of `createClusterRpc`. Needs the optional peer dependency
- * `@opentelemetry/api` 1.x, and an OpenTelemetry SDK registered by the
- * application to record anything; nothing else in cluster-rpc loads it. The
- * README's section "Tracing" is the guide.
+ * `@opentelemetry/api` 1.x and an SDK the application registers; the
+ * README's "Tracing" is the guide.
  *
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

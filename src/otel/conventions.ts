@@ -1,12 +1,8 @@
 /**
- * Span names and attributes, after OpenTelemetry's semantic conventions
- * v1.44.0: "RPC spans" for calls and streams, "Messaging spans" for events.
- * `rpc.system` is the name the RPC conventions used up to v1.37 and the one
- * cluster-rpc's contract fixes; `rpc.system.name` is its current name, so
- * both are set. `server.address` and `server.port` are left out: a cluster's
- * processes have no network address on IPC (and over NATS the server is a
- * broker, not the process called); `cluster_rpc.peer.*` name the process at
- * the other end instead.
+ * Span names and attributes after OpenTelemetry's semantic conventions
+ * v1.44.0 (RPC and messaging spans). Both `rpc.system` (the contract's) and
+ * its current name `rpc.system.name` are set; `cluster_rpc.peer.*` replace
+ * `server.address`, which IPC processes do not have.
  *
  * @module
  */
@@ -19,15 +15,9 @@ export const SYSTEM = 'cluster-rpc';
 /** `rpc.method` of a path the serving side has no procedure for: a caller cannot grow the set of span names. */
 const OTHER_METHOD = '_OTHER';
 
-/**
- * The codes a server span does not count as its own failure, as gRPC's
- * conventions do for its status codes: the request was malformed or named
- * no procedure, or the caller stopped waiting or went away. The caller's
- * span is an error for every code.
- */
+/** Codes a server span does not count as its own failure (the caller's doing), as gRPC's conventions do. */
 const CALLER_FAULTS: ReadonlySet<string> = new Set(['BAD_REQUEST', 'NOT_FOUND', 'ABORTED', 'DISCONNECTED']);
 
-/** True when a server span that ended with `code` failed. */
 export function isServerFailure(code: string): boolean {
   return !CALLER_FAULTS.has(code);
 }

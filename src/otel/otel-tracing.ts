@@ -27,37 +27,21 @@ import { eventAttributes, eventSpanName, isServerFailure, rpcAttributes, rpcSpan
  * @example
  * ```ts
  * import { W3CTraceContextPropagator } from '@opentelemetry/core';
- * import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
- * import { createClusterRpc } from 'cluster-rpc';
- * import { otelTracing, type OtelTracingOptions } from 'cluster-rpc/otel';
+ * import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+ * import type { OtelTracingOptions } from 'cluster-rpc/otel';
  *
- * // Spans of cluster-rpc alone, kept in memory, whatever the process registered globally.
- * const exporter = new InMemorySpanExporter();
- * const options: OtelTracingOptions = {
- *   tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
- *   propagator: new W3CTraceContextPropagator(),
- * };
- * const rpc = createClusterRpc({ tracing: otelTracing(options) });
+ * const options: OtelTracingOptions = { tracerProvider: new BasicTracerProvider(), propagator: new W3CTraceContextPropagator() };
  * ```
  *
  * @group Tracing
  */
 export interface OtelTracingOptions {
-  /**
-   * Where spans go. Default: the global tracer provider, the one an SDK
-   * registers (looked up when spans start, so an SDK registered after
-   * `otelTracing()` is used too).
-   */
+  /** Where spans go. Default: the global tracer provider, looked up when spans start (an SDK registered later counts). */
   readonly tracerProvider?: TracerProvider;
-  /**
-   * How the trace context is written into a call's headers and read from
-   * them. Default: the global propagator, which OpenTelemetry's SDKs set to
-   * W3C trace context (`traceparent`, `tracestate`) and baggage.
-   */
+  /** How the trace context is written into headers and read from them. Default: the global propagator. */
   readonly propagator?: TextMapPropagator;
 }
 
-/** The tracer's name: the instrumentation scope of every span. */
 const SCOPE = SYSTEM;
 
 /** True when `span` neither records nor has a context to pass on (no SDK registered, no parent). */
@@ -114,7 +98,6 @@ class ReceivedSpan implements IncomingSpan {
   }
 }
 
-/** The propagator as used here: the one given, or the global one. */
 type Propagator = Pick<TextMapPropagator, 'inject' | 'extract'>;
 
 /** The global tracer provider as the API hands it out: a proxy, with the SDK's provider behind it once one is registered. */
@@ -212,55 +195,22 @@ class OtelTracing implements Tracing {
 }
 
 /**
- * Traces calls, streams and events with OpenTelemetry: pass what it
- * returns as the `tracing` option of `createClusterRpc`, in every process.
- * Uses `@opentelemetry/api` (an optional peer dependency, loaded by this
- * entry only) and whatever SDK the application registered; until one is,
- * nothing is traced, no header is added, and it costs a check per call.
+ * Traces calls, streams and events with OpenTelemetry: the `tracing` option
+ * of `createClusterRpc`, in every process. Until the application registers
+ * an SDK, nothing is traced and it costs a check per call. Calls and streams
+ * are `CLIENT` and `SERVER` spans, events `PRODUCER` and `CONSUMER` spans,
+ * named after the semantic conventions v1.44.0; the context crosses in the
+ * headers. Span by span: docs/design.md, "Tracing".
  *
- * In the caller each call and stream is a `CLIENT` span (a stream's from its
- * first read until it ends), child of the span active where it is made; in
- * the callee a `SERVER` span, child of that client span, is active while the
- * middlewares and the handler run, so the spans they start and the calls
- * they make belong to the same trace. Each event is a `PRODUCER` span where
- * it is sent and a `CONSUMER` span per process that receives it, child of
- * the producer span and linked to it, active while the listeners run. The
- * context crosses in the headers (W3C `traceparent` and `tracestate` with
- * OpenTelemetry's default propagator), visible in `ctx.headers` and
- * `meta.headers`; they replace headers of the same name given by the caller.
- *
- * Names and attributes follow OpenTelemetry's semantic conventions v1.44.0
- * (RPC and messaging spans): a call's span is named by its procedure's path
- * (`rpc.method`), with `rpc.system` and `rpc.system.name` `cluster-rpc`,
- * `rpc.response.status_code` (`OK` or the `RpcError` code), and
- * `cluster_rpc.peer.side` and `cluster_rpc.peer.worker_id` for the process at
- * the other end. A call that fails sets its client span's status to error
- * and `error.type` to the `RpcError` code; its server span too, unless the
- * code is the caller's doing (`BAD_REQUEST`, `NOT_FOUND`, `ABORTED`,
- * `DISCONNECTED`). A path the callee has no procedure for is named
- * `cluster-rpc` there, with `rpc.method` `_OTHER`. Events are named
- * `emit <event>`, `broadcast <event>` and `process <event>`, with
- * `messaging.system` `cluster-rpc` and `messaging.destination.name` the event.
- *
- * @param options - Where spans go and how the context crosses; see {@link OtelTracingOptions}.
- * @returns The tracer for the `tracing` option.
  * @throws `TypeError` when an option is not what it should be.
  *
  * @example
  * ```ts
- * import { trace } from '@opentelemetry/api';
  * import { createClusterRpc } from 'cluster-rpc';
  * import { otelTracing } from 'cluster-rpc/otel';
- * import { events, primaryRouter, workerRouter } from './routers.js';
  *
- * // Register an SDK first (e.g. @opentelemetry/sdk-node); then, the same in every process:
- * export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, tracing: otelTracing() });
- *
- * // A span of the application: the call below is its child, and the primary's server span the call's.
- * await trace.getTracer('shop').startActiveSpan('checkout', async (span) => {
- *   await rpc.worker.call('hits.increment', { by: 1 });
- *   span.end();
- * });
+ * // After registering an SDK (e.g. @opentelemetry/sdk-node), the same in every process:
+ * export const rpc = createClusterRpc({ tracing: otelTracing() });
  * ```
  *
  * @group Tracing

@@ -20,20 +20,13 @@ import {
 
 type Sender = (message: Frame, callback: (error: Error | null) => void) => boolean;
 
-/**
- * How long a worker whose channel closed may take to exit before it counts
- * as gone anyway: Node reports the channel's end first and the exit (with
- * its code or signal, the reason worth giving) a fraction of a millisecond
- * later; a worker that lives on without its channel is gone after this.
- */
+/** Node reports a channel's end just before the exit, whose code or signal is the reason worth giving: wait this long for it. */
 const EXIT_AFTER_DISCONNECT_MS = 100;
 
 function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): SendResult {
   if (!isConnected()) return 'closed';
   try {
-    // With a callback, Node reports a write failure to it instead of emitting
-    // 'error' on the process object, which would crash a process with no
-    // listener for it (nodejs/node#32106).
+    // With a callback, a write failure comes to it, not as an 'error' that crashes a process without a listener (nodejs/node#32106).
     return send(frame, done) ? 'sent' : 'congested';
   } catch {
     // The channel closed between the check and the send.
@@ -49,7 +42,7 @@ export function isPm2ClusterInstance(): boolean {
   return cluster.isWorker && process.env.pm_id !== undefined && process.env[MANAGED_ENV] === undefined;
 }
 
-/** The transport over Node's cluster IPC: the default of `createClusterRpc`. */
+/** The default transport of `createClusterRpc`. */
 export function clusterIpcTransport(): Transport {
   // Under PM2's cluster mode the IPC channel leads to PM2's daemon, which never answers: every call would time out.
   if (isPm2ClusterInstance())
@@ -71,8 +64,7 @@ function openWorker(handlers: TransportHandlers): TransportPort {
   const onMessage = (message: unknown): void => handlers.received(primary, message);
   const onDisconnect = (): void => handlers.left(primary, 'the IPC channel to the primary closed');
   process.on('message', onMessage);
-  // First in line: when the primary dies, Node's cluster code calls process.exit()
-  // from its own 'disconnect' listener, and listeners after it never run.
+  // First in line: when the primary dies, Node's own 'disconnect' listener calls process.exit().
   process.prependListener('disconnect', onDisconnect);
   return {
     self: () => self,
@@ -156,7 +148,6 @@ function isReachable(worker: Worker): boolean {
   return !worker.isDead() && worker.isConnected();
 }
 
-/** Workers that can still be reached, ordered by id. */
 function reachableWorkers(): Worker[] {
   const workers: Worker[] = [];
   for (const worker of Object.values(cluster.workers ?? {})) if (worker && isReachable(worker)) workers.push(worker);

@@ -15,14 +15,12 @@ import {
   type TransportPort,
 } from './transport.js';
 
-/** One worker and the two ends of its channel to the primary. */
+/** One worker and both ends of its channel. */
 interface WorkerEnd {
   readonly info: PeerInfo;
   alive: boolean;
   handlers: TransportHandlers | undefined;
-  /** Held by the primary. */
   readonly toWorker: PeerLink;
-  /** Held by the worker. */
   readonly toPrimary: PeerLink;
 }
 
@@ -32,7 +30,6 @@ export class InProcessNetwork {
   readonly #workers = new Map<number, WorkerEnd>();
   #primary: TransportHandlers | undefined = undefined;
 
-  /** The primary's transport. */
   primaryTransport(): Transport {
     return {
       side: 'primary',

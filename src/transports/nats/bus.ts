@@ -1,9 +1,7 @@
 /**
- * One process's NATS connection as the transport uses it: connecting in the
- * background, the session and its inbox, the shared subjects, frames out
- * (as JSON, in parts above `max_payload`) and in, flow control, and what
- * happens when the connection drops or the process stalls. Who the peers
- * are is the business of the side on top ({@link BusListener}).
+ * One process's NATS connection: connecting in the background, its session
+ * and inbox, frames out (as JSON, in parts above `max_payload`) and in, flow
+ * control, drops and stalls. Who the peers are is the side's business ({@link BusListener}).
  *
  * @module
  */
@@ -112,7 +110,6 @@ export class NatsBus {
     );
   }
 
-  /** Connects in the background (or takes the given connection). */
   start(): void {
     const given = this.#settings.connection;
     if (given) {
@@ -122,12 +119,7 @@ export class NatsBus {
     void this.#connect();
   }
 
-  /**
-   * Connects, trying again after a pause (the client's reconnection
-   * settings) until a server answers, as the client's `waitOnFirstConnect`
-   * would, but knowing why each attempt failed. Refused credentials give up
-   * at once: trying again cannot fix them.
-   */
+  /** As the client's `waitOnFirstConnect`, but knowing why each attempt failed; refused credentials give up at once. */
   async #connect(): Promise<void> {
     let connect: typeof import('@nats-io/transport-node').connect;
     try {
@@ -170,10 +162,7 @@ export class NatsBus {
     });
   }
 
-  /**
-   * Why no server can be reached now, for the messages of calls that could
-   * not be sent meanwhile; `undefined` while connected.
-   */
+  /** Why no server can be reached now, for calls that could not be sent; `undefined` while connected. */
   unreachable(): string | undefined {
     if (this.connected || this.#closed || this.#gaveUp) return undefined;
     return this.#unreachable ?? `connecting to the NATS server(s) ${this.#settings.servers}`;
@@ -316,7 +305,6 @@ export class NatsBus {
     this.#reassemblies.delete(session);
   }
 
-  /** Whether messages can go out now. */
   get connected(): boolean {
     return this.#connected && !this.#closed && !this.#gaveUp;
   }
@@ -354,12 +342,10 @@ export class NatsBus {
     return congested ? 'congested' : 'sent';
   }
 
-  /** Sends a control message to `to`'s session. */
   sendControl(to: string, control: Control): void {
     this.#publish(this.subjects.control(to, this.session), control);
   }
 
-  /** Publishes a control message on a shared subject. */
   publish(subject: string, control: Control): void {
     this.#publish(subject, control);
   }

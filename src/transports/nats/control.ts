@@ -1,6 +1,6 @@
 /**
  * The NATS transport's own messages: who is primary, who joins, who is
- * alive. They are transport-level (the rpc protocol of `src/protocol.ts`
+ * alive. They are transport-level (the rpc protocol of `src/wire/protocol.ts`
  * travels in frames, untouched); each is a JSON object with `v` (this table's
  * version) and `t` (its kind). The sender's session is in the subject for
  * messages sent to one process, in the message on the shared subjects.
@@ -42,7 +42,6 @@ export type Leave = { readonly t: 'leave'; readonly s: string };
 
 export type Control = Claim | Rival | Join | Welcome | Here | Beat | Unknown | Leave;
 
-/** The bytes of a control message. */
 export function encodeControl(control: Control): Uint8Array {
   return Buffer.from(JSON.stringify({ v: CONTROL_VERSION, ...control }));
 }

@@ -9,18 +9,13 @@
  */
 
 /**
- * How long a silent peer counts as alive by default (3 s): calls in flight to
- * a process that died reject with `DISCONNECTED` within this bound.
+ * How long a silent peer counts as alive by default: 3 s.
  *
  * @example
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
  * import { DEFAULT_LIVENESS_MS, natsTransport } from 'cluster-rpc/nats';
  *
- * // A slow network: give peers twice the default before calling them gone.
- * const rpc = createClusterRpc({
- *   transport: natsTransport({ cluster: 'shop', livenessMs: 2 * DEFAULT_LIVENESS_MS }),
- * });
+ * const transport = natsTransport({ cluster: 'shop', livenessMs: 2 * DEFAULT_LIVENESS_MS });
  * ```
  *
  * @group NATS
@@ -30,10 +25,8 @@ export const DEFAULT_LIVENESS_MS = 3000;
 /** The smallest liveness bound accepted: beats below 25 ms would cost more than they tell. */
 export const MIN_LIVENESS_MS = 100;
 
-/** The clocks derived from one liveness bound. */
 export interface Timing {
   readonly livenessMs: number;
-  /** Between two heartbeats. */
   readonly beatMs: number;
   /** Silence after which a peer is gone (a process, stalled). */
   readonly silenceMs: number;

@@ -1,9 +1,4 @@
-/**
- * The options of `natsTransport`, checked, and the NATS client's options
- * derived from them.
- *
- * @module
- */
+/** The options of `natsTransport`, checked, and the NATS client's options derived from them. @module */
 import { hostname } from 'node:os';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
 import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
@@ -11,30 +6,15 @@ import { checkClusterName } from './subjects.js';
 
 /**
  * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions})
- * and any connection option of the NATS client (`@nats-io/transport-node`),
- * which pass through: `servers`, `user` and `pass`, `token`, `authenticator`
- * (nkeys, JWT), `tls`, `reconnectTimeWait`… The first connection is tried
- * again by the same settings until a server answers (`reconnectTimeWait`,
- * 250 ms here, plus `reconnectJitter`; `maxReconnectAttempts`, -1 here:
- * forever), as the client's `waitOnFirstConnect` does; `waitOnFirstConnect:
- * false` gives up after the first round instead.
+ * and the NATS client's connection options, passed through (`servers`,
+ * `user`, `tls`…). The first connection is retried by the client's
+ * reconnection settings until a server answers, unless `waitOnFirstConnect: false`.
  *
  * @example
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
- * import { natsTransport } from 'cluster-rpc/nats';
+ * import type { NatsTransportOptions } from 'cluster-rpc/nats';
  *
- * const rpc = createClusterRpc({
- *   transport: natsTransport({
- *     servers: ['nats://10.0.0.5:4222', 'nats://10.0.0.6:4222'],
- *     cluster: 'shop',
- *     role: 'worker',
- *     user: 'shop-worker',
- *     pass: process.env.NATS_PASSWORD,
- *     livenessMs: 5000,
- *     onError: (error) => console.error('cluster-rpc over NATS:', error.message),
- *   }),
- * });
+ * const options: NatsTransportOptions = { servers: ['nats://10.0.0.5:4222'], cluster: 'shop', user: 'shop', pass: process.env.NATS_PASSWORD };
  * ```
  *
  * @group NATS
@@ -42,8 +22,7 @@ import { checkClusterName } from './subjects.js';
 export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
 
 /**
- * What {@link natsTransport} needs besides the NATS client's options: the
- * cluster, this process's role, and how liveness and errors are handled.
+ * What {@link natsTransport} needs besides the NATS client's options.
  *
  * @example
  * ```ts
@@ -55,37 +34,18 @@ export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
  * @group NATS
  */
 export interface NatsClusterOptions {
-  /**
-   * The cluster's name: processes that give the same name form one cluster
-   * (one primary, any number of workers). 1 to 64 letters, digits, `-` or `_`;
-   * its subjects are `crpc.<cluster>.>`. Required.
-   */
+  /** Processes giving the same name form one cluster: 1 to 64 letters, digits, `-` or `_` (subjects `crpc.<cluster>.>`). */
   readonly cluster: string;
-  /**
-   * Which side this process plays. Default: the environment variable
-   * `CLUSTER_RPC_ROLE` (`primary` or `worker`); one of the two is required.
-   */
+  /** Which side this process plays. Default: the environment variable `CLUSTER_RPC_ROLE`; one is required. */
   readonly role?: 'primary' | 'worker';
-  /**
-   * An already connected NATS client to use instead of opening one:
-   * `rpc.close()` then leaves it open. Its `max_payload` applies as usual.
-   * Default: the transport opens its own connection, and closes it.
-   */
+  /** A connected NATS client to use, which `rpc.close()` leaves open. Default: the transport opens and closes its own. */
   readonly connection?: NatsConnection;
   /**
-   * Milliseconds a silent peer counts as alive: calls in flight to a process
-   * that died or froze reject with `DISCONNECTED` within this bound. Peers
-   * beat every quarter of it. At least 100. Default: 3000
-   * ({@link DEFAULT_LIVENESS_MS}). Give every process of a cluster the same.
+   * Milliseconds a silent peer counts as alive: calls to a process that died
+   * or froze fail within this. The same in every process, at least 100. Default: {@link DEFAULT_LIVENESS_MS}.
    */
   readonly livenessMs?: number;
-  /**
-   * Told when the transport gives up (the servers refuse the credentials,
-   * another primary is active, the connection closed for good), once when
-   * the servers cannot be reached yet (it keeps trying), and when the server
-   * reports an error (a permission violation). Default: writes the message
-   * to `console.error`.
-   */
+  /** Told when the transport gives up, once when no server can be reached yet, and of server errors. Default: `console.error`. */
   readonly onError?: (error: Error) => void;
 }
 
@@ -95,23 +55,18 @@ export interface NatsSettings {
   readonly role: 'primary' | 'worker';
   readonly livenessMs: number;
   readonly connection: NatsConnection | undefined;
-  /** What goes to the client's `connect()`. */
   readonly connect: NodeConnectionOptions;
-  /** The servers tried, for messages. */
   readonly servers: string;
   readonly onError: (error: Error) => void;
-  /** Trying again when the first connection fails, by the client's reconnection settings. */
+  /** Retrying the first connection by the client's reconnection settings. */
   readonly retry: {
     /** False when the caller set `waitOnFirstConnect: false`: the first failure is final. */
     readonly firstConnect: boolean;
-    /** Rounds over the servers before giving up; -1: never. */
     readonly maxAttempts: number;
-    /** The pause before the next round. */
     delayMs(): number;
   };
 }
 
-/** The client's default server. */
 const DEFAULT_SERVER = 'nats://127.0.0.1:4222';
 
 function reportToConsole(error: Error): void {
