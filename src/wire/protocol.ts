@@ -58,11 +58,8 @@ export interface WireError {
   readonly data?: EncodedPayload;
 }
 
-/** Both sides announce themselves; see the table above. */
 export type HelloEnvelope = readonly ['hello', reply: 0 | 1];
-/** The sender's rpc object closed. */
 export type ByeEnvelope = readonly ['bye'];
-/** A request to run a procedure. */
 export type CallEnvelope = readonly [
   'call',
   id: string,
@@ -71,17 +68,11 @@ export type CallEnvelope = readonly [
   input: EncodedPayload,
   headers?: Headers,
 ];
-/** A successful answer. */
 export type OkEnvelope = readonly ['ok', id: string, result: EncodedPayload];
-/** A failed answer. */
 export type ErrEnvelope = readonly ['err', id: string, error: WireError];
-/** The caller gave up on a call. */
 export type CancelEnvelope = readonly ['cancel', id: string, code: CancelCode];
-/** A worker's event for the primary. */
 export type EmitEnvelope = readonly ['emit', name: string, payload: EncodedPayload, headers?: Headers];
-/** A worker's event for the primary and all other workers. */
 export type BroadcastEnvelope = readonly ['bcast', name: string, payload: EncodedPayload, headers?: Headers];
-/** An event delivered to a worker. */
 export type EventEnvelope = readonly [
   'event',
   name: string,
@@ -92,7 +83,6 @@ export type EventEnvelope = readonly [
   headers?: Headers,
 ];
 
-/** A request to run a stream procedure; `credit` is the consumer's high-water mark. */
 export type OpenEnvelope = readonly [
   'open',
   id: string,
@@ -102,17 +92,12 @@ export type OpenEnvelope = readonly [
   input: EncodedPayload,
   headers?: Headers,
 ];
-/** Items of a stream, in order. */
 export type ItemsEnvelope = readonly ['items', id: string, items: readonly EncodedPayload[]];
-/** A stream ended normally. */
 export type EndEnvelope = readonly ['end', id: string];
-/** The consumer of a stream read `n` items: the producer may send `n` more. */
 export type CreditEnvelope = readonly ['credit', id: string, n: number];
 
-/** Why a caller cancels. */
 export type CancelCode = 'TIMEOUT' | 'ABORTED';
 
-/** Every envelope. */
 export type Envelope =
   | HelloEnvelope
   | ByeEnvelope
@@ -135,8 +120,7 @@ export type Envelope =
  * ```ts
  * import type { Frame } from 'cluster-rpc/transport';
  *
- * // A transport over a byte stream could write each frame as one line of JSON.
- * const line = (frame: Frame): string => `${JSON.stringify(frame)}\n`;
+ * const line = (frame: Frame): string => `${JSON.stringify(frame)}\n`; // a frame a line over a byte stream
  * ```
  */
 export interface Frame {
@@ -146,7 +130,6 @@ export interface Frame {
   readonly m: readonly Envelope[];
 }
 
-/** No deadline, on the wire. */
 export const NO_TIMEOUT = -1;
 
 /** The most credit a stream may hold (its largest `highWaterMark`), and the most items one envelope carries. */
@@ -187,12 +170,10 @@ export const items = (id: string, payloads: readonly EncodedPayload[]): ItemsEnv
 export const end = (id: string): EndEnvelope => ['end', id];
 export const credit = (id: string, n: number): CreditEnvelope => ['credit', id, n];
 
-/** Wraps envelopes in a frame. */
 export function frame(envelopes: readonly Envelope[]): Frame {
   return { [MARKER]: PROTOCOL_VERSION, m: envelopes };
 }
 
-/** What {@link parseFrame} found in a message. */
 export type ParsedFrame =
   /** Not ours: leave it to whoever else listens. */
   | { readonly kind: 'foreign' }
