@@ -1,9 +1,4 @@
-/**
- * Graceful stop, seen from the primary: `SIGTERM`, wait up to the grace period, then `SIGKILL`. A signal, not
- * an IPC message or `worker.disconnect()`: see docs/design.md, "Draining a worker".
- *
- * @module
- */
+/** Graceful stop from the primary: `SIGTERM`, the grace period, then `SIGKILL` (docs/design.md, "Draining a worker"). @module */
 import type { TrackedWorker, WorkerExit } from './tracked-worker.js';
 
 /** After its own deadline a worker still cuts connections and closes its rpc object (up to 1 s for the last frames). */

@@ -1,11 +1,4 @@
-/**
- * A handler's `ctx`: its type, how a served call or stream makes it, and how
- * a middleware extends it. A plain object whose `signal` getter makes the
- * AbortSignal on first read, since most handlers never read it
- * (docs/design.md, "Middleware and a handler's `ctx`").
- *
- * @module
- */
+/** A handler's `ctx`: its type, its making, its extension; `signal` is made on first read (docs/design.md). @module */
 import { setMaxListeners } from 'node:events';
 import type { PeerInfo } from '../transports/transport.js';
 

@@ -1,9 +1,4 @@
-/**
- * `defineRouter`: nested objects of procedures, flattened once into a map keyed
- * by dotted path, so inherited names such as `constructor` are never found.
- *
- * @module
- */
+/** `defineRouter`: nested procedures flattened into a map by dotted path, so inherited names are never found. @module */
 import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type ProcedureDef } from './procedure.js';
 
 /**

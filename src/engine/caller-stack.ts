@@ -1,11 +1,4 @@
-/**
- * The caller's frames on a rejected call's stack, which otherwise has only
- * cluster-rpc's and Node's. A call takes the trace when it rejects, where V8
- * finds the `async` functions awaiting it; a stream or a `callAll` captures
- * it when made. Why: docs/design.md, "A rejected call's stack".
- *
- * @module
- */
+/** The caller's frames on a rejected call's stack (docs/design.md, "A rejected call's stack"). @module */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** V8 formats `stack` on first read. */

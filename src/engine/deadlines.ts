@@ -1,10 +1,4 @@
-/**
- * Call timeouts without a timer per call: calls with the same timeout expire
- * in the order they were made, so each length keeps a list, oldest first,
- * under one timer (docs/design.md, "Grouped timers").
- *
- * @module
- */
+/** Call timeouts without a timer per call: one list and timer per timeout length (docs/design.md, "Grouped timers"). @module */
 
 /** What {@link Deadlines} keeps: an entry links itself into its line. */
 export interface Expiring {

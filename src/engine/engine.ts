@@ -1,10 +1,4 @@
-/**
- * One side's machinery, the same for the primary and a worker over any
- * transport: a {@link Peer} per process, the dispatch of incoming envelopes,
- * making calls, streams and events, and the order of a close.
- *
- * @module
- */
+/** One side's machinery, the same on either side and transport: its peers, dispatch, calls, streams, events, close. @module */
 import { nanoid } from 'nanoid';
 import pTimeout from 'p-timeout';
 import type { SideApi } from '../define/context.js';

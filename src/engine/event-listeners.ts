@@ -1,9 +1,4 @@
-/**
- * Events on one side: listeners by name, payloads validated before they leave
- * and when they arrive, and a listener that throws stopping neither the others nor the process.
- *
- * @module
- */
+/** Events on one side: listeners by name, payloads validated both ways, a throwing listener isolated. @module */
 
 import { type Schema, summariseIssues, type Validation, validate } from '../define/schema.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';

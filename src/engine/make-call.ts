@@ -1,10 +1,4 @@
-/**
- * Making one call: check its options, work out its deadline (its timeout, cut
- * short by its `parent`'s), encode the input, register it and send it, or
- * hold it until the peer listens.
- *
- * @module
- */
+/** Making one call: options checked, deadline worked out, input encoded, then sent or held until the peer listens. @module */
 import { nanoid } from 'nanoid';
 import { type EncodeResult, encodePayload } from '../wire/codec.js';
 import { type CallSite, encodeError, type RpcError, siteError } from '../wire/errors.js';

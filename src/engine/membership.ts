@@ -1,10 +1,4 @@
-/**
- * Who is there: the engine tells these listeners when a peer starts and stops
- * taking calls, once each, in order, whatever the transport; the sides turn
- * that into `onWorkers` and `onPrimary`.
- *
- * @module
- */
+/** Who is there: peers starting and stopping to take calls, heard once each, in order, on any transport. @module */
 import type { PeerInfo } from '../transports/transport.js';
 
 /** A peer that started or stopped taking calls. */

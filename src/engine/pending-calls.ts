@@ -1,10 +1,4 @@
-/**
- * The calls one side waits on from one peer. Every way a call ends (answer,
- * timeout, abort, the peer gone, `close()`) passes through `#take`, which
- * removes its entry, timer and listeners: each call settles once and nothing stays.
- *
- * @module
- */
+/** The calls waited on from one peer: every way one ends passes through `#take`, so it settles once. @module */
 
 import type { CallMeter } from '../metrics/recorder.js';
 import { type CallSite, RpcError, siteError } from '../wire/errors.js';

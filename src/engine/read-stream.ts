@@ -1,12 +1,6 @@
 /**
- * Reading one stream: the {@link RpcStream} that `stream()` returns. Nothing
- * is sent until the first `next()`; the `open` grants the producer
- * `highWaterMark` items and reading grants more, a quarter of the mark at a
- * time. The producer's error comes after the items it sent before it; a
- * failure here (abort, timeout, the peer gone) comes at once and drops what
- * was not read.
- *
- * @module
+ * Reading one stream: nothing is sent before the first `next()`; the `open`
+ * grants `highWaterMark` items and reading grants more, a quarter at a time. @module
  */
 
 import { nanoid } from 'nanoid';

@@ -1,11 +1,6 @@
 /**
- * Serving one call: validate the input, run the middlewares and the handler,
- * validate and encode the result, answer. Synchronous schemas and handlers
- * are followed synchronously, so a batch of such calls is answered in one
- * frame; the steps are methods rather than closures, so that path allocates
- * no function per call, and `ctx` is made only if the handler reads it.
- *
- * @module
+ * Serving one call. Synchronous steps are followed synchronously (a batch is
+ * answered in one frame), by methods, so that path allocates no closure. @module
  */
 
 import type { ProcedureContext } from '../define/context.js';

@@ -1,12 +1,4 @@
-/**
- * Serving one stream: admitted and started as a call is, then items pulled
- * from the iterable its function returned while the reader has granted
- * credit, each checked by `.output`, and sent in batches. `return()` is never
- * called while a `next()` is pending, so plain iterators see the usual
- * protocol. Flow control, batching and stopping: docs/design.md, "Streams".
- *
- * @module
- */
+/** Serving one stream: items pulled while the reader has credit, checked, batched (docs/design.md, "Streams"). @module */
 
 import { runMiddlewares } from '../define/middleware.js';
 import { summariseIssues, validate } from '../define/schema.js';

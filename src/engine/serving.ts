@@ -1,10 +1,4 @@
-/**
- * What serving a call and a stream share: the one admission every request
- * passes, the state of a request being served (procedure, `ctx`, signal,
- * bookkeeping), and sending an error back.
- *
- * @module
- */
+/** What serving a call and a stream share: one admission, the request's state, the error answer. @module */
 import {
   createContext,
   type ProcedureContext,

@@ -1,10 +1,4 @@
-/**
- * Calls, streams and events made with a {@link Tracing}: each gets a span
- * whose headers join the caller's, ended when the call settles, the stream
- * ends or the event is handed to the channel.
- *
- * @module
- */
+/** Calls, streams and events made with a {@link Tracing}: a span each, its headers joining the caller's. @module */
 import { debug } from '../wire/debug.js';
 import { checkHeaders } from '../wire/headers.js';
 import type { RpcStream } from './read-stream.js';

@@ -1,11 +1,4 @@
-/**
- * The tracing seam: what the engine tells a tracer about this process's
- * calls, streams and events, and what it needs back (headers for the peer, a
- * way to make a span active). Nothing here knows OpenTelemetry; without the
- * `tracing` option nothing here runs.
- *
- * @module
- */
+/** The tracing seam: what a tracer hears of this process's calls, streams and events, knowing nothing of OpenTelemetry. @module */
 
 /**
  * A call or stream, as a tracer sees it when it starts.

@@ -1,11 +1,4 @@
-/**
- * The primary gathering every process's report, keeping what it learnt so
- * totals never go backwards: a worker that does not answer counts with its
- * last report, one gone is folded into the retired sums. Each live worker
- * holds the lowest slot free when it was first gathered.
- *
- * @module
- */
+/** The primary gathering every process's report, keeping what it learnt so totals never go backwards. @module */
 import { RpcError } from '../wire/errors.js';
 import { type ProcessFamilies, RetiredSeries } from './merge.js';
 import type { CountsSnapshot } from './recorder.js';

@@ -1,11 +1,4 @@
-/**
- * One source's families from every process, merged as prom-client's
- * `AggregatorRegistry` does, except that summed cumulative series keep what
- * processes gone or silent counted; gauges and quantiles are readings of the
- * processes that answered. Or one series per process, labelled with its slot.
- *
- * @module
- */
+/** One source's families from every process, merged as `AggregatorRegistry` does, but keeping what gone ones counted. @module */
 import { numberOf, type RenderedFamily, seriesOf, withLabel } from './rendered.js';
 import type { MetricAggregator, MetricFamily } from './types.js';
 

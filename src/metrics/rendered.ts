@@ -1,10 +1,4 @@
-/**
- * Sources' families as they cross the channel: each series written already
- * as its Prometheus text, label names sorted, so the primary merges series by
- * comparing strings. A family's series travel as one string, a line each.
- *
- * @module
- */
+/** Sources' families as they cross: each series as its Prometheus text, so the primary merges by comparing strings. @module */
 import type { MetricAggregator, MetricFamily } from './types.js';
 
 /** A sample's value on the wire: a number, or the name of one JSON cannot carry. */

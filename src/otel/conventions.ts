@@ -1,11 +1,4 @@
-/**
- * Span names and attributes after OpenTelemetry's semantic conventions
- * v1.44.0 (RPC and messaging spans). Both `rpc.system` (the contract's) and
- * its current name `rpc.system.name` are set; `cluster_rpc.peer.*` replace
- * `server.address`, which IPC processes do not have.
- *
- * @module
- */
+/** Span names and attributes after OpenTelemetry's semantic conventions v1.44.0 (RPC and messaging spans). @module */
 import type { Attributes } from '@opentelemetry/api';
 import type { TracedEvent, TracedRequest } from '../engine/tracing.js';
 

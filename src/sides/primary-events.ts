@@ -1,9 +1,4 @@
-/**
- * Events in the primary: workers' events to its listeners, their broadcasts
- * relayed to the other workers, and its own broadcasts.
- *
- * @module
- */
+/** Events in the primary: workers' events to its listeners, broadcasts relayed, its own broadcasts. @module */
 import type { EventOptions } from '../engine/call-options.js';
 import type { Engine, EventDelivery, EventHandler } from '../engine/engine.js';
 import type { DeliveryOutcome, Peer } from '../engine/peer.js';

@@ -1,10 +1,4 @@
-/**
- * Node's cluster IPC as a transport: the only file that touches
- * `process.send`, `worker.send` and the cluster's `'fork'`, `'message'`,
- * `'disconnect'` and `'exit'` events.
- *
- * @module
- */
+/** Node's cluster IPC as a transport: the only file that touches `process.send`, `worker.send` and cluster events. @module */
 import cluster, { type Worker } from 'node:cluster';
 import { hostname } from 'node:os';
 import type { Frame } from '../wire/protocol.js';

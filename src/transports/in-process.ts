@@ -1,10 +1,4 @@
-/**
- * A primary and its workers inside one process, for tests: frames cross as
- * JSON copies, as Node's IPC channel carries them, in order, on a later turn
- * of the event loop.
- *
- * @module
- */
+/** A primary and its workers in one process, for tests: frames cross as JSON copies on a later turn, as over IPC. @module */
 import { hostname } from 'node:os';
 import {
   type PeerInfo,

@@ -1,11 +1,4 @@
-/**
- * Payload encoding: the only file that touches superjson. One pass over the
- * value decides whether it is plain JSON (sent as itself) or needs superjson,
- * estimates its size, and refuses what would be lost on the way. Why:
- * docs/design.md, "Plain JSON skips superjson".
- *
- * @module
- */
+/** Payload encoding, the only file that touches superjson (docs/design.md, "Plain JSON skips superjson"). @module */
 import SuperJSON from 'superjson';
 
 /**

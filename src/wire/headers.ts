@@ -1,10 +1,4 @@
-/**
- * Headers: the strings a call, stream or event carries besides its payload
- * (a request id, a trace context). Checked where they are given, bounded on
- * the wire, and empty (one shared frozen object) when none were sent.
- *
- * @module
- */
+/** Headers: the strings a call, stream or event carries besides its payload, checked and bounded. @module */
 
 /** A call's, stream's or event's headers, as handlers and listeners read them. */
 export type Headers = Readonly<Record<string, string>>;

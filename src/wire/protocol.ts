@@ -33,9 +33,7 @@
  * `credit` envelopes say.
  *
  * `input`, `result`, `payload`, items and error `data` are {@link EncodedPayload}s;
- * `headers` (left out when empty) a plain object of strings, at most 8 KiB.
- *
- * @module
+ * `headers` (left out when empty) a plain object of strings, at most 8 KiB. @module
  */
 import type { EncodedPayload } from './codec.js';
 import type { RpcIssue } from './errors.js';

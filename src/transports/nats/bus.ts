@@ -1,10 +1,4 @@
-/**
- * One process's NATS connection: connecting in the background, its session
- * and inbox, frames out (as JSON, in parts above `max_payload`) and in, flow
- * control, drops and stalls. Who the peers are is the side's business ({@link BusListener}).
- *
- * @module
- */
+/** One process's NATS connection: session, inbox, frames in and out, flow control, drops and stalls. @module */
 import type { Msg, NatsConnection, Status, Subscription } from '@nats-io/transport-node';
 import pTimeout from 'p-timeout';
 import { debug } from '../../wire/debug.js';

@@ -14,9 +14,7 @@
  * | `here`    | `…workers`                    | primary → workers           | `s`, `pid`, `host`, `since`    | the primary is alive (every beat); a worker without a primary joins |
  * | `hb`      | `…to.<primary>.k.<worker>`    | worker → primary            | —                              | the worker is alive (every beat) |
  * | `unknown` | `…to.<worker>.k.<primary>`    | primary → worker            | —                              | answer to an `hb` from a worker the primary has dropped: join again |
- * | `leave`   | `…workers`, or `…to.<peer>.k.<s>` | either                  | `s`                            | session `s` is gone (its rpc closed, or it lost its connection and took a new session) |
- *
- * @module
+ * | `leave`   | `…workers`, or `…to.<peer>.k.<s>` | either                  | `s`                            | session `s` is gone (its rpc closed, or it lost its connection and took a new session) | @module
  */
 
 /** Bumped on any incompatible change; messages of another version are ignored. */

@@ -3,9 +3,7 @@
  * bound; a peer silent for the other three quarters is gone, so a dead peer is
  * noticed at most one bound after its last message. A process that finds its
  * own clock stalled that long (stopped, or blocked) assumes its peers have
- * given up on it, and starts over with a new session.
- *
- * @module
+ * given up on it, and starts over with a new session. @module
  */
 
 /**

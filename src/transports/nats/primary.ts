@@ -1,10 +1,4 @@
-/**
- * The primary over NATS: claims the role (refused when another primary is
- * active, or claimed it first), lets workers join and numbers them, beats
- * (`here`), and drops workers that leave or fall silent.
- *
- * @module
- */
+/** The primary over NATS: claims the role, numbers joining workers, beats, drops the silent. @module */
 import { hostname } from 'node:os';
 import { type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
 import type { BusListener, NatsBus } from './bus.js';

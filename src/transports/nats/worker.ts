@@ -1,11 +1,4 @@
-/**
- * A worker over NATS: finds the primary (it asks on `…primary`, and listens
- * for the primary's `here`), joins it and takes the id it is given, beats,
- * and notices when the primary goes (its `leave`, or its silence), to join
- * whichever primary comes next.
- *
- * @module
- */
+/** A worker over NATS: finds and joins the primary, beats, and joins the next one when it goes. @module */
 import { hostname } from 'node:os';
 import { nanoid } from 'nanoid';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
