@@ -1,4 +1,4 @@
-/** The tracing seam: what a tracer hears of this process's calls, streams and events, knowing nothing of OpenTelemetry. @module */
+/** The tracing seam: what a tracer hears of calls, streams and events here, knowing nothing of OpenTelemetry. @module */
 
 /**
  * A call or stream, as a tracer sees it when it starts.
