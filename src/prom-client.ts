@@ -11,7 +11,6 @@
  * import { createClusterRpc } from 'cluster-rpc';
  * import { promClientMetrics } from 'cluster-rpc/prom-client';
  * import { register } from 'prom-client';
- *
  * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(register)] } });
  * const text = await rpc.primary.metrics({ format: 'prometheus' }); // in the primary
  * ```

@@ -12,10 +12,8 @@ import type { WorkerExit } from './tracked-worker.js';
  * @example
  * ```ts
  * import type { CrashLoopInfo } from 'cluster-rpc/cluster';
- *
  * const describe = (info: CrashLoopInfo) => `slot ${info.slot} crashed ${info.crashes} times`;
  * ```
- *
  * @group Cluster manager
  */
 export interface CrashLoopInfo {
@@ -35,10 +33,8 @@ export interface CrashLoopInfo {
  * @example
  * ```ts
  * import { createClusterManager } from 'cluster-rpc/cluster';
- *
  * createClusterManager().on('ready', (worker, address) => console.log(`worker ${worker.id} listens on ${address?.port}`));
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterManagerEvents {

@@ -17,10 +17,8 @@ import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.j
  * @example
  * ```ts
  * import type { ClusterManagerState } from 'cluster-rpc/cluster';
- *
  * const healthy = (state: ClusterManagerState) => state === 'running';
  * ```
- *
  * @group Cluster manager
  */
 export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
@@ -31,10 +29,8 @@ export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' |
  * @example
  * ```ts
  * import type { ClusterManagerStats } from 'cluster-rpc/cluster';
- *
  * const describe = (stats: ClusterManagerStats) => `${stats.ready}/${stats.size} ready, ${stats.respawns} respawned`;
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterManagerStats {
@@ -58,10 +54,8 @@ export interface ClusterManagerStats {
  * @example
  * ```ts
  * import type { ShutdownOptions } from 'cluster-rpc/cluster';
- *
  * const options: ShutdownOptions = { reason: 'maintenance window' };
  * ```
- *
  * @group Cluster manager
  */
 export interface ShutdownOptions {
@@ -76,13 +70,11 @@ export interface ShutdownOptions {
  * ```ts
  * import { createClusterManager } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * const manager = createClusterManager({ workers: 4, rpc, signals: false, exitProcess: false });
  * await manager.start();
  * await manager.restart(); // rolling: the port keeps answering
  * process.exitCode = (await manager.shutdown({ reason: 'deploy done' })).drained ? 0 : 1;
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterManager {
@@ -136,11 +128,9 @@ export interface ClusterManager {
  * import http from 'node:http';
  * import { createClusterManager, serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * if (cluster.isPrimary) await createClusterManager({ workers: 4, rpc }).start();
  * else serveWorker({ server: http.createServer((req, res) => res.end('ok')).listen(8000), rpc });
  * ```
- *
  * @group Cluster manager
  */
 export function createClusterManager(options: ClusterManagerOptions = {}): ClusterManager {

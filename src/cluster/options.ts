@@ -10,10 +10,8 @@ import { signalProblem } from './signals.js';
  * @example
  * ```ts
  * import type { SchedulingPolicy } from 'cluster-rpc/cluster';
- *
  * const schedulingPolicy: SchedulingPolicy = process.env.SPREAD_BY_KERNEL ? 'none' : 'rr';
  * ```
- *
  * @group Cluster manager
  */
 export type SchedulingPolicy = 'rr' | 'none';
@@ -24,10 +22,8 @@ export type SchedulingPolicy = 'rr' | 'none';
  * @example
  * ```ts
  * import type { ClusterLogger } from 'cluster-rpc/cluster';
- *
  * const logger: ClusterLogger = { info: console.info, warn: console.warn, error: (message) => console.error(`!! ${message}`) };
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterLogger {
@@ -45,10 +41,8 @@ export interface ClusterLogger {
  * @example
  * ```ts
  * import type { RespawnOptions } from 'cluster-rpc/cluster';
- *
  * const patient: RespawnOptions = { initialDelayMs: 1000, maxDelayMs: 30_000, crashLoopLimit: 10 };
  * ```
- *
  * @group Cluster manager
  */
 export interface RespawnOptions {
@@ -69,10 +63,8 @@ export interface RespawnOptions {
  * @example
  * ```ts
  * import type { ClusterManagerSignals } from 'cluster-rpc/cluster';
- *
  * const signals: ClusterManagerSignals = { restart: 'SIGUSR2' }; // SIGHUP stays the app's
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterManagerSignals {
@@ -89,10 +81,8 @@ export interface ClusterManagerSignals {
  * ```ts
  * import type { ClosableRpc } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * const closable: ClosableRpc = rpc;
  * ```
- *
  * @group Cluster manager
  */
 export interface ClosableRpc {
@@ -106,10 +96,8 @@ export interface ClosableRpc {
  * @example
  * ```ts
  * import type { ClusterManagerOptions } from 'cluster-rpc/cluster';
- *
  * const options: ClusterManagerOptions = { workers: 4, shutdownGraceMs: 15_000, respawn: { crashLoopLimit: 10 } };
  * ```
- *
  * @group Cluster manager
  */
 export interface ClusterManagerOptions {
@@ -160,10 +148,8 @@ const DEFAULT_CRASH_LOOP_LIMIT = 6;
  * @example
  * ```ts
  * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc/cluster';
- *
  * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
  * ```
- *
  * @group Cluster manager
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;

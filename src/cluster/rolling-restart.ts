@@ -9,10 +9,8 @@ import type { TrackedWorker } from './tracked-worker.js';
  * @example
  * ```ts
  * import type { RestartResult } from 'cluster-rpc/cluster';
- *
  * const describe = (result: RestartResult) => `${result.replaced} replaced in ${result.durationMs} ms`;
  * ```
- *
  * @group Cluster manager
  */
 export interface RestartResult {

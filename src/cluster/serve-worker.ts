@@ -18,10 +18,8 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  * ```ts
  * import type { DrainableRpc } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * const drainable: DrainableRpc = rpc;
  * ```
- *
  * @group Cluster manager
  */
 export interface DrainableRpc {
@@ -46,10 +44,8 @@ export interface DrainableRpc {
  * ```ts
  * import http from 'node:http';
  * import type { ServeWorkerOptions } from 'cluster-rpc/cluster';
- *
  * const options: ServeWorkerOptions = { server: http.createServer().listen(8000), graceMs: 5000 };
  * ```
- *
  * @group Cluster manager
  */
 export interface ServeWorkerOptions {
@@ -75,10 +71,8 @@ export interface ServeWorkerOptions {
  * @example
  * ```ts
  * import type { DrainResult } from 'cluster-rpc/cluster';
- *
  * const report = (result: DrainResult) => result.drained || console.error(`cut ${result.abandonedRequests} requests`);
  * ```
- *
  * @group Cluster manager
  */
 export interface DrainResult {
@@ -105,11 +99,9 @@ export interface DrainResult {
  * import http from 'node:http';
  * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * const served = serveWorker({ server: http.createServer().listen(8000), rpc, exitProcess: false });
  * process.on('message', (message) => message === 'drain' && void served.drain('asked by the primary'));
  * ```
- *
  * @group Cluster manager
  */
 export interface ServedWorker {
@@ -148,14 +140,12 @@ const MIN_DRAIN_MS = 250;
  * import http from 'node:http';
  * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- *
  * const server = http.createServer(async (req, res) => {
  *   res.end(String(await rpc.worker.call('hits.increment', { by: 1 })));
  * });
  * server.listen(8000);
  * serveWorker({ server, rpc, onDrained: () => console.log('bye') });
  * ```
- *
  * @group Cluster manager
  */
 export function serveWorker(options: ServeWorkerOptions): ServedWorker {

@@ -20,10 +20,8 @@ export interface StopOutcome {
  * @example
  * ```ts
  * import type { ShutdownResult } from 'cluster-rpc/cluster';
- *
  * const report = (result: ShutdownResult) => result.drained || console.error(`killed: ${result.killed.join(', ')}`);
  * ```
- *
  * @group Cluster manager
  */
 export interface ShutdownResult {

@@ -8,10 +8,8 @@ import { messageOf } from '../wire/errors.js';
  * @example
  * ```ts
  * import type { WorkerExit } from 'cluster-rpc/cluster';
- *
  * const describe = (exit: WorkerExit) => `worker ${exit.workerId} died: ${exit.signal ?? `code ${exit.code}`}`;
  * ```
- *
  * @group Cluster manager
  */
 export interface WorkerExit {

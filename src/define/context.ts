@@ -10,10 +10,8 @@ import type { PeerInfo } from '../transports/transport.js';
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
- *
  * const fetchPage = procedure.input(z.url()).handler(async ({ input, ctx }) => (await fetch(input, { signal: ctx.signal })).text());
  * ```
- *
  * @group Define
  */
 export interface ProcedureContext {

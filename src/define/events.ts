@@ -9,11 +9,9 @@ import { isSchema, type Schema } from './schema.js';
  * import { z } from 'zod';
  * import { defineEvents } from 'cluster-rpc';
  * import type { EventSchemas } from 'cluster-rpc/types';
- *
  * const cacheEvents = { cacheCleared: z.object({ keys: z.number() }) } satisfies EventSchemas;
  * const events = defineEvents({ ...cacheEvents, flush: z.void() });
  * ```
- *
  * @group Define
  */
 export type EventSchemas = { readonly [name: string]: Schema };
@@ -28,10 +26,8 @@ export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
  * ```ts
  * import { z } from 'zod';
  * import { defineEvents, type Events } from 'cluster-rpc';
- *
  * const events: Events<{ flush: z.ZodVoid }> = defineEvents({ flush: z.void() });
  * ```
- *
  * @group Define
  */
 export interface Events<TSchemas extends EventSchemas> {
@@ -51,10 +47,8 @@ export interface Events<TSchemas extends EventSchemas> {
  * ```ts
  * import { z } from 'zod';
  * import { defineEvents } from 'cluster-rpc';
- *
  * export const events = defineEvents({ configChanged: z.object({ key: z.string(), value: z.string() }), flush: z.void() });
  * ```
- *
  * @group Define
  */
 export function defineEvents<const TSchemas extends EventSchemas>(schemas: TSchemas): Events<TSchemas> {

@@ -11,11 +11,9 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
  * import type { ProceduresOf } from 'cluster-rpc/types';
- *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * type Procedures = ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
  * ```
- *
  * @group Type helpers
  */
 export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? TProcedures : never;
@@ -26,11 +24,9 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
  * @example
  * ```ts
  * import { defineRouter, procedure, type RouterPath } from 'cluster-rpc';
- *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) }, ping: procedure.handler(() => 'pong') });
  * type Paths = RouterPath<typeof router>; // 'hits.get' | 'ping'
  * ```
- *
  * @group Type helpers
  */
 export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? keyof TProcedures & string : never;
@@ -42,10 +38,8 @@ export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? ke
  * ```ts
  * import type { RouterInput } from 'cluster-rpc';
  * import type { primaryRouter } from './rpc.js';
- *
  * const batch: Array<RouterInput<typeof primaryRouter, 'hits.increment'>> = [{ by: 1 }, { by: 2 }];
  * ```
- *
  * @group Type helpers
  */
 export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
@@ -59,10 +53,8 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
  * ```ts
  * import type { RouterOutput } from 'cluster-rpc';
  * import type { workerRouter } from './rpc.js';
- *
  * const byWorker = new Map<number, RouterOutput<typeof workerRouter, 'stats'>>(); // { pid: number; requestId: string }
  * ```
- *
  * @group Type helpers
  */
 export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
@@ -75,11 +67,9 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
  * import type { CallPath } from 'cluster-rpc/types';
- *
  * const router = defineRouter({ ping: procedure.handler(() => 'pong'), ticks: procedure.stream(async function* () {}) });
  * const path: CallPath<typeof router> = 'ping'; // 'ticks' would not compile
  * ```
- *
  * @group Type helpers
  */
 export type CallPath<TRouter> =
@@ -95,11 +85,9 @@ export type CallPath<TRouter> =
  * @example
  * ```ts
  * import { defineRouter, procedure, type StreamPath } from 'cluster-rpc';
- *
  * const router = defineRouter({ ping: procedure.handler(() => 'pong'), ticks: procedure.stream(async function* () {}) });
  * const path: StreamPath<typeof router> = 'ticks'; // 'ping' would not compile
  * ```
- *
  * @group Type helpers
  */
 export type StreamPath<TRouter> =
@@ -116,10 +104,8 @@ export type StreamPath<TRouter> =
  * ```ts
  * import type { EventName } from 'cluster-rpc';
  * import type { events } from './rpc.js';
- *
  * const logged: Array<EventName<typeof events>> = ['configChanged', 'flush'];
  * ```
- *
  * @group Type helpers
  */
 export type EventName<TEvents> = TEvents extends Events<infer TSchemas> ? keyof TSchemas & string : never;
@@ -133,10 +119,8 @@ type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : Ev
  * ```ts
  * import type { EventInput } from 'cluster-rpc/types';
  * import type { events } from './rpc.js';
- *
  * const change: EventInput<typeof events, 'configChanged'> = { key: 'mode', value: 'fast' };
  * ```
- *
  * @group Type helpers
  */
 export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<SchemasOf<TEvents>[TName]>;
@@ -148,11 +132,9 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
  * ```ts
  * import type { EventPayload } from 'cluster-rpc';
  * import { rpc, type events } from './rpc.js';
- *
  * const apply = (change: EventPayload<typeof events, 'configChanged'>) => console.log(change.key, change.value);
  * rpc.worker.on('configChanged', apply);
  * ```
- *
  * @group Type helpers
  */
 export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutput<SchemasOf<TEvents>[TName]>;
@@ -163,10 +145,8 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
  * @example
  * ```ts
  * import { defineRouter, type EmptyRouter } from 'cluster-rpc';
- *
  * const none: EmptyRouter = defineRouter({});
  * ```
- *
  * @group Type helpers
  */
 export type EmptyRouter = Router<Record<never, never>>;
@@ -177,10 +157,8 @@ export type EmptyRouter = Router<Record<never, never>>;
  * @example
  * ```ts
  * import { defineEvents, type NoEvents } from 'cluster-rpc';
- *
  * const none: NoEvents = defineEvents({});
  * ```
- *
  * @group Type helpers
  */
 export type NoEvents = Events<Record<never, never>>;
@@ -192,10 +170,8 @@ export type NoEvents = Events<Record<never, never>>;
  * ```ts
  * import type { RouterPath } from 'cluster-rpc';
  * import type { AnyRouter } from 'cluster-rpc/types';
- *
  * const describe = <TRouter extends AnyRouter>(paths: Array<RouterPath<TRouter>>): string => paths.join(', ');
  * ```
- *
  * @group Type helpers
  */
 export type AnyRouter = Router<ProcedureMap>;

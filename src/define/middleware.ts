@@ -10,10 +10,8 @@ declare const addedContext: unique symbol;
  * @example
  * ```ts
  * import { type MiddlewareResult, procedure } from 'cluster-rpc';
- *
  * const timed = procedure.use(({ next }): Promise<MiddlewareResult<{ startedAt: number }>> => next({ ctx: { startedAt: Date.now() } }));
  * ```
- *
  * @group Define
  */
 export interface MiddlewareResult<TAdded> {
@@ -29,12 +27,10 @@ export interface MiddlewareResult<TAdded> {
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';
- *
  * const retried = procedure.use(({ next }) =>
  *   next().catch((error) => (error instanceof RpcError && error.code === 'TIMEOUT' ? next() : Promise.reject(error))),
  * );
  * ```
- *
  * @group Define
  */
 export interface MiddlewareNext {
@@ -50,10 +46,8 @@ export interface MiddlewareNext {
  * @example
  * ```ts
  * import type { MiddlewareArgs, ProcedureContext } from 'cluster-rpc';
- *
  * const describeCall = ({ path, ctx }: MiddlewareArgs<ProcedureContext, unknown>): string => `${path} from ${ctx.caller.side}`;
  * ```
- *
  * @group Define
  */
 export interface MiddlewareArgs<TContext, TInput> {

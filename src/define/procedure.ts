@@ -12,11 +12,9 @@ import { isSchema } from './schema.js';
  * ```ts
  * import { z } from 'zod';
  * import { type HandlerArgs, procedure } from 'cluster-rpc';
- *
  * const greet = ({ input }: HandlerArgs<string>): string => `Hello, ${input}`;
  * const hello = procedure.input(z.string()).handler(greet);
  * ```
- *
  * @group Define
  */
 export interface HandlerArgs<TInput, TContext = ProcedureContext> {
@@ -43,11 +41,9 @@ export interface ProcedureDef {
  * @example
  * ```ts
  * import type { Procedure, ProcedureKind } from 'cluster-rpc';
- *
  * type KindOf<TProcedure> = TProcedure extends Procedure<unknown, unknown, infer TKind> ? TKind : never;
  * const kind: ProcedureKind = 'stream' satisfies KindOf<Procedure<undefined, number, 'stream'>>;
  * ```
- *
  * @group Define
  */
 export type ProcedureKind = 'call' | 'stream';
@@ -65,10 +61,8 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
  * ```ts
  * import { z } from 'zod';
  * import { type Procedure, procedure } from 'cluster-rpc';
- *
  * const length: Procedure<string, number> = procedure.input(z.string()).handler(({ input }) => input.length);
  * ```
- *
  * @group Define
  */
 export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'> {
@@ -84,10 +78,8 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
  * @example
  * ```ts
  * import { type StreamProcedure, procedure } from 'cluster-rpc';
- *
  * const countdown: StreamProcedure<undefined, number> = procedure.stream(async function* () { yield* [3, 2, 1]; });
  * ```
- *
  * @group Define
  */
 export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
@@ -99,10 +91,8 @@ export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
  * @example
  * ```ts
  * import { type AnyProcedure, procedure } from 'cluster-rpc';
- *
  * const withHealth = <T extends Record<string, AnyProcedure>>(procedures: T) => ({ ...procedures, health: procedure.handler(() => 'ok') });
  * ```
- *
  * @group Type helpers
  */
 export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
@@ -117,10 +107,8 @@ declare const unset: unique symbol;
  * ```ts
  * import { procedure } from 'cluster-rpc';
  * import type { Unset } from 'cluster-rpc';
- *
  * type NoInputYet = typeof procedure extends { input: unknown } ? Unset : never;
  * ```
- *
  * @group Type helpers
  */
 export interface Unset {
@@ -150,12 +138,10 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
- *
  * const byId = procedure.input(z.object({ id: z.uuid() })); // a builder, shared
  * const getUser = byId.handler(({ input }) => ({ id: input.id, name: 'Ada' }));
  * const deleteUser = byId.output(z.boolean()).handler(() => true);
  * ```
- *
  * @group Define
  */
 export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
@@ -189,7 +175,6 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * @example
    * ```ts
    * import { procedure, RpcError } from 'cluster-rpc';
-   *
    * const authed = procedure.use(({ ctx, next }) => {
    *   if (ctx.caller.side !== 'worker') throw new RpcError('FORBIDDEN', 'Workers only');
    *   return next({ ctx: { workerId: ctx.caller.workerId } });
@@ -222,7 +207,6 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * ```ts
    * import { setTimeout as sleep } from 'node:timers/promises';
    * import { procedure } from 'cluster-rpc';
-   *
    * const ticks = procedure.stream(async function* ({ ctx }) {
    *   for (let tick = 0; ; tick++) yield await sleep(100, tick, { signal: ctx.signal });
    * });
@@ -286,11 +270,9 @@ function createBuilder(
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
- *
  * const increment = procedure.input(z.object({ by: z.number() })).output(z.number()).handler(({ input }) => input.by + 1);
  * const now = procedure.handler(() => new Date()); // no input
  * ```
- *
  * @group Define
  */
 export const procedure: ProcedureBuilder<Unset, Unset> = createBuilder(undefined, undefined) as unknown as ProcedureBuilder<

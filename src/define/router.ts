@@ -8,11 +8,9 @@ import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type Pro
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
  * import type { ProcedureMap, ProceduresOf } from 'cluster-rpc/types';
- *
  * const router = defineRouter({ hits: { get: procedure.handler(() => 1) } });
  * const flat: ProcedureMap = {} as ProceduresOf<typeof router>; // { 'hits.get': Procedure<undefined, number> }
  * ```
- *
  * @group Type helpers
  */
 export type ProcedureMap = { readonly [path: string]: AnyProcedure };
@@ -24,11 +22,9 @@ export type ProcedureMap = { readonly [path: string]: AnyProcedure };
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
  * import type { RouterShape } from 'cluster-rpc/types';
- *
  * const users = { list: procedure.handler(() => ['ada', 'grace']) } satisfies RouterShape;
  * const router = defineRouter({ users, ping: procedure.handler(() => 'pong') });
  * ```
- *
  * @group Define
  */
 export type RouterShape = { readonly [key: string]: AnyProcedure | RouterShape | Router<ProcedureMap> };
@@ -44,11 +40,9 @@ declare const procedures: unique symbol;
  * @example
  * ```ts
  * import { defineRouter, procedure, type Procedure, type Router } from 'cluster-rpc';
- *
  * const admin: Router<{ ping: Procedure<undefined, string> }> = defineRouter({ ping: procedure.handler(() => 'pong') });
  * const router = defineRouter({ admin }); // path: 'admin.ping'
  * ```
- *
  * @group Define
  */
 export interface Router<TProcedures extends ProcedureMap> {
@@ -88,11 +82,9 @@ type FlatRecord<TShape> = {
  * ```ts
  * import type { Procedure } from 'cluster-rpc';
  * import type { FlattenShape } from 'cluster-rpc/types';
- *
  * type Flat = FlattenShape<{ hits: { get: Procedure<undefined, number> }; ping: Procedure<undefined, string> }>;
  * const paths: Array<keyof Flat> = ['hits.get', 'ping'];
  * ```
- *
  * @group Type helpers
  */
 export type FlattenShape<TShape> = FlatRecord<TShape> extends infer TFlat ? { [P in keyof TFlat]: TFlat[P] } : never;
@@ -163,13 +155,11 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
  * ```ts
  * import { z } from 'zod';
  * import { defineRouter, procedure } from 'cluster-rpc';
- *
  * export const primaryRouter = defineRouter({
  *   hits: { increment: procedure.input(z.object({ by: z.number() })).handler(({ input }) => input.by) },
  *   now: procedure.handler(() => new Date()),
  * }); // paths: 'hits.increment' and 'now'
  * ```
- *
  * @group Define
  */
 export function defineRouter<const TShape extends object>(shape: CheckShape<TShape>): Router<FlattenShape<TShape>> {

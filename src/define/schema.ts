@@ -16,12 +16,10 @@ type SchemaResult<TOutput> =
  * @example
  * ```ts
  * import type { Schema } from 'cluster-rpc/types';
- *
  * const port: Schema<number | string, number> = {
  *   '~standard': { version: 1, vendor: 'my-app', validate: (value) => ({ value: Number(value) }) },
  * };
  * ```
- *
  * @group Define
  */
 export interface Schema<TInput = unknown, TOutput = TInput> {
@@ -52,11 +50,9 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
  * ```ts
  * import { z } from 'zod';
  * import type { SchemaInput } from 'cluster-rpc/types';
- *
  * const Page = z.object({ size: z.number().default(20) });
  * const request: SchemaInput<typeof Page> = {}; // size is optional on the way in
  * ```
- *
  * @group Type helpers
  */
 export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I : never;
@@ -68,10 +64,8 @@ export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I 
  * ```ts
  * import { z } from 'zod';
  * import type { SchemaOutput } from 'cluster-rpc/types';
- *
  * const parsed: SchemaOutput<z.ZodDefault<z.ZodNumber>> = 20;
  * ```
- *
  * @group Type helpers
  */
 export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O : never;

@@ -10,10 +10,8 @@ import { checkHeaders, type Headers } from '../wire/headers.js';
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500, signal: AbortSignal.timeout(100) });
  * ```
- *
  * @group Call and listen
  */
 export interface CallOptions {
@@ -43,10 +41,8 @@ export interface CallOptions {
  * @example
  * ```ts
  * import type { CallParent } from 'cluster-rpc';
- *
  * const parent: CallParent = { deadline: Date.now() + 1000, signal: AbortSignal.timeout(1000) };
  * ```
- *
  * @group Call and listen
  */
 export type CallParent = Pick<ProcedureContext, 'deadline' | 'signal'> & Partial<Pick<ProcedureContext, 'headers'>>;
@@ -57,10 +53,8 @@ export type CallParent = Pick<ProcedureContext, 'deadline' | 'signal'> & Partial
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * await rpc.primary.broadcast('configChanged', { key: 'a', value: 'b' }, { headers: { 'x-request-id': 'r-42' } });
  * ```
- *
  * @group Call and listen
  */
 export interface EventOptions {

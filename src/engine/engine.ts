@@ -74,10 +74,8 @@ export interface RunningSide<TApi> {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * process.once('SIGTERM', () => rpc.close({ grace: 5000 }).then(() => process.exit(0)));
  * ```
- *
  * @group Call and listen
  */
 export interface CloseOptions {

@@ -8,10 +8,8 @@ import { messageOf } from '../wire/errors.js';
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
- *
  * export const rpc = createClusterRpc({ onError: (error, where) => console.error(`${where.kind} '${where.path}' on the ${where.side}`, error) });
  * ```
- *
  * @group Errors
  */
 export interface ErrorSite {

@@ -31,10 +31,8 @@ import type { StreamReader } from './stream-readers.js';
  * @example
  * ```ts
  * import { DEFAULT_HIGH_WATER_MARK, type StreamOptions } from 'cluster-rpc';
- *
  * const bulk: StreamOptions = { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 };
  * ```
- *
  * @group Call and listen
  */
 export const DEFAULT_HIGH_WATER_MARK = 16;
@@ -45,10 +43,8 @@ export const DEFAULT_HIGH_WATER_MARK = 16;
  * @example
  * ```ts
  * import type { StreamOptions } from 'cluster-rpc';
- *
  * const tail: StreamOptions = { signal: AbortSignal.timeout(10_000), timeout: 5000, highWaterMark: 64 };
  * ```
- *
  * @group Call and listen
  */
 export interface StreamOptions {
@@ -73,14 +69,12 @@ export interface StreamOptions {
  * @example
  * ```ts
  * import type { RpcStream } from 'cluster-rpc';
- *
  * async function firstThree(items: RpcStream<number>): Promise<number[]> {
  *   const taken: number[] = [];
  *   for await (const item of items) if (taken.push(item) === 3) break; // the producer stops too
  *   return taken;
  * }
  * ```
- *
  * @group Call and listen
  */
 export interface RpcStream<TItem> extends AsyncIterableIterator<TItem, undefined, undefined> {

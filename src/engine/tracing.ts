@@ -6,10 +6,8 @@
  * @example
  * ```ts
  * import type { TracedRequest } from 'cluster-rpc/types';
- *
  * const request: TracedRequest = { kind: 'call', path: 'hits.increment', peer: 'primary', known: true };
  * ```
- *
  * @group Tracing
  */
 export interface TracedRequest {
@@ -29,10 +27,8 @@ export interface TracedRequest {
  * @example
  * ```ts
  * import type { TracedEvent } from 'cluster-rpc/types';
- *
  * const received: TracedEvent = { operation: 'receive', name: 'configChanged' };
  * ```
- *
  * @group Tracing
  */
 export interface TracedEvent {
@@ -48,10 +44,8 @@ export interface TracedEvent {
  * @example
  * ```ts
  * import type { TraceSpan } from 'cluster-rpc/types';
- *
  * const span: TraceSpan = { end: (failure) => console.log(failure ?? 'OK') };
  * ```
- *
  * @group Tracing
  */
 export interface TraceSpan {
@@ -65,10 +59,8 @@ export interface TraceSpan {
  * @example
  * ```ts
  * import type { OutgoingSpan } from 'cluster-rpc/types';
- *
  * const span: OutgoingSpan = { headers: { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }, end() {} };
  * ```
- *
  * @group Tracing
  */
 export interface OutgoingSpan extends TraceSpan {
@@ -82,10 +74,8 @@ export interface OutgoingSpan extends TraceSpan {
  * @example
  * ```ts
  * import type { IncomingSpan } from 'cluster-rpc/types';
- *
  * const span: IncomingSpan = { run: (fn, thisArg, ...args) => fn.apply(thisArg, args), end() {} };
  * ```
- *
  * @group Tracing
  */
 export interface IncomingSpan extends TraceSpan {
@@ -102,7 +92,6 @@ export interface IncomingSpan extends TraceSpan {
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
  * import type { Tracing } from 'cluster-rpc/types';
- *
  * const tracing: Tracing = {
  *   startClient: (request) => ({ headers: undefined, end: (failure) => console.log(request.path, failure ?? 'OK') }),
  *   startServer: () => undefined,
@@ -111,7 +100,6 @@ export interface IncomingSpan extends TraceSpan {
  * };
  * const rpc = createClusterRpc({ tracing });
  * ```
- *
  * @group Tracing
  */
 export interface Tracing {

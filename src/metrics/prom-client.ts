@@ -17,7 +17,6 @@ const DEFAULT_WORKER_LABEL = 'worker';
  * @example
  * ```ts
  * import type { PromClientMetricsOptions } from 'cluster-rpc/prom-client';
- *
  * const options: PromClientMetricsOptions = { perWorker: true, workerLabel: 'process' };
  * ```
  */
@@ -103,7 +102,6 @@ function metricsLabelled(registries: readonly Registry[], label: string): string
  * import { createClusterRpc } from 'cluster-rpc';
  * import { promClientMetrics } from 'cluster-rpc/prom-client';
  * import { Registry } from 'prom-client';
- *
  * const registry = new Registry();
  * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(registry)] } });
  * ```

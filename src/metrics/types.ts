@@ -9,10 +9,8 @@ import type { RpcError } from '../wire/errors.js';
  * @example
  * ```ts
  * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
- *
  * const oneMsBucket = LATENCY_BUCKETS_SECONDS.indexOf(0.001);
  * ```
- *
  * @group Metrics
  */
 export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
@@ -26,10 +24,8 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
  * ```ts
  * import { DEFAULT_METRICS_TIMEOUT_MS } from 'cluster-rpc';
  * import { rpc } from './rpc.js';
- *
  * const text = await rpc.primary.metrics({ format: 'prometheus', timeout: DEFAULT_METRICS_TIMEOUT_MS * 5 });
  * ```
- *
  * @group Metrics
  */
 export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
@@ -42,12 +38,10 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
  * import http from 'node:http';
  * import { PROMETHEUS_CONTENT_TYPE } from 'cluster-rpc';
  * import { rpc } from './rpc.js';
- *
  * http.createServer(async (_request, response) => {
  *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(await rpc.primary.metrics({ format: 'prometheus' }));
  * });
  * ```
- *
  * @group Metrics
  */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -59,10 +53,8 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
  * @example
  * ```ts
  * import type { LatencyCounts } from 'cluster-rpc/types';
- *
  * const mean = ({ counts, sumSeconds }: LatencyCounts) => sumSeconds / Math.max(1, counts.reduce((a, b) => a + b, 0));
  * ```
- *
  * @group Metrics
  */
 export interface LatencyCounts {
@@ -78,10 +70,8 @@ export interface LatencyCounts {
  * @example
  * ```ts
  * import type { CallCounts } from 'cluster-rpc/types';
- *
  * const failureRate = (entry: CallCounts) => Object.values(entry.failures).reduce((a, b) => a + b, 0) / entry.calls;
  * ```
- *
  * @group Metrics
  */
 export interface CallCounts {
@@ -103,10 +93,8 @@ export interface CallCounts {
  * @example
  * ```ts
  * import type { InFlight } from 'cluster-rpc/types';
- *
  * const busiest = (gauges: readonly InFlight[]) => gauges.toSorted((a, b) => b.calls - a.calls)[0];
  * ```
- *
  * @group Metrics
  */
 export interface InFlight {
@@ -126,10 +114,8 @@ export interface InFlight {
  * @example
  * ```ts
  * import type { StreamCounts } from 'cluster-rpc/types';
- *
  * const itemsPerStream = (entry: StreamCounts) => entry.items / Math.max(1, entry.started);
  * ```
- *
  * @group Metrics
  */
 export interface StreamCounts {
@@ -155,10 +141,8 @@ export interface StreamCounts {
  * @example
  * ```ts
  * import type { OpenStreams } from 'cluster-rpc/types';
- *
  * const open = (gauges: readonly OpenStreams[]) => gauges.reduce((sum, gauge) => sum + gauge.streams, 0);
  * ```
- *
  * @group Metrics
  */
 export interface OpenStreams {
@@ -176,10 +160,8 @@ export interface OpenStreams {
  * @example
  * ```ts
  * import type { EventCounts } from 'cluster-rpc/types';
- *
  * const unheard = (entry: EventCounts) => entry.sent - entry.received;
  * ```
- *
  * @group Metrics
  */
 export interface EventCounts {
@@ -197,10 +179,8 @@ export interface EventCounts {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * const { joins, exits, restarts } = (await rpc.primary.metrics()).totals.workers;
  * ```
- *
  * @group Metrics
  */
 export interface WorkerLifecycle {
@@ -218,10 +198,8 @@ export interface WorkerLifecycle {
  * @example
  * ```ts
  * import type { MetricsTotals } from 'cluster-rpc/types';
- *
  * const callsMade = (totals: MetricsTotals) => totals.calls.filter((entry) => entry.side === 'made').length;
  * ```
- *
  * @group Metrics
  */
 export interface MetricsTotals {
@@ -241,10 +219,8 @@ export interface MetricsTotals {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * for (const { workerId, pid, inFlight } of (await rpc.primary.metrics()).processes) console.log(workerId, pid, inFlight.length);
  * ```
- *
  * @group Metrics
  */
 export interface ProcessMetrics extends MetricsTotals {
@@ -264,10 +240,8 @@ export interface ProcessMetrics extends MetricsTotals {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * for (const worker of (await rpc.primary.metrics({ timeout: 500 })).missing) console.warn(worker.workerId, worker.error.code);
  * ```
- *
  * @group Metrics
  */
 export interface MissingWorker {
@@ -285,10 +259,8 @@ export interface MissingWorker {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * const { processes, missing, totals } = await rpc.primary.metrics();
  * ```
- *
  * @group Metrics
  */
 export interface ClusterMetrics {
@@ -306,10 +278,8 @@ export interface ClusterMetrics {
  * @example
  * ```ts
  * import type { MetricsRequest } from 'cluster-rpc';
- *
  * const scrape: MetricsRequest = { timeout: 2000, format: 'prometheus' };
  * ```
- *
  * @group Metrics
  */
 export interface MetricsRequest {
@@ -325,10 +295,8 @@ export interface MetricsRequest {
  * @example
  * ```ts
  * import type { MetricSample } from 'cluster-rpc';
- *
  * const bucket: MetricSample = { name: 'http_request_seconds_bucket', labels: { route: '/', le: '0.1' }, value: 42 };
  * ```
- *
  * @group Metrics
  */
 export interface MetricSample {
@@ -349,10 +317,8 @@ export interface MetricSample {
  * @example
  * ```ts
  * import type { MetricAggregator } from 'cluster-rpc';
- *
  * const aggregator: MetricAggregator = 'max';
  * ```
- *
  * @group Metrics
  */
 export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
@@ -364,10 +330,8 @@ export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'om
  * @example
  * ```ts
  * import type { MetricFamily } from 'cluster-rpc';
- *
  * const pool: MetricFamily = { name: 'db_pool_size', help: 'Connections.', type: 'gauge', aggregator: 'max', samples: [] };
  * ```
- *
  * @group Metrics
  */
 export interface MetricFamily {
@@ -390,7 +354,6 @@ export interface MetricFamily {
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsSource } from 'cluster-rpc';
- *
  * let jobsDone = 0;
  * const jobs: MetricsSource = {
  *   name: 'jobs',
@@ -398,7 +361,6 @@ export interface MetricFamily {
  * };
  * export const rpc = createClusterRpc({ metrics: { sources: [jobs] } });
  * ```
- *
  * @group Metrics
  */
 export interface MetricsSource {
@@ -422,11 +384,9 @@ export interface MetricsSource {
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsOptions } from 'cluster-rpc';
- *
  * const metrics: MetricsOptions = { sources: [] };
  * export const rpc = createClusterRpc({ metrics });
  * ```
- *
  * @group Metrics
  */
 export interface MetricsOptions {

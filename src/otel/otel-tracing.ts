@@ -29,10 +29,8 @@ import { eventAttributes, eventSpanName, isServerFailure, rpcAttributes, rpcSpan
  * import { W3CTraceContextPropagator } from '@opentelemetry/core';
  * import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
  * import type { OtelTracingOptions } from 'cluster-rpc/otel';
- *
  * const options: OtelTracingOptions = { tracerProvider: new BasicTracerProvider(), propagator: new W3CTraceContextPropagator() };
  * ```
- *
  * @group Tracing
  */
 export interface OtelTracingOptions {
@@ -208,11 +206,9 @@ class OtelTracing implements Tracing {
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
  * import { otelTracing } from 'cluster-rpc/otel';
- *
  * // After registering an SDK (e.g. @opentelemetry/sdk-node), the same in every process:
  * export const rpc = createClusterRpc({ tracing: otelTracing() });
  * ```
- *
  * @group Tracing
  */
 export function otelTracing(options: OtelTracingOptions = {}): Tracing {

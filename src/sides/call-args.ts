@@ -11,14 +11,12 @@ import type { StreamOptions } from '../engine/read-stream.js';
  * import type { RouterInput, RouterOutput, RouterPath } from 'cluster-rpc';
  * import type { CallArgs } from 'cluster-rpc/types';
  * import { rpc, type primaryRouter } from './rpc.js';
- *
  * type Primary = typeof primaryRouter;
  * function logged<TPath extends RouterPath<Primary>>(path: TPath, ...args: CallArgs<RouterInput<Primary, TPath>>): Promise<RouterOutput<Primary, TPath>> {
  *   console.log('calling', path);
  *   return rpc.worker.call(path, ...args);
  * }
  * ```
- *
  * @group Type helpers
  */
 export type CallArgs<TInput> = undefined extends TInput
@@ -31,10 +29,8 @@ export type CallArgs<TInput> = undefined extends TInput
  * @example
  * ```ts
  * import type { StreamArgs } from 'cluster-rpc/types';
- *
  * const args: StreamArgs<{ table: string }> = [{ table: 'users' }, { highWaterMark: 8 }];
  * ```
- *
  * @group Type helpers
  */
 export type StreamArgs<TInput> = undefined extends TInput
@@ -50,12 +46,10 @@ export type StreamArgs<TInput> = undefined extends TInput
  * import type { EventName } from 'cluster-rpc';
  * import type { EventArgs, EventInput } from 'cluster-rpc/types';
  * import { rpc, type events } from './rpc.js';
- *
  * type Events = typeof events;
  * const announce = <TName extends EventName<Events>>(name: TName, ...args: EventArgs<EventInput<Events, TName>>) =>
  *   rpc.primary.broadcast(name, ...args);
  * ```
- *
  * @group Type helpers
  */
 export type EventArgs<TPayload> = undefined extends TPayload

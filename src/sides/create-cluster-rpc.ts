@@ -20,10 +20,8 @@ import { startWorkerSide, type WorkerSide } from './worker-side.js';
  * ```ts
  * import type { ClusterRpcSide } from 'cluster-rpc';
  * import type { rpc } from './rpc.js';
- *
  * type App = typeof rpc extends ClusterRpcSide<infer P, infer W, infer E> ? [P, W, E] : never;
  * ```
- *
  * @group Call and listen
  */
 export interface ClusterRpcSide<
@@ -46,12 +44,10 @@ export interface ClusterRpcSide<
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * if (rpc.side === 'worker') console.log(await rpc.worker.call('now'));
  * console.log('calls in flight:', rpc.pendingCount());
  * await rpc.close({ grace: 1000 });
  * ```
- *
  * @group Call and listen
  */
 export interface ClusterRpc<
@@ -70,7 +66,6 @@ export interface ClusterRpc<
    * ```ts
    * import { procedure } from 'cluster-rpc';
    * import { rpc } from './rpc.js';
-   *
    * const workersUp = procedure.handler(async ({ ctx }) => (await rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx })).length);
    * ```
    */
@@ -128,7 +123,6 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
  * import cluster from 'node:cluster';
  * import { z } from 'zod';
  * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
- *
  * const rpc = createClusterRpc({
  *   primary: defineRouter({ double: procedure.input(z.number()).handler(({ input }) => input * 2) }),
  *   worker: defineRouter({ pid: procedure.handler(() => process.pid) }),
@@ -137,7 +131,6 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
  * if (cluster.isPrimary) console.log(await rpc.primary.call(cluster.fork(), 'pid'));
  * else console.log(await rpc.worker.call('double', 21));
  * ```
- *
  * @group Call and listen
  */
 export function createClusterRpc<

@@ -17,10 +17,8 @@ import type { Transport } from '../transports/transport.js';
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
- *
  * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 });
  * ```
- *
  * @group Call and listen
  */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -31,10 +29,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
- *
  * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 });
  * ```
- *
  * @group Call and listen
  */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
@@ -47,10 +43,8 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
  * import { events, primaryRouter, workerRouter } from './routers.js';
- *
  * export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, timeout: 10_000 });
  * ```
- *
  * @group Call and listen
  */
 export interface ClusterRpcOptions<

@@ -21,10 +21,8 @@ import type { CallArgs, EventArgs, StreamArgs } from './call-args.js';
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * rpc.primary.on('requestServed', ({ ms }, meta) => console.log(`worker ${meta.workerId} (pid ${meta.pid}): ${ms} ms`));
  * ```
- *
  * @group Call and listen
  */
 export interface PrimaryEventMeta {
@@ -44,10 +42,8 @@ export interface PrimaryEventMeta {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * for (const { workerId, pid, host } of rpc.primary.workers()) console.log(`worker ${workerId}: pid ${pid} on ${host}`);
  * ```
- *
  * @group Call and listen
  */
 export interface WorkerInfo {
@@ -65,12 +61,10 @@ export interface WorkerInfo {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * rpc.primary.onWorkers((change) => {
  *   if (change.type === 'left') console.log(`worker ${change.worker.workerId} left: ${change.reason}`);
  * });
  * ```
- *
  * @group Call and listen
  */
 export type WorkerChange =
@@ -96,12 +90,10 @@ export type WorkerChange =
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * for (const entry of await rpc.primary.callAll('stats')) {
  *   console.log(entry.workerId, entry.status === 'fulfilled' ? entry.value.pid : entry.error.code);
  * }
  * ```
- *
  * @group Call and listen
  */
 export type CallAllResult<TValue> =
@@ -131,13 +123,11 @@ export type CallAllResult<TValue> =
  * ```ts
  * import cluster from 'node:cluster';
  * import { rpc } from './rpc.js';
- *
  * const worker = cluster.fork();
  * rpc.primary.on('requestServed', ({ path, ms }, { workerId }) => console.log(workerId, path, ms));
  * console.log(await rpc.primary.call(worker, 'stats', undefined, { timeout: 2000 }));
  * await rpc.primary.broadcast('configChanged', { key: 'mode', value: 'fast' });
  * ```
- *
  * @group Call and listen
  */
 export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
@@ -180,7 +170,6 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * ```ts
    * import cluster from 'node:cluster';
    * import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
-   *
    * const rpc = createClusterRpc({
    *   worker: defineRouter({ progress: procedure.stream(async function* () { yield* [0, 50, 100]; }) }),
    * });

@@ -17,7 +17,6 @@ import { startWorkerSide, type WorkerSide } from './worker-side.js';
  * ```ts
  * import type { TestClusterOptions } from 'cluster-rpc/testing';
  * import type { primaryRouter, workerRouter } from './routers.js';
- *
  * const options: TestClusterOptions<typeof primaryRouter, typeof workerRouter, never> = { workers: 3, timeout: 1000 };
  * ```
  */
@@ -38,7 +37,6 @@ export interface TestClusterOptions<
  * @example
  * ```ts
  * import type { TestClusterWorkers } from 'cluster-rpc/testing';
- *
  * type Three = TestClusterWorkers<{ id: number }, 3>; // readonly [{ id: number }, { id: number }, { id: number }, ...{ id: number }[]]
  * ```
  */
@@ -59,7 +57,6 @@ type KnownWorkers<TWorker, TCount extends number, TKnown extends readonly TWorke
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';
  * import { primaryRouter, workerRouter } from './routers.js';
- *
  * const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter });
  * cluster.fork(); // worker id 3
  * cluster.kill(1);
@@ -111,7 +108,6 @@ function checkWorkerCount(value: unknown): number {
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';
  * import { events, primaryRouter, workerRouter } from './routers.js';
- *
  * const cluster = createTestCluster({ primary: primaryRouter, worker: workerRouter, events, workers: 3 });
  * await cluster.workers[0].call('hits.increment', { by: 1 }); // worker id 1 calls the primary
  * await cluster.close();

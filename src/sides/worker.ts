@@ -20,10 +20,8 @@ import type { WorkerInfo } from './primary.js';
  * @example
  * ```ts
  * import type { PrimaryChange } from 'cluster-rpc';
- *
  * const describe = (change: PrimaryChange) => (change.type === 'joined' ? 'primary up' : `no primary: ${change.reason}`);
  * ```
- *
  * @group Call and listen
  */
 export type PrimaryChange =
@@ -44,10 +42,8 @@ export type PrimaryChange =
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * rpc.worker.on('configChanged', (change, meta) => console.log(change.key, 'from', meta.from.side));
  * ```
- *
  * @group Call and listen
  */
 export interface WorkerEventMeta {
@@ -64,12 +60,10 @@ export interface WorkerEventMeta {
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
- *
  * rpc.worker.on('flush', () => console.log('flushing'));
  * const total = await rpc.worker.call('hits.increment', { by: 1 }, { timeout: 500 });
  * await rpc.worker.emit('requestServed', { path: '/', ms: 3 });
  * ```
- *
  * @group Call and listen
  */
 export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {

@@ -9,10 +9,8 @@ export type { Frame } from '../wire/protocol.js';
  * @example
  * ```ts
  * import type { PeerInfo } from 'cluster-rpc';
- *
  * const describePeer = (peer: PeerInfo) => (peer.side === 'primary' ? 'the primary' : `worker ${peer.workerId}`);
  * ```
- *
  * @group Define
  */
 export type PeerInfo =
@@ -42,7 +40,6 @@ export const PRIMARY_PEER: PeerInfo = Object.freeze({ side: 'primary' });
  * @example
  * ```ts
  * import type { SendResult } from 'cluster-rpc/transport';
- *
  * const shouldPause = (result: SendResult) => result === 'congested';
  * ```
  */
@@ -54,10 +51,8 @@ export type SendResult = 'sent' | 'congested' | 'closed';
  * @example
  * ```ts
  * import type { PeerLink } from 'cluster-rpc/transport';
- *
  * const isPrimary = ({ info }: PeerLink) => info.side === 'primary';
  * ```
- *
  * @group Transports
  */
 export interface PeerLink {
@@ -73,13 +68,11 @@ export interface PeerLink {
  * @example A transport that logs who leaves, around another one
  * ```ts
  * import type { Transport } from 'cluster-rpc/transport';
- *
  * export const withLog = (inner: Transport): Transport => ({
  *   side: inner.side,
  *   open: (handlers, limits) => inner.open({ ...handlers, left: (peer, why) => (console.log(why), handlers.left(peer, why)) }, limits),
  * });
  * ```
- *
  * @group Transports
  */
 export interface TransportHandlers {
@@ -105,10 +98,8 @@ export interface TransportHandlers {
  * @example
  * ```ts
  * import type { TransportLimits } from 'cluster-rpc/transport';
- *
  * const chunksFor = (limits: TransportLimits, maxMessageBytes: number) => Math.ceil(limits.maxPayloadBytes / maxMessageBytes);
  * ```
- *
  * @group Transports
  */
 export interface TransportLimits {
@@ -122,10 +113,8 @@ export interface TransportLimits {
  * @example
  * ```ts
  * import type { TransportPort } from 'cluster-rpc/transport';
- *
  * const reachable = (port: TransportPort) => port.peers().length;
  * ```
- *
  * @group Transports
  */
 export interface TransportPort {
@@ -165,11 +154,9 @@ export interface TransportPort {
  * import { createClusterRpc } from 'cluster-rpc';
  * import { natsTransport } from 'cluster-rpc/nats';
  * import type { Transport } from 'cluster-rpc/transport';
- *
  * const transport: Transport = natsTransport({ servers: 'nats://127.0.0.1:4222', cluster: 'shop', role: 'worker' });
  * export const rpc = createClusterRpc({ transport });
  * ```
- *
  * @group Transports
  */
 export interface Transport {

@@ -7,10 +7,8 @@ import type { EncodeFailure } from './codec.js';
  * @example
  * ```ts
  * import { RPC_ERROR_CODES, RpcError } from 'cluster-rpc';
- *
  * const isTimeout = (error: unknown) => error instanceof RpcError && error.code === RPC_ERROR_CODES.TIMEOUT;
  * ```
- *
  * @group Errors
  */
 export const RPC_ERROR_CODES = {
@@ -42,10 +40,8 @@ export const RPC_ERROR_CODES = {
  * @example
  * ```ts
  * import type { RpcErrorCode } from 'cluster-rpc';
- *
  * const retryable = new Set<RpcErrorCode>(['TIMEOUT', 'DISCONNECTED', 'SHUTTING_DOWN']);
  * ```
- *
  * @group Errors
  */
 export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
@@ -56,10 +52,8 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
  * @example
  * ```ts
  * import type { RpcIssue } from 'cluster-rpc';
- *
  * const describeIssue = (issue: RpcIssue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`;
  * ```
- *
  * @group Errors
  */
 export interface RpcIssue {
@@ -75,11 +69,9 @@ export interface RpcIssue {
  * @example
  * ```ts
  * import { type RpcErrorOptions, RpcError } from 'cluster-rpc';
- *
  * const options: RpcErrorOptions<{ retryAfterMs: number }> = { data: { retryAfterMs: 500 } };
  * throw new RpcError('RATE_LIMITED', 'Too many calls', options);
  * ```
- *
  * @group Errors
  */
 export interface RpcErrorOptions<TData = unknown> {
@@ -100,12 +92,10 @@ const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';
- *
  * const findUser = procedure.handler((): { name: string } => {
  *   throw new RpcError('USER_NOT_FOUND', 'No such user', { data: { retry: false } });
  * });
  * ```
- *
  * @group Errors
  */
 export class RpcError<TData = unknown> extends Error {

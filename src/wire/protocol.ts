@@ -117,7 +117,6 @@ export type Envelope =
  * @example
  * ```ts
  * import type { Frame } from 'cluster-rpc/transport';
- *
  * const line = (frame: Frame): string => `${JSON.stringify(frame)}\n`; // a frame a line over a byte stream
  * ```
  */

@@ -12,10 +12,8 @@
  * @example
  * ```ts
  * import { DEFAULT_LIVENESS_MS, natsTransport } from 'cluster-rpc/nats';
- *
  * const transport = natsTransport({ cluster: 'shop', livenessMs: 2 * DEFAULT_LIVENESS_MS });
  * ```
- *
  * @group NATS
  */
 export const DEFAULT_LIVENESS_MS = 3000;

@@ -13,10 +13,8 @@ import { checkClusterName } from './subjects.js';
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';
- *
  * const options: NatsTransportOptions = { servers: ['nats://10.0.0.5:4222'], cluster: 'shop', user: 'shop', pass: process.env.NATS_PASSWORD };
  * ```
- *
  * @group NATS
  */
 export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
@@ -27,10 +25,8 @@ export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
  * @example
  * ```ts
  * import type { NatsClusterOptions } from 'cluster-rpc/nats';
- *
  * const shop: NatsClusterOptions = { cluster: 'shop', role: 'primary', livenessMs: 3000 };
  * ```
- *
  * @group NATS
  */
 export interface NatsClusterOptions {

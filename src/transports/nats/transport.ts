@@ -22,11 +22,9 @@ import { WorkerMembership } from './worker.js';
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
  * import { natsTransport } from 'cluster-rpc/nats';
- *
  * // The same module on every machine; each process starts with CLUSTER_RPC_ROLE=primary or worker.
  * export const rpc = createClusterRpc({ transport: natsTransport({ servers: 'nats://127.0.0.1:4222', cluster: 'shop' }) });
  * ```
- *
  * @group NATS
  */
 export function natsTransport(options: NatsTransportOptions): Transport {
