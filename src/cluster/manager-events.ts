@@ -8,7 +8,6 @@ import type { WorkerExit } from './tracked-worker.js';
 
 /**
  * What the manager says when it stops respawning: the `crashLoop` event.
- *
  * @example
  * ```ts
  * import type { CrashLoopInfo } from 'cluster-rpc/cluster';
@@ -29,7 +28,6 @@ export interface CrashLoopInfo {
 
 /**
  * Every event of a {@link ClusterManager}, with its listener's signature.
- *
  * @example
  * ```ts
  * import { createClusterManager } from 'cluster-rpc/cluster';

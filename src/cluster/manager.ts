@@ -13,7 +13,6 @@ import { describeExit, TrackedWorker, type WorkerExit } from './tracked-worker.j
 
 /**
  * Where a {@link ClusterManager} is in its life; `running` once every slot has had a ready worker.
- *
  * @example
  * ```ts
  * import type { ClusterManagerState } from 'cluster-rpc/cluster';
@@ -25,7 +24,6 @@ export type ClusterManagerState = 'idle' | 'starting' | 'running' | 'stopping' |
 
 /**
  * Counters for a status display: what {@link ClusterManager.stats} returns.
- *
  * @example
  * ```ts
  * import type { ClusterManagerStats } from 'cluster-rpc/cluster';
@@ -50,7 +48,6 @@ export interface ClusterManagerStats {
 
 /**
  * Options of {@link ClusterManager.shutdown}.
- *
  * @example
  * ```ts
  * import type { ShutdownOptions } from 'cluster-rpc/cluster';
@@ -65,7 +62,6 @@ export interface ShutdownOptions {
 
 /**
  * A cluster: made by {@link createClusterManager}, started with {@link ClusterManager.start}.
- *
  * @example
  * ```ts
  * import { createClusterManager } from 'cluster-rpc/cluster';
@@ -121,7 +117,6 @@ export interface ClusterManager {
  * [design notes](../../docs/design.md#draining-a-worker).
  *
  * @throws `TypeError` for an option out of range; `Error` in a cluster worker (PM2's cluster mode included).
- *
  * @example
  * ```ts
  * import cluster from 'node:cluster';

@@ -6,7 +6,6 @@ import { signalProblem } from './signals.js';
 
 /**
  * How connections are spread: `'rr'` (the primary hands them out in turn) or `'none'` (the kernel picks a worker).
- *
  * @example
  * ```ts
  * import type { SchedulingPolicy } from 'cluster-rpc/cluster';
@@ -18,7 +17,6 @@ export type SchedulingPolicy = 'rr' | 'none';
 
 /**
  * Where the manager writes what happens to its workers; `console` fits.
- *
  * @example
  * ```ts
  * import type { ClusterLogger } from 'cluster-rpc/cluster';
@@ -37,7 +35,6 @@ export interface ClusterLogger {
 
 /**
  * When and how often a crashed worker is replaced.
- *
  * @example
  * ```ts
  * import type { RespawnOptions } from 'cluster-rpc/cluster';
@@ -59,7 +56,6 @@ export interface RespawnOptions {
 /**
  * Which signals the primary handles, by what they start. A key left out keeps
  * its default; `false` leaves those signals to the application.
- *
  * @example
  * ```ts
  * import type { ClusterManagerSignals } from 'cluster-rpc/cluster';
@@ -76,7 +72,6 @@ export interface ClusterManagerSignals {
 
 /**
  * The primary's rpc object, or anything else the manager should close last.
- *
  * @example
  * ```ts
  * import type { ClosableRpc } from 'cluster-rpc/cluster';
@@ -92,7 +87,6 @@ export interface ClosableRpc {
 
 /**
  * Options of {@link createClusterManager}, all optional.
- *
  * @example
  * ```ts
  * import type { ClusterManagerOptions } from 'cluster-rpc/cluster';
@@ -144,7 +138,6 @@ const DEFAULT_HEALTHY_AFTER_MS = 30_000;
 const DEFAULT_CRASH_LOOP_LIMIT = 6;
 /**
  * Default of {@link ClusterManagerOptions.shutdownGraceMs}: well inside Kubernetes' 30 s before its `SIGKILL`.
- *
  * @example
  * ```ts
  * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc/cluster';

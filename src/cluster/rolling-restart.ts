@@ -5,7 +5,6 @@ import type { TrackedWorker } from './tracked-worker.js';
 
 /**
  * What a rolling restart did: {@link ClusterManager.restart}'s result and the `restarted` event.
- *
  * @example
  * ```ts
  * import type { RestartResult } from 'cluster-rpc/cluster';

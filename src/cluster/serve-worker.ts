@@ -13,7 +13,6 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
 
 /**
  * The worker's rpc object, as `serveWorker` uses it.
- *
  * @example
  * ```ts
  * import type { DrainableRpc } from 'cluster-rpc/cluster';
@@ -39,7 +38,6 @@ export interface DrainableRpc {
 
 /**
  * Options of {@link serveWorker}.
- *
  * @example
  * ```ts
  * import http from 'node:http';
@@ -67,7 +65,6 @@ export interface ServeWorkerOptions {
 
 /**
  * What a drain achieved.
- *
  * @example
  * ```ts
  * import type { DrainResult } from 'cluster-rpc/cluster';
@@ -93,7 +90,6 @@ export interface DrainResult {
 
 /**
  * A worker's graceful-stop handle: {@link serveWorker}'s result.
- *
  * @example
  * ```ts
  * import http from 'node:http';
@@ -130,11 +126,9 @@ const MIN_DRAIN_MS = 250;
  * Call it in every worker once its servers exist, with the rpc object created before they listen; under PM2's
  * cluster mode in every instance, the rpc primary (instance 0) included.
  * Why it lingers: [design notes](../../docs/design.md#draining-a-worker).
- *
  * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
  * @returns A handle to drain on demand or to undo the signal handlers.
  * @throws `TypeError` for a bad option.
- *
  * @example
  * ```ts
  * import http from 'node:http';

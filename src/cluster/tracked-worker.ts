@@ -4,7 +4,6 @@ import { messageOf } from '../wire/errors.js';
 
 /**
  * How a worker died, as the manager's `exit` event and log report it.
- *
  * @example
  * ```ts
  * import type { WorkerExit } from 'cluster-rpc/cluster';

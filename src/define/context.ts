@@ -5,7 +5,6 @@ import type { PeerInfo } from '../transports/transport.js';
 /**
  * What a handler knows about the call it serves: `ctx` in its arguments. A
  * plain object, to spread or extend; middlewares add to it with `next({ ctx })`.
- *
  * @example
  * ```ts
  * import { z } from 'zod';

@@ -3,7 +3,6 @@ import { isSchema, type Schema } from './schema.js';
 
 /**
  * Event names mapped to the schema of their payload: what {@link defineEvents} accepts.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -21,7 +20,6 @@ export const EVENTS: unique symbol = Symbol('cluster-rpc.events');
 
 /**
  * A set of events made by {@link defineEvents}, to pass as `events` to {@link createClusterRpc}.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -42,7 +40,6 @@ export interface Events<TSchemas extends EventSchemas> {
  * for none), checked on both sides. Pass the set as `events` to {@link createClusterRpc}.
  *
  * @throws `TypeError` for an empty or `__proto__` name, or a value that is not a schema.
- *
  * @example
  * ```ts
  * import { z } from 'zod';

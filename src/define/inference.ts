@@ -6,7 +6,6 @@ import type { SchemaInput, SchemaOutput } from './schema.js';
 
 /**
  * The flat record inside a router type: every procedure by its dotted path.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
@@ -20,7 +19,6 @@ export type ProceduresOf<TRouter> = TRouter extends Router<infer TProcedures> ? 
 
 /**
  * Every procedure path of a router type, as a union of strings.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure, type RouterPath } from 'cluster-rpc';
@@ -33,7 +31,6 @@ export type RouterPath<TRouter> = TRouter extends Router<infer TProcedures> ? ke
 
 /**
  * What a caller passes to the procedure at `TPath` (`z.input` of its schema; `undefined` without one).
- *
  * @example
  * ```ts
  * import type { RouterInput } from 'cluster-rpc';
@@ -48,7 +45,6 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
 /**
  * What a caller receives from the procedure at `TPath` (`z.output` of its
  * output schema, else the handler's result); for a stream, each item.
- *
  * @example
  * ```ts
  * import type { RouterOutput } from 'cluster-rpc';
@@ -62,7 +58,6 @@ export type RouterOutput<TRouter, TPath extends RouterPath<TRouter>> =
 
 /**
  * The paths of a router type's call procedures (ended with `.handler`): what `call` accepts.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
@@ -81,7 +76,6 @@ export type CallPath<TRouter> =
 
 /**
  * The paths of a router type's stream procedures (ended with `.stream`): what `stream` accepts.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure, type StreamPath } from 'cluster-rpc';
@@ -99,7 +93,6 @@ export type StreamPath<TRouter> =
 
 /**
  * Every event name of an event set type, as a union of strings.
- *
  * @example
  * ```ts
  * import type { EventName } from 'cluster-rpc';
@@ -114,7 +107,6 @@ type SchemasOf<TEvents> = TEvents extends Events<infer TSchemas> ? TSchemas : Ev
 
 /**
  * What a sender passes as the payload of `TName` (`z.input` of its schema).
- *
  * @example
  * ```ts
  * import type { EventInput } from 'cluster-rpc/types';
@@ -127,7 +119,6 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
 
 /**
  * What listeners of `TName` receive (`z.output` of its schema).
- *
  * @example
  * ```ts
  * import type { EventPayload } from 'cluster-rpc';
@@ -141,7 +132,6 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
 
 /**
  * A router with no procedures: what a side serves when {@link createClusterRpc} is given none for it.
- *
  * @example
  * ```ts
  * import { defineRouter, type EmptyRouter } from 'cluster-rpc';
@@ -153,7 +143,6 @@ export type EmptyRouter = Router<Record<never, never>>;
 
 /**
  * An event set with no events: what {@link createClusterRpc} uses when given none.
- *
  * @example
  * ```ts
  * import { defineEvents, type NoEvents } from 'cluster-rpc';
@@ -165,7 +154,6 @@ export type NoEvents = Events<Record<never, never>>;
 
 /**
  * Any router type, for constraints.
- *
  * @example
  * ```ts
  * import type { RouterPath } from 'cluster-rpc';

@@ -6,7 +6,6 @@ declare const addedContext: unique symbol;
 /**
  * What a middleware returns: what its `next()` resolved with. `TAdded`, the
  * context it added, is for the compiler only: it types the handler's `ctx`.
- *
  * @example
  * ```ts
  * import { type MiddlewareResult, procedure } from 'cluster-rpc';
@@ -23,7 +22,6 @@ export interface MiddlewareResult<TAdded> {
  * The `next` a middleware receives: runs the rest of the chain and resolves
  * with its outcome, or rejects with what it threw; `next({ ctx })` adds `ctx`
  * to the context of what follows.
- *
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';
@@ -42,7 +40,6 @@ export interface MiddlewareNext {
 
 /**
  * What a middleware receives; `input` is validated when `.input()` came before `.use()`, else `unknown`.
- *
  * @example
  * ```ts
  * import type { MiddlewareArgs, ProcedureContext } from 'cluster-rpc';

@@ -7,7 +7,6 @@ import { isSchema } from './schema.js';
 /**
  * What a handler receives: the parsed input and the call's context. Name it
  * to write a handler as a separate function.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -37,7 +36,6 @@ export interface ProcedureDef {
 
 /**
  * `'call'` for a procedure ended with `.handler`, `'stream'` for one ended with `.stream`.
- *
  * @example
  * ```ts
  * import type { Procedure, ProcedureKind } from 'cluster-rpc';
@@ -56,7 +54,6 @@ export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
 /**
  * A finished procedure, for a router: its type carries what callers pass
  * (`TInput`) and receive (`TOutput`, each item of a stream). Built with {@link procedure}.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -74,7 +71,6 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
 
 /**
  * A procedure ended with `.stream`: callers read its items with `stream`.
- *
  * @example
  * ```ts
  * import { type StreamProcedure, procedure } from 'cluster-rpc';
@@ -87,7 +83,6 @@ export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
 /**
  * Any procedure, call or stream, whatever its types: a constraint for code
  * that handles procedures generically.
- *
  * @example
  * ```ts
  * import { type AnyProcedure, procedure } from 'cluster-rpc';
@@ -102,7 +97,6 @@ declare const unset: unique symbol;
 /**
  * The type of a builder step not taken (no `.input` or `.output` yet), so a
  * module exporting a shared builder can name it in its declarations.
- *
  * @example
  * ```ts
  * import { procedure } from 'cluster-rpc';
@@ -133,7 +127,6 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
  * The immutable builder behind {@link procedure}: each method returns a new
  * builder, so a partly built one can be shared. `.input` and `.output` once
  * each, `.use` any number of times, then `.handler` or `.stream`.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -171,7 +164,6 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * typed. What it returns is the call's result; what it throws, the call's error.
    *
    * @throws `TypeError` when `fn` is not a function.
-   *
    * @example
    * ```ts
    * import { procedure, RpcError } from 'cluster-rpc';
@@ -202,7 +194,6 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * is returned, so its `finally` blocks run.
    *
    * @throws `TypeError` when `fn` is not a function.
-   *
    * @example
    * ```ts
    * import { setTimeout as sleep } from 'node:timers/promises';
@@ -265,7 +256,6 @@ function createBuilder(
  * The starting point of every procedure: `.input(schema)` and
  * `.output(schema)` as needed, then `.handler(fn)` or `.stream(fn)` (see
  * {@link ProcedureBuilder}); the result goes into {@link defineRouter}.
- *
  * @example
  * ```ts
  * import { z } from 'zod';

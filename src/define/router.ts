@@ -3,7 +3,6 @@ import { type AnyProcedure, isProcedure, isProcedureBuilder, PROCEDURE, type Pro
 
 /**
  * A flat record of procedures keyed by dotted path: what a {@link Router} carries.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
@@ -17,7 +16,6 @@ export type ProcedureMap = { readonly [path: string]: AnyProcedure };
 
 /**
  * What {@link defineRouter} accepts: procedures, nested objects of them, and other routers.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure } from 'cluster-rpc';
@@ -36,7 +34,6 @@ declare const procedures: unique symbol;
 
 /**
  * The procedures one side serves, made by {@link defineRouter}: pass it to {@link createClusterRpc} or nest it.
- *
  * @example
  * ```ts
  * import { defineRouter, procedure, type Procedure, type Router } from 'cluster-rpc';
@@ -77,7 +74,6 @@ type FlatRecord<TShape> = {
 
 /**
  * A router shape flattened to one record keyed by dotted path; resolved through `infer` so editors show the paths.
- *
  * @example
  * ```ts
  * import type { Procedure } from 'cluster-rpc';
@@ -150,7 +146,6 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
  *
  * @throws `TypeError` naming the key, for an empty, dotted or `__proto__` key, a builder without
  *   `.handler()`, a plain function or any other value (most of these do not compile either).
- *
  * @example
  * ```ts
  * import { z } from 'zod';

@@ -12,7 +12,6 @@ type SchemaResult<TOutput> =
 
 /**
  * A validator cluster-rpc accepts: anything implementing [Standard Schema](https://standardschema.dev) v1.
- *
  * @example
  * ```ts
  * import type { Schema } from 'cluster-rpc/types';
@@ -45,7 +44,6 @@ export interface Schema<TInput = unknown, TOutput = TInput> {
 
 /**
  * What a schema accepts (`z.input<S>` for zod): what callers pass.
- *
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -59,7 +57,6 @@ export type SchemaInput<TSchema> = TSchema extends Schema<infer I, unknown> ? I 
 
 /**
  * What a schema produces (`z.output<S>` for zod): what handlers receive of their input, callers of their output.
- *
  * @example
  * ```ts
  * import { z } from 'zod';

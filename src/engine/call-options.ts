@@ -6,7 +6,6 @@ import { checkHeaders, type Headers } from '../wire/headers.js';
 
 /**
  * Options of one call: the last argument of `call` and `callAll`.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -37,7 +36,6 @@ export interface CallOptions {
 
 /**
  * The `parent` of a call or stream: a handler's `ctx`, or anything with a deadline and a signal.
- *
  * @example
  * ```ts
  * import type { CallParent } from 'cluster-rpc';
@@ -49,7 +47,6 @@ export type CallParent = Pick<ProcedureContext, 'deadline' | 'signal'> & Partial
 
 /**
  * Options of one event: the last argument of `emit` and `broadcast`, on either side.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';

@@ -70,7 +70,6 @@ export interface RunningSide<TApi> {
 
 /**
  * Options of `rpc.close()`.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';

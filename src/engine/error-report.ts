@@ -4,7 +4,6 @@ import { messageOf } from '../wire/errors.js';
 
 /**
  * Where an error reported to `onError` happened: its second argument.
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

@@ -27,7 +27,6 @@ import type { StreamReader } from './stream-readers.js';
 
 /**
  * How many items a stream's producer may run ahead of its reader unless `highWaterMark` says otherwise.
- *
  * @example
  * ```ts
  * import { DEFAULT_HIGH_WATER_MARK, type StreamOptions } from 'cluster-rpc';
@@ -39,7 +38,6 @@ export const DEFAULT_HIGH_WATER_MARK = 16;
 
 /**
  * Options of one stream: the last argument of `stream`.
- *
  * @example
  * ```ts
  * import type { StreamOptions } from 'cluster-rpc';
@@ -65,7 +63,6 @@ export interface StreamOptions {
  * loop early, or `return()`, ends the stream on both sides (the producer's
  * generator is returned); a stream read by hand and dropped must be ended
  * with `return()`. A failure ends the loop with an {@link RpcError}.
- *
  * @example
  * ```ts
  * import type { RpcStream } from 'cluster-rpc';

@@ -2,7 +2,6 @@
 
 /**
  * A call or stream, as a tracer sees it when it starts.
- *
  * @example
  * ```ts
  * import type { TracedRequest } from 'cluster-rpc/types';
@@ -23,7 +22,6 @@ export interface TracedRequest {
 
 /**
  * An event, as a tracer sees it when it is sent or received.
- *
  * @example
  * ```ts
  * import type { TracedEvent } from 'cluster-rpc/types';
@@ -40,7 +38,6 @@ export interface TracedEvent {
 
 /**
  * A span started by a {@link Tracing}: ended once, when what it describes is over.
- *
  * @example
  * ```ts
  * import type { TraceSpan } from 'cluster-rpc/types';
@@ -55,7 +52,6 @@ export interface TraceSpan {
 
 /**
  * The span of something this process sends: a call, a stream or an event.
- *
  * @example
  * ```ts
  * import type { OutgoingSpan } from 'cluster-rpc/types';
@@ -70,7 +66,6 @@ export interface OutgoingSpan extends TraceSpan {
 
 /**
  * The span of something this process receives: a call or stream it serves, or an event.
- *
  * @example
  * ```ts
  * import type { IncomingSpan } from 'cluster-rpc/types';
@@ -87,7 +82,6 @@ export interface IncomingSpan extends TraceSpan {
  * What the `tracing` option of `createClusterRpc` takes: `otelTracing()` from
  * `cluster-rpc/otel`, or a tracer of your own. Each method returns at once,
  * and `undefined` when there is nothing to trace.
- *
  * @example A tracer that logs the calls this process makes
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

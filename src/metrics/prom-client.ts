@@ -13,7 +13,6 @@ const DEFAULT_WORKER_LABEL = 'worker';
 
 /**
  * Options of {@link promClientMetrics}.
- *
  * @example
  * ```ts
  * import type { PromClientMetricsOptions } from 'cluster-rpc/prom-client';
@@ -96,7 +95,6 @@ function metricsLabelled(registries: readonly Registry[], label: string): string
  *
  * @throws `TypeError` for something that is not a registry, a `workerLabel` that cannot name a label, or,
  *   with `perWorker`, a registered metric that has a label named `workerLabel`.
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

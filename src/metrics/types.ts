@@ -5,7 +5,6 @@ import type { RpcError } from '../wire/errors.js';
  * The upper bounds, in seconds, of the latency histogram buckets, from about
  * the fastest IPC round trip to 10 s; a last bucket holds what is slower.
  * Fixed, so every process's histograms add up.
- *
  * @example
  * ```ts
  * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
@@ -19,7 +18,6 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
 
 /**
  * How long {@link PrimaryRpc.metrics} waits for each worker unless told otherwise: 1 s.
- *
  * @example
  * ```ts
  * import { DEFAULT_METRICS_TIMEOUT_MS } from 'cluster-rpc';
@@ -32,7 +30,6 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
 
 /**
  * The `Content-Type` of Prometheus' text format 0.0.4, for a `/metrics` endpoint.
- *
  * @example
  * ```ts
  * import http from 'node:http';
@@ -49,7 +46,6 @@ export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8
 /**
  * A latency histogram: calls per bucket of {@link LATENCY_BUCKETS_SECONDS}
  * (not cumulative) and the sum of their latencies.
- *
  * @example
  * ```ts
  * import type { LatencyCounts } from 'cluster-rpc/types';
@@ -66,7 +62,6 @@ export interface LatencyCounts {
 
 /**
  * Counters of one procedure on one side: calls this process served, or made.
- *
  * @example
  * ```ts
  * import type { CallCounts } from 'cluster-rpc/types';
@@ -89,7 +84,6 @@ export interface CallCounts {
 
 /**
  * Calls of one procedure on one side under way in one process: a gauge.
- *
  * @example
  * ```ts
  * import type { InFlight } from 'cluster-rpc/types';
@@ -110,7 +104,6 @@ export interface InFlight {
  * Counters of one stream procedure on one side: streams this process
  * produced (`served`) or read (`made`). A reader that stops early ends a
  * stream `ABORTED` on both sides.
- *
  * @example
  * ```ts
  * import type { StreamCounts } from 'cluster-rpc/types';
@@ -137,7 +130,6 @@ export interface StreamCounts {
 
 /**
  * Streams of one procedure on one side open in one process: a gauge.
- *
  * @example
  * ```ts
  * import type { OpenStreams } from 'cluster-rpc/types';
@@ -156,7 +148,6 @@ export interface OpenStreams {
 
 /**
  * Events of one name sent and received.
- *
  * @example
  * ```ts
  * import type { EventCounts } from 'cluster-rpc/types';
@@ -175,7 +166,6 @@ export interface EventCounts {
 
 /**
  * Workers the primary saw come and go.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -194,7 +184,6 @@ export interface WorkerLifecycle {
 
 /**
  * Counters summed over processes.
- *
  * @example
  * ```ts
  * import type { MetricsTotals } from 'cluster-rpc/types';
@@ -215,7 +204,6 @@ export interface MetricsTotals {
 
 /**
  * One process's metrics as it answered: its counters and its gauges.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -236,7 +224,6 @@ export interface ProcessMetrics extends MetricsTotals {
 
 /**
  * A live worker that did not answer a gather in time.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -255,7 +242,6 @@ export interface MissingWorker {
 
 /**
  * The cluster's metrics, as {@link PrimaryRpc.metrics} gathers them.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -274,7 +260,6 @@ export interface ClusterMetrics {
 
 /**
  * Options of {@link PrimaryRpc.metrics}.
- *
  * @example
  * ```ts
  * import type { MetricsRequest } from 'cluster-rpc';
@@ -291,7 +276,6 @@ export interface MetricsRequest {
 
 /**
  * One sample of a {@link MetricFamily}: a series' value now.
- *
  * @example
  * ```ts
  * import type { MetricSample } from 'cluster-rpc';
@@ -313,7 +297,6 @@ export interface MetricSample {
  * processes report with the same labels, as prom-client's `aggregator`:
  * `first` is the primary's when it takes part, then workers by slot; `omit`
  * leaves the family out.
- *
  * @example
  * ```ts
  * import type { MetricAggregator } from 'cluster-rpc';
@@ -326,7 +309,6 @@ export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'om
 /**
  * Metrics of one name and type, in Prometheus' data model: what a
  * {@link MetricsSource} collects in each process.
- *
  * @example
  * ```ts
  * import type { MetricFamily } from 'cluster-rpc';
@@ -350,7 +332,6 @@ export interface MetricFamily {
 /**
  * Metrics kept outside cluster-rpc, gathered with its own: `collect` runs in
  * each process at each gather (`cluster-rpc/prom-client` makes one from prom-client registries).
- *
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsSource } from 'cluster-rpc';
@@ -380,7 +361,6 @@ export interface MetricsSource {
 
 /**
  * The `metrics` option of `createClusterRpc` as an object: counting on, and these sources gathered with it.
- *
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsOptions } from 'cluster-rpc';

@@ -23,7 +23,6 @@ import { eventAttributes, eventSpanName, isServerFailure, rpcAttributes, rpcSpan
 /**
  * Options of {@link otelTracing}. Every one is optional: by default spans go
  * to what the application registered with OpenTelemetry.
- *
  * @example
  * ```ts
  * import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -201,7 +200,6 @@ class OtelTracing implements Tracing {
  * headers. Span by span: docs/design.md, "Tracing".
  *
  * @throws `TypeError` when an option is not what it should be.
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

@@ -5,7 +5,6 @@ import type { StreamOptions } from '../engine/read-stream.js';
 /**
  * The arguments of `call` after the path: the input (optional when it may be
  * `undefined`), then the options. For functions that wrap `call`.
- *
  * @example
  * ```ts
  * import type { RouterInput, RouterOutput, RouterPath } from 'cluster-rpc';
@@ -25,7 +24,6 @@ export type CallArgs<TInput> = undefined extends TInput
 
 /**
  * The arguments of `stream` after the path, as {@link CallArgs} with {@link StreamOptions}.
- *
  * @example
  * ```ts
  * import type { StreamArgs } from 'cluster-rpc/types';
@@ -40,7 +38,6 @@ export type StreamArgs<TInput> = undefined extends TInput
 /**
  * The arguments of `emit` and `broadcast` after the name: the payload
  * (optional when it may be `undefined`), then the options.
- *
  * @example
  * ```ts
  * import type { EventName } from 'cluster-rpc';

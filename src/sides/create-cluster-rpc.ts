@@ -15,7 +15,6 @@ import { startWorkerSide, type WorkerSide } from './worker-side.js';
 /**
  * One side's API: `primary` in the primary, `worker` in a worker; reading the
  * other side's property throws, naming this side.
- *
  * @example
  * ```ts
  * import type { ClusterRpcSide } from 'cluster-rpc';
@@ -40,7 +39,6 @@ export interface ClusterRpcSide<
 /**
  * The rpc object {@link createClusterRpc} returns: this process's side, and
  * how to close it.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -61,7 +59,6 @@ export interface ClusterRpc<
    * runs the handler. Pass `{ parent: ctx }` too, so the call ends with the one served.
    *
    * @throws `TypeError` when `ctx` is not a handler's context.
-   *
    * @example
    * ```ts
    * import { procedure } from 'cluster-rpc';
@@ -117,7 +114,6 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
  * object may be open per process; `close()` it before creating another.
  *
  * @throws `TypeError` for an option out of range, `Error` when an rpc object is already open here.
- *
  * @example
  * ```ts
  * import cluster from 'node:cluster';

@@ -13,7 +13,6 @@ import type { Transport } from '../transports/transport.js';
 
 /**
  * The per-call timeout when neither the call nor {@link createClusterRpc} sets one: 30 s.
- *
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
@@ -25,7 +24,6 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 
 /**
  * The largest serialised payload unless {@link createClusterRpc} sets `maxPayloadBytes`: 16 MiB.
- *
  * @example
  * ```ts
  * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
@@ -38,7 +36,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 /**
  * Options of {@link createClusterRpc}, all optional. Pass the same in the
  * primary and in every worker: each side serves its own router and calls the other's.
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

@@ -17,7 +17,6 @@ import type { CallArgs, EventArgs, StreamArgs } from './call-args.js';
 
 /**
  * Who sent an event the primary receives: the second argument of its listeners.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -38,7 +37,6 @@ export interface PrimaryEventMeta {
 
 /**
  * A live worker, as {@link PrimaryRpc.workers} lists it.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -57,7 +55,6 @@ export interface WorkerInfo {
 
 /**
  * A worker that joined or left, as {@link PrimaryRpc.onWorkers} listeners hear it. Narrow it on `type`.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -86,7 +83,6 @@ export type WorkerChange =
 /**
  * One worker's outcome in {@link PrimaryRpc.callAll}: an entry of
  * `Promise.allSettled` plus the worker's id. Narrow it on `status`.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -118,7 +114,6 @@ export type CallAllResult<TValue> =
  * What the primary can do, as `rpc.primary`: call the procedures every worker
  * serves, send events to workers and listen to theirs. Reading `rpc.primary`
  * in a worker throws.
- *
  * @example
  * ```ts
  * import cluster from 'node:cluster';
@@ -165,7 +160,6 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * generator running at most `highWaterMark` items ahead of the loop.
    * Nothing is sent before the first item is asked for, and a stream has no
    * timeout unless given one ({@link StreamOptions}).
-   *
    * @example
    * ```ts
    * import cluster from 'node:cluster';

@@ -12,7 +12,6 @@ import { startWorkerSide, type WorkerSide } from './worker-side.js';
 /**
  * Options of {@link createTestCluster}: those of `createClusterRpc` but
  * `transport`, and how many workers to start.
- *
  * @example
  * ```ts
  * import type { TestClusterOptions } from 'cluster-rpc/testing';
@@ -33,7 +32,6 @@ export interface TestClusterOptions<
 /**
  * The workers of a {@link TestCluster}: as many known entries as were asked
  * for (so `workers[0]` needs no check), then those `fork()` added.
- *
  * @example
  * ```ts
  * import type { TestClusterWorkers } from 'cluster-rpc/testing';
@@ -52,7 +50,6 @@ type KnownWorkers<TWorker, TCount extends number, TKnown extends readonly TWorke
 
 /**
  * A primary and its workers running in one process, as {@link createTestCluster} returns them.
- *
  * @example
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';
@@ -103,7 +100,6 @@ function checkWorkerCount(value: unknown): number {
  * other side reach this cluster's through `rpc.for(ctx)`.
  *
  * @throws `TypeError` for an option out of range.
- *
  * @example
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';

@@ -16,7 +16,6 @@ import type { WorkerInfo } from './primary.js';
 
 /**
  * The primary joining or leaving, as {@link WorkerRpc.onPrimary} listeners hear it. Narrow it on `type`.
- *
  * @example
  * ```ts
  * import type { PrimaryChange } from 'cluster-rpc';
@@ -38,7 +37,6 @@ export type PrimaryChange =
 
 /**
  * Who sent an event a worker receives: the second argument of its listeners.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -56,7 +54,6 @@ export interface WorkerEventMeta {
 /**
  * What a worker can do, as `rpc.worker`: call the primary's procedures, send
  * events and listen to them. Reading `rpc.worker` in the primary throws.
- *
  * @example
  * ```ts
  * import { rpc } from './rpc.js';

@@ -5,7 +5,6 @@ export type { Frame } from '../wire/protocol.js';
 
 /**
  * Who made a call or sent an event: the primary, or one worker. Narrow it on `side`.
- *
  * @example
  * ```ts
  * import type { PeerInfo } from 'cluster-rpc';
@@ -36,7 +35,6 @@ export const PRIMARY_PEER: PeerInfo = Object.freeze({ side: 'primary' });
  * What became of a frame handed to a {@link PeerLink}: `sent`; `congested`
  * (taken, but its queue is past its high-water mark: `done` must still run,
  * and the rpc layer waits for it); `closed` (dropped, and `done` must not run).
- *
  * @example
  * ```ts
  * import type { SendResult } from 'cluster-rpc/transport';
@@ -47,7 +45,6 @@ export type SendResult = 'sent' | 'congested' | 'closed';
 
 /**
  * One peer process as the transport sees it: who it is, and how to reach it.
- *
  * @example
  * ```ts
  * import type { PeerLink } from 'cluster-rpc/transport';
@@ -64,7 +61,6 @@ export interface PeerLink {
 
 /**
  * What a transport tells the rpc layer, which never throws into it.
- *
  * @example A transport that logs who leaves, around another one
  * ```ts
  * import type { Transport } from 'cluster-rpc/transport';
@@ -94,7 +90,6 @@ export interface TransportHandlers {
 
 /**
  * What the rpc options mean for a transport.
- *
  * @example
  * ```ts
  * import type { TransportLimits } from 'cluster-rpc/transport';
@@ -109,7 +104,6 @@ export interface TransportLimits {
 
 /**
  * A transport, opened for one side of the cluster.
- *
  * @example
  * ```ts
  * import type { TransportPort } from 'cluster-rpc/transport';
@@ -148,7 +142,6 @@ export interface TransportPort {
 /**
  * How the processes of a cluster reach each other: the `transport` option of
  * `createClusterRpc`. Its rules are in docs/design.md, "Writing a transport".
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

@@ -3,7 +3,6 @@ import type { EncodeFailure } from './codec.js';
 
 /**
  * Every error code cluster-rpc produces itself, with when it happens; a handler may throw codes of its own.
- *
  * @example
  * ```ts
  * import { RPC_ERROR_CODES, RpcError } from 'cluster-rpc';
@@ -36,7 +35,6 @@ export const RPC_ERROR_CODES = {
 
 /**
  * One of the codes cluster-rpc produces itself (see {@link RPC_ERROR_CODES}).
- *
  * @example
  * ```ts
  * import type { RpcErrorCode } from 'cluster-rpc';
@@ -48,7 +46,6 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
 
 /**
  * One validation issue of a `BAD_REQUEST` or `OUTPUT_INVALID` error, as the schema reported it.
- *
  * @example
  * ```ts
  * import type { RpcIssue } from 'cluster-rpc';
@@ -65,7 +62,6 @@ export interface RpcIssue {
 
 /**
  * Options of the {@link RpcError} constructor, all optional.
- *
  * @example
  * ```ts
  * import { type RpcErrorOptions, RpcError } from 'cluster-rpc';
@@ -88,7 +84,6 @@ const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
 /**
  * The error every failed call rejects with; one a handler throws, with a code
  * of its own, reaches the caller unchanged.
- *
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';

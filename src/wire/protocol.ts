@@ -113,7 +113,6 @@ export type Envelope =
 
 /**
  * What a transport carries: one message of the wire protocol, which JSON carries as it is.
- *
  * @example
  * ```ts
  * import type { Frame } from 'cluster-rpc/transport';

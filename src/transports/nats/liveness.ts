@@ -8,7 +8,6 @@
 
 /**
  * How long a silent peer counts as alive by default: 3 s.
- *
  * @example
  * ```ts
  * import { DEFAULT_LIVENESS_MS, natsTransport } from 'cluster-rpc/nats';

@@ -9,7 +9,6 @@ import { checkClusterName } from './subjects.js';
  * and the NATS client's connection options, passed through (`servers`,
  * `user`, `tls`…). The first connection is retried by the client's
  * reconnection settings until a server answers, unless `waitOnFirstConnect: false`.
- *
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';
@@ -21,7 +20,6 @@ export type NatsTransportOptions = NatsClusterOptions & NodeConnectionOptions;
 
 /**
  * What {@link natsTransport} needs besides the NATS client's options.
- *
  * @example
  * ```ts
  * import type { NatsClusterOptions } from 'cluster-rpc/nats';

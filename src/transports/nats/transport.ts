@@ -17,7 +17,6 @@ import { WorkerMembership } from './worker.js';
  * freezes fail within `livenessMs`. Guarantees: docs/nats.md.
  *
  * @throws `TypeError` for a malformed `cluster`, a `role` missing or not `primary` or `worker`, or a `livenessMs` below 100.
- *
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
