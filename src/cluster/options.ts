@@ -121,7 +121,7 @@ export interface ClusterManagerOptions {
   readonly readyTimeoutMs?: number;
   /** How many workers a rolling restart replaces at a time. Default: 1. */
   readonly restartConcurrency?: number;
-  /** The signals that start a shutdown and a rolling restart; `false` for none. Default: `true`, the defaults of {@link ClusterManagerSignals}. */
+  /** The signals that start a shutdown and a rolling restart; `false` for none. Default: as {@link ClusterManagerSignals}. */
   readonly signals?: boolean | ClusterManagerSignals;
   /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker that served drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;

@@ -114,31 +114,23 @@ export interface ServedWorker {
 /** How often a drain checks the work in flight. */
 const DRAIN_POLL_MS = 25;
 
-/** Idle keep-alive connections stay this long (at most half the grace), so a client's next request gets `Connection: close`, not a reset. */
+/** Idle keep-alive connections stay this long (at most half the grace): a client's next request gets `Connection: close`. */
 const IDLE_LINGER_MS = 1000;
 
-/** A draining worker lives this long (at most half the grace): under `'rr'` a connection handed over just before goes elsewhere only while it lives. */
+/** A drain lasts at least this (at most half the grace): under `'rr'` a late connection is rerouted only while it lives. */
 const MIN_DRAIN_MS = 250;
 
 /**
- * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let requests and rpc calls under way finish
- * within the grace period, close the rpc object, run `onDrained`, exit (0 if everything finished, 1 if not).
- * Call it in every worker once its servers exist, with the rpc object created before they listen; under PM2's
- * cluster mode in every instance, the rpc primary (instance 0) included.
- * Why it lingers: [design notes](../../docs/design.md#draining-a-worker).
- * @param options - The servers, the rpc object, and the grace period. See {@link ServeWorkerOptions}.
- * @returns A handle to drain on demand or to undo the signal handlers.
+ * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let the work under way finish within the
+ * grace period, close the rpc object, run `onDrained`, exit (0 if all finished). Call it once its servers exist; under
+ * PM2's cluster mode in every instance, the rpc primary included ([design notes](../../docs/design.md#draining-a-worker)).
  * @throws `TypeError` for a bad option.
  * @example
  * ```ts
  * import http from 'node:http';
  * import { serveWorker } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- * const server = http.createServer(async (req, res) => {
- *   res.end(String(await rpc.worker.call('hits.increment', { by: 1 })));
- * });
- * server.listen(8000);
- * serveWorker({ server, rpc, onDrained: () => console.log('bye') });
+ * serveWorker({ server: http.createServer((req, res) => res.end('ok')).listen(8000), rpc });
  * ```
  * @group Cluster manager
  */

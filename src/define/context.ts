@@ -9,7 +9,7 @@ import type { PeerInfo } from '../transports/transport.js';
  * ```ts
  * import { z } from 'zod';
  * import { procedure } from 'cluster-rpc';
- * const fetchPage = procedure.input(z.url()).handler(async ({ input, ctx }) => (await fetch(input, { signal: ctx.signal })).text());
+ * const fetchPage = procedure.input(z.url()).handler(async ({ input, ctx }) => fetch(input, { signal: ctx.signal }));
  * ```
  * @group Define
  */

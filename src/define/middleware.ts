@@ -9,7 +9,7 @@ declare const addedContext: unique symbol;
  * @example
  * ```ts
  * import { type MiddlewareResult, procedure } from 'cluster-rpc';
- * const timed = procedure.use(({ next }): Promise<MiddlewareResult<{ startedAt: number }>> => next({ ctx: { startedAt: Date.now() } }));
+ * const timed = procedure.use(({ next }): Promise<MiddlewareResult<{ at: number }>> => next({ ctx: { at: Date.now() } }));
  * ```
  * @group Define
  */

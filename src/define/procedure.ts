@@ -86,7 +86,7 @@ export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
  * @example
  * ```ts
  * import { type AnyProcedure, procedure } from 'cluster-rpc';
- * const withHealth = <T extends Record<string, AnyProcedure>>(procedures: T) => ({ ...procedures, health: procedure.handler(() => 'ok') });
+ * const withHealth = <T extends Record<string, AnyProcedure>>(shape: T) => ({ ...shape, health: procedure.handler(() => 'ok') });
  * ```
  * @group Type helpers
  */

@@ -7,7 +7,7 @@ import { messageOf } from '../wire/errors.js';
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
- * export const rpc = createClusterRpc({ onError: (error, where) => console.error(`${where.kind} '${where.path}' on the ${where.side}`, error) });
+ * export const rpc = createClusterRpc({ onError: (error, where) => console.error(`${where.kind} ${where.path}`, error) });
  * ```
  * @group Errors
  */

@@ -52,7 +52,7 @@ export class EventListeners<TMeta extends EventMetaBase> {
     this.#listeners.clear();
   }
 
-  /** Validates and encodes an outgoing payload: a promise only for an async schema. Throws `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`. */
+  /** A promise only for an async schema; throws `BAD_REQUEST`, `UNSERIALIZABLE` or `PAYLOAD_TOO_LARGE`. */
   encode(name: string, payload: unknown, maxBytes: number): EncodedPayload | Promise<EncodedPayload> {
     const schema = this.#schema(name, (message) => new RpcError('BAD_REQUEST', message));
     const validation = validate(schema, payload);

@@ -29,7 +29,7 @@ class LazyHandlerArgs implements HandlerArgs<unknown> {
   }
 }
 
-/** Listed in the peer's `serving` table only once it waits: a call answered synchronously is over before a cancel could reach it. */
+/** Listed in the peer's `serving` table once it waits: one answered synchronously is over before a cancel comes. */
 class ServedCall extends ServedRequest {
   constructor(host: ServeHost, peer: Peer, admitted: Admitted) {
     super(host, peer, admitted);

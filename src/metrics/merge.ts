@@ -104,7 +104,7 @@ function add(family: Merging, text: string, value: number, position: number): vo
   family.counts[at] = (family.counts[at] as number) + 1;
 }
 
-/** `processes` come in the order `first` follows; a family with a label named `perWorkerLabel` of its own is merged, never relabelled. */
+/** `processes` come in the order `first` follows; a family with its own `perWorkerLabel` label is merged, never relabelled. */
 export function mergeFamilies(
   processes: readonly ProcessFamilies[],
   retired: RetiredSeries | undefined,

@@ -143,7 +143,7 @@ interface Fresh {
   readonly names: Array<readonly string[] | undefined>;
 }
 
-/** While each sample is the one at the same place last time, only values are collected; the first that differs starts a new memo. */
+/** While each sample is the one at its place last time, only values are collected; the first that differs starts a memo. */
 export class FamilyRenderer {
   readonly #name: string;
   readonly #values: WireValue[] = [];

@@ -1,4 +1,4 @@
-/** What `rpc.primary.metrics()` returns, what `createClusterRpc({ metrics })` takes, and the shape other registries are gathered in. @module */
+/** What `rpc.primary.metrics()` returns, what the `metrics` option takes, and the shape other registries come in. @module */
 import type { RpcError } from '../wire/errors.js';
 
 /**
@@ -36,7 +36,7 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
  * import { PROMETHEUS_CONTENT_TYPE } from 'cluster-rpc';
  * import { rpc } from './rpc.js';
  * http.createServer(async (_request, response) => {
- *   response.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE }).end(await rpc.primary.metrics({ format: 'prometheus' }));
+ *   response.setHeader('content-type', PROMETHEUS_CONTENT_TYPE).end(await rpc.primary.metrics({ format: 'prometheus' }));
  * });
  * ```
  * @group Metrics
@@ -254,7 +254,7 @@ export interface ClusterMetrics {
   readonly processes: readonly ProcessMetrics[];
   /** Live workers that did not answer in time; their last counts stay in `totals`. */
   readonly missing: readonly MissingWorker[];
-  /** Counters summed over every process seen since the primary's rpc object started, gone ones included: they never go backwards. */
+  /** Counters summed over every process seen since the primary's rpc object started: they never go backwards. */
   readonly totals: MetricsTotals;
 }
 
@@ -338,7 +338,7 @@ export interface MetricFamily {
  * let jobsDone = 0;
  * const jobs: MetricsSource = {
  *   name: 'jobs',
- *   collect: () => [{ name: 'jobs_done', help: 'Jobs done.', type: 'counter', samples: [{ name: 'jobs_done', labels: {}, value: jobsDone }] }],
+ *   collect: () => [{ name: 'jobs', help: 'Jobs.', type: 'counter', samples: [{ name: 'jobs', labels: {}, value: jobsDone }] }],
  * };
  * export const rpc = createClusterRpc({ metrics: { sources: [jobs] } });
  * ```

@@ -11,10 +11,8 @@ import type { StreamOptions } from '../engine/read-stream.js';
  * import type { CallArgs } from 'cluster-rpc/types';
  * import { rpc, type primaryRouter } from './rpc.js';
  * type Primary = typeof primaryRouter;
- * function logged<TPath extends RouterPath<Primary>>(path: TPath, ...args: CallArgs<RouterInput<Primary, TPath>>): Promise<RouterOutput<Primary, TPath>> {
- *   console.log('calling', path);
- *   return rpc.worker.call(path, ...args);
- * }
+ * const logged = <TPath extends RouterPath<Primary>>(path: TPath, ...args: CallArgs<RouterInput<Primary, TPath>>) =>
+ *   rpc.worker.call(path, ...args) as Promise<RouterOutput<Primary, TPath>>;
  * ```
  * @group Type helpers
  */

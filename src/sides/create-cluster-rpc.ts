@@ -63,7 +63,7 @@ export interface ClusterRpc<
    * ```ts
    * import { procedure } from 'cluster-rpc';
    * import { rpc } from './rpc.js';
-   * const workersUp = procedure.handler(async ({ ctx }) => (await rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx })).length);
+   * const workersUp = procedure.handler(({ ctx }) => rpc.for(ctx).primary.callAll('stats', undefined, { parent: ctx }));
    * ```
    */
   for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;

@@ -20,7 +20,7 @@ const EXIT_AFTER_DISCONNECT_MS = 100;
 function safeSend(isConnected: () => boolean, send: Sender, frame: Frame, done: (error: Error | null) => void): SendResult {
   if (!isConnected()) return 'closed';
   try {
-    // With a callback, a write failure comes to it, not as an 'error' that crashes a process without a listener (nodejs/node#32106).
+    // With a callback, a write failure comes to it, not as an 'error' that crashes a process (nodejs/node#32106).
     return send(frame, done) ? 'sent' : 'congested';
   } catch {
     // The channel closed between the check and the send.

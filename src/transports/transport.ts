@@ -66,7 +66,7 @@ export interface PeerLink {
  * import type { Transport } from 'cluster-rpc/transport';
  * export const withLog = (inner: Transport): Transport => ({
  *   side: inner.side,
- *   open: (handlers, limits) => inner.open({ ...handlers, left: (peer, why) => (console.log(why), handlers.left(peer, why)) }, limits),
+ *   open: (handlers, limits) => inner.open({ ...handlers, left: (peer, why) => handlers.left(peer, `${why}!`) }, limits),
  * });
  * ```
  * @group Transports

@@ -12,7 +12,7 @@ import { checkClusterName } from './subjects.js';
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';
- * const options: NatsTransportOptions = { servers: ['nats://10.0.0.5:4222'], cluster: 'shop', user: 'shop', pass: process.env.NATS_PASSWORD };
+ * const options: NatsTransportOptions = { servers: ['nats://10.0.0.5:4222'], cluster: 'shop', user: 'shop', pass: 'secret' };
  * ```
  * @group NATS
  */
