@@ -1,8 +1,7 @@
 /**
- * Traces across processes with OpenTelemetry: {@link otelTracing} for the
- * `tracing` option of `createClusterRpc`. Needs the optional peer dependency
- * `@opentelemetry/api` 1.x and an SDK the application registers; the
- * README's "Tracing" is the guide.
+ * Traces across processes with OpenTelemetry: {@link otelTracing} for the `tracing` option of `createClusterRpc`.
+ * Needs the optional peer dependency `@opentelemetry/api` 1.x and an SDK the application registers; the README's
+ * "Tracing" is the guide.
  *
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

@@ -1,6 +1,5 @@
 /**
- * A primary and its workers in the calling process, for testing routers
- * without forking: {@link createTestCluster}.
+ * A primary and its workers in the calling process, for testing routers without forking: {@link createTestCluster}.
  *
  * ```ts
  * import { createTestCluster } from 'cluster-rpc/testing';

@@ -86,7 +86,6 @@ export interface ClusterManager {
   /**
    * Applies the scheduling policy, installs the signal handlers and forks the
    * workers; resolves once every one is ready. Idempotent.
-   *
    * @throws `Error` (as a rejection) when a crash loop or a shutdown comes first, or this process forked already.
    */
   start(): Promise<void>;
@@ -94,16 +93,14 @@ export interface ClusterManager {
   /**
    * Rolling restart (also on `signals.restart`): each worker in turn is
    * replaced by a new one, ready before the old one drains.
-   *
    * @throws `Error` (as a rejection) when not running, when a replacement is not ready in time (the old worker
    *   keeps serving), or when a shutdown interrupts it.
    */
   restart(): Promise<RestartResult>;
 
   /**
-   * Graceful shutdown (also on `signals.shutdown`): `SIGTERM` to every worker,
-   * `shutdownGraceMs` to drain, then `SIGKILL`; then closes the `rpc` option's
-   * object. It never ends the process itself.
+   * Graceful shutdown (also on `signals.shutdown`): `SIGTERM` to every worker, `shutdownGraceMs` to drain, then
+   * `SIGKILL`; then closes the `rpc` option's object. It never ends the process itself.
    */
   shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
 
@@ -112,10 +109,8 @@ export interface ClusterManager {
 }
 
 /**
- * Creates the manager of a fork-per-CPU cluster, in the primary, not started;
- * call {@link serveWorker} in each worker. Why it works as it does:
- * [design notes](../../docs/design.md#draining-a-worker).
- *
+ * Creates the manager of a fork-per-CPU cluster, in the primary, not started; call {@link serveWorker} in each
+ * worker. Why it works as it does: [design notes](../../docs/design.md#draining-a-worker).
  * @throws `TypeError` for an option out of range; `Error` in a cluster worker (PM2's cluster mode included).
  * @example
  * ```ts

@@ -23,11 +23,9 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  */
 export interface DrainableRpc {
   /**
-   * The rpc object's side. A primary's calls under way are mostly its
-   * workers', which go on while they run: the drain waits for its requests
-   * only, and its `close()` lets those calls finish within what is left of
-   * the grace period (with a socket path, after handing the workers over to
-   * the next primary).
+   * The rpc object's side. A primary's calls under way are mostly its workers', which go on while they run: the drain
+   * waits for its requests only, and its `close()` lets those calls finish within what is left of the grace period
+   * (with a socket path, after handing the workers over to the next primary).
    */
   readonly side?: 'primary' | 'worker';
   /** Closed after the requests finished, with what is left of the grace period. */

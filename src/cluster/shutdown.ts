@@ -14,8 +14,7 @@ export interface StopOutcome {
 }
 
 /**
- * What a shutdown achieved: {@link ClusterManager.shutdown}'s result and the
- * manager's `stopped` event.
+ * What a shutdown achieved: {@link ClusterManager.shutdown}'s result and the manager's `stopped` event.
  * @example
  * ```ts
  * import type { ShutdownResult } from 'cluster-rpc/cluster';

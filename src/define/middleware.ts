@@ -19,9 +19,8 @@ export interface MiddlewareResult<TAdded> {
 }
 
 /**
- * The `next` a middleware receives: runs the rest of the chain and resolves
- * with its outcome, or rejects with what it threw; `next({ ctx })` adds `ctx`
- * to the context of what follows.
+ * The `next` a middleware receives: runs the rest of the chain and resolves with its outcome, or rejects with what it
+ * threw; `next({ ctx })` adds `ctx` to the context of what follows.
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';
@@ -65,10 +64,9 @@ export type AnyMiddleware = (args: MiddlewareArgs<ProcedureContext, unknown>) =>
 export type ChainEnd = (ctx: ProcedureContext) => unknown;
 
 /**
- * Runs `middlewares` in order, then `end` with the context as extended:
- * resolves with the first middleware's outcome, rejects with what the chain
- * threw, never throws. For a stream, `end` starts the generator, so a
- * middleware's `RpcError` refuses the stream before any item.
+ * Runs `middlewares` in order, then `end` with the context as extended: resolves with the first middleware's outcome,
+ * rejects with what the chain threw, never throws. For a stream, `end` starts the generator, so a middleware's
+ * `RpcError` refuses the stream before any item.
  */
 export function runMiddlewares(
   middlewares: readonly AnyMiddleware[],

@@ -81,8 +81,7 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
 export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
 
 /**
- * Any procedure, call or stream, whatever its types: a constraint for code
- * that handles procedures generically.
+ * Any procedure, call or stream, whatever its types: a constraint for code that handles procedures generically.
  * @example
  * ```ts
  * import { type AnyProcedure, procedure } from 'cluster-rpc';
@@ -124,9 +123,8 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
     : Omit<TContext, keyof TAdded> & TAdded;
 
 /**
- * The immutable builder behind {@link procedure}: each method returns a new
- * builder, so a partly built one can be shared. `.input` and `.output` once
- * each, `.use` any number of times, then `.handler` or `.stream`.
+ * The immutable builder behind {@link procedure}: each method returns a new builder, so a partly built one can be
+ * shared. `.input` and `.output` once each, `.use` any number of times, then `.handler` or `.stream`.
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -139,30 +137,24 @@ type WithAdded<TContext, TAdded> = [keyof TAdded] extends [never]
  */
 export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
   /**
-   * Sets the input schema (zod or any Standard Schema): callers pass its input
-   * type, the handler receives its output type, and an input that fails it is
-   * `BAD_REQUEST`. Without one, any input is `BAD_REQUEST`.
-   *
+   * Sets the input schema (zod or any Standard Schema): callers pass its input type, the handler receives its output
+   * type, and an input that fails it is `BAD_REQUEST`. Without one, any input is `BAD_REQUEST`.
    * @throws `TypeError` when `schema` is not a schema.
    */
   input: [TIn] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TSchema, TOut, TContext>
     : (schema: 'input() was already given: a procedure takes one input schema') => never;
   /**
-   * Sets the output schema: the handler returns its input type, callers
-   * receive its output type, and a result that fails it is `OUTPUT_INVALID`.
-   * Without one, callers receive what the handler returns, unchecked.
-   *
+   * Sets the output schema: the handler returns its input type, callers receive its output type, and a result that
+   * fails it is `OUTPUT_INVALID`. Without one, callers receive what the handler returns, unchecked.
    * @throws `TypeError` when `schema` is not a schema.
    */
   output: [TOut] extends [Unset]
     ? <TSchema extends Schema>(schema: TSchema) => ProcedureBuilder<TIn, TSchema, TContext>
     : (schema: 'output() was already given: a procedure takes one output schema') => never;
   /**
-   * Adds a middleware, run after the input is validated: `next()` runs the
-   * rest of the chain, and `next({ ctx })` adds to the context it receives,
-   * typed. What it returns is the call's result; what it throws, the call's error.
-   *
+   * Adds a middleware, run after the input is validated: `next()` runs the rest of the chain, and `next({ ctx })`
+   * adds to the context it receives, typed. What it returns is the call's result; what it throws, the call's error.
    * @throws `TypeError` when `fn` is not a function.
    * @example
    * ```ts
@@ -180,19 +172,15 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
   /**
    * Ends the builder with the function that serves the call. An {@link RpcError}
    * it throws reaches the caller as thrown; anything else as `INTERNAL_ERROR`.
-   *
    * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(
     fn: (args: HandlerArgs<HandlerInput<TIn>, TContext>) => TReturn,
   ): Procedure<CallerInput<TIn>, CallerOutput<TOut, TReturn>>;
   /**
-   * Ends the builder with a stream: `fn` returns an `AsyncIterable` (an async
-   * generator) whose items, checked by the output schema if any, callers read
-   * with `stream`. The generator is resumed only while the reader has room;
-   * when the reader stops or goes away, `ctx.signal` aborts and the generator
-   * is returned, so its `finally` blocks run.
-   *
+   * Ends the builder with a stream: `fn` returns an `AsyncIterable` (an async generator) whose items, checked by the
+   * output schema if any, callers read with `stream`. The generator is resumed only while the reader has room; when
+   * the reader stops or goes away, `ctx.signal` aborts and the generator is returned, so its `finally` blocks run.
    * @throws `TypeError` when `fn` is not a function.
    * @example
    * ```ts
@@ -253,9 +241,8 @@ function createBuilder(
 }
 
 /**
- * The starting point of every procedure: `.input(schema)` and
- * `.output(schema)` as needed, then `.handler(fn)` or `.stream(fn)` (see
- * {@link ProcedureBuilder}); the result goes into {@link defineRouter}.
+ * The starting point of every procedure: `.input(schema)` and `.output(schema)` as needed, then `.handler(fn)` or
+ * `.stream(fn)` (see {@link ProcedureBuilder}); the result goes into {@link defineRouter}.
  * @example
  * ```ts
  * import { z } from 'zod';

@@ -143,7 +143,6 @@ function isRouter(value: unknown): value is Router<ProcedureMap> {
 
 /**
  * Defines the procedures one side serves; a procedure's path is its keys joined by dots.
- *
  * @throws `TypeError` naming the key, for an empty, dotted or `__proto__` key, a builder without
  *   `.handler()`, a plain function or any other value (most of these do not compile either).
  * @example

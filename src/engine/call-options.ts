@@ -22,9 +22,8 @@ export interface CallOptions {
   /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. */
   readonly signal?: AbortSignal;
   /**
-   * The call being served that this one is made for (a handler's `ctx`): this
-   * call then times out at the parent's deadline, aborts with it, and carries
-   * its headers unless given its own (docs/design.md, "Explicit parent calls").
+   * The call being served that this one is made for (a handler's `ctx`): this call then times out at the parent's
+   * deadline, aborts with it, and carries its headers unless given its own (docs/design.md, "Explicit parent calls").
    */
   readonly parent?: CallParent;
   /**

@@ -59,10 +59,9 @@ export interface StreamOptions {
 }
 
 /**
- * The items of a stream procedure, read once with `for await`. Leaving the
- * loop early, or `return()`, ends the stream on both sides (the producer's
- * generator is returned); a stream read by hand and dropped must be ended
- * with `return()`. A failure ends the loop with an {@link RpcError}.
+ * The items of a stream procedure, read once with `for await`. Leaving the loop early, or `return()`, ends the stream
+ * on both sides (the producer's generator is returned); a stream read by hand and dropped must be ended with
+ * `return()`. A failure ends the loop with an {@link RpcError}.
  * @example
  * ```ts
  * import type { RpcStream } from 'cluster-rpc';
@@ -417,9 +416,8 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
 }
 
 /**
- * Streams `path` from the peer behind `peer` (`undefined`: no such live
- * peer), or fails with `refusal`. Never throws: every failure comes out of
- * the first `next()`.
+ * Streams `path` from the peer behind `peer` (`undefined`: no such live peer), or fails with `refusal`. Never throws:
+ * every failure comes out of the first `next()`.
  */
 export function openStream(
   host: CallHost,

@@ -53,9 +53,8 @@ const WRONG_KIND: Record<ProcedureKind, string> = {
 };
 
 /**
- * The checks every incoming call and stream passes, in one order: a request
- * that fails one is answered with the error and counted as refused.
- * `undefined` when it goes no further (refused, or a duplicate id).
+ * The checks every incoming call and stream passes, in one order: a request that fails one is answered with the error
+ * and counted as refused. `undefined` when it goes no further (refused, or a duplicate id).
  */
 export function admit(
   host: ServeHost,
@@ -186,9 +185,8 @@ export abstract class ServedRequest implements SignalOwner, ServedHandle {
   }
 
   /**
-   * Tells `onError` what the procedure threw, with its stack, unless it is an
-   * `RpcError` (an answer meant for the caller) or the echo of this request's
-   * own abort (a handler that honours `ctx.signal` after its caller left).
+   * Tells `onError` what the procedure threw, with its stack, unless it is an `RpcError` (an answer meant for the
+   * caller) or the echo of this request's own abort (a handler that honours `ctx.signal` after its caller left).
    */
   protected report(thrown: unknown, kind: 'call' | 'stream'): void {
     if (thrown instanceof RpcError || (this.abortReason !== undefined && isAbortEcho(thrown, this.abortReason))) return;

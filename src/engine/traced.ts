@@ -11,9 +11,8 @@ interface WithHeaders {
 }
 
 /**
- * `options` with the span's headers over the request's own (or its parent's).
- * Options the engine will refuse are left as they are, and headers that
- * would go over the limit leave without the span's.
+ * `options` with the span's headers over the request's own (or its parent's). Options the engine will refuse are left
+ * as they are, and headers that would go over the limit leave without the span's.
  */
 function withSpanHeaders<TOptions extends WithHeaders>(options: TOptions | undefined, span: OutgoingSpan): TOptions | undefined {
   const added = span.headers;

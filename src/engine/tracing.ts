@@ -79,9 +79,8 @@ export interface IncomingSpan extends TraceSpan {
 }
 
 /**
- * What the `tracing` option of `createClusterRpc` takes: `otelTracing()` from
- * `cluster-rpc/otel`, or a tracer of your own. Each method returns at once,
- * and `undefined` when there is nothing to trace.
+ * What the `tracing` option of `createClusterRpc` takes: `otelTracing()` from `cluster-rpc/otel`, or a tracer of your
+ * own. Each method returns at once, and `undefined` when there is nothing to trace.
  * @example A tracer that logs the calls this process makes
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

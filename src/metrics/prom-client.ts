@@ -21,9 +21,8 @@ const DEFAULT_WORKER_LABEL = 'worker';
  */
 export interface PromClientMetricsOptions {
   /**
-   * One series per worker slot (the `workerLabel` label) instead of
-   * prom-client's aggregation; a replacement takes the lowest free slot and
-   * its counters start from zero. Default: `false`.
+   * One series per worker slot (the `workerLabel` label) instead of prom-client's aggregation; a replacement takes
+   * the lowest free slot and its counters start from zero. Default: `false`.
    */
   readonly perWorker?: boolean;
   /** The per-worker label; a metric with a label of this name of its own is aggregated instead. Default: `'worker'`. */
@@ -89,10 +88,8 @@ function metricsLabelled(registries: readonly Registry[], label: string): string
 }
 
 /**
- * A metrics source reading prom-client registries (the global `register`
- * unless given) in each process: give it in every process, and the primary's
- * scrape merges them as the entry's overview says.
- *
+ * A metrics source reading prom-client registries (the global `register` unless given) in each process: give it in
+ * every process, and the primary's scrape merges them as the entry's overview says.
  * @throws `TypeError` for something that is not a registry, a `workerLabel` that cannot name a label, or,
  *   with `perWorker`, a registered metric that has a label named `workerLabel`.
  * @example

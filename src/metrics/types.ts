@@ -2,9 +2,8 @@
 import type { RpcError } from '../wire/errors.js';
 
 /**
- * The upper bounds, in seconds, of the latency histogram buckets, from about
- * the fastest IPC round trip to 10 s; a last bucket holds what is slower.
- * Fixed, so every process's histograms add up.
+ * The upper bounds, in seconds, of the latency histogram buckets, from about the fastest IPC round trip to 10 s; a
+ * last bucket holds what is slower. Fixed, so every process's histograms add up.
  * @example
  * ```ts
  * import { LATENCY_BUCKETS_SECONDS } from 'cluster-rpc';
@@ -101,9 +100,8 @@ export interface InFlight {
 }
 
 /**
- * Counters of one stream procedure on one side: streams this process
- * produced (`served`) or read (`made`). A reader that stops early ends a
- * stream `ABORTED` on both sides.
+ * Counters of one stream procedure on one side: streams this process produced (`served`) or read (`made`). A reader
+ * that stops early ends a stream `ABORTED` on both sides.
  * @example
  * ```ts
  * import type { StreamCounts } from 'cluster-rpc/types';
@@ -293,10 +291,9 @@ export interface MetricSample {
 }
 
 /**
- * How the primary merges series of a {@link MetricFamily} that several
- * processes report with the same labels, as prom-client's `aggregator`:
- * `first` is the primary's when it takes part, then workers by slot; `omit`
- * leaves the family out.
+ * How the primary merges series of a {@link MetricFamily} that several processes report with the same labels, as
+ * prom-client's `aggregator`: `first` is the primary's when it takes part, then workers by slot; `omit` leaves the
+ * family out.
  * @example
  * ```ts
  * import type { MetricAggregator } from 'cluster-rpc';
@@ -307,8 +304,7 @@ export interface MetricSample {
 export type MetricAggregator = 'sum' | 'first' | 'min' | 'max' | 'average' | 'omit';
 
 /**
- * Metrics of one name and type, in Prometheus' data model: what a
- * {@link MetricsSource} collects in each process.
+ * Metrics of one name and type, in Prometheus' data model: what a {@link MetricsSource} collects in each process.
  * @example
  * ```ts
  * import type { MetricFamily } from 'cluster-rpc';
@@ -352,9 +348,8 @@ export interface MetricsSource {
   /** Whether the primary's own metrics of this source take part (`collect` then runs in the primary too). Default: `true`. */
   readonly primary?: boolean;
   /**
-   * One series per process under this label instead of merged ones: the
-   * worker's slot (a replacement takes the lowest free one) or `primary`. A
-   * family with a label of this name of its own is merged instead. Default: merged.
+   * One series per process under this label instead of merged ones: the worker's slot (a replacement takes the lowest
+   * free one) or `primary`. A family with a label of this name of its own is merged instead. Default: merged.
    */
   readonly perWorkerLabel?: string;
 }

@@ -160,9 +160,8 @@ class OtelTracing implements Tracing {
   }
 
   /**
-   * A span child of the context the headers carry, never of what happens to
-   * be active where the frame arrived. An event's consumer span also links
-   * to it, as the messaging conventions ask of each message's creation context.
+   * A span child of the context the headers carry, never of what happens to be active where the frame arrived. An
+   * event's consumer span also links to it, as the messaging conventions ask of each message's creation context.
    */
   #receive(
     name: string,
@@ -192,13 +191,10 @@ class OtelTracing implements Tracing {
 }
 
 /**
- * Traces calls, streams and events with OpenTelemetry: the `tracing` option
- * of `createClusterRpc`, in every process. Until the application registers
- * an SDK, nothing is traced and it costs a check per call. Calls and streams
- * are `CLIENT` and `SERVER` spans, events `PRODUCER` and `CONSUMER` spans,
- * named after the semantic conventions v1.44.0; the context crosses in the
- * headers. Span by span: docs/design.md, "Tracing".
- *
+ * Traces calls, streams and events with OpenTelemetry: the `tracing` option of `createClusterRpc`, in every process.
+ * Until the application registers an SDK, nothing is traced and it costs a check per call. Calls and streams are
+ * `CLIENT` and `SERVER` spans, events `PRODUCER` and `CONSUMER` spans, named after the semantic conventions v1.44.0;
+ * the context crosses in the headers. Span by span: docs/design.md, "Tracing".
  * @throws `TypeError` when an option is not what it should be.
  * @example
  * ```ts

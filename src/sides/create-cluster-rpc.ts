@@ -37,8 +37,7 @@ export interface ClusterRpcSide<
 }
 
 /**
- * The rpc object {@link createClusterRpc} returns: this process's side, and
- * how to close it.
+ * The rpc object {@link createClusterRpc} returns: this process's side, and how to close it.
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -57,7 +56,6 @@ export interface ClusterRpc<
    * The side serving the call `ctx` belongs to, for a handler that calls the
    * other side: this object's own side, or in a test cluster the member that
    * runs the handler. Pass `{ parent: ctx }` too, so the call ends with the one served.
-   *
    * @throws `TypeError` when `ctx` is not a handler's context.
    * @example
    * ```ts
@@ -68,10 +66,9 @@ export interface ClusterRpc<
    */
   for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;
   /**
-   * Stops serving and detaches every listener: calls under way in both
-   * directions settle with `SHUTTING_DOWN` after the `grace` period, later
-   * ones at once, and the peers are told. Idempotent; once it resolves, a new
-   * rpc object may be created in this process.
+   * Stops serving and detaches every listener: calls under way in both directions settle with `SHUTTING_DOWN` after
+   * the `grace` period, later ones at once, and the peers are told. Idempotent; once it resolves, a new rpc object
+   * may be created in this process.
    */
   close(options?: CloseOptions): Promise<void>;
   /** Calls and streams in flight in this process, both directions: 0 when idle. */
@@ -107,12 +104,10 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
 }
 
 /**
- * Creates this process's rpc object and starts serving this side's router:
- * the primary's for every worker, a worker's for the primary. Call it with
- * the same options in every process (one module they all import). Calls made
- * before the other side listens are held within their timeout. One rpc
- * object may be open per process; `close()` it before creating another.
- *
+ * Creates this process's rpc object and starts serving this side's router: the primary's for every worker, a worker's
+ * for the primary. Call it with the same options in every process (one module they all import). Calls made before the
+ * other side listens are held within their timeout. One rpc object may be open per process; `close()` it before
+ * creating another.
  * @throws `TypeError` for an option out of range, `Error` when an rpc object is already open here.
  * @example
  * ```ts

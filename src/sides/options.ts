@@ -66,16 +66,13 @@ export interface ClusterRpcOptions<
    */
   readonly maxPayloadBytes?: number;
   /**
-   * Hears, in the process where it happened, what a handler, its middlewares,
-   * a stream or a listener threw, with its stack (the caller only gets
-   * `INTERNAL_ERROR` and the message). An `RpcError` thrown for the caller,
-   * and what an aborted handler throws after its caller left, are not
-   * reported. `false`: nowhere. Default: `console.error`.
+   * Hears, in the process where it happened, what a handler, its middlewares, a stream or a listener threw, with its
+   * stack (the caller only gets `INTERNAL_ERROR` and the message). An `RpcError` thrown for the caller, and what an
+   * aborted handler throws after its caller left, are not reported. `false`: nowhere. Default: `console.error`.
    */
   readonly onError?: ((error: unknown, where: ErrorSite) => void) | false;
   /**
    * Told when an event listener throws or rejects, instead of `onError`.
-   *
    * @deprecated Use `onError`: `where.kind === 'event'` and `where.path` (the event's name) say the same.
    */
   readonly onListenerError?: (error: unknown, event: string) => void;

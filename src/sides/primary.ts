@@ -111,9 +111,8 @@ export type CallAllResult<TValue> =
     };
 
 /**
- * What the primary can do, as `rpc.primary`: call the procedures every worker
- * serves, send events to workers and listen to theirs. Reading `rpc.primary`
- * in a worker throws.
+ * What the primary can do, as `rpc.primary`: call the procedures every worker serves, send events to workers and
+ * listen to theirs. Reading `rpc.primary` in a worker throws.
  * @example
  * ```ts
  * import cluster from 'node:cluster';
@@ -127,10 +126,8 @@ export type CallAllResult<TValue> =
  */
 export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   /**
-   * Calls a procedure on one worker (a cluster `Worker` or its id). A worker
-   * still starting is waited for within the timeout; one that is not alive,
-   * or dies meanwhile, rejects the call with `DISCONNECTED`.
-   *
+   * Calls a procedure on one worker (a cluster `Worker` or its id). A worker still starting is waited for within the
+   * timeout; one that is not alive, or dies meanwhile, rejects the call with `DISCONNECTED`.
    * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
    * @returns The procedure's result, typed by its output schema or handler.
    * @throws {@link RpcError} (as a rejection), its code saying why: `BAD_REQUEST`, `NOT_FOUND`,
@@ -144,10 +141,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): Promise<RouterOutput<TWorkerRouter, TPath>>;
 
   /**
-   * Calls a procedure on every worker alive now, starting ones included, and
-   * settles per worker: it never rejects, a failure is an entry with the
-   * error {@link PrimaryRpc.call} would reject with.
-   *
+   * Calls a procedure on every worker alive now, starting ones included, and settles per worker: it never rejects, a
+   * failure is an entry with the error {@link PrimaryRpc.call} would reject with.
    * @returns One {@link CallAllResult} per worker, by worker id; empty without workers.
    */
   callAll<TPath extends CallPath<TWorkerRouter>>(
@@ -156,9 +151,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): Promise<Array<CallAllResult<RouterOutput<TWorkerRouter, TPath>>>>;
 
   /**
-   * Reads a stream procedure of one worker: its items in order, the worker's
-   * generator running at most `highWaterMark` items ahead of the loop.
-   * Nothing is sent before the first item is asked for, and a stream has no
+   * Reads a stream procedure of one worker: its items in order, the worker's generator running at most
+   * `highWaterMark` items ahead of the loop. Nothing is sent before the first item is asked for, and a stream has no
    * timeout unless given one ({@link StreamOptions}).
    * @example
    * ```ts
@@ -179,17 +173,14 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   /**
    * Sends an event to every worker alive now, once its payload passed the
    * schema. Workers still starting get it once ready, within the default timeout.
-   *
    * @returns How many workers it was handed to.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST`, `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE` or `SHUTTING_DOWN`.
    */
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<number>;
 
   /**
-   * Listens to an event workers send (`emit` or `broadcast`). Payloads that
-   * fail the schema on arrival are dropped; a listener that throws or rejects
-   * is reported to `onError` and does not stop the others.
-   *
+   * Listens to an event workers send (`emit` or `broadcast`). Payloads that fail the schema on arrival are dropped; a
+   * listener that throws or rejects is reported to `onError` and does not stop the others.
    * @returns A function that removes the listener.
    */
   on<TName extends EventName<TEvents>>(
@@ -201,31 +192,26 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   workers(): readonly WorkerInfo[];
 
   /**
-   * Listens to workers joining (their rpc object answers) and leaving (with
-   * why), each heard once, in order, on every transport; a listener added
-   * later does not hear earlier joins ({@link PrimaryRpc.workers} lists them).
-   * A listener that throws is reported to `onError` (`path: 'onWorkers'`).
-   *
+   * Listens to workers joining (their rpc object answers) and leaving (with why), each heard once, in order, on every
+   * transport; a listener added later does not hear earlier joins ({@link PrimaryRpc.workers} lists them). A listener
+   * that throws is reported to `onError` (`path: 'onWorkers'`).
    * @returns A function that removes the listener.
    */
   onWorkers(listener: (change: WorkerChange) => unknown): () => void;
 
   /**
-   * Gathers every process's metrics (`metrics: true` in each) as Prometheus
-   * text format 0.0.4: counters summed over the cluster, including those of
-   * workers gone or missing, and the `sources`' families merged by their
-   * `aggregator`. A worker that does not answer within `timeout` ms is left
-   * out, and `cluster_rpc_process_up` is 0 for its slot.
-   *
+   * Gathers every process's metrics (`metrics: true` in each) as Prometheus text format 0.0.4: counters summed over
+   * the cluster, including those of workers gone or missing, and the `sources`' families merged by their
+   * `aggregator`. A worker that does not answer within `timeout` ms is left out, and `cluster_rpc_process_up` is 0
+   * for its slot.
    * @returns The text, to serve as {@link PROMETHEUS_CONTENT_TYPE}.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` when metrics are off or an option is wrong,
    *   `SHUTTING_DOWN` once the rpc object is closed.
    */
   metrics(options: MetricsRequest & { readonly format: 'prometheus' }): Promise<string>;
   /**
-   * Gathers every process's metrics as data: each process that answered, the
-   * workers that did not ({@link ClusterMetrics.missing}), and totals that
-   * never go backwards. Throws as the overload above.
+   * Gathers every process's metrics as data: each process that answered, the workers that did not
+   * ({@link ClusterMetrics.missing}), and totals that never go backwards. Throws as the overload above.
    */
   metrics(options?: MetricsRequest): Promise<ClusterMetrics>;
 }

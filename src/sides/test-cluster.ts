@@ -10,8 +10,7 @@ import type { WorkerRpc } from './worker.js';
 import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /**
- * Options of {@link createTestCluster}: those of `createClusterRpc` but
- * `transport`, and how many workers to start.
+ * Options of {@link createTestCluster}: those of `createClusterRpc` but `transport`, and how many workers to start.
  * @example
  * ```ts
  * import type { TestClusterOptions } from 'cluster-rpc/testing';
@@ -75,7 +74,6 @@ export interface TestCluster<
   /**
    * Worker `workerId` dies as a killed process would: calls in flight to and
    * from it reject with `DISCONNECTED` and their signals abort.
-   *
    * @throws `RangeError` when no live worker has that id.
    */
   kill(workerId: number): void;
@@ -94,11 +92,9 @@ function checkWorkerCount(value: unknown): number {
 }
 
 /**
- * Runs a primary and its workers in this process, through the same encoding,
- * validation, errors, timeouts, `ctx` and events as real processes (a `Date`
- * arrives as a copy, a function is `UNSERIALIZABLE`). Handlers that call the
- * other side reach this cluster's through `rpc.for(ctx)`.
- *
+ * Runs a primary and its workers in this process, through the same encoding, validation, errors, timeouts, `ctx` and
+ * events as real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`). Handlers that call the other
+ * side reach this cluster's through `rpc.for(ctx)`.
  * @throws `TypeError` for an option out of range.
  * @example
  * ```ts

@@ -65,10 +65,8 @@ export interface WorkerEventMeta {
  */
 export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
-   * Calls a procedure on the primary, as {@link PrimaryRpc.call} calls a
-   * worker. Until the primary's rpc object answers, the call is held within
-   * its timeout, never lost.
-   *
+   * Calls a procedure on the primary, as {@link PrimaryRpc.call} calls a worker. Until the primary's rpc object
+   * answers, the call is held within its timeout, never lost.
    * @throws {@link RpcError} (as a rejection); `DISCONNECTED` when the channel to the primary closed.
    */
   call<TPath extends CallPath<TPrimaryRouter>>(
@@ -88,7 +86,6 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
    * Listens to an event: the primary's broadcasts, and other workers'
    * broadcasts relayed by the primary. Listeners behave as {@link PrimaryRpc.on}'s.
-   *
    * @returns A function that removes the listener.
    */
   on<TName extends EventName<TEvents>>(
@@ -99,7 +96,6 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
    * Sends an event to the primary's listeners, once its payload passed the
    * schema (`BAD_REQUEST` otherwise, and nothing is sent).
-   *
    * @returns Resolves once the event is handed to the channel.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST`, `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE`,
    *   `SHUTTING_DOWN`, `DISCONNECTED`, or `TIMEOUT` when the primary's rpc object did not answer in time.
@@ -113,11 +109,9 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
   /**
-   * Listens to the primary joining and leaving, once each, in order, as
-   * {@link PrimaryRpc.onWorkers} does for workers. Over NATS a worker hears
-   * `'left'` when its primary dies and `'joined'` with the next one, under a
-   * new id.
-   *
+   * Listens to the primary joining and leaving, once each, in order, as {@link PrimaryRpc.onWorkers} does for
+   * workers. Over NATS a worker hears `'left'` when its primary dies and `'joined'` with the next one, under a new
+   * id.
    * @returns A function that removes the listener.
    */
   onPrimary(listener: (change: PrimaryChange) => unknown): () => void;

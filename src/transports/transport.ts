@@ -119,10 +119,9 @@ export interface TransportPort {
   /** The live worker with this id (primary side). */
   peer(workerId: number): PeerLink | undefined;
   /**
-   * Whether a worker holds its calls, events and streams (within their
-   * timeout) while it has no primary: `true` for a transport that connects
-   * asynchronously or whose primary can come back; `false` where calls
-   * without a primary fail with `DISCONNECTED` at once (cluster IPC).
+   * Whether a worker holds its calls, events and streams (within their timeout) while it has no primary: `true` for a
+   * transport that connects asynchronously or whose primary can come back; `false` where calls without a primary fail
+   * with `DISCONNECTED` at once (cluster IPC).
    */
   readonly holdCallsWithoutPrimary: boolean;
   /**

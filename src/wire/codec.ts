@@ -56,9 +56,8 @@ function within(error: unknown, segment: string): unknown {
 }
 
 /**
- * The approximate JSON size of plain JSON, or `-1` when the value needs
- * superjson. Throws {@link Unserializable} for what cannot cross at all; paths
- * are built only then, so the common case allocates nothing.
+ * The approximate JSON size of plain JSON, or `-1` when the value needs superjson. Throws {@link Unserializable} for
+ * what cannot cross at all; paths are built only then, so the common case allocates nothing.
  */
 function measure(value: unknown, depth: number): number {
   switch (typeof value) {
@@ -183,9 +182,8 @@ function measureObject(object: Record<string, unknown>, depth: number): number {
 }
 
 /**
- * Encodes a payload for the wire, refusing what would be lost on the way and
- * what is larger than `maxBytes`. `label` names the value in messages
- * (`input`, `result`, `payload`).
+ * Encodes a payload for the wire, refusing what would be lost on the way and what is larger than `maxBytes`. `label`
+ * names the value in messages (`input`, `result`, `payload`).
  */
 export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
   if (value === undefined) return { ok: true, payload: EMPTY, bytes: 0 };

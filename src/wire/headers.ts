@@ -10,9 +10,8 @@ export const NO_HEADERS: Headers = Object.freeze(Object.create(null) as Record<s
 export const MAX_HEADER_BYTES = 8 * 1024;
 
 /**
- * `options.headers`, checked before anything is sent: a plain object of
- * strings within {@link MAX_HEADER_BYTES}. Returns the headers to send
- * (`undefined` for none), or throws a `TypeError` naming what is wrong.
+ * `options.headers`, checked before anything is sent: a plain object of strings within {@link MAX_HEADER_BYTES}.
+ * Returns the headers to send (`undefined` for none), or throws a `TypeError` naming what is wrong.
  */
 export function checkHeaders(value: unknown): Headers | undefined {
   if (value === undefined) return undefined;

@@ -30,9 +30,8 @@ export interface BusListener {
 }
 
 /**
- * Bytes sent but not yet confirmed by the server, above which a link reports
- * `congested`: the rpc layer then holds calls (not answers) until the server
- * has caught up, instead of piling them up in the client's buffer.
+ * Bytes sent but not yet confirmed by the server, above which a link reports `congested`: the rpc layer then holds
+ * calls (not answers) until the server has caught up, instead of piling them up in the client's buffer.
  */
 const HIGH_WATER_BYTES = 8 * 1024 * 1024;
 

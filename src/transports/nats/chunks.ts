@@ -1,9 +1,8 @@
 /**
- * Frames larger than the server's `max_payload` travel in parts. A sender
- * publishes every part of a frame in one go, and NATS keeps one publisher's
- * messages in order for a subscriber, so a peer has at most one frame in
- * parts at a time: anything else from that peer in between means parts were
- * lost (a reconnection), and the partial frame is dropped. @module
+ * Frames larger than the server's `max_payload` travel in parts. A sender publishes every part of a frame in one go,
+ * and NATS keeps one publisher's messages in order for a subscriber, so a peer has at most one frame in parts at a
+ * time: anything else from that peer in between means parts were lost (a reconnection), and the partial frame is
+ * dropped. @module
  */
 
 /** Splits `bytes` into views of at most `size` bytes each (no copy). */
@@ -27,9 +26,8 @@ export class Reassembly {
   }
 
   /**
-   * Adds part `index` of `count` of frame `frame`. Returns the whole frame
-   * once its last part arrives, `undefined` meanwhile, and `false` when the
-   * part does not fit (out of order, too large): the partial frame is dropped.
+   * Adds part `index` of `count` of frame `frame`. Returns the whole frame once its last part arrives, `undefined`
+   * meanwhile, and `false` when the part does not fit (out of order, too large): the partial frame is dropped.
    */
   add(frame: number, index: number, count: number, data: Uint8Array): Buffer | undefined | false {
     if (index === 0) this.reset();

@@ -5,10 +5,9 @@ import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
 import { checkClusterName } from './subjects.js';
 
 /**
- * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions})
- * and the NATS client's connection options, passed through (`servers`,
- * `user`, `tls`…). The first connection is retried by the client's
- * reconnection settings until a server answers, unless `waitOnFirstConnect: false`.
+ * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions}) and the NATS client's connection
+ * options, passed through (`servers`, `user`, `tls`…). The first connection is retried by the client's reconnection
+ * settings until a server answers, unless `waitOnFirstConnect: false`.
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';
@@ -119,9 +118,8 @@ export function checkOptions(options: NatsTransportOptions): NatsSettings {
 }
 
 /**
- * A member of a cluster keeps trying, from its first connection on: its calls
- * wait within their timeouts meanwhile. The client's own defaults (2 s
- * between rounds, 10 rounds) would leave a process cut off for good after
- * 20 s; `reconnectJitter` is the client's.
+ * A member of a cluster keeps trying, from its first connection on: its calls wait within their timeouts meanwhile.
+ * The client's own defaults (2 s between rounds, 10 rounds) would leave a process cut off for good after 20 s;
+ * `reconnectJitter` is the client's.
  */
 const CLIENT_RECONNECTION = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 };

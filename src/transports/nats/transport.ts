@@ -9,13 +9,10 @@ import { ClusterSubjects } from './subjects.js';
 import { WorkerMembership } from './worker.js';
 
 /**
- * The processes of a cluster, on any number of machines, reach each other
- * through NATS: the `transport` option of `createClusterRpc`. The primary
- * numbers workers as they join. The connection opens in the background: a
- * worker's calls wait for a primary within their timeout, then fail with
- * `DISCONNECTED` saying what was missing; calls to a process that dies or
- * freezes fail within `livenessMs`. Guarantees: docs/nats.md.
- *
+ * The processes of a cluster, on any number of machines, reach each other through NATS: the `transport` option of
+ * `createClusterRpc`. The primary numbers workers as they join. The connection opens in the background: a worker's
+ * calls wait for a primary within their timeout, then fail with `DISCONNECTED` saying what was missing; calls to a
+ * process that dies or freezes fail within `livenessMs`. Guarantees: docs/nats.md.
  * @throws `TypeError` for a malformed `cluster`, a `role` missing or not `primary` or `worker`, or a `livenessMs` below 100.
  * @example
  * ```ts
