@@ -4,10 +4,7 @@
  * "Tracing" is the guide.
  *
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
  * import { otelTracing } from 'cluster-rpc/otel';
- * import { events, primaryRouter, workerRouter } from './routers.js';
- * export const rpc = createClusterRpc({ primary: primaryRouter, worker: workerRouter, events, tracing: otelTracing() });
  * ```
  *
  * @packageDocumentation

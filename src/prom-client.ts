@@ -6,11 +6,7 @@
  * stay themselves. Needs prom-client 15 (an optional peer dependency).
  *
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
  * import { promClientMetrics } from 'cluster-rpc/prom-client';
- * import { register } from 'prom-client';
- * export const rpc = createClusterRpc({ metrics: { sources: [promClientMetrics(register)] } });
- * const text = await rpc.primary.metrics({ format: 'prometheus' }); // in the primary
  * ```
  *
  * @packageDocumentation

@@ -1,8 +1,6 @@
 /**
- * Type helpers for code that wraps calls or works with any router or schema,
- * and the tracing seam ({@link Tracing}) that `cluster-rpc/otel` implements.
- * The everyday ones ({@link cluster-rpc!RouterPath}, {@link cluster-rpc!RouterInput}, {@link cluster-rpc!RouterOutput},
- * {@link cluster-rpc!EventName}, {@link cluster-rpc!EventPayload}) are in the root entry.
+ * Type helpers for code that wraps calls or works with any router or schema, and the tracing seam ({@link Tracing});
+ * the everyday ones ({@link cluster-rpc!RouterPath}, {@link cluster-rpc!RouterInput}…) are in the root entry.
  *
  * ```ts
  * import type { CallArgs, EventInput, Schema } from 'cluster-rpc/types';

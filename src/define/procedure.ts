@@ -182,14 +182,6 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * output schema if any, callers read with `stream`. The generator is resumed only while the reader has room; when
    * the reader stops or goes away, `ctx.signal` aborts and the generator is returned, so its `finally` blocks run.
    * @throws `TypeError` when `fn` is not a function.
-   * @example
-   * ```ts
-   * import { setTimeout as sleep } from 'node:timers/promises';
-   * import { procedure } from 'cluster-rpc';
-   * const ticks = procedure.stream(async function* ({ ctx }) {
-   *   for (let tick = 0; ; tick++) yield await sleep(100, tick, { signal: ctx.signal });
-   * });
-   * ```
    */
   stream: [TOut] extends [Unset]
     ? <TItem>(

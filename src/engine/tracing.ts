@@ -83,15 +83,12 @@ export interface IncomingSpan extends TraceSpan {
  * own. Each method returns at once, and `undefined` when there is nothing to trace.
  * @example A tracer that logs the calls this process makes
  * ```ts
- * import { createClusterRpc } from 'cluster-rpc';
  * import type { Tracing } from 'cluster-rpc/types';
+ * const none = () => undefined;
  * const tracing: Tracing = {
  *   startClient: (request) => ({ headers: undefined, end: (failure) => console.log(request.path, failure ?? 'OK') }),
- *   startServer: () => undefined,
- *   startProducer: () => undefined,
- *   startConsumer: () => undefined,
+ *   startServer: none, startProducer: none, startConsumer: none,
  * };
- * const rpc = createClusterRpc({ tracing });
  * ```
  * @group Tracing
  */

@@ -112,15 +112,9 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
  * @example
  * ```ts
  * import cluster from 'node:cluster';
- * import { z } from 'zod';
- * import { createClusterRpc, defineEvents, defineRouter, procedure } from 'cluster-rpc';
- * const rpc = createClusterRpc({
- *   primary: defineRouter({ double: procedure.input(z.number()).handler(({ input }) => input * 2) }),
- *   worker: defineRouter({ pid: procedure.handler(() => process.pid) }),
- *   events: defineEvents({ flush: z.void() }),
- * });
+ * import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
+ * const rpc = createClusterRpc({ worker: defineRouter({ pid: procedure.handler(() => process.pid) }) });
  * if (cluster.isPrimary) console.log(await rpc.primary.call(cluster.fork(), 'pid'));
- * else console.log(await rpc.worker.call('double', 21));
  * ```
  * @group Call and listen
  */

@@ -154,15 +154,6 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * Reads a stream procedure of one worker: its items in order, the worker's generator running at most
    * `highWaterMark` items ahead of the loop. Nothing is sent before the first item is asked for, and a stream has no
    * timeout unless given one ({@link StreamOptions}).
-   * @example
-   * ```ts
-   * import cluster from 'node:cluster';
-   * import { createClusterRpc, defineRouter, procedure } from 'cluster-rpc';
-   * const rpc = createClusterRpc({
-   *   worker: defineRouter({ progress: procedure.stream(async function* () { yield* [0, 50, 100]; }) }),
-   * });
-   * for await (const percent of rpc.primary.stream(cluster.fork(), 'progress')) console.log(`${percent} %`);
-   * ```
    */
   stream<TPath extends StreamPath<TWorkerRouter>>(
     worker: Worker | number,
