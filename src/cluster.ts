@@ -1,11 +1,8 @@
 /**
- * The fork-per-CPU process manager around the rpc layer: {@link createClusterManager}
- * in the primary, {@link serveWorker} in each worker.
- *
+ * The fork-per-CPU process manager: {@link createClusterManager} in the primary, {@link serveWorker} in each worker.
  * ```ts
  * import { createClusterManager, serveWorker } from 'cluster-rpc/cluster';
  * ```
- *
  * @packageDocumentation
  * @module cluster-rpc/cluster
  */

@@ -1,9 +1,7 @@
 /**
  * Typed, validated RPC and events between a Node.js cluster primary and its workers, over the IPC channel they
  * already share. This entry holds what most programs import; the README is the guide.
- *
  * Other entries: `cluster-rpc/cluster` (the process manager) and `cluster-rpc/types` (type helpers for wrappers).
- *
  * @packageDocumentation
  * @module cluster-rpc
  */

@@ -2,11 +2,9 @@
  * Traces across processes with OpenTelemetry: {@link otelTracing} for the `tracing` option of `createClusterRpc`.
  * Needs the optional peer dependency `@opentelemetry/api` 1.x and an SDK the application registers; the README's
  * "Tracing" is the guide.
- *
  * ```ts
  * import { otelTracing } from 'cluster-rpc/otel';
  * ```
- *
  * @packageDocumentation
  * @module cluster-rpc/otel
  */

@@ -4,11 +4,9 @@
  * would, each metric merged by its `aggregator`, except that summed counters never go backwards when a worker is
  * replaced, a worker that does not answer in time is left out instead of failing the scrape, and `NaN` and `±Inf`
  * stay themselves. Needs prom-client 15 (an optional peer dependency).
- *
  * ```ts
  * import { promClientMetrics } from 'cluster-rpc/prom-client';
  * ```
- *
  * @packageDocumentation
  * @module cluster-rpc/prom-client
  */

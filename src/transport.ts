@@ -2,11 +2,9 @@
  * The seam between the rpc machinery and whatever carries its frames. A transport knows who the peers are, when they
  * join and leave, and how to hand one a frame; batching, backpressure, timeouts, validation, errors and the wire
  * protocol are the core's, the same for every transport.
- *
  * ```ts
  * import type { Transport } from 'cluster-rpc/transport';
  * ```
- *
  * @packageDocumentation
  * @module cluster-rpc/transport
  */

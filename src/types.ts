@@ -1,11 +1,9 @@
 /**
  * Type helpers for code that wraps calls or works with any router or schema, and the tracing seam ({@link Tracing});
  * the everyday ones ({@link cluster-rpc!RouterPath}, {@link cluster-rpc!RouterInput}…) are in the root entry.
- *
  * ```ts
  * import type { CallArgs, EventInput, Schema } from 'cluster-rpc/types';
  * ```
- *
  * @packageDocumentation
  * @module cluster-rpc/types
  */

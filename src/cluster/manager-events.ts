@@ -50,7 +50,6 @@ export interface ClusterManagerEvents {
   stopped: (result: ShutdownResult) => void;
 }
 
-/** The manager's listeners. @internal */
 export class ManagerListeners {
   readonly #byEvent = new Map<keyof ClusterManagerEvents, Set<(...args: never[]) => void>>();
 

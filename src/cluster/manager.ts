@@ -132,7 +132,6 @@ export function createClusterManager(options: ClusterManagerOptions = {}): Clust
 /** One of the N places a worker fills. */
 interface Slot {
   readonly index: number;
-  /** The worker serving this slot, if any. */
   current: TrackedWorker | undefined;
   /** Crashes in a row, for the respawn policy. */
   crashes: number;

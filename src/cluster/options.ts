@@ -158,7 +158,6 @@ interface ResolvedSignals {
 const DEFAULT_SIGNALS: ResolvedSignals = { shutdown: ['SIGTERM', 'SIGINT'], restart: ['SIGHUP'] };
 const NO_SIGNALS: ResolvedSignals = { shutdown: [], restart: [] };
 
-/** Every option, checked, with its default. @internal */
 export interface ResolvedOptions {
   readonly workers: number;
   readonly setup: { exec?: string; execArgv?: string[]; args?: string[]; silent?: boolean };

@@ -21,7 +21,6 @@ export interface RestartResult {
   readonly durationMs: number;
 }
 
-/** What a rolling restart needs from the manager. @internal */
 interface RestartHost {
   serving(): readonly TrackedWorker[];
   /** Forks a new worker for `slot`; it does not serve the slot yet. */

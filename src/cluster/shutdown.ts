@@ -62,7 +62,6 @@ async function stopOnce(tracked: TrackedWorker, graceMs: number): Promise<StopOu
   return { exit: await tracked.exited, killed: true, served: tracked.mayHaveServed };
 }
 
-/** @internal */
 export async function stopWorkers(workers: readonly TrackedWorker[], graceMs: number, reason: string): Promise<ShutdownResult> {
   const startedAt = Date.now();
   const outcomes = await Promise.all(workers.map((tracked) => stopWorker(tracked, graceMs)));

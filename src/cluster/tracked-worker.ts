@@ -36,7 +36,6 @@ interface Readiness {
 /** `stopping`: asked to stop, so its exit is expected. @internal */
 type WorkerPhase = 'starting' | 'ready' | 'stopping' | 'exited';
 
-/** A forked worker and what is known of it. @internal */
 export class TrackedWorker {
   phase: WorkerPhase = 'starting';
   readonly pid: number;

@@ -59,7 +59,6 @@ export function defineEvents<const TSchemas extends EventSchemas>(schemas: TSche
   return Object.freeze({ [EVENTS]: map, schemas });
 }
 
-/** The schema map of an event set. @internal */
 export function schemasOf(events: Events<EventSchemas> | undefined): ReadonlyMap<string, Schema> {
   return events ? events[EVENTS] : EMPTY;
 }

@@ -254,7 +254,6 @@ export function isProcedureBuilder(value: unknown): boolean {
   return typeof value === 'object' && value !== null && Object.hasOwn(value, BUILDER);
 }
 
-/** True when `value` is a procedure made by {@link procedure}. */
 export function isProcedure(value: unknown): value is AnyProcedure {
   // Own key only: an object literal with `__proto__: someProcedure` must not pass for one.
   return typeof value === 'object' && value !== null && Object.hasOwn(value, PROCEDURE);

@@ -163,7 +163,6 @@ export function defineRouter<const TShape extends object>(shape: CheckShape<TSha
   return Object.freeze({ [ROUTER]: map }) as Router<FlattenShape<TShape>>;
 }
 
-/** The flat runtime map of a router. @internal */
 export function proceduresOf(router: Router<ProcedureMap> | undefined): ReadonlyMap<string, ProcedureDef> {
   return router ? router[ROUTER] : EMPTY;
 }

@@ -70,7 +70,6 @@ export type SchemaOutput<TSchema> = TSchema extends Schema<unknown, infer O> ? O
 /** A validation outcome with issues in the shape that crosses the wire. */
 export type Validation = { readonly value: unknown; readonly issues?: undefined } | { readonly issues: RpcIssue[] };
 
-/** True when `value` implements Standard Schema v1. */
 export function isSchema(value: unknown): value is Schema {
   if ((typeof value !== 'object' && typeof value !== 'function') || value === null) return false;
   const standard = (value as { '~standard'?: { version?: unknown; validate?: unknown } })['~standard'];

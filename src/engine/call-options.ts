@@ -75,7 +75,6 @@ export interface CallHost {
   readonly maxPayloadBytes: number;
   /** False once `close()` began: new calls fail with `SHUTTING_DOWN`. */
   readonly accepting: boolean;
-  /** Counts calls made, when metrics are on. */
   readonly metrics: MetricsRecorder | undefined;
 }
 

@@ -41,7 +41,6 @@ export class Deadlines<TEntry extends Expiring> {
     if (!line.timer) this.#arm(line, ms);
   }
 
-  /** Forgets `entry`, if it is still there. */
   remove(entry: TEntry): void {
     const line = entry.line;
     if (!line) return;

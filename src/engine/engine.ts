@@ -93,7 +93,6 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   readonly defaultTimeoutMs: number;
   readonly maxPayloadBytes: number;
   readonly events: EventListeners<TMeta>;
-  /** Who joins and leaves, for `onWorkers` and `onPrimary`. */
   readonly membership: Membership;
   readonly reportError: ErrorReporter;
   accepting = true;
@@ -117,7 +116,6 @@ export class Engine<TMeta extends EventMetaBase> implements ServeHost, CallHost 
   readonly #onEvent: EventHandler<TMeta>;
   #servingCount = 0;
   #servingIdle: Array<() => void> = [];
-  /** Why the transport gave up, once it has. */
   #failure: string | undefined = undefined;
   /** The highest worker id seen: ids only grow, so a larger one never belonged to a worker. */
   #highestWorkerId = 0;

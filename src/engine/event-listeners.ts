@@ -31,7 +31,6 @@ export class EventListeners<TMeta extends EventMetaBase> {
     private readonly tracing?: Tracing,
   ) {}
 
-  /** Returns the function that removes the listener. */
   on(name: string, listener: Listener<TMeta>): () => void {
     this.#schema(name, (message) => new TypeError(message));
     if (typeof listener !== 'function') throw new TypeError(`The listener for event '${name}' must be a function`);

@@ -1,7 +1,6 @@
 /** Who is there: peers starting and stopping to take calls, heard once each, in order, on any transport. @module */
 import type { PeerInfo } from '../transports/transport.js';
 
-/** A peer that started or stopped taking calls. */
 type PeerChange =
   | { readonly type: 'joined'; readonly peer: PeerInfo }
   | { readonly type: 'left'; readonly peer: PeerInfo; readonly reason: string };
@@ -11,7 +10,6 @@ export class Membership {
 
   constructor(private readonly reportError: (error: unknown) => void) {}
 
-  /** Returns the function that removes the listener. */
   on(listener: (change: PeerChange) => void): () => void {
     // A wrapper per subscription, so adding the same function twice needs two removals.
     const entry = (change: PeerChange): void => listener(change);

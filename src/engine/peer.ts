@@ -15,7 +15,6 @@ import { StreamReaders } from './stream-readers.js';
  */
 type PeerState = 'starting' | 'ready' | 'closed' | 'gone';
 
-/** A call or stream this side serves for the peer. */
 export interface ServedHandle {
   readonly path: string;
   /** Aborts its `ctx.signal` with `reason`. */

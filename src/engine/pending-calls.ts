@@ -42,7 +42,6 @@ function failed(call: PendingCall, error: RpcError): void {
   call.reject(error);
 }
 
-/** The calls sent to one peer and not yet settled. */
 export class PendingCalls {
   readonly #calls = new Map<string, PendingCall>();
   readonly #deadlines = new Deadlines<PendingCall>((call) => this.giveUp(call.id, 'TIMEOUT'));
@@ -109,7 +108,6 @@ export class PendingCalls {
     if (unsent === undefined) this.onGiveUp(id, code);
   }
 
-  /** Fails every waiting call with the error built for its site. */
   rejectAll(errorFor: (site: CallSite) => RpcError): void {
     for (const id of [...this.#calls.keys()]) {
       const call = this.#take(id);

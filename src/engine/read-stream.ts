@@ -99,7 +99,6 @@ function checkHighWaterMark(value: unknown): number {
   return value as number;
 }
 
-/** One stream this side reads. */
 class ConsumedStream implements RpcStream<unknown>, StreamReader {
   readonly #host: CallHost;
   readonly #peer: Peer | undefined;
@@ -438,7 +437,6 @@ export function receiveItems(peer: Peer, [, id, payloads]: ItemsEnvelope): void 
   else debug(() => `dropped ${payloads.length} item(s) of stream ${id} from ${peer.describe()}: not open`);
 }
 
-/** The producer of a stream this side reads ended it normally. */
 export function receiveEnd(peer: Peer, [, id]: EndEnvelope): void {
   const stream = peer.streams.get(id);
   if (stream) stream.ended(null);
