@@ -15,7 +15,6 @@ export function pm2ClusterModeProblem(): string | undefined {
   );
 }
 
-/** Why a cluster manager cannot run in this process, if it cannot. @internal */
 export function managerRefusal(): string | undefined {
   const pm2 = pm2ClusterModeProblem();
   if (pm2) return pm2;
@@ -25,7 +24,6 @@ export function managerRefusal(): string | undefined {
   return undefined;
 }
 
-/** The grace period the manager passed down, if this is a worker it forked. @internal */
 export function inheritedGraceMs(): number | undefined {
   const raw = process.env[GRACE_ENV];
   if (raw === undefined) return undefined;

@@ -53,7 +53,6 @@ export async function rollingRestart(host: RestartHost): Promise<RestartResult> 
   return { replaced, drained, durationMs: Date.now() - startedAt };
 }
 
-/** Resolves with how the old worker stopped, `undefined` if there was none. */
 async function replace(host: RestartHost, old: TrackedWorker): Promise<StopOutcome | undefined> {
   const replacement = host.forkReplacement(old.slot);
   try {

@@ -5,8 +5,7 @@ import type { Schema, SchemaInput, SchemaOutput } from './schema.js';
 import { isSchema } from './schema.js';
 
 /**
- * What a handler receives: the parsed input and the call's context. Name it
- * to write a handler as a separate function.
+ * What a handler receives: the parsed input and the call's context. Name it to write a handler as a separate function.
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -158,12 +157,9 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
    * @throws `TypeError` when `fn` is not a function.
    * @example
    * ```ts
-   * import { procedure, RpcError } from 'cluster-rpc';
-   * const authed = procedure.use(({ ctx, next }) => {
-   *   if (ctx.caller.side !== 'worker') throw new RpcError('FORBIDDEN', 'Workers only');
-   *   return next({ ctx: { workerId: ctx.caller.workerId } });
-   * });
-   * const whoami = authed.handler(({ ctx }) => ctx.workerId); // number
+   * import { procedure } from 'cluster-rpc';
+   * const authed = procedure.use(({ ctx, next }) => next({ ctx: { user: ctx.headers['x-user'] ?? 'anonymous' } }));
+   * const whoami = authed.handler(({ ctx }) => ctx.user); // string
    * ```
    */
   use<TAdded extends object = Record<never, never>>(

@@ -29,7 +29,6 @@ function isOwnFrame(line: string): boolean {
   return line.includes(OWN_FOLDER) || line.includes(OWN_FOLDER_URL) || line.includes('(node:') || line.endsWith('(<anonymous>)');
 }
 
-/** The frames of `trace` from the first that is neither cluster-rpc's nor Node's. */
 function callerFrames(trace: CallerTrace): string {
   const lines = (trace.stack ?? '').split('\n').slice(1);
   let first = 0;

@@ -18,7 +18,6 @@ export class Line {
   constructor(readonly ms: number) {}
 }
 
-/** Entries that each expire a fixed number of milliseconds after they are added. */
 export class Deadlines<TEntry extends Expiring> {
   readonly #lines = new Map<number, Line>();
 

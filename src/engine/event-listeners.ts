@@ -18,7 +18,6 @@ export interface EventMetaBase {
 /** A listener as stored; the public types narrow the payload and meta. */
 export type Listener<TMeta> = (payload: unknown, meta: TMeta) => unknown;
 
-/** Hears what a listener threw or rejected with, and who sent the event. */
 type ListenerErrorReporter = (error: unknown, event: string, sender: PeerInfo) => void;
 
 export class EventListeners<TMeta extends EventMetaBase> {

@@ -195,7 +195,7 @@ export function prometheusText(gathered: Gathered, sources: readonly MetricsSour
   return writeFamilies(families);
 }
 
-/** Writes families in text format 0.0.4, each name once; families without series are left out. */
+/** Each name once; families without series are left out. */
 function writeFamilies(families: readonly MergedFamily[]): string {
   const written = new Set<string>();
   let text = '';

@@ -43,8 +43,7 @@ export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /**
- * A latency histogram: calls per bucket of {@link LATENCY_BUCKETS_SECONDS}
- * (not cumulative) and the sum of their latencies.
+ * A latency histogram: calls per bucket of {@link LATENCY_BUCKETS_SECONDS} (not cumulative) and the sum of their latencies.
  * @example
  * ```ts
  * import type { LatencyCounts } from 'cluster-rpc/types';

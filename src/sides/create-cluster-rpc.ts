@@ -13,8 +13,7 @@ import type { WorkerRpc } from './worker.js';
 import { startWorkerSide, type WorkerSide } from './worker-side.js';
 
 /**
- * One side's API: `primary` in the primary, `worker` in a worker; reading the
- * other side's property throws, naming this side.
+ * One side's API: `primary` in the primary, `worker` in a worker; reading the other side's property throws, naming this side.
  * @example
  * ```ts
  * import type { ClusterRpcSide } from 'cluster-rpc';
@@ -53,9 +52,8 @@ export interface ClusterRpc<
   TEvents extends Events<EventSchemas>,
 > extends ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents> {
   /**
-   * The side serving the call `ctx` belongs to, for a handler that calls the
-   * other side: this object's own side, or in a test cluster the member that
-   * runs the handler. Pass `{ parent: ctx }` too, so the call ends with the one served.
+   * The side serving the call `ctx` belongs to, for a handler that calls the other side: this object's own side, or in a test
+   * cluster the member that runs the handler. Pass `{ parent: ctx }` too, so the call ends with the one served.
    * @throws `TypeError` when `ctx` is not a handler's context.
    * @example
    * ```ts
@@ -104,10 +102,9 @@ function servingSide(ctx: ProcedureContext): ClusterRpcSide<AnyRouter, AnyRouter
 }
 
 /**
- * Creates this process's rpc object and starts serving this side's router: the primary's for every worker, a worker's
- * for the primary. Call it with the same options in every process (one module they all import). Calls made before the
- * other side listens are held within their timeout. One rpc object may be open per process; `close()` it before
- * creating another.
+ * Creates this process's rpc object and starts serving this side's router: the primary's for every worker, a worker's for the
+ * primary. Call it with the same options in every process (one module they all import). Calls made before the other side
+ * listens are held within their timeout. One rpc object may be open per process; `close()` it before creating another.
  * @throws `TypeError` for an option out of range, `Error` when an rpc object is already open here.
  * @example
  * ```ts

@@ -129,10 +129,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * Calls a procedure on one worker (a cluster `Worker` or its id). A worker still starting is waited for within the
    * timeout; one that is not alive, or dies meanwhile, rejects the call with `DISCONNECTED`.
    * @param args - The input (left out for a procedure without one), then {@link CallOptions}.
-   * @returns The procedure's result, typed by its output schema or handler.
-   * @throws {@link RpcError} (as a rejection), its code saying why: `BAD_REQUEST`, `NOT_FOUND`,
-   *   `INTERNAL_ERROR`, `OUTPUT_INVALID`, `TIMEOUT`, `ABORTED`, `DISCONNECTED`, `PAYLOAD_TOO_LARGE`,
-   *   `SHUTTING_DOWN`, `UNSERIALIZABLE`, or a code the handler chose.
+   * @throws {@link RpcError} (as a rejection): one of {@link RPC_ERROR_CODES}, or a code the handler chose.
    */
   call<TPath extends CallPath<TWorkerRouter>>(
     worker: Worker | number,
@@ -191,10 +188,9 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   onWorkers(listener: (change: WorkerChange) => unknown): () => void;
 
   /**
-   * Gathers every process's metrics (`metrics: true` in each) as Prometheus text format 0.0.4: counters summed over
-   * the cluster, including those of workers gone or missing, and the `sources`' families merged by their
-   * `aggregator`. A worker that does not answer within `timeout` ms is left out, and `cluster_rpc_process_up` is 0
-   * for its slot.
+   * Gathers every process's metrics (`metrics: true` in each) as Prometheus text format 0.0.4: counters summed over the
+   * cluster, including those of workers gone or missing, and the `sources`' families merged by their `aggregator`. A worker
+   * that does not answer within `timeout` ms is left out, and `cluster_rpc_process_up` is 0 for its slot.
    * @returns The text, to serve as {@link PROMETHEUS_CONTENT_TYPE}.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` when metrics are off or an option is wrong,
    *   `SHUTTING_DOWN` once the rpc object is closed.

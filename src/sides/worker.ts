@@ -109,9 +109,8 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
   /**
-   * Listens to the primary joining and leaving, once each, in order, as {@link PrimaryRpc.onWorkers} does for
-   * workers. Over NATS a worker hears `'left'` when its primary dies and `'joined'` with the next one, under a new
-   * id.
+   * Listens to the primary joining and leaving, once each, in order, as {@link PrimaryRpc.onWorkers} does for workers. Over
+   * NATS a worker hears `'left'` when its primary dies and `'joined'` with the next one, under a new id.
    * @returns A function that removes the listener.
    */
   onPrimary(listener: (change: PrimaryChange) => unknown): () => void;

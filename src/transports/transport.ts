@@ -32,9 +32,8 @@ export type PeerInfo =
 export const PRIMARY_PEER: PeerInfo = Object.freeze({ side: 'primary' });
 
 /**
- * What became of a frame handed to a {@link PeerLink}: `sent`; `congested`
- * (taken, but its queue is past its high-water mark: `done` must still run,
- * and the rpc layer waits for it); `closed` (dropped, and `done` must not run).
+ * What became of a frame handed to a {@link PeerLink}: `sent`; `congested` (taken, but its queue is past its high-water mark:
+ * `done` must still run, and the rpc layer waits for it); `closed` (dropped, and `done` must not run).
  * @example
  * ```ts
  * import type { SendResult } from 'cluster-rpc/transport';

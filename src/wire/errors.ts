@@ -82,8 +82,7 @@ export interface RpcErrorOptions<TData = unknown> {
 const RPC_ERROR_BRAND = Symbol.for('cluster-rpc.RpcError');
 
 /**
- * The error every failed call rejects with; one a handler throws, with a code
- * of its own, reaches the caller unchanged.
+ * The error every failed call rejects with; one a handler throws, with a code of its own, reaches the caller unchanged.
  * @example
  * ```ts
  * import { procedure, RpcError } from 'cluster-rpc';

@@ -1,13 +1,9 @@
 /**
- * THE wire protocol: every message cluster-rpc puts on the IPC channel, and the
- * one gate every incoming message passes through.
+ * THE wire protocol: every message cluster-rpc sends, and the one gate every incoming message passes through.
  *
- * A frame is `{ $crpc: 1, m: [envelope, …] }`, whatever the transport (cluster IPC sends it as it is; others as its
- * JSON). The `$crpc` key marks the message as ours and its value is the protocol version; anything else on the
- * channel (Node's `NODE_…` messages, PM2's strings, other libraries' objects, `null`) is left alone. Envelopes issued
- * in the same tick share one frame, which is how many small calls cost about one IPC message.
- *
- * Envelopes are tuples, tagged by their first element:
+ * A frame is `{ $crpc: 2, m: [envelope, …] }` on every transport: `$crpc` marks it as ours and is the protocol
+ * version; anything else on the channel (Node's `NODE_…` messages, PM2's strings, `null`) is left alone. Envelopes
+ * queued in one turn of the event loop share a frame. Envelopes are tuples, tagged by their first element:
  *
  * | kind     | direction          | fields                                  | meaning |
  * | -------- | ------------------ | --------------------------------------- | ------- |
@@ -25,9 +21,8 @@
  * | `end`    | both               | `id`                                    | stream `id` has no more items |
  * | `credit` | both               | `id`, `n` (1 to {@link MAX_CREDIT})     | the consumer of stream `id` read `n` more items: the producer may send `n` more |
  *
- * A stream shares the id space of calls: `err` ends stream `id` with an error (after the items sent before it), and
- * `cancel` from its consumer stops it. The producer never holds more credit than the `open` granted, whatever
- * `credit` envelopes say.
+ * A stream shares the id space of calls: `err` ends stream `id` with an error (after the items sent before it), and `cancel`
+ * from its consumer stops it. The producer never holds more credit than the `open` granted, whatever `credit` envelopes say.
  *
  * `input`, `result`, `payload`, items and error `data` are {@link EncodedPayload}s;
  * `headers` (left out when empty) a plain object of strings, at most 8 KiB. @module

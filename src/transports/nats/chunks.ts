@@ -1,8 +1,7 @@
 /**
- * Frames larger than the server's `max_payload` travel in parts. A sender publishes every part of a frame in one go,
- * and NATS keeps one publisher's messages in order for a subscriber, so a peer has at most one frame in parts at a
- * time: anything else from that peer in between means parts were lost (a reconnection), and the partial frame is
- * dropped. @module
+ * Frames larger than the server's `max_payload` travel in parts. A sender publishes every part of a frame in one go, and NATS
+ * keeps one publisher's messages in order for a subscriber, so a peer has at most one frame in parts at a time: anything else
+ * from that peer in between means parts were lost (a reconnection), and the partial frame is dropped. @module
  */
 
 /** Splits `bytes` into views of at most `size` bytes each (no copy). */

@@ -1,8 +1,7 @@
 /**
- * Heartbeats and the liveness bound. Every process beats every quarter of the bound; a peer silent for the other
- * three quarters is gone, so a dead peer is noticed at most one bound after its last message. A process that finds
- * its own clock stalled that long (stopped, or blocked) assumes its peers have given up on it, and starts over with a
- * new session. @module
+ * Heartbeats and the liveness bound. Every process beats every quarter of the bound; a peer silent for the other three
+ * quarters is gone, so a dead peer is noticed at most one bound after its last message. A process that finds its own clock
+ * stalled that long (stopped, or blocked) assumes its peers have given up on it, and starts over with a new session. @module
  */
 
 /**
