@@ -96,12 +96,10 @@ export class MetricsRecorder {
   /** Exits not yet paired with a later join: a join after one is a restart. */
   #unpairedExits = 0;
 
-  /** The call meters of `path`, made on first use. */
   procedure(path: string): Meters<CallMeter> {
     return this.#procedures.get(path) ?? metersOf(this.#procedures, path, () => new CallMeter());
   }
 
-  /** The stream meters of `path`, made on first use. */
   stream(path: string): Meters<StreamMeter> {
     return this.#streams.get(path) ?? metersOf(this.#streams, path, () => new StreamMeter());
   }
@@ -139,7 +137,6 @@ export class MetricsRecorder {
     this.#unpairedExits++;
   }
 
-  /** Everything counted so far, as plain data. */
   snapshot(): CountsSnapshot {
     const calls: CallCounts[] = [];
     const inFlight: InFlight[] = [];

@@ -4,7 +4,6 @@ import type { MetricAggregator, MetricFamily } from './types.js';
 /** A sample's value on the wire: a number, or the name of one JSON cannot carry. */
 type WireValue = number | 'NaN' | '+Inf' | '-Inf';
 
-/** One family of one process. */
 export interface RenderedFamily {
   readonly name: string;
   readonly help: string;

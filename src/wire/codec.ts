@@ -7,12 +7,10 @@ import SuperJSON from 'superjson';
  */
 export type EncodedPayload = readonly [] | readonly [json: unknown] | readonly [json: unknown, meta: unknown];
 
-/** Why a value could not be encoded. */
 export type EncodeFailure =
   | { readonly kind: 'unserializable'; readonly detail: string }
   | { readonly kind: 'too-large'; readonly bytes: number };
 
-/** The outcome of {@link encodePayload}. */
 export type EncodeResult =
   | { readonly ok: true; readonly payload: EncodedPayload /** Approximate JSON size. */; readonly bytes: number }
   | ({ readonly ok: false } & EncodeFailure);

@@ -43,12 +43,10 @@ export class Reassembly {
     return whole;
   }
 
-  /** Whether part of a frame is waiting for the rest. */
   get pending(): boolean {
     return this.#parts.length > 0;
   }
 
-  /** Drops a partial frame. */
   reset(): void {
     this.#frame = -1;
     this.#count = 0;

@@ -4,7 +4,6 @@ import { type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort
 import type { BusListener, NatsBus } from './bus.js';
 import { type Control, claimedEarlier, type Identity, type Join } from './control.js';
 
-/** A worker that joined. */
 interface Member {
   readonly session: string;
   /** The join attempt it answered: the same attempt again gets the same id. */

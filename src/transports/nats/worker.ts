@@ -5,7 +5,6 @@ import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, typ
 import type { BusListener, NatsBus } from './bus.js';
 import type { Control } from './control.js';
 
-/** The primary this worker has joined. */
 interface JoinedPrimary {
   readonly session: string;
   readonly link: PeerLink;
