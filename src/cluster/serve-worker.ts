@@ -1,7 +1,6 @@
 /**
  * The worker's half of a graceful stop: on `SIGTERM` or `SIGINT`, stop accepting, finish, close the rpc object, exit.
- * Any process that serves HTTP with an rpc object may use it, PM2's instances included.
- * @module
+ * Any process that serves HTTP with an rpc object may use it, PM2's instances included. @module
  */
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,11 +21,7 @@ import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
  * @group Cluster manager
  */
 export interface DrainableRpc {
-  /**
-   * The rpc object's side. A primary's calls under way are mostly its workers', which go on while they run: the drain
-   * waits for its requests only, and its `close()` lets those calls finish within what is left of the grace period
-   * (with a socket path, after handing the workers over to the next primary).
-   */
+  /** The rpc object's side: a primary's drain waits for its requests only, its `close()` for the calls under way. */
   readonly side?: 'primary' | 'worker';
   /** Closed after the requests finished, with what is left of the grace period. */
   close(options?: CloseOptions): Promise<void>;
