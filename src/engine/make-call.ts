@@ -40,9 +40,10 @@ export function startCall(
   let timeoutMs = host.defaultTimeoutMs;
   let signals: readonly AbortSignal[] = NO_SIGNALS;
   let headers: Headers | undefined;
-  if (options !== undefined && options !== null) {
+  if (options !== undefined) {
     const checked: AbortSignal[] = [];
     try {
+      if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
       if (options.timeout !== undefined) timeoutMs = checkTimeout(options.timeout, 'options.timeout');
       if (options.signal !== undefined) {
         if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');

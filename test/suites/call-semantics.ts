@@ -387,6 +387,16 @@ export function describeCallSemantics(harness: CallHarness): void {
       expectFailure(await outcomeOf(rpc.primary.call(second.workerId, 'none')), 'DISCONNECTED');
     });
 
+    it('BAD_REQUEST: options that are not an object, before anything is sent, as for a stream', async () => {
+      for (const options of [null, 'fast', 5]) {
+        const failure = expectFailure(
+          await outcomeOf(rpc.primary.call(worker.workerId, 'none', undefined, options as unknown as CallOptions)),
+          'BAD_REQUEST',
+        );
+        expect(failure.message).toContain('options must be an object');
+      }
+    });
+
     it('BAD_REQUEST: a parent that is not a handler ctx, before anything is sent', async () => {
       const notCtx = { deadline: 'soon', signal: null } as unknown as NonNullable<CallOptions['parent']>;
       const failure = expectFailure(
