@@ -380,7 +380,7 @@ async function main(): Promise<number> {
   if (options.profileDir !== undefined && !process.env[PROFILE_DIR_ENV]) return runProfiled(options, root);
   if (options.baselineDir !== undefined) {
     // The workers, forked later, inherit the setting and load the same build.
-    setBaseline(options.baselineDir);
+    setBaseline(options.baselineDir, options.baselineSocket);
     await loadBaseline();
   }
   return runBench(options, root);

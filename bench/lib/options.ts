@@ -54,6 +54,8 @@ export interface BenchOptions {
   readonly outDir: string | undefined;
   /** Another build of cluster-rpc, run as `cluster-rpc@base` (`undefined`: none). */
   readonly baselineDir: string | undefined;
+  /** `cluster-rpc@base` runs over the baseline's `socketTransport()` instead of Node's channel. */
+  readonly baselineSocket: boolean;
   readonly help: boolean;
 }
 
@@ -73,6 +75,7 @@ export const USAGE = `npm run bench -- [options]
   --baseline=<dir>     another build of cluster-rpc to run as cluster-rpc@base beside this one: a folder holding
                        src/index.js, such as another checkout's node_modules/.cache/cluster-rpc-bench after
                        \`npx tsx bench/build.ts\` there
+  --baseline-socket    cluster-rpc@base runs over the baseline build's socketTransport(), to compare with crpcs
   --duration=<ms>      measured window per phase (default 500; --quick 400)
   --warmup=<ms>        warm-up before each window (default 250; --quick 150)
   --short-warmup       warm up for --warmup only; by default a warm-up also waits for 3,000 calls (at most 2 s)
@@ -161,6 +164,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     'profile',
     'out',
     'baseline',
+    'baseline-socket',
     'help',
   ];
   for (const name of given.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
@@ -177,6 +181,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         return resolved as ContenderName;
       })
     : CONTENDERS.filter((name) => name !== 'cluster-rpc@base' || given.has('baseline'));
+  if (given.has('baseline-socket') && !given.has('baseline')) throw new Error('--baseline-socket needs --baseline=<dir>');
   if (given.has('baseline') && !given.get('baseline')) throw new Error('--baseline needs a folder: --baseline=<dir>');
   if (contenders.includes('cluster-rpc@base') && !given.has('baseline'))
     throw new Error('--contenders: cluster-rpc@base runs the build given with --baseline=<dir>');
@@ -225,6 +230,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     profileDir: given.has('profile') ? (profile ?? '') : undefined,
     outDir: given.get('out'),
     baselineDir: given.get('baseline'),
+    baselineSocket: given.has('baseline-socket'),
     help: given.has('help'),
   };
 }

@@ -35,10 +35,8 @@ function readMessages(socket: Socket, listener: Listener): void {
 }
 
 function write(socket: Socket, message: unknown): void {
-  writeMessage(socket, message, ignore);
+  writeMessage(socket, message);
 }
-
-function ignore(): void {}
 
 /** The primary's end: one connection per worker, by worker id. */
 export class SocketHub {

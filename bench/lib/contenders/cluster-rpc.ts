@@ -11,7 +11,6 @@
 import type { Worker } from 'node:cluster';
 import type { CallAllResult } from '../../../src/index.js';
 import { otelTracing } from '../../../src/otel.js';
-import { socketTransport } from '../../../src/socket.js';
 import {
   ackSchema,
   fanoutRecordsSchema,
@@ -68,7 +67,7 @@ function open(variant: ClusterRpcVariant) {
     events,
     metrics: variant.metrics ?? false,
     ...(variant.tracing ? { tracing: otelTracing() } : {}),
-    ...(variant.socket ? { transport: socketTransport() } : {}),
+    ...(variant.socket || library.overSocket ? { transport: library.socketTransport() } : {}),
   });
   const close = async (): Promise<void> => {
     await rpc.close();

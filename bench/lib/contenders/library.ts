@@ -10,27 +10,37 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as own from '../../../src/index.js';
+import { socketTransport } from '../../../src/socket.js';
 
 /** What the contenders use of cluster-rpc. */
-export type Library = Pick<typeof own, 'createClusterRpc' | 'defineEvents' | 'defineRouter' | 'procedure'>;
+export type Library = Pick<typeof own, 'createClusterRpc' | 'defineEvents' | 'defineRouter' | 'procedure'> & {
+  readonly socketTransport: typeof socketTransport;
+  /** `cluster-rpc@base` over the build's own `socketTransport()` (`--baseline-socket`). */
+  readonly overSocket?: boolean;
+};
 
 /** This tree's cluster-rpc. */
-export const OWN_LIBRARY: Library = own;
+export const OWN_LIBRARY: Library = { ...own, socketTransport };
 
-/** Where the primary tells its workers (which inherit its environment) the baseline is. */
+/** Where the primary tells its workers (which inherit its environment) the baseline is, and whether over its socket. */
 const BASELINE_ENV = 'CRPC_BENCH_BASELINE';
+const BASELINE_SOCKET_ENV = 'CRPC_BENCH_BASELINE_SOCKET';
 
 let baseline: Library | undefined;
 
-/** In the primary, before the workers are forked: the baseline build's folder. */
-export function setBaseline(dir: string): void {
+/** In the primary, before the workers are forked: the baseline build's folder, and whether it runs over its socket transport. */
+export function setBaseline(dir: string, overSocket: boolean): void {
   process.env[BASELINE_ENV] = resolve(dir);
+  if (overSocket) process.env[BASELINE_SOCKET_ENV] = '1';
 }
 
 /** Loads the baseline build, if one was given; every process calls it before its first phase. */
 export async function loadBaseline(): Promise<void> {
   const dir = process.env[BASELINE_ENV];
-  if (dir) baseline = (await import(pathToFileURL(join(dir, 'src', 'index.js')).href)) as Library;
+  if (!dir) return;
+  const index = (await import(pathToFileURL(join(dir, 'src', 'index.js')).href)) as typeof own;
+  const socket = (await import(pathToFileURL(join(dir, 'src', 'socket.js')).href)) as { socketTransport: typeof socketTransport };
+  baseline = { ...index, socketTransport: socket.socketTransport, overSocket: process.env[BASELINE_SOCKET_ENV] === '1' };
 }
 
 /** The baseline build, loaded. */

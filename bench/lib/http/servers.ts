@@ -23,7 +23,6 @@ import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
 import { createBirpc } from 'birpc';
 import { z } from 'zod';
-import { socketTransport } from '../../../src/socket.js';
 import { baselineLibrary, type Library, OWN_LIBRARY } from '../contenders/library.js';
 import { connectToHub, SocketHub } from '../socket-channel.js';
 
@@ -76,7 +75,7 @@ function openRpc(kind: 'cluster-rpc' | 'cluster-rpc/socket' | 'cluster-rpc@base'
   const library = kind === 'cluster-rpc@base' ? baselineLibrary() : OWN_LIBRARY;
   return library.createClusterRpc({
     primary: counterRouter(library),
-    ...(kind === 'cluster-rpc/socket' ? { transport: socketTransport() } : {}),
+    ...(kind === 'cluster-rpc/socket' || library.overSocket ? { transport: library.socketTransport() } : {}),
   });
 }
 

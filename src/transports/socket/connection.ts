@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
 import type { SendResult } from '../transport.js';
-import { encodeMessage, MessageReader, writeMessage } from './framing.js';
+import { encodeMessage, MessageReader } from './framing.js';
 import { type Control, HANDSHAKE_MAX_BYTES, parseControl } from './handshake.js';
 
 /** What a connection tells its owner. Called at most once each for `closed`; never after it. */
@@ -36,6 +36,8 @@ export class SocketConnection {
   #opening = false;
   #closed = false;
   #why: string | undefined = undefined;
+  /** The `done`s of writes not yet reported written, in order: from a write that congested on, until the socket drains. */
+  #waiting: Array<(error: Error | null) => void> = [];
 
   /**
    * @param maxFrameBytes - The largest frame read once open: a larger length prefix closes the connection.
@@ -57,6 +59,8 @@ export class SocketConnection {
     socket.on('close', () => this.#ended(this.#why ?? 'its connection closed'));
   }
 
+  readonly #drained = (): void => this.#settle(null);
+
   /** The handshake is done: frames flow from now on, up to the frame limit. */
   open(): void {
     this.#open = true;
@@ -69,25 +73,47 @@ export class SocketConnection {
 
   /** Writes a handshake message. */
   writeControl(message: object): void {
-    const bytes = encodeMessage(message);
-    if (bytes && !this.#closed && !this.socket.destroyed) this.socket.write(bytes);
+    const line = encodeMessage(message);
+    if (line !== undefined && !this.#closed && !this.socket.destroyed) this.socket.write(line);
   }
 
   /**
-   * Writes a frame; `done` runs once the socket has handed it to the kernel,
-   * or with an error when the socket died first (Node calls back every write).
+   * Writes a frame, with no callback (a callback per write costs Node a tick
+   * per turn). A frame the socket's queue holds in order counts as written:
+   * its `done` runs at once, since {@link end} sends the queue before the
+   * socket ends. From a write that leaves more than the high-water mark
+   * waiting on, `done`s wait for the socket to drain (or close), so they
+   * keep their order.
    */
   send(frame: Frame, done: (error: Error | null) => void): SendResult {
     const socket = this.socket;
     if (this.#closed || !this.#open || socket.destroyed || !socket.writable) return 'closed';
-    // Node calls every write back, with null once written or with the error that ended the socket.
-    if (!writeMessage(socket, frame, done as (error?: Error | null) => void)) {
+    const line = encodeMessage(frame);
+    if (line === undefined) {
       debug(() => 'dropped a frame that could not be written as JSON');
       return 'closed';
     }
+    socket.write(line);
     // Not write()'s return value, which is false for any frame above 16 KiB before the kernel is even
-    // asked: what the kernel did not take at once is what is waiting.
-    return socket.writableLength > socket.writableHighWaterMark ? 'congested' : 'sent';
+    // asked: what the kernel did not take at once is what is waiting. write() returned false then, so
+    // 'drain' follows once it is all written.
+    const congested = socket.writableLength > socket.writableHighWaterMark;
+    if (!congested && this.#waiting.length === 0) {
+      done(null);
+      return 'sent';
+    }
+    if (this.#waiting.length === 0) socket.once('drain', this.#drained);
+    this.#waiting.push(done);
+    return congested ? 'congested' : 'sent';
+  }
+
+  /** Reports the waiting writes written (or failed, with `error`), in order. */
+  #settle(error: Error | null): void {
+    const waiting = this.#waiting;
+    if (waiting.length === 0) return;
+    this.#waiting = [];
+    this.socket.off('drain', this.#drained);
+    for (const done of waiting) done(error);
   }
 
   /** Closes after what was written has left, and the peer has read it (or a second has passed). */
@@ -129,6 +155,7 @@ export class SocketConnection {
     if (this.#closed) return;
     this.#closed = true;
     this.#reader.stop();
+    this.#settle(new Error(why));
     this.#events.closed(why);
   }
 }

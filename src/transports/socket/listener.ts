@@ -391,8 +391,8 @@ function probe(path: string): Promise<Probed> {
     });
     socket.on('data', (chunk: Buffer) => reader.push(chunk));
     socket.on('connect', () => {
-      const bytes = encodeMessage({ t: 'probe', v: HANDSHAKE_VERSION });
-      if (bytes) socket.write(bytes);
+      const line = encodeMessage({ t: 'probe', v: HANDSHAKE_VERSION });
+      if (line !== undefined) socket.write(line);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'ECONNREFUSED') finish({ kind: 'stale' });
