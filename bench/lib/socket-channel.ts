@@ -2,8 +2,9 @@
  * The hand-written channel of the socket contenders (`raw/socket` and the
  * HTTP cell's `socket` server): the primary listens on a Unix socket, each
  * worker connects and says which worker it is, and messages cross as JSON
- * with a 4-byte length prefix, one write per message, written and read with
- * the socket transport's own framing (no ids, batching, checks or handshake of
+ * lines (JSON and a newline), one write per message, written and read with
+ * the socket transport's own framing, the worker reading into a buffer of its
+ * own as the transport's does (no ids, batching, checks or handshake of
  * cluster-rpc's). The ceiling cluster-rpc over the socket is measured
  * against, as raw IPC is the floor over Node's channel.
  *
@@ -25,13 +26,32 @@ const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 type Listener = (message: unknown) => void;
 
-/** Reads messages from `socket` and hands each to `listener`. */
+function readerFor(socket: Socket, listener: Listener): MessageReader {
+  return new MessageReader(MAX_MESSAGE_BYTES, { message: (value) => listener(value), tooLarge: () => socket.destroy() });
+}
+
+/** Reads messages from an accepted `socket` and hands each to `listener`. */
 function readMessages(socket: Socket, listener: Listener): void {
-  const reader = new MessageReader(MAX_MESSAGE_BYTES, {
-    message: (value) => listener(value),
-    tooLarge: () => socket.destroy(),
+  const reader = readerFor(socket, listener);
+  socket.on('data', (chunk: Buffer) => reader.push(chunk, false));
+}
+
+/** Connects to `path`, reading into a buffer of its own as the transport's worker side does (`onread`). */
+function connectReading(path: string, listener: Listener): Socket {
+  const buffer = Buffer.allocUnsafe(64 * 1024);
+  let reader: MessageReader | undefined;
+  const socket = createConnection({
+    path,
+    onread: {
+      buffer,
+      callback: (bytes: number) => {
+        reader?.push(buffer.subarray(0, bytes), true);
+        return true;
+      },
+    },
   });
-  socket.on('data', (chunk: Buffer) => reader.push(chunk));
+  reader = readerFor(socket, listener);
+  return socket;
 }
 
 function write(socket: Socket, message: unknown): void {
@@ -49,7 +69,6 @@ export class SocketHub {
     const path = socketPath(process.pid);
     if (existsSync(path)) unlinkSync(path);
     this.#server = createServer((socket) => {
-      socket.setNoDelay(true);
       socket.on('error', () => undefined);
       let workerId = 0;
       readMessages(socket, (message) => {
@@ -99,12 +118,9 @@ export interface SocketLine {
 /** Connects this worker to its primary's hub. */
 export function connectToHub(workerId: number): Promise<SocketLine> {
   return new Promise((resolve, reject) => {
-    const socket = createConnection(socketPath(process.ppid));
-    socket.setNoDelay(true);
     let listener: Listener | undefined;
     let greeted = false;
-    socket.once('error', reject);
-    readMessages(socket, (message) => {
+    const socket = connectReading(socketPath(process.ppid), (message) => {
       if (!greeted) {
         greeted = true;
         socket.off('error', reject);
@@ -120,6 +136,7 @@ export function connectToHub(workerId: number): Promise<SocketLine> {
       }
       listener?.(message);
     });
+    socket.once('error', reject);
     write(socket, { w: workerId });
   });
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Socket } from 'node:net';
+import { createConnection, type Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
 import type { SendResult } from '../transport.js';
@@ -23,6 +23,16 @@ export interface ConnectionEvents {
   closed(why: string): void;
 }
 
+/**
+ * Writes are `congested` once more than this waits in the socket's queue,
+ * as Node's IPC channel reports backpressure past 128 KiB: a frame of 100 KiB
+ * the kernel could not take at once is no reason yet to hold the next call.
+ */
+const CONGESTED_BYTES = 128 * 1024;
+
+/** What one read of a connection this side opened can bring: what libuv asks for by default. */
+const READ_BUFFER_BYTES = 64 * 1024;
+
 /** Waits this long at most, on close, for the peer to read what was written and hang up too. */
 const END_WAIT_MS = 1000;
 
@@ -40,18 +50,48 @@ export class SocketConnection {
   #waiting: Array<(error: Error | null) => void> = [];
 
   /**
-   * @param maxFrameBytes - The largest frame read once open: a larger length prefix closes the connection.
+   * A connection a server accepted, read from the socket's `'data'` events
+   * (Node offers nothing leaner for those).
+   *
+   * @param maxFrameBytes - The longest frame read once open: a longer line closes the connection.
    */
-  constructor(socket: Socket, maxFrameBytes: number, events: ConnectionEvents) {
+  static accepted(socket: Socket, maxFrameBytes: number, events: ConnectionEvents): SocketConnection {
+    const connection = new SocketConnection(socket, maxFrameBytes, events);
+    socket.on('data', (chunk: Buffer) => connection.#reader.push(chunk, false));
+    return connection;
+  }
+
+  /**
+   * A connection this side opens to `path`, read into one buffer of its own
+   * (`onread`): each read skips the stream's machinery and its fresh buffer,
+   * which costs a process woken for one frame more than the frame itself.
+   */
+  static connect(path: string, maxFrameBytes: number, events: ConnectionEvents): SocketConnection {
+    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+    let reader: MessageReader | undefined;
+    const socket = createConnection({
+      path,
+      onread: {
+        buffer,
+        callback: (bytes: number) => {
+          reader?.push(buffer.subarray(0, bytes), true);
+          return true;
+        },
+      },
+    });
+    const connection = new SocketConnection(socket, maxFrameBytes, events);
+    reader = connection.#reader;
+    return connection;
+  }
+
+  private constructor(socket: Socket, maxFrameBytes: number, events: ConnectionEvents) {
     this.socket = socket;
     this.#events = events;
     this.#maxFrameBytes = maxFrameBytes;
     this.#reader = new MessageReader(HANDSHAKE_MAX_BYTES, {
       message: (value, malformed) => this.#message(value, malformed),
-      tooLarge: (bytes) => this.destroy(`it announced a message of ${bytes} bytes (the limit is ${this.#reader.maxBytes})`),
+      tooLarge: (bytes) => this.destroy(`it sent a line of ${bytes} bytes or more (the limit is ${this.#reader.maxBytes})`),
     });
-    socket.setNoDelay?.(true);
-    socket.on('data', (chunk: Buffer) => this.#reader.push(chunk));
     // Without a listener an 'error' would crash the process; 'close' follows it.
     socket.on('error', (error: Error) => {
       this.#why ??= `its connection failed: ${error.message}`;
@@ -97,7 +137,7 @@ export class SocketConnection {
     // Not write()'s return value, which is false for any frame above 16 KiB before the kernel is even
     // asked: what the kernel did not take at once is what is waiting. write() returned false then, so
     // 'drain' follows once it is all written.
-    const congested = socket.writableLength > socket.writableHighWaterMark;
+    const congested = socket.writableLength > CONGESTED_BYTES;
     if (!congested && this.#waiting.length === 0) {
       done(null);
       return 'sent';

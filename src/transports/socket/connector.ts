@@ -8,7 +8,6 @@
  *
  * @module
  */
-import { createConnection } from 'node:net';
 import { hostname } from 'node:os';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
 import { SocketConnection } from './connection.js';
@@ -75,12 +74,10 @@ export class SocketConnector {
   /** Tries once to join the primary at `path` with `secret`; `id`: this worker's cluster id, or 0 to be given one. */
   connect(path: string, secret: string, id: number): void {
     if (this.#closed || this.busy) return;
-    const socket = createConnection(path);
-    if (!this.#settings.keepAlive) socket.unref();
     let welcomed = false;
     const timer = setTimeout(() => connection.destroy('the primary did not answer the join in time'), HANDSHAKE_TIMEOUT_MS);
     timer.unref();
-    const connection: SocketConnection = new SocketConnection(socket, this.#settings.maxFrameBytes, {
+    const connection: SocketConnection = SocketConnection.connect(path, this.#settings.maxFrameBytes, {
       opening: (value) => {
         clearTimeout(timer);
         const answer = parseAnswer(value);
@@ -116,6 +113,7 @@ export class SocketConnector {
         this.#lose(connection, `the connection to the primary closed (${why})`);
       },
     });
+    if (!this.#settings.keepAlive) connection.socket.unref();
     this.#attempt = connection;
     connection.writeControl({ t: 'join', v: HANDSHAKE_VERSION, secret, id, pid: process.pid, host: this.#host } satisfies Join);
   }

@@ -78,13 +78,17 @@ export class MessageReader {
     return this.#partBytes;
   }
 
-  /** Takes the next chunk of the stream. */
-  push(chunk: Buffer): void {
+  /**
+   * Takes the next chunk of the stream.
+   *
+   * @param reused - The chunk's memory is read into again once this returns: what is kept is copied.
+   */
+  push(chunk: Buffer, reused: boolean): void {
     if (this.#stopped || chunk.length === 0) return;
     let start = 0;
     let end = chunk.indexOf(NEWLINE);
     if (this.#partBytes > 0) {
-      if (end === -1) return this.#hold(chunk, 0);
+      if (end === -1) return this.#hold(chunk, 0, reused);
       if (!this.#fits(this.#partBytes + end)) return;
       this.#readHeld(chunk.subarray(0, end));
       start = end + 1;
@@ -96,14 +100,15 @@ export class MessageReader {
       start = end + 1;
       end = chunk.indexOf(NEWLINE, start);
     }
-    if (!this.#stopped && start < chunk.length) this.#hold(chunk, start);
+    if (!this.#stopped && start < chunk.length) this.#hold(chunk, start, reused);
   }
 
   /** Keeps the start of a line, or stops the reader when it is already too long. */
-  #hold(chunk: Buffer, start: number): void {
+  #hold(chunk: Buffer, start: number, reused: boolean): void {
     const bytes = chunk.length - start;
     if (!this.#fits(this.#partBytes + bytes)) return;
-    this.#parts.push(start === 0 ? chunk : chunk.subarray(start));
+    const part = start === 0 ? chunk : chunk.subarray(start);
+    this.#parts.push(reused ? Buffer.from(part) : part);
     this.#partBytes += bytes;
   }
 

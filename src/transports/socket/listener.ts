@@ -225,7 +225,7 @@ export class SocketListener {
     let member: Member | undefined;
     const timer = setTimeout(() => connection.destroy('it did not join in time'), HANDSHAKE_TIMEOUT_MS);
     timer.unref();
-    const connection: SocketConnection = new SocketConnection(socket, this.#settings.maxFrameBytes, {
+    const connection: SocketConnection = SocketConnection.accepted(socket, this.#settings.maxFrameBytes, {
       opening: (value, malformed) => {
         clearTimeout(timer);
         this.#pending.delete(socket);
@@ -389,7 +389,7 @@ function probe(path: string): Promise<Probed> {
       },
       tooLarge: () => finish({ kind: 'other', why: 'it did not answer as a cluster-rpc primary' }),
     });
-    socket.on('data', (chunk: Buffer) => reader.push(chunk));
+    socket.on('data', (chunk: Buffer) => reader.push(chunk, false));
     socket.on('connect', () => {
       const line = encodeMessage({ t: 'probe', v: HANDSHAKE_VERSION });
       if (line !== undefined) socket.write(line);
