@@ -1,7 +1,9 @@
 /**
  * Hostile input on the socket: garbage, strangers without the token or the
  * secret, frames before a join, a peer that sends half a message and
- * stalls, a 1 GiB length prefix, and malformed JSON inside a valid frame.
+ * stalls, a line that never ends, a 1 GiB length prefix (the framing before
+ * lines: now the start of a line that never comes), and malformed JSON
+ * inside a line.
  * Nothing crashes (this test file is the primary), nothing reaches a
  * handler, and the rpc answers afterwards; with a socket path, and under
  * node:cluster.
@@ -68,7 +70,7 @@ describe('with a socket path and a token', () => {
     rmSync(directory, { recursive: true, force: true });
   });
 
-  it('strangers are closed before anything they sent is read as a frame: garbage, a frame first, a wrong token, a 1 GiB prefix', async () => {
+  it('strangers are closed before anything they sent is read as a frame: garbage, a frame first, a wrong token, a line that never ends', async () => {
     const before = await countedOnPrimary();
     const garbage = new RawClient(path);
     garbage.write(randomBytes(64 * 1024));
@@ -77,18 +79,19 @@ describe('with a socket path and a token', () => {
     const wrongToken = new RawClient(path);
     wrongToken.send(joinAs('open sesame?'));
     wrongToken.send(CALL_COUNT);
-    const gigabyte = new RawClient(path);
-    gigabyte.writeFramed(2 ** 30, Buffer.from('{"t":"join"'));
+    // Longer than a join may be, without its newline: closed as soon as it passes the limit.
+    const endless = new RawClient(path);
+    endless.write(`{"t":"join","v":1,"secret":"${'x'.repeat(64 * 1024)}`);
     const rssBefore = process.memoryUsage().rss;
 
-    expect(await Promise.all([garbage, frameFirst, wrongToken, gigabyte].map((client) => client.closedWithin(2000)))).toEqual([
+    expect(await Promise.all([garbage, frameFirst, wrongToken, endless].map((client) => client.closedWithin(2000)))).toEqual([
       true,
       true,
       true,
       true,
     ]);
     expect(wrongToken.messages).toEqual([{ t: 'refused', why: expect.stringContaining('token') }]);
-    for (const client of [garbage, frameFirst, gigabyte]) expect(client.messages).toEqual([]);
+    for (const client of [garbage, frameFirst, endless]) expect(client.messages).toEqual([]);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 2 ** 20);
     expect(await countedOnPrimary()).toBe(before);
     expect(
@@ -98,11 +101,12 @@ describe('with a socket path and a token', () => {
     ).toEqual([workerId]);
   });
 
-  it('a peer that sends half a message and stalls is closed after the handshake timeout, and costs the rpc nothing meanwhile', async () => {
-    const stalled = Array.from({ length: 20 }, () => new RawClient(path));
+  it('a peer that sends half a message and stalls, or a 1 GiB length prefix, is closed after the handshake timeout, and costs the rpc nothing meanwhile', async () => {
+    const stalled = Array.from({ length: 21 }, () => new RawClient(path));
     for (const [index, client] of stalled.entries()) {
-      // Half a join: a prefix promising more than comes, or part of the prefix itself.
-      if (index % 2 === 0) client.writeFramed(200, Buffer.from('{"t":"join","v":1,'));
+      // Half a join, a few bytes, or a 1 GiB length prefix and the start of a join: no newline comes.
+      if (index === 0) client.writeFramed(2 ** 30, Buffer.from('{"t":"join"'));
+      else if (index % 2 === 0) client.write('{"t":"join","v":1,');
       else client.write(Buffer.from([0, 0]));
     }
     // Served while they stall.
@@ -112,13 +116,13 @@ describe('with a socket path and a token', () => {
     expect(Math.max(...lived)).toBeLessThan(6000);
   });
 
-  it('a member that sends malformed JSON in a valid frame keeps its connection; a 1 GiB prefix from it closes that connection only', async () => {
+  it('a member that sends malformed JSON in a line keeps its connection; a line longer than the frame limit closes that connection only', async () => {
     const member = new RawClient(path);
     member.send(joinAs(TOKEN));
     const welcome = (await member.next((message) => (message as { t?: unknown }).t === 'welcome')) as { id: number };
     expect(welcome.id).toBeGreaterThan(workerId);
     // Not JSON, JSON that is not a frame, a frame of malformed envelopes: all dropped.
-    member.writeFramed(9, Buffer.from('{"$crpc":'));
+    member.write('{"$crpc":\n');
     member.send({ hello: 'not a frame' });
     member.send({ $crpc: PROTOCOL_VERSION, m: [['call'], ['ok', 42], 'x', null] });
     // Then a well-formed call, from the member it is: answered.
@@ -131,7 +135,8 @@ describe('with a socket path and a token', () => {
         .map((listed) => listed.workerId),
     ).toEqual([workerId, welcome.id]);
 
-    member.writeFramed(2 ** 30);
+    // The frame limit is 6 × maxPayloadBytes + 1 MiB (1.375 MiB here): 2 MiB of one string that never ends.
+    member.write(`{"$crpc":${PROTOCOL_VERSION},"m":[["call","x","echo",5000,["${'y'.repeat(2 * 1024 * 1024)}`);
     expect(await member.closedWithin(2000)).toBe(true);
     await waitFor('the primary to drop the member', () => current().primary.workers().length === 1);
     expect(await current().primary.call(workerId, 'echo', 'after')).toBe('after');
@@ -168,6 +173,7 @@ describe('under node:cluster', () => {
       frameFirst: { answers: [], hungUp: true },
       garbage: { answers: [], hungUp: true },
       gigabytePrefix: { answers: [], hungUp: true },
+      endlessLine: { answers: [], hungUp: true },
       // Welcomed (the primary's rpc waits for the worker's hello); this side hung up after half a second, not the primary.
       ownSecret: { answers: [{ t: 'welcome', id: stranger.id, pid: process.pid }], hungUp: false },
       ownSecretAgain: refused,
