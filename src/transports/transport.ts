@@ -54,7 +54,10 @@ export type SendResult = 'sent' | 'congested' | 'closed';
 export interface PeerLink {
   /** Who the peer is; a worker's id is unique for the primary's lifetime. */
   readonly info: PeerInfo;
-  /** Hands `frame` to the transport, never throwing; `done` runs once it was written or failed. */
+  /**
+   * Hands `frame` to the transport, never throwing; `done` runs once it was written or failed:
+   * after `sent` possibly inside `send` (when the transport's own queue keeps it in order), after `congested` later.
+   */
   send(frame: Frame, done: (error: Error | null) => void): SendResult;
 }
 
