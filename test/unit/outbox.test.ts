@@ -36,7 +36,11 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 describe('outbox', () => {
   it('a transport that reports sent writes done inside send: batches leave per turn and whenWritten resolves', async () => {
     const { link, frames } = scriptedLink([]);
-    const outbox = new Outbox(link, () => true, () => 'the test');
+    const outbox = new Outbox(
+      link,
+      () => true,
+      () => 'the test',
+    );
     outbox.push(call('a'), 10);
     outbox.push(call('b'), 10);
     await nextTurn();
@@ -48,7 +52,11 @@ describe('outbox', () => {
   it('after congested, calls wait for that write done, leave in order, and the ones given up are never written', async () => {
     const { link, frames, drain } = scriptedLink(['congested']);
     const givenUp = new Set(['c']);
-    const outbox = new Outbox(link, (envelope) => !givenUp.has(String(envelope[1])), () => 'the test');
+    const outbox = new Outbox(
+      link,
+      (envelope) => !givenUp.has(String(envelope[1])),
+      () => 'the test',
+    );
     outbox.push(call('a'), 10);
     await nextTurn();
     outbox.push(call('b'), 10);
