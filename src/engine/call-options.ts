@@ -2,6 +2,7 @@
 import type { ProcedureContext } from '../define/context.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import { RpcError } from '../wire/errors.js';
+import { fieldsOf } from '../wire/guards.js';
 import { checkHeaders, type Headers } from '../wire/headers.js';
 
 /**
@@ -91,7 +92,7 @@ export function checkTimeout(value: unknown, name: string): number {
 
 /** `options.parent`, checked: a deadline and an abort signal, as a handler's `ctx` has, and its headers if any. */
 export function checkParent(parent: unknown): { deadline: number; signal: AbortSignal; headers: Headers | undefined } {
-  const { deadline, signal, headers } = (typeof parent === 'object' && parent !== null ? parent : {}) as Record<string, unknown>;
+  const { deadline, signal, headers } = fieldsOf(parent);
   if (typeof deadline !== 'number' || Number.isNaN(deadline) || !(signal instanceof AbortSignal))
     throw new TypeError("options.parent must be a handler's ctx (with a numeric deadline and an AbortSignal)");
   return { deadline, signal, headers: checkHeaders(headers) };

@@ -1,5 +1,6 @@
 /** Calls, streams and events made with a {@link Tracing}: a span each, its headers joining the caller's. @module */
 import { debug } from '../wire/debug.js';
+import { fieldsOf } from '../wire/guards.js';
 import { checkHeaders } from '../wire/headers.js';
 import type { RpcStream } from './read-stream.js';
 import type { IncomingSpan, OutgoingSpan, TraceSpan, Tracing } from './tracing.js';
@@ -41,7 +42,7 @@ function withinLimit(headers: Readonly<Record<string, string>>): boolean {
 
 /** Ends `span` with the code (or name) and message of what was thrown. */
 export function endWithError(span: TraceSpan, error: unknown): void {
-  const { code, name, message } = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const { code, name, message } = fieldsOf(error);
   const failure = typeof code === 'string' ? code : typeof name === 'string' ? name : 'Error';
   span.end(failure, typeof message === 'string' ? message : String(error));
 }

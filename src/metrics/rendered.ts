@@ -1,4 +1,6 @@
 /** Sources' families as they cross: each series as its Prometheus text, so the primary merges by comparing strings. @module */
+
+import { isRecord } from '../wire/guards.js';
 import type { MetricAggregator, MetricFamily } from './types.js';
 
 /** A sample's value on the wire: a number, or the name of one JSON cannot carry. */
@@ -116,10 +118,6 @@ function wireValue(value: number): WireValue {
 export function numberOf(value: WireValue): number {
   if (typeof value === 'number') return value;
   return value === 'NaN' ? Number.NaN : value === '+Inf' ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A family's last rendering, by position: a registry read again usually gives the same samples in the same order. */

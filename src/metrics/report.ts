@@ -1,5 +1,6 @@
 /** One process's answer to a gather, served by a reserved procedure so it rides the ordinary call path. @module */
 import type { ProcedureDef } from '../define/procedure.js';
+import { isRecord } from '../wire/guards.js';
 import { type CountsSnapshot, METRICS_PATH, type MetricsRecorder } from './recorder.js';
 import {
   COLLECT_RENDERED,
@@ -78,10 +79,6 @@ export function withMetricsProcedure(
     handler: () => reportOf(host),
   });
   return new Map([...procedures, [METRICS_PATH, def]]);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isNumberArray(value: unknown): value is number[] {

@@ -68,6 +68,16 @@ describe('a socket path', () => {
     });
   });
 
+  it('a call that waits in vain for a primary says where it looked and why nothing answered', async () => {
+    const path = freshPath();
+    const worker = start('worker', path);
+    await worker.next('started');
+    const outcome = await ask(worker, { cmd: 'call', path: 'echo', input: 'lost', timeout: 1000 });
+    expect(outcome).toMatchObject({ ok: false, code: 'DISCONNECTED' });
+    expect(outcome.message).toContain('no primary has joined (its connection failed: connect ENOENT');
+    expect(outcome.message).toContain(path);
+  });
+
   it('a killed primary leaves a stale socket file; the next one replaces it, and the workers rejoin with new ids', async () => {
     const path = freshPath();
     const first = start('primary', path);

@@ -46,6 +46,8 @@ export class SocketConnector {
   /** The attempt under way, if any: one at a time. */
   #attempt: SocketConnection | undefined = undefined;
   #closed = false;
+  /** Why the last attempt failed or the last primary went, for the error of calls that waited for one in vain. */
+  #lastFailure: string | undefined = undefined;
 
   constructor(handlers: TransportHandlers, settings: ConnectorSettings, workerId: number) {
     this.#handlers = handlers;
@@ -85,6 +87,7 @@ export class SocketConnector {
           const why = answer ? `the primary refused this worker: ${answer.why}` : 'the primary did not answer as expected';
           connection.destroy(why);
           this.#attempt = undefined;
+          this.#lastFailure = why;
           return this.#events.attemptFailed(why, answer !== undefined);
         }
         welcomed = true;
@@ -108,6 +111,7 @@ export class SocketConnector {
         if (!welcomed) {
           if (this.#attempt !== connection) return;
           this.#attempt = undefined;
+          this.#lastFailure = why;
           return this.#events.attemptFailed(why, false);
         }
         this.#lose(connection, `the connection to the primary closed (${why})`);
@@ -131,6 +135,7 @@ export class SocketConnector {
     };
     this.#self = this.#info(workerId);
     this.#joined = { link, connection };
+    this.#lastFailure = undefined;
     this.#handlers.joined(link);
   }
 
@@ -153,6 +158,7 @@ export class SocketConnector {
     const joined = this.#joined;
     if (joined?.connection !== connection) return;
     this.#joined = undefined;
+    this.#lastFailure = why;
     this.#handlers.left(joined.link, why);
     if (!this.#closed) this.#events.lost(why);
   }
@@ -178,6 +184,8 @@ export class SocketConnector {
       get holdCallsWithoutPrimary() {
         return connector.#settings.holdCalls();
       },
+      whyNoPrimary: () =>
+        this.#lastFailure === undefined ? 'no primary has joined' : `no primary has joined (${this.#lastFailure})`,
       close: async () => {
         if (this.#closed) return;
         this.#closed = true;

@@ -20,6 +20,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { isRecord } from '../../wire/guards.js';
 
 /** Bumped on any incompatible change of these messages. */
 export const HANDSHAKE_VERSION = 1;
@@ -90,10 +91,6 @@ export type Answer = Welcome | Refused;
 
 /** The longest secret, token, host name or reason accepted in a handshake message. */
 const MAX_TEXT = 1024;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isText(value: unknown): value is string {
   return typeof value === 'string' && value.length <= MAX_TEXT;

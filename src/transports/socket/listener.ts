@@ -29,10 +29,10 @@ import {
 import { isPipeName } from './options.js';
 
 /** A worker as the primary sees it. */
-export type WorkerInfo = Extract<PeerInfo, { side: 'worker' }>;
+export type WorkerPeer = Extract<PeerInfo, { side: 'worker' }>;
 
 /** Who may join: the worker a `join` speaks for, or why it is refused. */
-export type Gate = (join: Join) => WorkerInfo | { readonly refused: string };
+export type Gate = (join: Join) => WorkerPeer | { readonly refused: string };
 
 /** How the listener is set up. */
 export interface ListenerSettings {
@@ -176,7 +176,7 @@ export class SocketListener {
    * A worker known before it connects (a forked cluster worker): a peer from now on, reached once it connects.
    * `announce`: tell the engine (`joined`); not while it is the engine that asked, through `peers()` or `peer()`.
    */
-  expect(info: WorkerInfo, announce: boolean): void {
+  expect(info: WorkerPeer, announce: boolean): void {
     if (this.#members.has(info.workerId) || this.#closed || this.#failed) return;
     const member = this.#member(info);
     if (announce) this.#handlers.joined(member.link);
@@ -193,7 +193,7 @@ export class SocketListener {
     if (member) this.#drop(member, why);
   }
 
-  #member(info: WorkerInfo): Member {
+  #member(info: WorkerPeer): Member {
     const member: Member = {
       connection: undefined,
       link: {
@@ -207,7 +207,7 @@ export class SocketListener {
   }
 
   #drop(member: Member, why: string): void {
-    const id = (member.link.info as WorkerInfo).workerId;
+    const id = (member.link.info as WorkerPeer).workerId;
     if (this.#members.get(id) !== member) return;
     this.#members.delete(id);
     member.connection?.destroy(why);
@@ -322,7 +322,7 @@ export class SocketListener {
       peers: () =>
         [...this.#members.values()]
           .map((member) => member.link)
-          .sort((a, b) => (a.info as WorkerInfo).workerId - (b.info as WorkerInfo).workerId),
+          .sort((a, b) => (a.info as WorkerPeer).workerId - (b.info as WorkerPeer).workerId),
       peer: (workerId) => this.#members.get(workerId)?.link,
       holdCallsWithoutPrimary: false,
       close: async () => {

@@ -23,7 +23,7 @@ import { messageOf } from '../../wire/errors.js';
 import type { TransportHandlers, TransportPort } from '../transport.js';
 import { SocketConnector } from './connector.js';
 import { newSecret, sameSecret } from './handshake.js';
-import { SocketListener, type WorkerInfo } from './listener.js';
+import { SocketListener, type WorkerPeer } from './listener.js';
 import { MAX_SOCKET_PATH_BYTES } from './options.js';
 
 const MARKER = '$crpcSocket';
@@ -65,7 +65,7 @@ function privateSocket(): { readonly path: string; readonly directory: string | 
   return make('/tmp');
 }
 
-function infoOf(worker: Worker, host: string): WorkerInfo {
+function infoOf(worker: Worker, host: string): WorkerPeer {
   return Object.freeze({ side: 'worker', workerId: worker.id, pid: worker.process.pid ?? 0, host });
 }
 
