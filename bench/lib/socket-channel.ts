@@ -11,10 +11,10 @@
  * @module
  */
 import { existsSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MessageReader, writeMessage } from '../../src/transports/socket/framing.js';
+import { connectReading as connectReadingInto, encodeMessage, MessageReader } from '../../src/transports/socket/framing.js';
 
 /** The socket of the benchmark's primary `primaryPid`: workers find it from their parent's pid. */
 function socketPath(primaryPid: number): string {
@@ -36,26 +36,17 @@ function readMessages(socket: Socket, listener: Listener): void {
   socket.on('data', (chunk: Buffer) => reader.push(chunk, false));
 }
 
-/** Connects to `path`, reading into a buffer of its own as the transport's worker side does (`onread`). */
+/** Connects to `path`, reading as the transport's worker side does. */
 function connectReading(path: string, listener: Listener): Socket {
-  const buffer = Buffer.allocUnsafe(64 * 1024);
   let reader: MessageReader | undefined;
-  const socket = createConnection({
-    path,
-    onread: {
-      buffer,
-      callback: (bytes: number) => {
-        reader?.push(buffer.subarray(0, bytes), true);
-        return true;
-      },
-    },
-  });
+  const socket = connectReadingInto(path, (chunk) => reader?.push(chunk, true));
   reader = readerFor(socket, listener);
   return socket;
 }
 
 function write(socket: Socket, message: unknown): void {
-  writeMessage(socket, message);
+  const line = encodeMessage(message);
+  if (line !== undefined) socket.write(line);
 }
 
 /** The primary's end: one connection per worker, by worker id. */

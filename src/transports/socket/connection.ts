@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { createConnection, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
 import type { SendResult } from '../transport.js';
-import { encodeMessage, MessageReader } from './framing.js';
+import { connectReading, encodeMessage, MessageReader } from './framing.js';
 import { type Control, HANDSHAKE_MAX_BYTES, parseControl } from './handshake.js';
 
 /** What a connection tells its owner. Called at most once each for `closed`; never after it. */
@@ -29,9 +29,6 @@ export interface ConnectionEvents {
  * the kernel could not take at once is no reason yet to hold the next call.
  */
 const CONGESTED_BYTES = 128 * 1024;
-
-/** What one read of a connection this side opened can bring: what libuv asks for by default. */
-const READ_BUFFER_BYTES = 64 * 1024;
 
 /** Waits this long at most, on close, for the peer to read what was written and hang up too. */
 const END_WAIT_MS = 1000;
@@ -61,25 +58,14 @@ export class SocketConnection {
     return connection;
   }
 
-  /**
-   * A connection this side opens to `path`, read into one buffer of its own
-   * (`onread`): each read skips the stream's machinery and its fresh buffer,
-   * which costs a process woken for one frame more than the frame itself.
-   */
+  /** A connection this side opens to `path`, read through {@link connectReading}. */
   static connect(path: string, maxFrameBytes: number, events: ConnectionEvents): SocketConnection {
-    const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
     let reader: MessageReader | undefined;
-    const socket = createConnection({
-      path,
-      onread: {
-        buffer,
-        callback: (bytes: number) => {
-          reader?.push(buffer.subarray(0, bytes), true);
-          return true;
-        },
-      },
-    });
-    const connection = new SocketConnection(socket, maxFrameBytes, events);
+    const connection = new SocketConnection(
+      connectReading(path, (chunk) => reader?.push(chunk, true)),
+      maxFrameBytes,
+      events,
+    );
     reader = connection.#reader;
     return connection;
   }
