@@ -14,14 +14,13 @@ export {
   type ShutdownOptions,
 } from './cluster/manager.js';
 export type { ClusterManagerEvents, CrashLoopInfo } from './cluster/manager-events.js';
-export {
-  type ClosableRpc,
-  type ClusterLogger,
-  type ClusterManagerOptions,
-  type ClusterManagerSignals,
-  DEFAULT_SHUTDOWN_GRACE_MS,
-  type RespawnOptions,
-  type SchedulingPolicy,
+export type {
+  ClosableRpc,
+  ClusterLogger,
+  ClusterManagerOptions,
+  ClusterManagerSignals,
+  RespawnOptions,
+  SchedulingPolicy,
 } from './cluster/options.js';
 export type { RestartResult } from './cluster/rolling-restart.js';
 export {

@@ -4,6 +4,5 @@
  * @packageDocumentation
  * @module cluster-rpc/nats
  */
-export { DEFAULT_LIVENESS_MS } from './transports/nats/liveness.js';
 export type { NatsClusterOptions, NatsTransportOptions } from './transports/nats/options.js';
 export { natsTransport } from './transports/nats/transport.js';

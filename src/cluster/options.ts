@@ -136,15 +136,7 @@ const DEFAULT_MAX_RESPAWN_DELAY_MS = 10_000;
 const DEFAULT_HEALTHY_AFTER_MS = 30_000;
 /** Default of {@link RespawnOptions.crashLoopLimit}: with the default delays, some 6 s plus six start-ups. */
 const DEFAULT_CRASH_LOOP_LIMIT = 6;
-/**
- * Default of {@link ClusterManagerOptions.shutdownGraceMs}: well inside Kubernetes' 30 s before its `SIGKILL`.
- * @example
- * ```ts
- * import { createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from 'cluster-rpc/cluster';
- * const manager = createClusterManager({ shutdownGraceMs: 3 * DEFAULT_SHUTDOWN_GRACE_MS });
- * ```
- * @group Cluster manager
- */
+/** Default of {@link ClusterManagerOptions.shutdownGraceMs}: well inside Kubernetes' 30 s before its `SIGKILL`. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /** Default of {@link ClusterManagerOptions.readyTimeoutMs}: a cold start under load can take seconds. */
 const DEFAULT_READY_TIMEOUT_MS = 30_000;

@@ -78,7 +78,8 @@ export type CallPath<TRouter> =
  * The paths of a router type's stream procedures (ended with `.stream`): what `stream` accepts.
  * @example
  * ```ts
- * import { defineRouter, procedure, type StreamPath } from 'cluster-rpc';
+ * import { defineRouter, procedure } from 'cluster-rpc';
+ * import type { StreamPath } from 'cluster-rpc/types';
  * const router = defineRouter({ ping: procedure.handler(() => 'pong'), ticks: procedure.stream(async function* () {}) });
  * const path: StreamPath<typeof router> = 'ticks'; // 'ping' would not compile
  * ```
@@ -95,7 +96,7 @@ export type StreamPath<TRouter> =
  * Every event name of an event set type, as a union of strings.
  * @example
  * ```ts
- * import type { EventName } from 'cluster-rpc';
+ * import type { EventName } from 'cluster-rpc/types';
  * import type { events } from './rpc.js';
  * const logged: Array<EventName<typeof events>> = ['configChanged', 'flush'];
  * ```
@@ -131,10 +132,11 @@ export type EventInput<TEvents, TName extends EventName<TEvents>> = SchemaInput<
 export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutput<SchemasOf<TEvents>[TName]>;
 
 /**
- * A router with no procedures: what a side serves when {@link createClusterRpc} is given none for it.
+ * A router with no procedures: what a side serves when {@link cluster-rpc!createClusterRpc} is given none for it.
  * @example
  * ```ts
- * import { defineRouter, type EmptyRouter } from 'cluster-rpc';
+ * import { defineRouter } from 'cluster-rpc';
+ * import type { EmptyRouter } from 'cluster-rpc';
  * const none: EmptyRouter = defineRouter({});
  * ```
  * @group Type helpers
@@ -142,10 +144,11 @@ export type EventPayload<TEvents, TName extends EventName<TEvents>> = SchemaOutp
 export type EmptyRouter = Router<Record<never, never>>;
 
 /**
- * An event set with no events: what {@link createClusterRpc} uses when given none.
+ * An event set with no events: what {@link cluster-rpc!createClusterRpc} uses when given none.
  * @example
  * ```ts
- * import { defineEvents, type NoEvents } from 'cluster-rpc';
+ * import { defineEvents } from 'cluster-rpc';
+ * import type { NoEvents } from 'cluster-rpc';
  * const none: NoEvents = defineEvents({});
  * ```
  * @group Type helpers

@@ -8,7 +8,8 @@ declare const addedContext: unique symbol;
  * context it added, is for the compiler only: it types the handler's `ctx`.
  * @example
  * ```ts
- * import { type MiddlewareResult, procedure } from 'cluster-rpc';
+ * import { procedure } from 'cluster-rpc';
+ * import type { MiddlewareResult } from 'cluster-rpc/types';
  * const timed = procedure.use(({ next }): Promise<MiddlewareResult<{ at: number }>> => next({ ctx: { at: Date.now() } }));
  * ```
  * @group Define

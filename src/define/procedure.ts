@@ -9,7 +9,8 @@ import { isSchema } from './schema.js';
  * @example
  * ```ts
  * import { z } from 'zod';
- * import { type HandlerArgs, procedure } from 'cluster-rpc';
+ * import { procedure } from 'cluster-rpc';
+ * import type { HandlerArgs } from 'cluster-rpc/types';
  * const greet = ({ input }: HandlerArgs<string>): string => `Hello, ${input}`;
  * const hello = procedure.input(z.string()).handler(greet);
  * ```
@@ -37,7 +38,8 @@ export interface ProcedureDef {
  * `'call'` for a procedure ended with `.handler`, `'stream'` for one ended with `.stream`.
  * @example
  * ```ts
- * import type { Procedure, ProcedureKind } from 'cluster-rpc';
+ * import type { Procedure } from 'cluster-rpc';
+ * import type { ProcedureKind } from 'cluster-rpc/types';
  * type KindOf<TProcedure> = TProcedure extends Procedure<unknown, unknown, infer TKind> ? TKind : never;
  * const kind: ProcedureKind = 'stream' satisfies KindOf<Procedure<undefined, number, 'stream'>>;
  * ```
@@ -72,7 +74,8 @@ export interface Procedure<TInput, TOutput, TKind extends ProcedureKind = 'call'
  * A procedure ended with `.stream`: callers read its items with `stream`.
  * @example
  * ```ts
- * import { type StreamProcedure, procedure } from 'cluster-rpc';
+ * import { procedure } from 'cluster-rpc';
+ * import type { StreamProcedure } from 'cluster-rpc/types';
  * const countdown: StreamProcedure<undefined, number> = procedure.stream(async function* () { yield* [3, 2, 1]; });
  * ```
  * @group Define
@@ -83,7 +86,8 @@ export type StreamProcedure<TInput, TItem> = Procedure<TInput, TItem, 'stream'>;
  * Any procedure, call or stream, whatever its types: a constraint for code that handles procedures generically.
  * @example
  * ```ts
- * import { type AnyProcedure, procedure } from 'cluster-rpc';
+ * import { procedure } from 'cluster-rpc';
+ * import type { AnyProcedure } from 'cluster-rpc/types';
  * const withHealth = <T extends Record<string, AnyProcedure>>(shape: T) => ({ ...shape, health: procedure.handler(() => 'ok') });
  * ```
  * @group Type helpers
@@ -97,8 +101,7 @@ declare const unset: unique symbol;
  * module exporting a shared builder can name it in its declarations.
  * @example
  * ```ts
- * import { procedure } from 'cluster-rpc';
- * import type { Unset } from 'cluster-rpc';
+ * import { procedure, type Unset } from 'cluster-rpc';
  * type NoInputYet = typeof procedure extends { input: unknown } ? Unset : never;
  * ```
  * @group Type helpers
@@ -166,7 +169,7 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
     fn: (args: MiddlewareArgs<TContext, MiddlewareInput<TIn>>) => MiddlewareResult<TAdded> | Promise<MiddlewareResult<TAdded>>,
   ): ProcedureBuilder<TIn, TOut, WithAdded<TContext, TAdded>>;
   /**
-   * Ends the builder with the function that serves the call. An {@link RpcError}
+   * Ends the builder with the function that serves the call. An {@link cluster-rpc!RpcError}
    * it throws reaches the caller as thrown; anything else as `INTERNAL_ERROR`.
    * @throws `TypeError` when `fn` is not a function.
    */

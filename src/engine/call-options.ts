@@ -38,7 +38,7 @@ export interface CallOptions {
  * The `parent` of a call or stream: a handler's `ctx`, or anything with a deadline and a signal.
  * @example
  * ```ts
- * import type { CallParent } from 'cluster-rpc';
+ * import type { CallParent } from 'cluster-rpc/types';
  * const parent: CallParent = { deadline: Date.now() + 1000, signal: AbortSignal.timeout(1000) };
  * ```
  * @group Call and listen

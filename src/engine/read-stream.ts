@@ -25,15 +25,7 @@ import { peerRefusal } from './make-call.js';
 import type { Peer } from './peer.js';
 import type { StreamReader } from './stream-readers.js';
 
-/**
- * How many items a stream's producer may run ahead of its reader unless `highWaterMark` says otherwise.
- * @example
- * ```ts
- * import { DEFAULT_HIGH_WATER_MARK, type StreamOptions } from 'cluster-rpc';
- * const bulk: StreamOptions = { highWaterMark: DEFAULT_HIGH_WATER_MARK * 16 };
- * ```
- * @group Call and listen
- */
+/** How many items a stream's producer may run ahead of its reader unless `highWaterMark` says otherwise. */
 export const DEFAULT_HIGH_WATER_MARK = 16;
 
 /**
@@ -54,7 +46,7 @@ export interface StreamOptions {
   readonly parent?: CallParent;
   /** Strings the producer reads as `ctx.headers`, as {@link CallOptions.headers}. */
   readonly headers?: Readonly<Record<string, string>>;
-  /** How many items, 1 to 65 536, the producer may run ahead of the reader. Default: {@link DEFAULT_HIGH_WATER_MARK}. */
+  /** How many items, 1 to 65 536, the producer may run ahead of the reader. Default: 16. */
   readonly highWaterMark?: number;
 }
 

@@ -15,16 +15,7 @@ export const LATENCY_BUCKETS_SECONDS: readonly number[] = Object.freeze([
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ]);
 
-/**
- * How long {@link PrimaryRpc.metrics} waits for each worker unless told otherwise: 1 s.
- * @example
- * ```ts
- * import { DEFAULT_METRICS_TIMEOUT_MS } from 'cluster-rpc';
- * import { rpc } from './rpc.js';
- * const text = await rpc.primary.metrics({ format: 'prometheus', timeout: DEFAULT_METRICS_TIMEOUT_MS * 5 });
- * ```
- * @group Metrics
- */
+/** How long {@link PrimaryRpc.metrics} waits for each worker unless told otherwise. */
 export const DEFAULT_METRICS_TIMEOUT_MS = 1000;
 
 /**
@@ -256,16 +247,16 @@ export interface ClusterMetrics {
 }
 
 /**
- * Options of {@link PrimaryRpc.metrics}.
+ * Options of {@link cluster-rpc!PrimaryRpc.metrics}.
  * @example
  * ```ts
- * import type { MetricsRequest } from 'cluster-rpc';
+ * import type { MetricsRequest } from 'cluster-rpc/types';
  * const scrape: MetricsRequest = { timeout: 2000, format: 'prometheus' };
  * ```
  * @group Metrics
  */
 export interface MetricsRequest {
-  /** Milliseconds to wait for each worker. Default: {@link DEFAULT_METRICS_TIMEOUT_MS}. */
+  /** Milliseconds to wait for each worker. Default: 1000 (1 s). */
   readonly timeout?: number;
   /** `'object'` for a {@link ClusterMetrics}, `'prometheus'` for text format 0.0.4. Default: `'object'`. */
   readonly format?: 'object' | 'prometheus';
@@ -275,7 +266,7 @@ export interface MetricsRequest {
  * One sample of a {@link MetricFamily}: a series' value now.
  * @example
  * ```ts
- * import type { MetricSample } from 'cluster-rpc';
+ * import type { MetricSample } from 'cluster-rpc/types';
  * const bucket: MetricSample = { name: 'http_request_seconds_bucket', labels: { route: '/', le: '0.1' }, value: 42 };
  * ```
  * @group Metrics
@@ -295,7 +286,7 @@ export interface MetricSample {
  * family out.
  * @example
  * ```ts
- * import type { MetricAggregator } from 'cluster-rpc';
+ * import type { MetricAggregator } from 'cluster-rpc/types';
  * const aggregator: MetricAggregator = 'max';
  * ```
  * @group Metrics

@@ -38,7 +38,7 @@ export type StreamArgs<TInput> = undefined extends TInput
  * (optional when it may be `undefined`), then the options.
  * @example
  * ```ts
- * import type { EventName } from 'cluster-rpc';
+ * import type { EventName } from 'cluster-rpc/types';
  * import type { EventArgs, EventInput } from 'cluster-rpc/types';
  * import { rpc, type events } from './rpc.js';
  * type Events = typeof events;

@@ -16,7 +16,7 @@ import { startWorkerSide, type WorkerSide } from './worker-side.js';
  * One side's API: `primary` in the primary, `worker` in a worker; reading the other side's property throws, naming this side.
  * @example
  * ```ts
- * import type { ClusterRpcSide } from 'cluster-rpc';
+ * import type { ClusterRpcSide } from 'cluster-rpc/types';
  * import type { rpc } from './rpc.js';
  * type App = typeof rpc extends ClusterRpcSide<infer P, infer W, infer E> ? [P, W, E] : never;
  * ```

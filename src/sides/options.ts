@@ -11,26 +11,10 @@ import { checkMetricsOption } from '../metrics/report.js';
 import type { MetricsOptions } from '../metrics/types.js';
 import type { Transport } from '../transports/transport.js';
 
-/**
- * The per-call timeout when neither the call nor {@link createClusterRpc} sets one: 30 s.
- * @example
- * ```ts
- * import { createClusterRpc, DEFAULT_TIMEOUT_MS } from 'cluster-rpc';
- * const rpc = createClusterRpc({ timeout: DEFAULT_TIMEOUT_MS * 2 });
- * ```
- * @group Call and listen
- */
+/** The per-call timeout when neither the call nor {@link createClusterRpc} sets one. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
 
-/**
- * The largest serialised payload unless {@link createClusterRpc} sets `maxPayloadBytes`: 16 MiB.
- * @example
- * ```ts
- * import { createClusterRpc, DEFAULT_MAX_PAYLOAD_BYTES } from 'cluster-rpc';
- * const rpc = createClusterRpc({ maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES / 16 });
- * ```
- * @group Call and listen
- */
+/** The largest serialised payload unless {@link createClusterRpc} sets `maxPayloadBytes`. */
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
@@ -57,12 +41,12 @@ export interface ClusterRpcOptions<
   readonly events?: TEvents;
   /**
    * Milliseconds a call waits unless it sets its own, and an event waits for a
-   * peer still starting; `Infinity` for none. Default: {@link DEFAULT_TIMEOUT_MS}.
+   * peer still starting; `Infinity` for none. Default: 30 000 (30 s).
    */
   readonly timeout?: number;
   /**
    * The largest serialised input, result, payload or error data, in bytes;
-   * larger ones fail with `PAYLOAD_TOO_LARGE` before they are sent. Default: {@link DEFAULT_MAX_PAYLOAD_BYTES}.
+   * larger ones fail with `PAYLOAD_TOO_LARGE` before they are sent. Default: 16 MiB.
    */
   readonly maxPayloadBytes?: number;
   /**

@@ -48,7 +48,7 @@ export type RpcErrorCode = keyof typeof RPC_ERROR_CODES;
  * One validation issue of a `BAD_REQUEST` or `OUTPUT_INVALID` error, as the schema reported it.
  * @example
  * ```ts
- * import type { RpcIssue } from 'cluster-rpc';
+ * import type { RpcIssue } from 'cluster-rpc/types';
  * const describeIssue = (issue: RpcIssue) => `${issue.path.join('.') || '(input)'}: ${issue.message}`;
  * ```
  * @group Errors
@@ -64,7 +64,8 @@ export interface RpcIssue {
  * Options of the {@link RpcError} constructor, all optional.
  * @example
  * ```ts
- * import { type RpcErrorOptions, RpcError } from 'cluster-rpc';
+ * import { RpcError } from 'cluster-rpc';
+ * import type { RpcErrorOptions } from 'cluster-rpc/types';
  * const options: RpcErrorOptions<{ retryAfterMs: number }> = { data: { retryAfterMs: 500 } };
  * throw new RpcError('RATE_LIMITED', 'Too many calls', options);
  * ```

@@ -1,8 +1,8 @@
 /** The cluster manager's pure parts: the respawn policy and the option checks. No processes. */
 import { describe, expect, it } from 'vitest';
-import { resolveOptions } from '../../src/cluster/options.js';
+import { DEFAULT_SHUTDOWN_GRACE_MS, resolveOptions } from '../../src/cluster/options.js';
 import { backoffDelay, decideRespawn } from '../../src/cluster/respawn-policy.js';
-import { type ClusterManagerOptions, createClusterManager, DEFAULT_SHUTDOWN_GRACE_MS } from '../../src/cluster.js';
+import { type ClusterManagerOptions, createClusterManager } from '../../src/cluster.js';
 
 const policy = { initialDelayMs: 100, maxDelayMs: 1000, healthyAfterMs: 5000, crashLoopLimit: 5 };
 

@@ -6,8 +6,9 @@
  */
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PeerInfo, PrimaryEventMeta } from '../../src/index.js';
+import type { PeerInfo } from '../../src/index.js';
 import { natsTransport } from '../../src/nats.js';
+import type { PrimaryEventMeta } from '../../src/types.js';
 import { type NatsServer, startNatsServer, stopNatsServers } from '../../support/nats-server.js';
 import { createTestRpc, type Outcome, reportedHere, type TestRpc } from '../fixtures/app.js';
 import { describeNats } from '../helpers/nats.js';

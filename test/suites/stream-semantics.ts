@@ -8,7 +8,8 @@
 import { getEventListeners, setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ErrorSite, NoEvents, PrimaryRpc, RpcStream, StreamOptions } from '../../src/index.js';
+import type { NoEvents, PrimaryRpc, RpcStream, StreamOptions } from '../../src/index.js';
+import type { ErrorSite } from '../../src/types.js';
 import {
   type ProducerRecord,
   type ReadOutcome,

@@ -8,8 +8,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvents, defineRouter, type ErrorSite, type PrimaryChange, procedure, type WorkerChange } from '../../src/index.js';
+import { defineEvents, defineRouter, type PrimaryChange, procedure, type WorkerChange } from '../../src/index.js';
 import { createTestCluster } from '../../src/testing.js';
+import type { ErrorSite } from '../../src/types.js';
 
 const clusters: Array<{ close(): Promise<void> }> = [];
 

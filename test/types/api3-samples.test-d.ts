@@ -12,7 +12,8 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import { createClusterRpc, RpcError } from '../../src/index.js';
-import { defineEvents, defineRouter, type ErrorSite, type PeerInfo, type PrimaryChange, procedure, type WorkerChange, type WorkerInfo } from '../../src/index.js';
+import { defineEvents, defineRouter, type PeerInfo, type PrimaryChange, procedure, type WorkerChange, type WorkerInfo } from '../../src/index.js';
+import type { ErrorSite } from '../../src/types.js';
 import { createClusterManager } from '../../src/cluster.js';
 import { otelTracing } from '../../src/otel.js';
 import { register } from 'prom-client';

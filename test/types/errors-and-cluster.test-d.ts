@@ -13,7 +13,8 @@ import {
   serveWorker,
   type WorkerExit,
 } from '../../src/cluster.js';
-import { createClusterRpc, RPC_ERROR_CODES, RpcError, type RpcErrorCode, type RpcIssue } from '../../src/index.js';
+import { createClusterRpc, RPC_ERROR_CODES, RpcError, type RpcErrorCode } from '../../src/index.js';
+import type { RpcIssue } from '../../src/types.js';
 
 describe('RpcError', () => {
   test('the code table lists every built-in code as a literal', () => {

@@ -3,16 +3,13 @@ import { z } from 'zod';
 import {
   createClusterRpc,
   defineEvents,
-  type EventName,
   type EventOptions,
   type EventPayload,
   type Events,
   type NoEvents,
   type PeerInfo,
-  type PrimaryEventMeta,
-  type WorkerEventMeta,
 } from '../../src/index.js';
-import type { EventArgs, EventInput } from '../../src/types.js';
+import type { EventArgs, EventInput, EventName, PrimaryEventMeta, WorkerEventMeta } from '../../src/types.js';
 
 const events = defineEvents({
   configChanged: z.object({ key: z.string(), value: z.string() }),

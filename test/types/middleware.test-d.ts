@@ -1,13 +1,7 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
-import {
-  type MiddlewareArgs,
-  type MiddlewareResult,
-  type Procedure,
-  type ProcedureContext,
-  procedure,
-  RpcError,
-} from '../../src/index.js';
+import { type MiddlewareArgs, type Procedure, type ProcedureContext, procedure, RpcError } from '../../src/index.js';
+import type { MiddlewareResult } from '../../src/types.js';
 
 describe('middleware: the context it adds', () => {
   test('next({ ctx }) types the handler ctx, through several middlewares', () => {

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
-import { type HandlerArgs, type PeerInfo, type Procedure, type ProcedureContext, procedure } from '../../src/index.js';
-import type { Schema, SchemaInput, SchemaOutput } from '../../src/types.js';
+import { type PeerInfo, type Procedure, type ProcedureContext, procedure } from '../../src/index.js';
+import type { HandlerArgs, Schema, SchemaInput, SchemaOutput } from '../../src/types.js';
 
 /** A schema with different input and output types: the caller sends a string, the handler gets its length. */
 const length = z.string().transform((text) => text.length);

@@ -2,7 +2,6 @@ import cluster from 'node:cluster';
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import {
-  type AnyProcedure,
   createClusterRpc,
   defineRouter,
   type Procedure,
@@ -10,10 +9,8 @@ import {
   type RouterInput,
   type RouterOutput,
   type RpcStream,
-  type StreamPath,
-  type StreamProcedure,
 } from '../../src/index.js';
-import type { CallPath, StreamArgs } from '../../src/types.js';
+import type { AnyProcedure, CallPath, StreamArgs, StreamPath, StreamProcedure } from '../../src/types.js';
 
 const Line = z.object({ line: z.string(), at: z.date() });
 

@@ -6,15 +6,9 @@
 import { describe, expectTypeOf, test } from 'vitest';
 import { z } from 'zod';
 import type { NoEvents } from '../../src/define/inference.js';
-import {
-  type ClusterRpcSide,
-  createClusterRpc,
-  defineRouter,
-  procedure,
-  type WorkerInfo,
-  type WorkerRpc,
-} from '../../src/index.js';
+import { createClusterRpc, defineRouter, procedure, type WorkerInfo, type WorkerRpc } from '../../src/index.js';
 import { createTestCluster } from '../../src/testing.js';
+import type { ClusterRpcSide } from '../../src/types.js';
 
 const primaryRouter = defineRouter({
   increment: procedure

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { DEFAULT_HIGH_WATER_MARK } from '../../../src/index.js';
+import { DEFAULT_HIGH_WATER_MARK } from '../../../src/engine/read-stream.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
 import { openStreamReader, STREAM_PAYLOADS, type StreamContender, type StreamPayload } from './sides.js';

@@ -4,15 +4,7 @@
  * stalled that long (stopped, or blocked) assumes its peers have given up on it, and starts over with a new session. @module
  */
 
-/**
- * How long a silent peer counts as alive by default: 3 s.
- * @example
- * ```ts
- * import { DEFAULT_LIVENESS_MS, natsTransport } from 'cluster-rpc/nats';
- * const transport = natsTransport({ cluster: 'shop', livenessMs: 2 * DEFAULT_LIVENESS_MS });
- * ```
- * @group NATS
- */
+/** How long a silent peer counts as alive by default. */
 export const DEFAULT_LIVENESS_MS = 3000;
 
 /** The smallest liveness bound accepted: beats below 25 ms would cost more than they tell. */

@@ -35,7 +35,7 @@ export interface NatsClusterOptions {
   readonly connection?: NatsConnection;
   /**
    * Milliseconds a silent peer counts as alive: calls to a process that died
-   * or froze fail within this. The same in every process, at least 100. Default: {@link DEFAULT_LIVENESS_MS}.
+   * or froze fail within this. The same in every process, at least 100. Default: 3000.
    */
   readonly livenessMs?: number;
   /** Told when the transport gives up, once when no server can be reached yet, and of server errors. Default: `console.error`. */
