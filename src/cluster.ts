@@ -15,16 +15,15 @@ export {
 } from './cluster/manager.js';
 export type { ClusterManagerEvents, CrashLoopInfo } from './cluster/manager-events.js';
 export type {
-  ClosableRpc,
   ClusterLogger,
   ClusterManagerOptions,
   ClusterManagerSignals,
+  DrainableRpc,
   RespawnOptions,
   SchedulingPolicy,
 } from './cluster/options.js';
 export type { RestartResult } from './cluster/rolling-restart.js';
 export {
-  type DrainableRpc,
   type DrainResult,
   type ServedWorker,
   type ServeWorkerOptions,

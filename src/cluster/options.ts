@@ -71,18 +71,23 @@ export interface ClusterManagerSignals {
 }
 
 /**
- * The primary's rpc object, or anything else the manager should close last.
+ * An rpc object as the cluster module uses it: the manager closes the primary's last, `serveWorker` drains a worker's
+ * (or a PM2 instance's) before closing it. Any `createClusterRpc` result fits.
  * @example
  * ```ts
- * import type { ClosableRpc } from 'cluster-rpc/cluster';
+ * import type { DrainableRpc } from 'cluster-rpc/cluster';
  * import { rpc } from './rpc.js';
- * const closable: ClosableRpc = rpc;
+ * const drainable: DrainableRpc = rpc;
  * ```
  * @group Cluster manager
  */
-export interface ClosableRpc {
-  /** Called once every worker is gone, with what is left of the grace period. */
+export interface DrainableRpc {
+  /** The rpc object's side: a primary's drain waits for its requests only, its `close()` for the calls under way. */
+  readonly side?: 'primary' | 'worker';
+  /** Closed last, with what is left of the grace period. */
   close(options?: CloseOptions): Promise<void>;
+  /** Calls under way; while it is above 0 a worker's drain waits (within the grace period). Not for a primary. */
+  pendingCount?(): number;
 }
 
 /**
@@ -126,7 +131,7 @@ export interface ClusterManagerOptions {
   /** After a shutdown caused by a signal or a crash loop, exit: 0 when every worker that served drained, else 1. Default: `true`. */
   readonly exitProcess?: boolean;
   /** Closed once the workers are gone, with the rest of the grace period: pass the primary's rpc object. */
-  readonly rpc?: ClosableRpc;
+  readonly rpc?: DrainableRpc;
   /** Where to log; `false` for nothing. Default: `console`. */
   readonly logger?: ClusterLogger | false;
 }
@@ -163,7 +168,7 @@ export interface ResolvedOptions {
   readonly restartConcurrency: number;
   readonly signals: ResolvedSignals;
   readonly exitProcess: boolean;
-  readonly rpc: ClosableRpc | undefined;
+  readonly rpc: DrainableRpc | undefined;
   readonly logger: ClusterLogger;
 }
 
@@ -299,9 +304,9 @@ function checkEnv(value: unknown): Readonly<Record<string, string>> {
   return valid ? { ...(value as Record<string, string>) } : fail('env', 'an object of strings', value);
 }
 
-function checkRpc(value: unknown): ClosableRpc {
-  const valid = typeof value === 'object' && value !== null && typeof (value as ClosableRpc).close === 'function';
-  return valid ? (value as ClosableRpc) : fail('rpc', 'an object with a close() method (the rpc object)', value);
+function checkRpc(value: unknown): DrainableRpc {
+  const valid = typeof value === 'object' && value !== null && typeof (value as DrainableRpc).close === 'function';
+  return valid ? (value as DrainableRpc) : fail('rpc', 'an object with a close() method (the rpc object)', value);
 }
 
 function checkLogger(value: unknown): ClusterLogger {

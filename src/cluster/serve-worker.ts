@@ -5,29 +5,9 @@
 import cluster from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Server as NetServer, type Server, type Socket } from 'node:net';
-import type { CloseOptions } from '../engine/engine.js';
 import { isPm2ClusterInstance } from '../transports/cluster-ipc.js';
 import { inheritedGraceMs } from './environment.js';
-import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS } from './options.js';
-
-/**
- * The worker's rpc object, as `serveWorker` uses it.
- * @example
- * ```ts
- * import type { DrainableRpc } from 'cluster-rpc/cluster';
- * import { rpc } from './rpc.js';
- * const drainable: DrainableRpc = rpc;
- * ```
- * @group Cluster manager
- */
-export interface DrainableRpc {
-  /** The rpc object's side: a primary's drain waits for its requests only, its `close()` for the calls under way. */
-  readonly side?: 'primary' | 'worker';
-  /** Closed after the requests finished, with what is left of the grace period. */
-  close(options?: CloseOptions): Promise<void>;
-  /** Calls under way; while it is above 0 the drain waits (within the grace period). Not for a primary. */
-  pendingCount?(): number;
-}
+import { type ClusterLogger, DEFAULT_SHUTDOWN_GRACE_MS, type DrainableRpc } from './options.js';
 
 /**
  * Options of {@link serveWorker}.
