@@ -39,8 +39,13 @@ export async function loadBaseline(): Promise<void> {
   const dir = process.env[BASELINE_ENV];
   if (!dir) return;
   const index = (await import(pathToFileURL(join(dir, 'src', 'index.js')).href)) as typeof own;
+  if (process.env[BASELINE_SOCKET_ENV] !== '1') {
+    baseline = { ...index, socketTransport, overSocket: false };
+    return;
+  }
+  // Only then: builds older than the socket transport have no src/socket.js.
   const socket = (await import(pathToFileURL(join(dir, 'src', 'socket.js')).href)) as { socketTransport: typeof socketTransport };
-  baseline = { ...index, socketTransport: socket.socketTransport, overSocket: process.env[BASELINE_SOCKET_ENV] === '1' };
+  baseline = { ...index, socketTransport: socket.socketTransport, overSocket: true };
 }
 
 /** The baseline build, loaded. */
