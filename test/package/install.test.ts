@@ -12,7 +12,17 @@
  * are there (`--prefer-offline`), from the registry otherwise.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +127,11 @@ beforeAll(async () => {
     '--outDir',
     join(staging, 'dist'),
   ]);
-  for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(ROOT, file), join(staging, file));
+  for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md'])
+    copyFileSync(join(ROOT, file), join(staging, file));
+  // The docs folder but its generated API pages: the tarball then shows that `docs/*.md` ships the design documents
+  // and not the stylesheet beside them.
+  cpSync(join(ROOT, 'docs'), join(staging, 'docs'), { recursive: true, filter: (source) => source !== join(ROOT, 'docs/api') });
   const { stdout } = await run(NPM, ['pack', '--json', '--ignore-scripts', '--pack-destination', folder], { cwd: staging });
   const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   if (!packed) throw new Error(`npm pack said nothing useful: ${stdout}`);
@@ -146,14 +160,19 @@ beforeAll(async () => {
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
 describe('the packed tarball', () => {
-  test('holds only the built JavaScript, declarations and maps, the README, the LICENSE and package.json', () => {
+  test('holds only the built JavaScript, declarations and maps, the README, the CHANGELOG, the design documents, the LICENSE and package.json', () => {
     const unexpected = packedFiles.filter(
       (path) =>
-        !['package.json', 'README.md', 'LICENSE'].includes(path) && !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(path),
+        !['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE'].includes(path) &&
+        !/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/.test(path) &&
+        !/^docs\/[^/]+\.md$/.test(path),
     );
     expect(unexpected).toEqual([]);
     expect(packedFiles).toContain('dist/index.js');
     expect(packedFiles).toContain('dist/index.d.ts');
+    // README and TSDoc links point at these, so they must resolve inside the installed package.
+    expect(packedFiles).toContain('CHANGELOG.md');
+    expect(packedFiles).toContain('docs/design.md');
   });
 
   test('installs with its dependencies, and every entry of its exports map points at what was packed', () => {
