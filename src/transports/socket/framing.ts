@@ -91,7 +91,6 @@ export class MessageReader {
 
   /**
    * Takes the next chunk of the stream.
-   *
    * @param reused - The chunk's memory is read into again once this returns: what is kept is copied.
    */
   push(chunk: Buffer, reused: boolean): void {
