@@ -1,4 +1,4 @@
-/** One connected socket, either side: its handshake message, then frames both ways; the only file that reads or writes one. @module */
+/** One connected socket, either side: its handshake message, then frames both ways; the only file reading or writing one. @module */
 import type { Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
