@@ -1,11 +1,8 @@
 /**
- * What a connection says besides frames, and the secrets it proves itself
- * with. A worker's first message is a `join`; the primary answers `welcome`
- * (then frames flow both ways) or `refused` (then closes). A would-be primary
- * that finds the path taken sends a `probe`, answered by `primary` (who
- * listens there) and a close. A primary that steps down for a successor says
- * `leaving` among the frames; the worker answers `stepped` once it has sent
- * its last call there.
+ * What a connection says besides frames, and the secrets it proves itself with. A worker's first message is a `join`;
+ * the primary answers `welcome` (then frames flow both ways) or `refused` (then closes). A would-be primary that finds
+ * the path taken sends a `probe`, answered by `primary` (who listens there) and a close. A primary that steps down for
+ * a successor says `leaving` among the frames; the worker answers `stepped` once it has sent its last call there.
  *
  * | message   | from → to          | fields |
  * | --------- | ------------------ | ------ |
@@ -14,8 +11,8 @@
  * | `refused` | primary → worker   | `why` |
  * | `probe`   | primary → primary  | `v` (1) |
  * | `primary` | primary → primary  | `pid`, `host` |
-| `leaving` | primary → worker   | (after `welcome`) |
-| `stepped` | worker → primary   | (after `leaving`) |
+ * | `leaving` | primary → worker   | (after `welcome`) |
+ * | `stepped` | worker → primary   | (after `leaving`) |
  *
  * @module
  */
