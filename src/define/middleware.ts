@@ -4,8 +4,7 @@ import { extendContext, type ProcedureContext } from './context.js';
 declare const addedContext: unique symbol;
 
 /**
- * What a middleware returns: what its `next()` resolved with. `TAdded`, the
- * context it added, is for the compiler only: it types the handler's `ctx`.
+ * What a middleware returns: what its `next()` resolved with. `TAdded`, the context it added, only types the handler's `ctx`.
  * @example
  * ```ts
  * import { procedure } from 'cluster-rpc';

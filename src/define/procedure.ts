@@ -97,8 +97,7 @@ export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
 declare const unset: unique symbol;
 
 /**
- * The type of a builder step not taken (no `.input` or `.output` yet), so a
- * module exporting a shared builder can name it in its declarations.
+ * The type of a builder step not taken (no `.input` or `.output` yet), for declarations of a module sharing a builder.
  * @example
  * ```ts
  * import { procedure, type Unset } from 'cluster-rpc';

@@ -282,8 +282,7 @@ export interface MetricSample {
 
 /**
  * How the primary merges series of a {@link MetricFamily} that several processes report with the same labels, as
- * prom-client's `aggregator`: `first` is the primary's when it takes part, then workers by slot; `omit` leaves the
- * family out.
+ * prom-client's `aggregator`: `first` is the primary's if it takes part, then workers by slot; `omit` drops the family.
  * @example
  * ```ts
  * import type { MetricAggregator } from 'cluster-rpc/types';

@@ -40,8 +40,7 @@ export interface ClusterRpcOptions<
   /** The events either side may send, from {@link cluster-rpc!defineEvents}. Default: none. */
   readonly events?: TEvents;
   /**
-   * Milliseconds a call waits unless it sets its own, and an event waits for a
-   * peer still starting; `Infinity` for none. Default: 30 000 (30 s).
+   * Milliseconds a call waits unless it sets its own, and an event for a peer still starting; `Infinity`: none. Default: 30 000.
    */
   readonly timeout?: number;
   /**

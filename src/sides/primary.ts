@@ -81,8 +81,7 @@ export type WorkerChange =
     };
 
 /**
- * One worker's outcome in {@link PrimaryRpc.callAll}: an entry of
- * `Promise.allSettled` plus the worker's id. Narrow it on `status`.
+ * One worker's outcome in {@link PrimaryRpc.callAll}: a `Promise.allSettled` entry plus the worker's id. Narrow it on `status`.
  * @example
  * ```ts
  * import { rpc } from './rpc.js';

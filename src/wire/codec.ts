@@ -2,8 +2,7 @@
 import SuperJSON from 'superjson';
 
 /**
- * A payload as it crosses the channel: `[]` for `undefined`, `[json]` for plain
- * JSON, `[json, meta]` for a value superjson had to describe.
+ * A payload on the wire: `[]` for `undefined`, `[json]` for plain JSON, `[json, meta]` for a value superjson described.
  */
 export type EncodedPayload = readonly [] | readonly [json: unknown] | readonly [json: unknown, meta: unknown];
 

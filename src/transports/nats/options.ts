@@ -119,7 +119,6 @@ export function checkOptions(options: NatsTransportOptions): NatsSettings {
 
 /**
  * A member of a cluster keeps trying, from its first connection on: its calls wait within their timeouts meanwhile.
- * The client's own defaults (2 s between rounds, 10 rounds) would leave a process cut off for good after 20 s;
- * `reconnectJitter` is the client's.
+ * The client's own defaults (10 rounds 2 s apart) would cut a process off for good after 20 s; the jitter is the client's.
  */
 const CLIENT_RECONNECTION = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 };

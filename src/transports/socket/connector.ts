@@ -1,7 +1,6 @@
 /**
  * The worker's end: connects to the primary's socket, joins with its secret, carries frames once welcomed; when to try
- * again is the caller's. A primary stepping down stays connected, answering what it was sent, while the worker joins its
- * successor. @module
+ * again is the caller's. A primary stepping down still answers what it was sent while the worker joins its successor. @module
  */
 import { hostname } from 'node:os';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
