@@ -1,7 +1,4 @@
-/**
- * Reading one stream: nothing is sent before the first `next()`; the `open`
- * grants `highWaterMark` items and reading grants more, a quarter at a time. @module
- */
+/** Reading one stream: the first `next()` opens it granting `highWaterMark` items; reading grants more by quarters. @module */
 
 import { nanoid } from 'nanoid';
 import type { StreamMeter } from '../metrics/recorder.js';

@@ -44,8 +44,7 @@ export interface ClusterRpcOptions<
    */
   readonly timeout?: number;
   /**
-   * The largest serialised input, result, payload or error data, in bytes;
-   * larger ones fail with `PAYLOAD_TOO_LARGE` before they are sent. Default: 16 MiB.
+   * The largest serialised input, result, payload or error data in bytes, else `PAYLOAD_TOO_LARGE` unsent. Default: 16 MiB.
    */
   readonly maxPayloadBytes?: number;
   /**

@@ -191,8 +191,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * cluster, including those of workers gone or missing, and the `sources`' families merged by their `aggregator`. A worker
    * that does not answer within `timeout` ms is left out, and `cluster_rpc_process_up` is 0 for its slot.
    * @returns The text, to serve as {@link PROMETHEUS_CONTENT_TYPE}.
-   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` when metrics are off or an option is wrong,
-   *   `SHUTTING_DOWN` once the rpc object is closed.
+   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` (metrics off, a wrong option), `SHUTTING_DOWN` (closed).
    */
   metrics(options: MetricsRequest & { readonly format: 'prometheus' }): Promise<string>;
   /**

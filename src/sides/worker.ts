@@ -64,8 +64,7 @@ export interface WorkerEventMeta {
  */
 export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
-   * Calls a procedure on the primary, as {@link PrimaryRpc.call} calls a worker. Until the primary's rpc object
-   * answers, the call is held within its timeout, never lost.
+   * Calls a procedure on the primary, as {@link PrimaryRpc.call} a worker; held within its timeout until the primary answers.
    * @throws {@link RpcError} (as a rejection); `DISCONNECTED` when the channel to the primary closed.
    */
   call<TPath extends CallPath<TPrimaryRouter>>(

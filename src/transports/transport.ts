@@ -121,8 +121,7 @@ export interface TransportPort {
   peer(workerId: number): PeerLink | undefined;
   /**
    * Whether a worker holds its calls, events and streams (within their timeout) while it has no primary: `true` for a
-   * transport that connects asynchronously or whose primary can come back; `false` where calls without a primary fail
-   * with `DISCONNECTED` at once (cluster IPC).
+   * transport that connects asynchronously or whose primary can come back; `false` to fail at once (cluster IPC).
    */
   readonly holdCallsWithoutPrimary: boolean;
   /**

@@ -178,10 +178,7 @@ function measureObject(object: Record<string, unknown>, depth: number): number {
   return plain ? bytes : -1;
 }
 
-/**
- * Encodes a payload for the wire, refusing what would be lost on the way and what is larger than `maxBytes`. `label`
- * names the value in messages (`input`, `result`, `payload`).
- */
+/** Encodes a payload, refusing what would be lost on the way or exceed `maxBytes`; `label` names it in messages. */
 export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
   if (value === undefined) return { ok: true, payload: EMPTY, bytes: 0 };
   try {

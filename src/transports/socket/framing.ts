@@ -24,9 +24,8 @@ export function encodeMessage(value: unknown): string | undefined {
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
- * Connects to `path`, reading into one buffer of the connection's own (`onread`): each read skips the stream's
- * machinery and a fresh buffer, which costs a process woken for one frame more than the frame itself. `read` gets each
- * chunk, whose memory is read into again once it returns.
+ * Connects to `path`, reading into one buffer of its own (`onread`), without the stream's machinery and a fresh buffer
+ * per read (which cost more than a lone frame). `read` gets each chunk, whose memory is reused once it returns.
  */
 export function connectReading(path: string, read: (chunk: Buffer) => void): Socket {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);

@@ -239,10 +239,9 @@ export class SocketListener {
   }
 
   /**
-   * Steps down for a successor: gives the path up at once (a primary in standby takes it), closes connections still in
-   * their handshake (their workers try again, and reach the successor), and tells every worker it is `leaving`. Resolves
-   * once each has answered `stepped` (it sends nothing new here after that) or gone, or after `withinMs`. Frames keep
-   * flowing both ways until `close()`.
+   * Steps down for a successor: frees the path at once (for a primary in standby), closes connections still in their
+   * handshake (their workers retry and reach the successor), tells every worker `leaving`. Resolves once each answered
+   * `stepped` (then sends nothing new here) or went, or after `withinMs`; frames flow both ways until `close()`.
    */
   async stepDown(withinMs: number): Promise<void> {
     if (this.#closed || this.#failed || this.#leaving) return;

@@ -243,8 +243,7 @@ export function openClusterWorker(handlers: TransportHandlers, settings: { reado
     handlers.failed(why);
   };
   process.on('message', onMessage);
-  // First in line: when the primary dies, Node's cluster code calls process.exit()
-  // from its own 'disconnect' listener, and listeners after it never run.
+  // First: when the primary dies, Node's cluster calls process.exit() in its own 'disconnect' listener; later ones never run.
   process.prependListener('disconnect', onDisconnect);
   ask();
 
