@@ -7,7 +7,6 @@
  * | ------------------------------------------ | ---------------- |
  * | `{ $crpcSocket: 1, ask: true }`            | worker → primary |
  * | `{ $crpcSocket: 1, path, secret }`         | primary → worker |
- *
  * @module
  */
 import cluster, { type Worker } from 'node:cluster';
