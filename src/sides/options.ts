@@ -18,8 +18,7 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Options of {@link createClusterRpc}, all optional. Pass the same in the
- * primary and in every worker: each side serves its own router and calls the other's.
+ * Options of {@link createClusterRpc}, all optional, the same in every process: each side serves its router, calls the other's.
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';

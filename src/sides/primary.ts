@@ -110,8 +110,7 @@ export type CallAllResult<TValue> =
     };
 
 /**
- * What the primary can do, as `rpc.primary`: call the procedures every worker serves, send events to workers and
- * listen to theirs. Reading `rpc.primary` in a worker throws.
+ * What the primary can do, as `rpc.primary`: call workers' procedures, send and hear events. Reading it in a worker throws.
  * @example
  * ```ts
  * import cluster from 'node:cluster';
@@ -147,9 +146,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): Promise<Array<CallAllResult<RouterOutput<TWorkerRouter, TPath>>>>;
 
   /**
-   * Reads a stream procedure of one worker: its items in order, the worker's generator running at most
-   * `highWaterMark` items ahead of the loop. Nothing is sent before the first item is asked for, and a stream has no
-   * timeout unless given one ({@link StreamOptions}).
+   * Reads a stream procedure of one worker: its items in order, the generator at most `highWaterMark` items ahead of the
+   * loop. Nothing is sent before the first `next()`; no timeout unless given one ({@link StreamOptions}).
    */
   stream<TPath extends StreamPath<TWorkerRouter>>(
     worker: Worker | number,
@@ -179,9 +177,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   workers(): readonly WorkerInfo[];
 
   /**
-   * Listens to workers joining (their rpc object answers) and leaving (with why), each heard once, in order, on every
-   * transport; a listener added later does not hear earlier joins ({@link PrimaryRpc.workers} lists them). A listener
-   * that throws is reported to `onError` (`path: 'onWorkers'`).
+   * Listens to workers joining (their rpc object answers) and leaving (with why), each once, in order, on any transport;
+   * earlier joins are in {@link PrimaryRpc.workers}. A listener that throws goes to `onError` (`path: 'onWorkers'`).
    * @returns A function that removes the listener.
    */
   onWorkers(listener: (change: WorkerChange) => unknown): () => void;

@@ -5,9 +5,8 @@ import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
 import { checkClusterName } from './subjects.js';
 
 /**
- * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions}) and the NATS client's connection
- * options, passed through (`servers`, `user`, `tls`…). The first connection is retried by the client's reconnection
- * settings until a server answers, unless `waitOnFirstConnect: false`.
+ * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions}) and the NATS client's, passed through
+ * (`servers`, `user`, `tls`…), whose reconnection settings retry the first connection unless `waitOnFirstConnect: false`.
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';

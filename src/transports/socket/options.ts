@@ -20,10 +20,9 @@
  */
 export interface SocketTransportOptions {
   /**
-   * The socket's path (on Windows a named pipe, `\\?\pipe\name`), when node:cluster is not the parent of the workers:
-   * the primary listens there and workers connect to it. The permissions of its directory decide who may connect. At
-   * most 103 bytes (the operating system's limit for a socket path). Default: none; under node:cluster the primary
-   * makes a private directory for its socket, and tells each worker where it is.
+   * The socket's path (on Windows a named pipe, `\\?\pipe\name`) when node:cluster is not the parent of the workers: the
+   * primary listens there, workers connect, and its directory's permissions decide who may. At most 103 bytes (the OS
+   * limit for a socket path). Default: none; under node:cluster the primary makes a private directory for its socket.
    */
   readonly path?: string;
   /**

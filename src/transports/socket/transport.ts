@@ -25,11 +25,10 @@ import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
  * `cluster.worker.id`, and a worker's death (or its IPC channel closing) rejects its calls with `DISCONNECTED` at once.
  *
  * Elsewhere (PM2 cluster mode, systemd instances, processes started by hand), give a `path` and each process's `role`:
- * the primary listens on the path (replacing a socket file left by a dead primary, never a live primary's: a second one
- * is refused, and says so), and workers connect to it, get ids from it, and connect again by themselves, with new ids,
- * when it is not there yet or comes back; calls made meanwhile wait within their timeout. A primary whose rpc object
- * closes with a grace steps down first: it frees the path for a primary in `standby`, and its workers send later calls
- * to that one while it answers those already sent.
+ * the primary listens on the path (replacing a dead primary's socket file, never a live one's: a second primary is
+ * refused, and says so); workers connect, get ids from it, and reconnect by themselves (new ids) when it is not there
+ * yet or comes back, calls meanwhile waiting within their timeout. A primary whose rpc object closes with a grace steps
+ * down first, freeing the path for a primary in `standby`: its workers send it later calls while the old one answers.
  * @param options - None under node:cluster; otherwise `path`, `role` and an optional `token` ({@link SocketTransportOptions}).
  * @returns A transport for `createClusterRpc({ transport })`.
  * @throws `TypeError` for a `path` that is empty or too long, a `role` that is neither `primary` nor `worker` (nor
