@@ -72,9 +72,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
     ...args: CallArgs<RouterInput<TPrimaryRouter, TPath>>
   ): Promise<RouterOutput<TPrimaryRouter, TPath>>;
 
-  /**
-   * Reads a stream procedure of the primary, as {@link PrimaryRpc.stream} does a worker's; held until the primary answers.
-   */
+  /** Reads a stream procedure of the primary, as {@link PrimaryRpc.stream} does a worker's; held until the primary answers. */
   stream<TPath extends StreamPath<TPrimaryRouter>>(
     path: TPath,
     ...args: StreamArgs<RouterInput<TPrimaryRouter, TPath>>
@@ -97,9 +95,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    */
   emit<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
-  /**
-   * Sends an event to the primary's listeners and, through it, every other worker; checked as {@link WorkerRpc.emit}.
-   */
+  /** Sends an event to the primary's listeners and, through it, every other worker; checked as {@link WorkerRpc.emit}. */
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
   /**
@@ -109,8 +105,6 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    */
   onPrimary(listener: (change: PrimaryChange) => unknown): () => void;
 
-  /**
-   * This worker as its primary knows it; `undefined` until it joined one (over NATS, also between two primaries).
-   */
+  /** This worker as its primary knows it; `undefined` until it joined one (over NATS, also between two primaries). */
   self(): WorkerInfo | undefined;
 }

@@ -1,9 +1,7 @@
 /** Payload encoding, the only file that touches superjson (docs/design.md, "Plain JSON skips superjson"). @module */
 import SuperJSON from 'superjson';
 
-/**
- * A payload on the wire: `[]` for `undefined`, `[json]` for plain JSON, `[json, meta]` for a value superjson described.
- */
+/** A payload on the wire: `[]` for `undefined`, `[json]` for plain JSON, `[json, meta]` for a value superjson described. */
 export type EncodedPayload = readonly [] | readonly [json: unknown] | readonly [json: unknown, meta: unknown];
 
 export type EncodeFailure =
