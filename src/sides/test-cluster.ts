@@ -90,9 +90,8 @@ function checkWorkerCount(value: unknown): number {
 }
 
 /**
- * Runs a primary and its workers in this process, through the same encoding, validation, errors, timeouts, `ctx` and
- * events as real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`). Handlers that call the other
- * side reach this cluster's through `rpc.for(ctx)`.
+ * Runs a primary and its workers in this process, with the encoding, validation, errors, timeouts, `ctx` and events of
+ * real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`); `rpc.for(ctx)` reaches this cluster's.
  * @throws `TypeError` for an option out of range.
  * @example
  * ```ts
