@@ -91,8 +91,7 @@ export interface ClusterManager {
 
   /**
    * Rolling restart (also on `signals.restart`): each worker in turn is replaced by a new one, ready before the old drains.
-   * @throws `Error` (as a rejection) when not running, when a replacement is not ready in time (the old worker
-   *   keeps serving), or when a shutdown interrupts it.
+   * @throws `Error` (as a rejection) when not running, a replacement is late (the old one serves on), or a shutdown interrupts.
    */
   restart(): Promise<RestartResult>;
 

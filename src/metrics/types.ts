@@ -315,8 +315,7 @@ export interface MetricFamily {
 }
 
 /**
- * Metrics kept outside cluster-rpc, gathered with its own: `collect` runs in
- * each process at each gather (`cluster-rpc/prom-client` makes one from prom-client registries).
+ * Other metrics, gathered with cluster-rpc's: `collect` runs in each process per gather (`cluster-rpc/prom-client` makes one).
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsSource } from 'cluster-rpc';

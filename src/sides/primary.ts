@@ -156,8 +156,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): RpcStream<RouterOutput<TWorkerRouter, TPath>>;
 
   /**
-   * Sends an event to every worker alive now, once its payload passed the
-   * schema. Workers still starting get it once ready, within the default timeout.
+   * Sends an event to every worker alive now, its payload checked; starting ones get it once ready, within the default timeout.
    * @returns How many workers it was handed to.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST`, `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE` or `SHUTTING_DOWN`.
    */
