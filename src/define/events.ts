@@ -36,7 +36,7 @@ export interface Events<TSchemas extends EventSchemas> {
 }
 
 /**
- * Defines the events: each name's payload schema (`z.void()`: none), checked on both sides; for {@link createClusterRpc}.
+ * Defines the events, each name's payload schema (`z.void()`: none), checked on both sides: {@link createClusterRpc}'s `events`.
  * @throws `TypeError` for an empty or `__proto__` name, or a value that is not a schema.
  * @example
  * ```ts

@@ -24,7 +24,7 @@ export interface CallOptions {
    * deadline, aborts with it, and carries its headers unless given its own (docs/design.md, "Explicit parent calls").
    */
   readonly parent?: CallParent;
-  /** Strings the handler reads as `ctx.headers` (a request id, a trace context); over 8 KiB, `BAD_REQUEST`. Default: parent's. */
+  /** Strings read as `ctx.headers` (a request id, a trace context); over 8 KiB is `BAD_REQUEST`. Default: the parent's. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

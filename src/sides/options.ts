@@ -42,7 +42,7 @@ export interface ClusterRpcOptions<
    * Milliseconds a call waits unless it sets its own, and an event for a peer still starting; `Infinity`: none. Default: 30 000.
    */
   readonly timeout?: number;
-  /** The largest serialised input, result, payload or error data in bytes, else `PAYLOAD_TOO_LARGE` unsent. Default: 16 MiB. */
+  /** Bytes an input, result, payload or error data may take serialised, else `PAYLOAD_TOO_LARGE` unsent. Default: 16 MiB. */
   readonly maxPayloadBytes?: number;
   /**
    * Hears, in the process where it happened, what a handler, its middlewares, a stream or a listener threw, with its

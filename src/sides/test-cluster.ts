@@ -91,7 +91,7 @@ function checkWorkerCount(value: unknown): number {
 
 /**
  * Runs a primary and its workers in this process, with the encoding, validation, errors, timeouts, `ctx` and events of
- * real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`); `rpc.for(ctx)` reaches this cluster's.
+ * real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`); handlers reach its other side by `rpc.for(ctx)`.
  * @throws `TypeError` for an option out of range.
  * @example
  * ```ts

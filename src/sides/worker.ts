@@ -79,7 +79,7 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   ): RpcStream<RouterOutput<TPrimaryRouter, TPath>>;
 
   /**
-   * Listens to the primary's broadcasts and other workers' (relayed by the primary), as {@link PrimaryRpc.on} does.
+   * Listens to an event: the primary's broadcasts and other workers' (relayed by it), as {@link PrimaryRpc.on} does.
    * @returns A function that removes the listener.
    */
   on<TName extends EventName<TEvents>>(
