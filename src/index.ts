@@ -1,7 +1,6 @@
 /**
- * Typed, validated RPC and events between a Node.js cluster primary and its workers, over the IPC channel they
- * already share. This entry holds what most programs import; the README is the guide.
- * Other entries: `cluster-rpc/cluster` (the process manager) and `cluster-rpc/types` (type helpers for wrappers).
+ * Typed, validated RPC and events between a Node.js cluster primary and its workers, over the IPC channel they already
+ * share: what most programs import; the README is the guide. See also `cluster-rpc/cluster` and `cluster-rpc/types`.
  * @packageDocumentation
  * @module cluster-rpc
  */

@@ -1,7 +1,6 @@
 /**
- * The seam between the rpc machinery and whatever carries its frames. A transport knows who the peers are, when they
- * join and leave, and how to hand one a frame; batching, backpressure, timeouts, validation, errors and the wire
- * protocol are the core's, the same for every transport.
+ * The seam between the rpc machinery and what carries its frames: a transport knows the peers, when they join and leave,
+ * and how to hand one a frame; batching, backpressure, timeouts, validation, errors and the wire protocol are the core's.
  * ```ts
  * import type { Transport } from 'cluster-rpc/transport';
  * ```

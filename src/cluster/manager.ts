@@ -84,17 +84,14 @@ export interface ClusterManager {
   stats(): ClusterManagerStats;
 
   /**
-   * Applies the scheduling policy, installs the signal handlers and forks the
-   * workers; resolves once every one is ready. Idempotent.
+   * Applies the scheduling policy, installs the signal handlers, forks the workers; resolves once all are ready. Idempotent.
    * @throws `Error` (as a rejection) when a crash loop or a shutdown comes first, or this process forked already.
    */
   start(): Promise<void>;
 
   /**
-   * Rolling restart (also on `signals.restart`): each worker in turn is
-   * replaced by a new one, ready before the old one drains.
-   * @throws `Error` (as a rejection) when not running, when a replacement is not ready in time (the old worker
-   *   keeps serving), or when a shutdown interrupts it.
+   * Rolling restart (also on `signals.restart`): each worker in turn is replaced by a new one, ready before the old drains.
+   * @throws `Error` (as a rejection) when not running, a replacement is late (the old one serves on), or a shutdown interrupts.
    */
   restart(): Promise<RestartResult>;
 

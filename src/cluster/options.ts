@@ -54,8 +54,7 @@ export interface RespawnOptions {
 }
 
 /**
- * Which signals the primary handles, by what they start. A key left out keeps
- * its default; `false` leaves those signals to the application.
+ * Which signals the primary handles, by what they start: a key left out keeps its default, `false` leaves them to the app.
  * @example
  * ```ts
  * import type { ClusterManagerSignals } from 'cluster-rpc/cluster';

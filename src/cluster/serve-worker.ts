@@ -50,10 +50,7 @@ export interface DrainResult {
   readonly drained: boolean;
   /** Requests still running at the end of the grace period; their connections were cut. */
   readonly abandonedRequests: number;
-  /**
-   * Rpc calls still under way at the end of the grace period; the rpc object settled them with `SHUTTING_DOWN`.
-   * Always 0 for a primary, whose `close()` settles them.
-   */
+  /** Rpc calls still under way at the end of the grace period, settled with `SHUTTING_DOWN`; always 0 for a primary. */
   readonly abandonedCalls: number;
   /** What started the drain: the signal's name, or `drain()`'s argument. */
   readonly reason: string;

@@ -3,8 +3,7 @@ import { setMaxListeners } from 'node:events';
 import type { PeerInfo } from '../transports/transport.js';
 
 /**
- * What a handler knows about the call it serves: `ctx` in its arguments. A
- * plain object, to spread or extend; middlewares add to it with `next({ ctx })`.
+ * What a handler knows of the call it serves (`ctx`): a plain object to spread or extend; middlewares add via `next({ ctx })`.
  * @example
  * ```ts
  * import { z } from 'zod';

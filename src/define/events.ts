@@ -36,8 +36,7 @@ export interface Events<TSchemas extends EventSchemas> {
 }
 
 /**
- * Defines the events: each name with the schema of its payload (`z.void()`
- * for none), checked on both sides. Pass the set as `events` to {@link createClusterRpc}.
+ * Defines the events, each name's payload schema (`z.void()`: none), checked on both sides: {@link createClusterRpc}'s `events`.
  * @throws `TypeError` for an empty or `__proto__` name, or a value that is not a schema.
  * @example
  * ```ts

@@ -43,8 +43,7 @@ export type RouterInput<TRouter, TPath extends RouterPath<TRouter>> =
   ProceduresOf<TRouter>[TPath] extends Procedure<infer TInput, unknown, ProcedureKind> ? TInput : never;
 
 /**
- * What a caller receives from the procedure at `TPath` (`z.output` of its
- * output schema, else the handler's result); for a stream, each item.
+ * What a caller receives from the procedure at `TPath` (its output schema's `z.output`, else the handler's result; per item).
  * @example
  * ```ts
  * import type { RouterOutput } from 'cluster-rpc';

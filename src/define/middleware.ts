@@ -4,8 +4,7 @@ import { extendContext, type ProcedureContext } from './context.js';
 declare const addedContext: unique symbol;
 
 /**
- * What a middleware returns: what its `next()` resolved with. `TAdded`, the
- * context it added, is for the compiler only: it types the handler's `ctx`.
+ * What a middleware returns: what its `next()` resolved with. `TAdded`, the context it added, only types the handler's `ctx`.
  * @example
  * ```ts
  * import { procedure } from 'cluster-rpc';
@@ -65,9 +64,8 @@ export type AnyMiddleware = (args: MiddlewareArgs<ProcedureContext, unknown>) =>
 export type ChainEnd = (ctx: ProcedureContext) => unknown;
 
 /**
- * Runs `middlewares` in order, then `end` with the context as extended: resolves with the first middleware's outcome,
- * rejects with what the chain threw, never throws. For a stream, `end` starts the generator, so a middleware's
- * `RpcError` refuses the stream before any item.
+ * Runs `middlewares` in order, then `end` with the extended context; resolves with the first one's outcome, rejects with
+ * what the chain threw, never throws. For a stream, `end` starts the generator: a middleware's `RpcError` refuses it first.
  */
 export function runMiddlewares(
   middlewares: readonly AnyMiddleware[],

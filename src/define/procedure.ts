@@ -53,8 +53,7 @@ declare const types: unique symbol;
 export const PROCEDURE: unique symbol = Symbol('cluster-rpc.procedure');
 
 /**
- * A finished procedure, for a router: its type carries what callers pass
- * (`TInput`) and receive (`TOutput`, each item of a stream). Built with {@link procedure}.
+ * A finished procedure ({@link procedure}) for a router; its type holds callers' `TInput` and `TOutput` (per stream item).
  * @example
  * ```ts
  * import { z } from 'zod';
@@ -97,8 +96,7 @@ export type AnyProcedure = Procedure<unknown, unknown, ProcedureKind>;
 declare const unset: unique symbol;
 
 /**
- * The type of a builder step not taken (no `.input` or `.output` yet), so a
- * module exporting a shared builder can name it in its declarations.
+ * The type of a builder step not taken (no `.input` or `.output` yet), for declarations of a module sharing a builder.
  * @example
  * ```ts
  * import { procedure, type Unset } from 'cluster-rpc';
@@ -169,8 +167,7 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
     fn: (args: MiddlewareArgs<TContext, MiddlewareInput<TIn>>) => MiddlewareResult<TAdded> | Promise<MiddlewareResult<TAdded>>,
   ): ProcedureBuilder<TIn, TOut, WithAdded<TContext, TAdded>>;
   /**
-   * Ends the builder with the function that serves the call. An {@link cluster-rpc!RpcError}
-   * it throws reaches the caller as thrown; anything else as `INTERNAL_ERROR`.
+   * Ends the builder with the call's function: a thrown {@link cluster-rpc!RpcError} reaches the caller, else `INTERNAL_ERROR`.
    * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(

@@ -15,10 +15,7 @@ import { checkHeaders, type Headers } from '../wire/headers.js';
  * @group Call and listen
  */
 export interface CallOptions {
-  /**
-   * Milliseconds to wait for the answer before `TIMEOUT`; `Infinity` waits as
-   * long as the peer lives. Default: the `timeout` of {@link createClusterRpc}.
-   */
+  /** Milliseconds to wait for the answer before `TIMEOUT`; `Infinity`: while the peer lives. Default: `createClusterRpc`'s. */
   readonly timeout?: number;
   /** Aborts the call: it rejects with `ABORTED` and the serving side's `ctx.signal` aborts. */
   readonly signal?: AbortSignal;
@@ -27,10 +24,7 @@ export interface CallOptions {
    * deadline, aborts with it, and carries its headers unless given its own (docs/design.md, "Explicit parent calls").
    */
   readonly parent?: CallParent;
-  /**
-   * Strings the handler reads as `ctx.headers` (a request id, a trace
-   * context), at most 8 KiB in all, else `BAD_REQUEST`. Default: the parent's, or none.
-   */
+  /** Strings read as `ctx.headers` (a request id, a trace context); over 8 KiB is `BAD_REQUEST`. Default: the parent's. */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

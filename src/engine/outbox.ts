@@ -27,9 +27,8 @@ const MAX_BATCH_ENVELOPES = 16;
 export const MAX_BATCH_BYTES = 64 * 1024;
 
 /**
- * What a large answer lets through while the channel is congested: results
- * and errors, and a stream's items and end (bounded by its credit), which must
- * keep their order with the error that may follow them.
+ * What a large answer lets through while the channel is congested: results and errors, and a stream's items and end
+ * (bounded by its credit), which must keep their order with the error that may follow them.
  */
 function isAnswer(envelope: Envelope): boolean {
   const kind = envelope[0];

@@ -1,7 +1,4 @@
-/**
- * Reading one stream: nothing is sent before the first `next()`; the `open`
- * grants `highWaterMark` items and reading grants more, a quarter at a time. @module
- */
+/** Reading one stream: the first `next()` opens it granting `highWaterMark` items; reading grants more by quarters. @module */
 
 import { nanoid } from 'nanoid';
 import type { StreamMeter } from '../metrics/recorder.js';
@@ -51,9 +48,8 @@ export interface StreamOptions {
 }
 
 /**
- * The items of a stream procedure, read once with `for await`. Leaving the loop early, or `return()`, ends the stream
- * on both sides (the producer's generator is returned); a stream read by hand and dropped must be ended with
- * `return()`. A failure ends the loop with an {@link RpcError}.
+ * The items of a stream procedure, read once with `for await`. Leaving the loop early or `return()` ends the stream on
+ * both sides (its generator is returned); one read by hand and dropped needs `return()`. A failure throws an {@link RpcError}.
  * @example
  * ```ts
  * import type { RpcStream } from 'cluster-rpc';
@@ -406,10 +402,7 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
   }
 }
 
-/**
- * Streams `path` from the peer behind `peer` (`undefined`: no such live peer), or fails with `refusal`. Never throws:
- * every failure comes out of the first `next()`.
- */
+/** Streams `path` from `peer` (`undefined`: none alive) or fails with `refusal`, never throwing: failures come from `next()`. */
 export function openStream(
   host: CallHost,
   peer: Peer | undefined,

@@ -1,7 +1,4 @@
-/**
- * Serving one call. Synchronous steps are followed synchronously (a batch is
- * answered in one frame), by methods, so that path allocates no closure. @module
- */
+/** Serving one call: synchronous steps followed at once (a batch answered in one frame), by methods (no closure). @module */
 
 import type { ProcedureContext } from '../define/context.js';
 import { runMiddlewares } from '../define/middleware.js';

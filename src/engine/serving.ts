@@ -36,7 +36,6 @@ export interface ServeHost {
   readonly tracing: Tracing | undefined;
 }
 
-/** A request that passed admission. */
 export interface Admitted {
   readonly def: ProcedureDef;
   readonly input: unknown;

@@ -32,7 +32,6 @@ export class RetiredSeries {
     { readonly help: string; readonly type: MetricFamily['type']; readonly sums: Map<string, number> }
   >();
 
-  /** Adds a process's last summed cumulative series. */
   add(families: readonly RenderedFamily[]): void {
     for (const family of families) {
       if (family.aggregator !== 'sum' || family.type === 'gauge' || family.type === 'untyped') continue;

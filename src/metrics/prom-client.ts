@@ -28,8 +28,7 @@ export interface PromClientMetricsOptions {
   /** The per-worker label; a metric with a label of this name of its own is aggregated instead. Default: `'worker'`. */
   readonly workerLabel?: string;
   /**
-   * Whether the primary's registries take part, as one more process. Default:
-   * `false`, as `AggregatorRegistry`: the primary's idle values stay out of a `min` or an `average`.
+   * Whether the primary's registries count too. Default: `false`, as `AggregatorRegistry` (idle, they skew `min`, `average`).
    */
   readonly primary?: boolean;
 }

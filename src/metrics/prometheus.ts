@@ -43,7 +43,6 @@ function addByCode(
   for (const [code, count] of Object.entries(failures)) family.add({ ...labels, code }, count);
 }
 
-/** A histogram's `_bucket` (cumulative), `_sum` and `_count` series. */
 function addHistogram(
   family: FamilyBuilder,
   labels: Readonly<Record<string, string>>,
@@ -108,7 +107,6 @@ function streamFamilies(totals: readonly StreamCounts[], processes: readonly Pro
   return [started, ended, items, durations, openFamily];
 }
 
-/** cluster-rpc's own families, from a gather. */
 function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
   const { totals, processes, missing } = metrics;
   const calls = new FamilyBuilder(

@@ -10,8 +10,7 @@ const MAX_EVENTS = 1000;
 export const OTHER_PROCEDURES = '(other)';
 
 /**
- * The path of the reserved procedure every side serves for gathers (not
- * counted). Router keys cannot be empty, so no router path starts with a dot.
+ * The reserved procedure every side serves for gathers (not counted); no router path starts with a dot (keys are non-empty).
  */
 export const METRICS_PATH = '.cluster-rpc.metrics';
 

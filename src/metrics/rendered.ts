@@ -90,7 +90,6 @@ export function labelsText(labels: Readonly<Record<string, unknown>>): string | 
   return renderLabels(labels)?.text;
 }
 
-/** The same names with the same values, so the same text. */
 function sameLabels(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>> | undefined): boolean {
   if (a === b) return true;
   if (b === undefined) return false;

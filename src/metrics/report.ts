@@ -99,7 +99,6 @@ function isEnded(failures: unknown, latency: unknown): boolean {
   );
 }
 
-/** Every entry of `list` is a record for which `check` holds. */
 function everyRecord(list: unknown, check: (entry: Record<string, unknown>) => boolean): boolean {
   return Array.isArray(list) && list.every((entry: unknown) => isRecord(entry) && check(entry));
 }

@@ -59,7 +59,6 @@ function addEnded(sum: CallSum, ended: number, failures: Readonly<Record<string,
 
 const bySite = (a: CallSum, b: CallSum): number => a.procedure.localeCompare(b.procedure) || a.side.localeCompare(b.side);
 
-/** A running sum of processes' counters. */
 export class CountsSum {
   readonly #calls = new Map<string, CallSum>();
   readonly #streams = new Map<string, StreamSum>();
@@ -89,7 +88,6 @@ export class CountsSum {
     return this;
   }
 
-  /** A copy to add more to. */
   clone(): CountsSum {
     return new CountsSum().add(this.snapshot());
   }

@@ -282,8 +282,7 @@ export interface MetricSample {
 
 /**
  * How the primary merges series of a {@link MetricFamily} that several processes report with the same labels, as
- * prom-client's `aggregator`: `first` is the primary's when it takes part, then workers by slot; `omit` leaves the
- * family out.
+ * prom-client's `aggregator`: `first` is the primary's if it takes part, then workers by slot; `omit` drops the family.
  * @example
  * ```ts
  * import type { MetricAggregator } from 'cluster-rpc/types';
@@ -316,8 +315,7 @@ export interface MetricFamily {
 }
 
 /**
- * Metrics kept outside cluster-rpc, gathered with its own: `collect` runs in
- * each process at each gather (`cluster-rpc/prom-client` makes one from prom-client registries).
+ * Other metrics, gathered with cluster-rpc's: `collect` runs in each process per gather (`cluster-rpc/prom-client` makes one).
  * @example
  * ```ts
  * import { createClusterRpc, type MetricsSource } from 'cluster-rpc';

@@ -21,8 +21,7 @@ import type { IncomingSpan, OutgoingSpan, TracedEvent, TracedRequest, Tracing } 
 import { eventAttributes, eventSpanName, isServerFailure, rpcAttributes, rpcSpanName, SYSTEM } from './conventions.js';
 
 /**
- * Options of {@link otelTracing}. Every one is optional: by default spans go
- * to what the application registered with OpenTelemetry.
+ * Options of {@link otelTracing}, all optional: by default spans go to what the application registered with OpenTelemetry.
  * @example
  * ```ts
  * import { W3CTraceContextPropagator } from '@opentelemetry/core';

@@ -3,8 +3,7 @@ import type { CallOptions, EventOptions } from '../engine/call-options.js';
 import type { StreamOptions } from '../engine/read-stream.js';
 
 /**
- * The arguments of `call` after the path: the input (optional when it may be
- * `undefined`), then the options. For functions that wrap `call`.
+ * The arguments of `call` after the path: the input (optional when it may be `undefined`), then the options; for wrappers.
  * @example
  * ```ts
  * import type { RouterInput, RouterOutput, RouterPath } from 'cluster-rpc';
@@ -34,8 +33,7 @@ export type StreamArgs<TInput> = undefined extends TInput
   : [input: TInput, options?: StreamOptions];
 
 /**
- * The arguments of `emit` and `broadcast` after the name: the payload
- * (optional when it may be `undefined`), then the options.
+ * The arguments of `emit` and `broadcast` after the name: the payload (optional if it may be `undefined`), then the options.
  * @example
  * ```ts
  * import type { EventName } from 'cluster-rpc/types';

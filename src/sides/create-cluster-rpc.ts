@@ -65,8 +65,7 @@ export interface ClusterRpc<
   for(ctx: ProcedureContext): ClusterRpcSide<TPrimaryRouter, TWorkerRouter, TEvents>;
   /**
    * Stops serving and detaches every listener: calls under way in both directions settle with `SHUTTING_DOWN` after
-   * the `grace` period, later ones at once, and the peers are told. Idempotent; once it resolves, a new rpc object
-   * may be created in this process.
+   * the `grace` period, later ones at once, and the peers are told. Idempotent; then a new rpc object may be created.
    */
   close(options?: CloseOptions): Promise<void>;
   /** Calls and streams in flight in this process, both directions: 0 when idle. */

@@ -7,10 +7,7 @@ import { type ClusterMetrics, DEFAULT_METRICS_TIMEOUT_MS, type MetricsRequest, t
 import { RpcError } from '../wire/errors.js';
 import type { PrimaryEventMeta } from './primary.js';
 
-/**
- * Gathers the cluster's metrics through `engine`, as `rpc.primary.metrics(options)`
- * answers; `sources` are the primary's, whose settings say how their families merge.
- */
+/** `rpc.primary.metrics(options)`, through `engine`; `sources` are the primary's, whose settings say how families merge. */
 export function metricsOf(
   engine: Engine<PrimaryEventMeta>,
   sources: readonly MetricsSource[],

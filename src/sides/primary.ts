@@ -81,8 +81,7 @@ export type WorkerChange =
     };
 
 /**
- * One worker's outcome in {@link PrimaryRpc.callAll}: an entry of
- * `Promise.allSettled` plus the worker's id. Narrow it on `status`.
+ * One worker's outcome in {@link PrimaryRpc.callAll}: a `Promise.allSettled` entry plus the worker's id. Narrow it on `status`.
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -111,8 +110,7 @@ export type CallAllResult<TValue> =
     };
 
 /**
- * What the primary can do, as `rpc.primary`: call the procedures every worker serves, send events to workers and
- * listen to theirs. Reading `rpc.primary` in a worker throws.
+ * What the primary can do, as `rpc.primary`: call workers' procedures, send and hear events. Reading it in a worker throws.
  * @example
  * ```ts
  * import cluster from 'node:cluster';
@@ -148,9 +146,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): Promise<Array<CallAllResult<RouterOutput<TWorkerRouter, TPath>>>>;
 
   /**
-   * Reads a stream procedure of one worker: its items in order, the worker's generator running at most
-   * `highWaterMark` items ahead of the loop. Nothing is sent before the first item is asked for, and a stream has no
-   * timeout unless given one ({@link StreamOptions}).
+   * Reads a stream procedure of one worker: its items in order, the generator at most `highWaterMark` items ahead of the
+   * loop. Nothing is sent before the first `next()`; no timeout unless given one ({@link StreamOptions}).
    */
   stream<TPath extends StreamPath<TWorkerRouter>>(
     worker: Worker | number,
@@ -159,8 +156,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   ): RpcStream<RouterOutput<TWorkerRouter, TPath>>;
 
   /**
-   * Sends an event to every worker alive now, once its payload passed the
-   * schema. Workers still starting get it once ready, within the default timeout.
+   * Sends an event to every worker alive now, its payload checked; starting ones get it once ready, within the default timeout.
    * @returns How many workers it was handed to.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST`, `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE` or `SHUTTING_DOWN`.
    */
@@ -180,9 +176,8 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
   workers(): readonly WorkerInfo[];
 
   /**
-   * Listens to workers joining (their rpc object answers) and leaving (with why), each heard once, in order, on every
-   * transport; a listener added later does not hear earlier joins ({@link PrimaryRpc.workers} lists them). A listener
-   * that throws is reported to `onError` (`path: 'onWorkers'`).
+   * Listens to workers joining (their rpc object answers) and leaving (with why), each once, in order, on any transport;
+   * earlier joins are in {@link PrimaryRpc.workers}. A listener that throws goes to `onError` (`path: 'onWorkers'`).
    * @returns A function that removes the listener.
    */
   onWorkers(listener: (change: WorkerChange) => unknown): () => void;
@@ -192,8 +187,7 @@ export interface PrimaryRpc<TWorkerRouter extends AnyRouter, TEvents> {
    * cluster, including those of workers gone or missing, and the `sources`' families merged by their `aggregator`. A worker
    * that does not answer within `timeout` ms is left out, and `cluster_rpc_process_up` is 0 for its slot.
    * @returns The text, to serve as {@link PROMETHEUS_CONTENT_TYPE}.
-   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` when metrics are off or an option is wrong,
-   *   `SHUTTING_DOWN` once the rpc object is closed.
+   * @throws {@link RpcError} (as a rejection): `BAD_REQUEST` (metrics off, a wrong option), `SHUTTING_DOWN` (closed).
    */
   metrics(options: MetricsRequest & { readonly format: 'prometheus' }): Promise<string>;
   /**

@@ -29,8 +29,7 @@ export interface TestClusterOptions<
 }
 
 /**
- * The workers of a {@link TestCluster}: as many known entries as were asked
- * for (so `workers[0]` needs no check), then those `fork()` added.
+ * The workers of a {@link TestCluster}: as many known entries as asked for (`workers[0]` needs no check), then `fork()`'s.
  * @example
  * ```ts
  * import type { TestClusterWorkers } from 'cluster-rpc/testing';
@@ -72,8 +71,7 @@ export interface TestCluster<
   /** Starts one more worker, with the next id, and returns its API. */
   fork(): WorkerRpc<TPrimaryRouter, TEvents>;
   /**
-   * Worker `workerId` dies as a killed process would: calls in flight to and
-   * from it reject with `DISCONNECTED` and their signals abort.
+   * Worker `workerId` dies as a killed process would: calls to and from it reject with `DISCONNECTED`, their signals abort.
    * @throws `RangeError` when no live worker has that id.
    */
   kill(workerId: number): void;
@@ -92,9 +90,8 @@ function checkWorkerCount(value: unknown): number {
 }
 
 /**
- * Runs a primary and its workers in this process, through the same encoding, validation, errors, timeouts, `ctx` and
- * events as real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`). Handlers that call the other
- * side reach this cluster's through `rpc.for(ctx)`.
+ * Runs a primary and its workers in this process, with the encoding, validation, errors, timeouts, `ctx` and events of
+ * real processes (a `Date` arrives as a copy, a function is `UNSERIALIZABLE`); handlers reach its other side by `rpc.for(ctx)`.
  * @throws `TypeError` for an option out of range.
  * @example
  * ```ts

@@ -52,8 +52,7 @@ export interface WorkerEventMeta {
 }
 
 /**
- * What a worker can do, as `rpc.worker`: call the primary's procedures, send
- * events and listen to them. Reading `rpc.worker` in the primary throws.
+ * What a worker can do, as `rpc.worker`: call the primary's procedures, send and hear events. Reading it in the primary throws.
  * @example
  * ```ts
  * import { rpc } from './rpc.js';
@@ -65,8 +64,7 @@ export interface WorkerEventMeta {
  */
 export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   /**
-   * Calls a procedure on the primary, as {@link PrimaryRpc.call} calls a worker. Until the primary's rpc object
-   * answers, the call is held within its timeout, never lost.
+   * Calls a procedure on the primary, as {@link PrimaryRpc.call} a worker; held within its timeout until the primary answers.
    * @throws {@link RpcError} (as a rejection); `DISCONNECTED` when the channel to the primary closed.
    */
   call<TPath extends CallPath<TPrimaryRouter>>(
@@ -74,18 +72,14 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
     ...args: CallArgs<RouterInput<TPrimaryRouter, TPath>>
   ): Promise<RouterOutput<TPrimaryRouter, TPath>>;
 
-  /**
-   * Reads a stream procedure of the primary, as {@link PrimaryRpc.stream}
-   * reads a worker's; held, not lost, until the primary's rpc object answers.
-   */
+  /** Reads a stream procedure of the primary, as {@link PrimaryRpc.stream} does a worker's; held until the primary answers. */
   stream<TPath extends StreamPath<TPrimaryRouter>>(
     path: TPath,
     ...args: StreamArgs<RouterInput<TPrimaryRouter, TPath>>
   ): RpcStream<RouterOutput<TPrimaryRouter, TPath>>;
 
   /**
-   * Listens to an event: the primary's broadcasts, and other workers'
-   * broadcasts relayed by the primary. Listeners behave as {@link PrimaryRpc.on}'s.
+   * Listens to an event: the primary's broadcasts and other workers' (relayed by it), as {@link PrimaryRpc.on} does.
    * @returns A function that removes the listener.
    */
   on<TName extends EventName<TEvents>>(
@@ -94,18 +88,14 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
   ): () => void;
 
   /**
-   * Sends an event to the primary's listeners, once its payload passed the
-   * schema (`BAD_REQUEST` otherwise, and nothing is sent).
+   * Sends an event to the primary's listeners once its payload passed the schema (`BAD_REQUEST` otherwise, nothing sent).
    * @returns Resolves once the event is handed to the channel.
    * @throws {@link RpcError} (as a rejection): `BAD_REQUEST`, `UNSERIALIZABLE`, `PAYLOAD_TOO_LARGE`,
    *   `SHUTTING_DOWN`, `DISCONNECTED`, or `TIMEOUT` when the primary's rpc object did not answer in time.
    */
   emit<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
-  /**
-   * Sends an event to the primary's listeners and, through the primary, to
-   * every other worker. Checked and rejected as {@link WorkerRpc.emit}.
-   */
+  /** Sends an event to the primary's listeners and, through it, every other worker; checked as {@link WorkerRpc.emit}. */
   broadcast<TName extends EventName<TEvents>>(name: TName, ...args: EventArgs<EventInput<TEvents, TName>>): Promise<void>;
 
   /**
@@ -115,9 +105,6 @@ export interface WorkerRpc<TPrimaryRouter extends AnyRouter, TEvents> {
    */
   onPrimary(listener: (change: PrimaryChange) => unknown): () => void;
 
-  /**
-   * This worker as its primary knows it; `undefined` until it joined one
-   * (and, over NATS, between a primary's death and the next one's welcome).
-   */
+  /** This worker as its primary knows it; `undefined` until it joined one (over NATS, also between two primaries). */
   self(): WorkerInfo | undefined;
 }

@@ -1,10 +1,7 @@
 /** The largest frame a transport that reads byte streams accepts, from the rpc options. @module */
 import type { TransportLimits } from './transport.js';
 
-/**
- * A frame is at most a batch of small envelopes plus one payload; JSON's
- * escapes can make a payload up to six times the size the rpc layer counted.
- */
+/** A frame is at most a batch of small envelopes plus one payload, which JSON's escapes can make six times as large. */
 const FRAME_BYTES_PER_PAYLOAD_BYTE = 6;
 const FRAME_OVERHEAD_BYTES = 1024 * 1024;
 

@@ -82,8 +82,7 @@ export interface TransportHandlers {
   left(peer: PeerLink, why: string): void;
   /**
    * `peer` (a primary handing over to its successor) takes nothing new: what is made from now on waits for the next
-   * peer, while what it was sent is still answered until it has `left`. `sent` runs once everything queued for it
-   * has been handed to the transport.
+   * peer, while what it was sent is answered until it has `left`. `sent` runs once all queued for it is handed over.
    */
   leaving(peer: PeerLink, sent: () => void): void;
   /** The transport gave up (its server refused it, say): calls waiting and later ones fail with `DISCONNECTED` saying `why`. */
@@ -122,13 +121,11 @@ export interface TransportPort {
   peer(workerId: number): PeerLink | undefined;
   /**
    * Whether a worker holds its calls, events and streams (within their timeout) while it has no primary: `true` for a
-   * transport that connects asynchronously or whose primary can come back; `false` where calls without a primary fail
-   * with `DISCONNECTED` at once (cluster IPC).
+   * transport that connects asynchronously or whose primary can come back; `false` to fail at once (cluster IPC).
    */
   readonly holdCallsWithoutPrimary: boolean;
   /**
-   * Why a worker has no primary now, for the `DISCONNECTED` error of what was
-   * held for one until its timeout. Default: "no primary has joined".
+   * Why a worker has no primary now, for the `DISCONNECTED` error of what it held in vain. Default: "no primary has joined".
    */
   whyNoPrimary?(): string;
   /**

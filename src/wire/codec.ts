@@ -1,10 +1,7 @@
 /** Payload encoding, the only file that touches superjson (docs/design.md, "Plain JSON skips superjson"). @module */
 import SuperJSON from 'superjson';
 
-/**
- * A payload as it crosses the channel: `[]` for `undefined`, `[json]` for plain
- * JSON, `[json, meta]` for a value superjson had to describe.
- */
+/** A payload on the wire: `[]` for `undefined`, `[json]` for plain JSON, `[json, meta]` for a value superjson described. */
 export type EncodedPayload = readonly [] | readonly [json: unknown] | readonly [json: unknown, meta: unknown];
 
 export type EncodeFailure =
@@ -179,10 +176,7 @@ function measureObject(object: Record<string, unknown>, depth: number): number {
   return plain ? bytes : -1;
 }
 
-/**
- * Encodes a payload for the wire, refusing what would be lost on the way and what is larger than `maxBytes`. `label`
- * names the value in messages (`input`, `result`, `payload`).
- */
+/** Encodes a payload, refusing what would be lost on the way or exceed `maxBytes`; `label` names it in messages. */
 export function encodePayload(value: unknown, label: string, maxBytes: number): EncodeResult {
   if (value === undefined) return { ok: true, payload: EMPTY, bytes: 0 };
   try {

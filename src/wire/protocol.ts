@@ -171,8 +171,7 @@ export type ParsedFrame =
   | { readonly kind: 'frame'; readonly envelopes: Envelope[]; readonly dropped: number };
 
 /**
- * The gate every incoming message passes: tells ours from foreign, and keeps
- * only envelopes whose every field has the right type. Never throws.
+ * The gate of every incoming message: tells ours from foreign, keeps only envelopes whose fields all type-check. Never throws.
  */
 export function parseFrame(message: unknown): ParsedFrame {
   if (typeof message !== 'object' || message === null || !Object.hasOwn(message, MARKER)) return { kind: 'foreign' };

@@ -1,7 +1,6 @@
 /**
- * The NATS transport's own messages: who is primary, who joins, who is alive. They are transport-level (the rpc protocol of
- * `src/wire/protocol.ts` travels in frames, untouched); each is a JSON object with `v` (this table's version) and `t` (its
- * kind). The sender's session is in the subject for messages sent to one process, in the message on the shared subjects.
+ * The NATS transport's own messages (who is primary, who joins, who is alive), beside the frames: JSON objects with `v`
+ * (this table's version) and `t`. The sender's session is in the subject of a message to one process, else in the message.
  *
  * | `t`       | subject                       | from → to                   | fields                         | meaning |
  * | --------- | ----------------------------- | --------------------------- | ------------------------------ | ------- |

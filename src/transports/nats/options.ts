@@ -5,9 +5,8 @@ import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
 import { checkClusterName } from './subjects.js';
 
 /**
- * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions}) and the NATS client's connection
- * options, passed through (`servers`, `user`, `tls`…). The first connection is retried by the client's reconnection
- * settings until a server answers, unless `waitOnFirstConnect: false`.
+ * Options of {@link natsTransport}: the cluster's own ({@link NatsClusterOptions}) and the NATS client's, passed through
+ * (`servers`, `user`, `tls`…), whose reconnection settings retry the first connection unless `waitOnFirstConnect: false`.
  * @example
  * ```ts
  * import type { NatsTransportOptions } from 'cluster-rpc/nats';
@@ -34,8 +33,7 @@ export interface NatsClusterOptions {
   /** A connected NATS client to use, which `rpc.close()` leaves open. Default: the transport opens and closes its own. */
   readonly connection?: NatsConnection;
   /**
-   * Milliseconds a silent peer counts as alive: calls to a process that died
-   * or froze fail within this. The same in every process, at least 100. Default: 3000.
+   * Ms a silent peer counts as alive (calls to a dead or frozen one fail within it): ≥ 100, the same everywhere. Default: 3000.
    */
   readonly livenessMs?: number;
   /** Told when the transport gives up, once when no server can be reached yet, and of server errors. Default: `console.error`. */
@@ -119,7 +117,6 @@ export function checkOptions(options: NatsTransportOptions): NatsSettings {
 
 /**
  * A member of a cluster keeps trying, from its first connection on: its calls wait within their timeouts meanwhile.
- * The client's own defaults (2 s between rounds, 10 rounds) would leave a process cut off for good after 20 s;
- * `reconnectJitter` is the client's.
+ * The client's own defaults (10 rounds 2 s apart) would cut a process off for good after 20 s; the jitter is the client's.
  */
 const CLIENT_RECONNECTION = { maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 };

@@ -9,8 +9,7 @@
  * | `crpc.<cluster>.to.<dest>.f.<src>`              | `dest`                 | one frame (JSON) from `src` |
  * | `crpc.<cluster>.to.<dest>.c.<src>.<n>.<i>.<count>` | `dest`              | part `i` of `count` of frame number `n` from `src` |
  *
- * A session is a random token a process takes when it (re)joins; procedure
- * paths and event names never appear in a subject. @module
+ * A session is a random token a process takes when it (re)joins; no procedure path or event name is in a subject. @module
  */
 import { nanoid } from 'nanoid';
 

@@ -1,9 +1,4 @@
-/**
- * One connected socket, on either side: its handshake message, then frames
- * both ways. The only file that writes to or reads from a connected socket.
- *
- * @module
- */
+/** One connected socket, either side: its handshake message, then frames both ways; the only file reading or writing one. @module */
 import type { Socket } from 'node:net';
 import { debug } from '../../wire/debug.js';
 import type { Frame } from '../../wire/protocol.js';
@@ -24,8 +19,7 @@ export interface ConnectionEvents {
 }
 
 /**
- * Writes are `congested` once more than this waits in the socket's queue,
- * as Node's IPC channel reports backpressure past 128 KiB: a frame of 100 KiB
+ * Writes are `congested` once more than this waits in the socket's queue, as Node's IPC channel does: a frame of 100 KiB
  * the kernel could not take at once is no reason yet to hold the next call.
  */
 const CONGESTED_BYTES = 128 * 1024;
@@ -47,9 +41,7 @@ export class SocketConnection {
   #waiting: Array<(error: Error | null) => void> = [];
 
   /**
-   * A connection a server accepted, read from the socket's `'data'` events
-   * (Node offers nothing leaner for those).
-   *
+   * A connection a server accepted, read from the socket's `'data'` events (Node offers nothing leaner for those).
    * @param maxFrameBytes - The longest frame read once open: a longer line closes the connection.
    */
   static accepted(socket: Socket, maxFrameBytes: number, events: ConnectionEvents): SocketConnection {
@@ -104,12 +96,9 @@ export class SocketConnection {
   }
 
   /**
-   * Writes a frame, with no callback (a callback per write costs Node a tick
-   * per turn). A frame the socket's queue holds in order counts as written:
-   * its `done` runs at once, since {@link end} sends the queue before the
-   * socket ends. From a write that leaves more than the high-water mark
-   * waiting on, `done`s wait for the socket to drain (or close), so they
-   * keep their order.
+   * Writes a frame, with no callback (one per write costs Node a tick per turn). A frame the socket's queue holds counts
+   * as written: its `done` runs at once, since {@link end} sends the queue before the socket ends. From a write that
+   * leaves more than {@link CONGESTED_BYTES} waiting on, `done`s wait for the socket to drain (or close), in order.
    */
   send(frame: Frame, done: (error: Error | null) => void): SendResult {
     const socket = this.socket;
@@ -120,9 +109,8 @@ export class SocketConnection {
       return 'closed';
     }
     socket.write(line);
-    // Not write()'s return value, which is false for any frame above 16 KiB before the kernel is even
-    // asked: what the kernel did not take at once is what is waiting. write() returned false then, so
-    // 'drain' follows once it is all written.
+    // Not write()'s return value, false for any frame above 16 KiB before the kernel is even asked: what the kernel
+    // did not take at once is what waits (write() then returned false, so 'drain' follows).
     const congested = socket.writableLength > CONGESTED_BYTES;
     if (!congested && this.#waiting.length === 0) {
       done(null);

@@ -1,12 +1,6 @@
 /**
- * The worker's end: connects to the primary's socket, joins (presenting its
- * secret), and carries frames once welcomed. When to try again after an
- * attempt fails or the primary goes is the caller's decision (`path` mode
- * retries with backoff; under node:cluster the primary offers the path). A
- * primary that steps down stays connected, answering what it was sent, while
- * the worker joins its successor.
- *
- * @module
+ * The worker's end: connects to the primary's socket, joins with its secret, carries frames once welcomed; when to try
+ * again is the caller's. A primary stepping down still answers what it was sent while the worker joins its successor. @module
  */
 import { hostname } from 'node:os';
 import { type PeerInfo, type PeerLink, PRIMARY_PEER, type TransportHandlers, type TransportPort } from '../transport.js';
@@ -55,7 +49,6 @@ export class SocketConnector {
     this.#self = this.#info(workerId);
   }
 
-  /** Where the outcome of attempts goes. */
   reportTo(events: ConnectorEvents): void {
     this.#events = events;
   }

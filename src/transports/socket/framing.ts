@@ -1,13 +1,7 @@
 /**
- * How messages cross a socket: each one is a line of JSON, ended by a newline
- * (what Node's own IPC channel writes). JSON escapes every newline inside
- * strings, and in UTF-8 the byte 0x0A is never part of another character, so
- * the first 0x0A ends the message. A message is written as one string, which
- * Node encodes straight into the write; the reader finds newlines with
- * `Buffer.indexOf`, keeps the chunks of a line still arriving in a list, and
- * decodes them once, when the line is whole; a line within one chunk is read
- * where it lies.
- *
+ * How messages cross a socket: one line of JSON each, ended by a newline, as Node's IPC channel writes them (JSON escapes
+ * newlines inside strings, and in UTF-8 0x0A is never part of another character, so the first 0x0A ends a message). The
+ * reader finds newlines with `Buffer.indexOf` and decodes a line once, when it is whole, where it lies if in one chunk.
  * @module
  */
 import { createConnection, type Socket } from 'node:net';
@@ -30,10 +24,8 @@ export function encodeMessage(value: unknown): string | undefined {
 const READ_BUFFER_BYTES = 64 * 1024;
 
 /**
- * Connects to `path`, reading into one buffer of the connection's own
- * (`onread`): each read skips the stream's machinery and a fresh buffer,
- * which costs a process woken for one frame more than the frame itself.
- * `read` gets each chunk, whose memory is read into again once it returns.
+ * Connects to `path`, reading into one buffer of its own (`onread`), without the stream's machinery and a fresh buffer
+ * per read (which cost more than a lone frame). `read` gets each chunk, whose memory is reused once it returns.
  */
 export function connectReading(path: string, read: (chunk: Buffer) => void): Socket {
   const buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
@@ -58,10 +50,8 @@ export interface MessageSink {
 }
 
 /**
- * Cuts a byte stream into lines of JSON. Memory stays within the limit plus
- * one chunk: a line that grows past it stops the reader. The sink may lower
- * or raise the limit (`maxBytes`) or {@link stop} the reader from inside a
- * callback; the next message obeys.
+ * Cuts a byte stream into lines of JSON. Memory stays within the limit plus one chunk: a longer line stops the reader.
+ * The sink may change `maxBytes` or {@link stop} the reader from inside a callback; the next message obeys.
  */
 export class MessageReader {
   /** The longest line accepted, in bytes, without its newline. */
@@ -91,7 +81,6 @@ export class MessageReader {
 
   /**
    * Takes the next chunk of the stream.
-   *
    * @param reused - The chunk's memory is read into again once this returns: what is kept is copied.
    */
   push(chunk: Buffer, reused: boolean): void {

@@ -1,11 +1,7 @@
 /**
- * What a connection says besides frames, and the secrets it proves itself
- * with. A worker's first message is a `join`; the primary answers `welcome`
- * (then frames flow both ways) or `refused` (then closes). A would-be primary
- * that finds the path taken sends a `probe`, answered by `primary` (who
- * listens there) and a close. A primary that steps down for a successor says
- * `leaving` among the frames; the worker answers `stepped` once it has sent
- * its last call there.
+ * What a connection says besides frames, and the secrets it proves itself with. A worker opens with `join`, answered by
+ * `welcome` (then frames flow) or `refused` (then a close); a would-be primary finding the path taken sends a `probe`,
+ * answered by `primary` and a close; a primary stepping down says `leaving`, answered by `stepped` after the last call.
  *
  * | message   | from → to          | fields |
  * | --------- | ------------------ | ------ |
@@ -14,9 +10,8 @@
  * | `refused` | primary → worker   | `why` |
  * | `probe`   | primary → primary  | `v` (1) |
  * | `primary` | primary → primary  | `pid`, `host` |
-| `leaving` | primary → worker   | (after `welcome`) |
-| `stepped` | worker → primary   | (after `leaving`) |
- *
+ * | `leaving` | primary → worker   | (after `welcome`) |
+ * | `stepped` | worker → primary   | (after `leaving`) |
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';

@@ -1,12 +1,7 @@
 /**
- * The primary's end: a server on the socket path, the handshake of every
- * connection (the first message must be a `join` the gate admits, within
- * {@link HANDSHAKE_TIMEOUT_MS}, or the connection is closed unread), and the
- * table of workers with their links. Which path, which gate, and whether
- * workers are known before they connect is the business of the caller
- * (`path` mode, or node:cluster's rendezvous).
- *
- * @module
+ * The primary's end: a server on the socket path, each connection's handshake (first a `join` the gate admits, within
+ * {@link HANDSHAKE_TIMEOUT_MS}, or it is closed unread), and the table of workers. Path, gate and workers expected before
+ * they connect are the caller's (`path` mode, or node:cluster's rendezvous). @module
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
@@ -34,7 +29,6 @@ export type WorkerPeer = Extract<PeerInfo, { side: 'worker' }>;
 /** Who may join: the worker a `join` speaks for, or why it is refused. */
 export type Gate = (join: Join) => WorkerPeer | { readonly refused: string };
 
-/** How the listener is set up. */
 export interface ListenerSettings {
   readonly maxFrameBytes: number;
   /** Whether the server and its connections keep the process alive (not under node:cluster, where the workers' channels do). */
@@ -89,16 +83,13 @@ export class SocketListener {
     this.#settings = settings;
   }
 
-  /** Sets who may join. */
   admitWith(gate: Gate): void {
     this.#gate = gate;
   }
 
   /**
-   * Listens on `path`; resolves once it does, or once this primary gave up
-   * (refused, failed, closed). With `replaceStale`, a socket file nobody
-   * listens on is replaced, and one a live primary listens on refuses this
-   * one, or makes it wait for the path (`standby`).
+   * Listens on `path`; resolves once it does, or once this primary gave up (refused, failed, closed). With `replaceStale`,
+   * a socket file nobody listens on is replaced; a live primary's refuses this one, or makes it wait (`standby`).
    */
   listen(path: string, options: { readonly replaceStale: boolean; readonly standby: boolean }): Promise<void> {
     this.#path = path;
@@ -182,7 +173,6 @@ export class SocketListener {
     if (announce) this.#handlers.joined(member.link);
   }
 
-  /** Whether worker `workerId` is a member. */
   has(workerId: number): boolean {
     return this.#members.has(workerId);
   }
@@ -249,12 +239,9 @@ export class SocketListener {
   }
 
   /**
-   * Steps down for a successor: gives the path up at once (a primary in
-   * standby takes it), closes connections still in their handshake (their
-   * workers try again, and reach the successor), and tells every worker it is
-   * `leaving`. Resolves once each has answered `stepped` (it sends nothing new
-   * here after that) or gone, or after `withinMs`. Frames keep flowing both
-   * ways until `close()`.
+   * Steps down for a successor: frees the path at once (for a primary in standby), closes connections still in their
+   * handshake (their workers retry and reach the successor), tells every worker `leaving`. Resolves once each answered
+   * `stepped` (then sends nothing new here) or went, or after `withinMs`; frames flow both ways until `close()`.
    */
   async stepDown(withinMs: number): Promise<void> {
     if (this.#closed || this.#failed || this.#leaving) return;

@@ -1,13 +1,7 @@
-/**
- * The options of `socketTransport`, checked, with their defaults.
- *
- * @module
- */
+/** The options of `socketTransport`, checked, with their defaults. @module */
 
 /**
- * Options of {@link socketTransport}. Under node:cluster pass none (or only
- * `onError`); elsewhere `path` and `role`.
- *
+ * Options of {@link socketTransport}. Under node:cluster pass none (or only `onError`); elsewhere `path` and `role`.
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
@@ -22,47 +16,35 @@
  *   }),
  * });
  * ```
- *
  * @group Socket
  */
 export interface SocketTransportOptions {
   /**
-   * The socket's path (on Windows a named pipe, `\\?\pipe\name`), when
-   * node:cluster is not the parent of the workers: the primary listens there
-   * and workers connect to it. The permissions of its directory decide who may
-   * connect. At most 103 bytes (the operating system's limit for a socket
-   * path). Default: none; under node:cluster the primary makes a private
-   * directory for its socket, and tells each worker where it is.
+   * The socket's path (on Windows a named pipe, `\\?\pipe\name`) when node:cluster is not the parent of the workers: the
+   * primary listens there, workers connect, and its directory's permissions decide who may. At most 103 bytes (the OS
+   * limit for a socket path). Default: none; under node:cluster the primary makes a private directory for its socket.
    */
   readonly path?: string;
   /**
-   * Which side this process plays, with `path`. Default: the environment
-   * variable `CLUSTER_RPC_ROLE` (`primary` or `worker`). Without `path` the
-   * role is node:cluster's (`cluster.isPrimary`), and giving one is an error.
+   * Which side this process plays, with `path`. Default: the environment variable `CLUSTER_RPC_ROLE` (`primary` or
+   * `worker`). Without `path` the role is node:cluster's (`cluster.isPrimary`), and giving one is an error.
    */
   readonly role?: 'primary' | 'worker';
   /**
-   * A shared secret, with `path`: a primary given one admits only workers
-   * that present the same. Default: the environment variable
-   * `CLUSTER_RPC_SOCKET_TOKEN`, or none. Under node:cluster each worker gets a
-   * secret of its own, and this option is refused.
+   * A shared secret, with `path`: a primary given one admits only workers that present the same. Default: the
+   * environment variable `CLUSTER_RPC_SOCKET_TOKEN`, or none. Refused under node:cluster (each worker gets its own).
    */
   readonly token?: string;
   /**
-   * What a primary does when another live primary listens on `path`: `false`
-   * refuses this one (its calls fail with `DISCONNECTED` saying so, and
-   * `onError` hears it); `true` waits, and takes the path once the other
-   * primary is gone (for `pm2 reload`, which starts the new instance before
-   * it stops the old one). The other primary frees the path at once when its
-   * rpc object closes with a grace (as `serveWorker` closes it), handing its
-   * workers over. Default: `false`.
+   * What a primary does when another live primary listens on `path`: `false` refuses this one (its calls fail with
+   * `DISCONNECTED` saying so, and `onError` hears it); `true` waits, and takes the path once the other primary is gone
+   * (for `pm2 reload`, which starts the new instance before it stops the old one). The other primary frees the path at
+   * once when its rpc object closes with a grace (as `serveWorker` does), handing its workers over. Default: `false`.
    */
   readonly standby?: boolean;
   /**
-   * Told when the transport gives up (the path is taken by another primary,
-   * cannot be listened on, or the primary refused this worker's token), and
-   * when a primary in standby starts and stops waiting. Default: writes the
-   * message to `console.error`.
+   * Told when the transport gives up (the path is taken by another primary, cannot be listened on, or the primary
+   * refused this worker's token), and when a primary in standby starts and stops waiting. Default: `console.error`.
    */
   readonly onError?: (error: Error) => void;
 }

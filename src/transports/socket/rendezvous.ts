@@ -1,16 +1,12 @@
 /**
- * Under node:cluster: the primary listens in a fresh private directory and
- * tells each worker, over the cluster's IPC channel, where the socket is and
- * a secret of its own. A worker asks once it listens (Node drops what reaches
- * a worker before that); the primary also offers the path to every worker it
- * knows when it starts listening (for workers that asked before it was
- * there). Only these two messages ride the IPC channel; frames never do.
+ * Under node:cluster: the primary listens in a fresh private directory and tells each worker, over the cluster's IPC
+ * channel, where the socket is and a secret of its own. A worker asks once it listens (Node drops what reaches it before);
+ * the primary also offers the path to every worker it knows once it listens. Frames never ride the IPC channel.
  *
  * | message on the IPC channel                 | from → to        |
  * | ------------------------------------------ | ---------------- |
  * | `{ $crpcSocket: 1, ask: true }`            | worker → primary |
  * | `{ $crpcSocket: 1, path, secret }`         | primary → worker |
- *
  * @module
  */
 import cluster, { type Worker } from 'node:cluster';
@@ -80,7 +76,6 @@ function sendTo(send: (message: object, callback: (error: Error | null) => void)
   }
 }
 
-/** The primary under node:cluster. */
 export function openClusterPrimary(
   handlers: TransportHandlers,
   settings: { readonly maxFrameBytes: number; readonly onError: (error: Error) => void },
@@ -198,7 +193,6 @@ export function openClusterPrimary(
 const MIN_ASK_DELAY_MS = 50;
 const MAX_ASK_DELAY_MS = 2000;
 
-/** A worker under node:cluster. */
 export function openClusterWorker(handlers: TransportHandlers, settings: { readonly maxFrameBytes: number }): TransportPort {
   const workerId = cluster.worker?.id ?? 0;
   let channelOpen = process.connected === true;
@@ -248,8 +242,7 @@ export function openClusterWorker(handlers: TransportHandlers, settings: { reado
     handlers.failed(why);
   };
   process.on('message', onMessage);
-  // First in line: when the primary dies, Node's cluster code calls process.exit()
-  // from its own 'disconnect' listener, and listeners after it never run.
+  // First: when the primary dies, Node's cluster calls process.exit() in its own 'disconnect' listener; later ones never run.
   process.prependListener('disconnect', onDisconnect);
   ask();
 

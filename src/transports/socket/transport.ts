@@ -16,36 +16,23 @@ import { checkOptions, type SocketSettings, type SocketTransportOptions } from '
 import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
 
 /**
- * The processes of a cluster reach each other through a Unix domain socket
- * the primary listens on, instead of Node's IPC channel: pass it as the
- * `transport` option of `createClusterRpc`, with the same routers as ever.
- * Frames are JSON with a length prefix, one write per batch; calls cost about
- * what they cost over Node's IPC channel.
+ * The processes of a cluster reach each other through a Unix domain socket the primary listens on, instead of Node's
+ * IPC channel: pass it as the `transport` option of `createClusterRpc`, with the same routers as ever. Frames are JSON
+ * with a length prefix, one write per batch; calls cost about what they cost over Node's IPC channel.
  *
- * Under node:cluster, call it without options: the primary listens in a
- * fresh directory only its user can enter and tells each worker, over the
- * cluster's IPC channel, where the socket is and a secret of its own;
- * worker ids are `cluster.worker.id`, and a worker's death (or its IPC
- * channel closing) makes its calls reject with `DISCONNECTED` at once, as
- * over IPC.
+ * Under node:cluster, call it without options: the primary listens in a fresh directory only its user can enter and
+ * tells each worker, over the cluster's IPC channel, where the socket is and a secret of its own; worker ids are
+ * `cluster.worker.id`, and a worker's death (or its IPC channel closing) rejects its calls with `DISCONNECTED` at once.
  *
- * Elsewhere (PM2 cluster mode, systemd instances, processes started by
- * hand), give a `path` and each process's `role`: the primary listens on the
- * path (replacing a socket file left by a dead primary, never a live
- * primary's: a second one is refused, and says so), and workers connect to
- * it, get ids from it, and connect again by themselves, with new ids, when
- * it is not there yet or comes back; calls made meanwhile wait within their
- * timeout. A primary whose rpc object closes with a grace steps down first:
- * it frees the path for a primary in `standby`, and its workers send later
- * calls to that one while it answers those already sent.
- *
- * @param options - Nothing under node:cluster; otherwise the socket's `path`,
- *   this process's `role` and an optional `token`; see {@link SocketTransportOptions}.
+ * Elsewhere (PM2 cluster mode, systemd instances, processes started by hand), give a `path` and each process's `role`:
+ * the primary listens on the path (replacing a dead primary's socket file, never a live one's: a second primary is
+ * refused, and says so); workers connect, get ids from it, and reconnect by themselves (new ids) when it is not there
+ * yet or comes back, calls meanwhile waiting within their timeout. A primary whose rpc object closes with a grace steps
+ * down first, freeing the path for a primary in `standby`: its workers send it later calls while the old one answers.
+ * @param options - None under node:cluster; otherwise `path`, `role` and an optional `token` ({@link SocketTransportOptions}).
  * @returns A transport for `createClusterRpc({ transport })`.
- * @throws `TypeError` for a `path` that is empty or too long, a `role` that
- *   is neither `primary` nor `worker` (nor given by `CLUSTER_RPC_ROLE`) with
- *   a path, or `role`, `token` or `standby` without one.
- *
+ * @throws `TypeError` for a `path` that is empty or too long, a `role` that is neither `primary` nor `worker` (nor
+ *   given by `CLUSTER_RPC_ROLE`) with a path, or `role`, `token` or `standby` without one.
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
@@ -69,7 +56,6 @@ import { openClusterPrimary, openClusterWorker } from './rendezvous.js';
  *   });
  * }
  * ```
- *
  * @group Socket
  */
 export function socketTransport(options?: SocketTransportOptions): Transport {
