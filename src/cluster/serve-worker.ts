@@ -93,7 +93,7 @@ const MIN_DRAIN_MS = 250;
 /**
  * Makes this worker drain on `SIGTERM` or `SIGINT`: stop accepting, let the work under way finish within the
  * grace period, close the rpc object, run `onDrained`, exit (0 if all finished). Call it once its servers exist; under
- * PM2's cluster mode in every instance, the rpc primary included ([design notes](../../docs/design.md#draining-a-worker)).
+ * PM2's cluster mode in every instance, the rpc primary included ([design notes](../../docs/socket.md#pm2-reload-standby-and-stepping-down)).
  * @throws `TypeError` for a bad option.
  * @example
  * ```ts

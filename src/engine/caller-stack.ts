@@ -1,4 +1,4 @@
-/** The caller's frames on a rejected call's stack (docs/design.md, "A rejected call's stack"). @module */
+/** The caller's frames on a rejected call's stack (docs/observability.md, "A rejected call's stack"). @module */
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** V8 formats `stack` on first read. */

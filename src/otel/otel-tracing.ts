@@ -193,7 +193,7 @@ class OtelTracing implements Tracing {
  * Traces calls, streams and events with OpenTelemetry: the `tracing` option of `createClusterRpc`, in every process.
  * Until the application registers an SDK, nothing is traced and it costs a check per call. Calls and streams are
  * `CLIENT` and `SERVER` spans, events `PRODUCER` and `CONSUMER` spans, named after the semantic conventions v1.44.0;
- * the context crosses in the headers. Span by span: docs/design.md, "Tracing".
+ * the context crosses in the headers. Span by span: docs/observability.md, "Tracing".
  * @throws `TypeError` when an option is not what it should be.
  * @example
  * ```ts

@@ -1,8 +1,7 @@
 /**
  * `socketTransport`: the primary listens on a Unix domain socket (a named
  * pipe on Windows) and every worker connects to it, under node:cluster or
- * wherever the processes come from. Design: docs/design.md, "The socket
- * transport".
+ * wherever the processes come from. Design: docs/socket.md.
  *
  * @module
  */
