@@ -167,7 +167,8 @@ export interface ProcedureBuilder<TIn, TOut, TContext = ProcedureContext> {
     fn: (args: MiddlewareArgs<TContext, MiddlewareInput<TIn>>) => MiddlewareResult<TAdded> | Promise<MiddlewareResult<TAdded>>,
   ): ProcedureBuilder<TIn, TOut, WithAdded<TContext, TAdded>>;
   /**
-   * Ends the builder with the call's function: a thrown {@link cluster-rpc!RpcError} reaches the caller, else `INTERNAL_ERROR`.
+   * Ends the builder with the function that serves the call. An {@link cluster-rpc!RpcError} it throws reaches the
+   * caller as thrown; anything else as `INTERNAL_ERROR`.
    * @throws `TypeError` when `fn` is not a function.
    */
   handler<TReturn extends HandlerResult<TOut>>(

@@ -24,7 +24,10 @@ export interface CallOptions {
    * deadline, aborts with it, and carries its headers unless given its own (docs/design.md, "Explicit parent calls").
    */
   readonly parent?: CallParent;
-  /** Strings read as `ctx.headers` (a request id, a trace context); over 8 KiB is `BAD_REQUEST`. Default: the parent's. */
+  /**
+   * Strings the handler reads as `ctx.headers` (a request id, a trace context), at most 8 KiB in all, else
+   * `BAD_REQUEST`. Default: the parent's, or none.
+   */
   readonly headers?: Readonly<Record<string, string>>;
 }
 

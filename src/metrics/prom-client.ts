@@ -28,7 +28,8 @@ export interface PromClientMetricsOptions {
   /** The per-worker label; a metric with a label of this name of its own is aggregated instead. Default: `'worker'`. */
   readonly workerLabel?: string;
   /**
-   * Whether the primary's registries count too. Default: `false`, as `AggregatorRegistry` (idle, they skew `min`, `average`).
+   * Whether the primary's registries take part, as one more process. Default: `false`, as `AggregatorRegistry`: the
+   * primary's idle values would skew a `min` or an `average`.
    */
   readonly primary?: boolean;
 }

@@ -18,7 +18,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 /**
- * Options of {@link createClusterRpc}, all optional, the same in every process: each side serves its router, calls the other's.
+ * Options of {@link createClusterRpc}, all optional. Pass the same in the primary and in every worker: each side serves
+ * its own router and calls the other's.
  * @example
  * ```ts
  * import { createClusterRpc } from 'cluster-rpc';
@@ -39,10 +40,14 @@ export interface ClusterRpcOptions<
   /** The events either side may send, from {@link cluster-rpc!defineEvents}. Default: none. */
   readonly events?: TEvents;
   /**
-   * Milliseconds a call waits unless it sets its own, and an event for a peer still starting; `Infinity`: none. Default: 30 000.
+   * Milliseconds a call waits unless it sets its own, and an event waits for a peer still starting; `Infinity` for no
+   * limit. Default: 30 000 (30 s).
    */
   readonly timeout?: number;
-  /** Bytes an input, result, payload or error data may take serialised, else `PAYLOAD_TOO_LARGE` unsent. Default: 16 MiB. */
+  /**
+   * The largest serialised input, result, payload or error data, in bytes; larger ones fail with `PAYLOAD_TOO_LARGE`
+   * before they are sent. Default: 16 MiB.
+   */
   readonly maxPayloadBytes?: number;
   /**
    * Hears, in the process where it happened, what a handler, its middlewares, a stream or a listener threw, with its

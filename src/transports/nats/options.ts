@@ -33,7 +33,8 @@ export interface NatsClusterOptions {
   /** A connected NATS client to use, which `rpc.close()` leaves open. Default: the transport opens and closes its own. */
   readonly connection?: NatsConnection;
   /**
-   * Ms a silent peer counts as alive (calls to a dead or frozen one fail within it): ≥ 100, the same everywhere. Default: 3000.
+   * Milliseconds a silent peer counts as alive: calls to a process that died or froze fail within this. At least 100,
+   * and the same in every process. Default: 3000.
    */
   readonly livenessMs?: number;
   /** Told when the transport gives up, once when no server can be reached yet, and of server errors. Default: `console.error`. */
