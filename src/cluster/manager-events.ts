@@ -62,9 +62,11 @@ export class ManagerListeners {
       listeners = new Set();
       this.#byEvent.set(event, listeners);
     }
-    listeners.add(listener);
+    // A wrapper per subscription, as rpc.on does: the same function added twice is called twice and needs two unsubscribes.
+    const entry = ((...args: never[]) => (listener as (...values: never[]) => void)(...args)) as (...args: never[]) => void;
+    listeners.add(entry);
     return () => {
-      listeners.delete(listener);
+      listeners.delete(entry);
     };
   }
 
