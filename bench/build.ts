@@ -1,14 +1,10 @@
 /**
- * Compiles cluster-rpc's `src/` and what `npm run bench` runs to plain
- * JavaScript (support/transpile.ts), into node_modules/.cache/cluster-rpc-bench/
- * (git-ignored), rebuilt from scratch each time.
+ * Compiles cluster-rpc's `src/` and what `npm run bench` runs to plain JavaScript (support/transpile.ts), into
+ * node_modules/.cache/cluster-rpc-bench/ (git-ignored), rebuilt from scratch each time.
  *
- * Why not run the benchmark through tsx: tsx's loader hooks run on an extra
- * thread in every process and add tens of MiB to every RSS figure, and
- * seventeen processes take seconds longer to start. Compiled, the processes
- * run what a user of the published package runs.
- *
- * @module
+ * Why not run the benchmark through tsx: tsx's loader hooks run on an extra thread in every process and add tens of MiB to every
+ * RSS figure, and seventeen processes take seconds longer to start. Compiled, the processes run what a user of the published
+ * package runs.
  */
 import { rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

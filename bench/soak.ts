@@ -35,9 +35,8 @@ const SHORT_TIMEOUT_MS = 5;
 const WARM_UP_CALLS = 20_000;
 const PROGRESS_EVERY = 100_000;
 /**
- * How far the heap may grow from after the warm-up to the end. Measured flat
- * (±0.1 MiB) over 500,000 calls a side; a leak of one 16-byte object per call
- * would add 8 MiB.
+ * How far the heap may grow from after the warm-up to the end. Measured flat (±0.1 MiB) over 500,000 calls a side; a leak of one
+ * 16-byte object per call would add 8 MiB.
  */
 const HEAP_GROWTH_LIMIT_MIB = 1;
 

@@ -1,8 +1,6 @@
 /**
- * The benchmark's worker process: attaches one contender at a time when the
- * primary asks, drives worker → primary calls, and reports its figures.
- *
- * @module
+ * The benchmark's worker process: attaches one contender at a time when the primary asks, drives worker → primary calls, and
+ * reports its figures.
  */
 import { type ContenderName, openWorkerContender, type WorkerContender } from './lib/contenders/index.js';
 import { loadBaseline } from './lib/contenders/library.js';

@@ -1,12 +1,8 @@
 /**
- * The cells of the benchmark, in the order they run, the contenders each
- * runs, and the targets of issue 13 each cell is held to.
+ * The cells of the benchmark, in the order they run, the contenders each runs, and the targets of issue 13 each cell is held to.
  *
- * Point-to-point cells run with exactly one worker alive; fan-out cells with
- * exactly as many workers as they fan out to (cluster-rpc's `broadcast` and
- * `callAll` cover every live worker), so workers are added as the run goes.
- *
- * @module
+ * Point-to-point cells run with exactly one worker alive; fan-out cells with exactly as many workers as they fan out to
+ * (cluster-rpc's `broadcast` and `callAll` cover every live worker), so workers are added as the run goes.
  */
 import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
@@ -42,11 +38,9 @@ const LARGE_FANOUT_PAYLOAD: PayloadKind = '100kb';
 export const QUICK_CELLS = ['tiny/c1/w2p', 'tiny/c64/w2p', 'tiny/c64/p2w', '4kb/c64/w2p', '100kb/c64/w2p', 'bcast/16/tiny'];
 
 /**
- * Cells left out of the default run, to keep it near ten minutes, and run
- * when `--only` names them: 100 KB and 1 MB at concurrency 256. They measure
- * the same throughput as concurrency 64 plus queueing, and cost minutes (256
- * lanes of 1 MB calls each finish a call before the window opens; with
- * superjson, birpc+sj+zod does about ten such calls a second).
+ * Cells left out of the default run, to keep it near ten minutes, and run when `--only` names them: 100 KB and 1 MB at
+ * concurrency 256. They measure the same throughput as concurrency 64 plus queueing, and cost minutes (256 lanes of 1 MB calls
+ * each finish a call before the window opens; with superjson, birpc+sj+zod does about ten such calls a second).
  */
 export function isExtraCell(cell: Cell): boolean {
   return cell.type === 'call' && cell.concurrency === 256 && (cell.payload === '100kb' || cell.payload === '1mb');
@@ -89,15 +83,15 @@ export function describeCell(cell: Cell): string {
 }
 
 /**
- * The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor (the
- * fan-out cells), and `birpc+sj+zod` not in the 1 MB cells above concurrency 1.
+ * The contenders a cell runs: those asked for; by default `raw+zod` only where it is the target's floor (the fan-out cells), and
+ * `birpc+sj+zod` not in the 1 MB cells above concurrency 1.
  */
 export function contendersOf(cell: Cell, contenders: readonly ContenderName[], given: boolean): ContenderName[] {
   if (given) return [...contenders];
   // The metrics and tracing costs (issues 15, 24) are measured where they are largest relative to the call: tiny calls at c=64.
   const withMetrics = cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64;
-  // superjson takes about 300 ms per 1 MB round trip here: birpc+sj+zod's 64 lanes of 1 MB would need 20 s to
-  // warm up and as long to drain, per phase, for the ratio concurrency 1 shows already.
+  // superjson takes about 300 ms per 1 MB round trip here: birpc+sj+zod's 64 lanes of 1 MB would need 20 s to warm up and as long
+  // to drain, per phase, for the ratio concurrency 1 shows already.
   const slowPeer = cell.type === 'call' && cell.payload === '1mb' && cell.concurrency > 1;
   return contenders.filter(
     (name) =>
@@ -132,8 +126,8 @@ function times(value: number): string {
 }
 
 /**
- * The issue 13 targets for `cell`, judged on the figures of its contenders.
- * Missing contenders make the targets that need them disappear.
+ * The issue 13 targets for `cell`, judged on the figures of its contenders. Missing contenders make the targets that need them
+ * disappear.
  */
 export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
   return [...judgeIpc(cell, figures), ...judgeSocket(cell, figures)];

@@ -1,10 +1,7 @@
 /**
- * The SVG chart: throughput per payload size for the contenders, one
- * panel per direction and concurrency, bars on a logarithmic axis (the sizes
- * span four orders of magnitude), each non-raw bar labelled with its ratio to
- * raw. Plain SVG written here, no chart library.
- *
- * @module
+ * The SVG chart: throughput per payload size for the contenders, one panel per direction and concurrency, bars on a logarithmic
+ * axis (the sizes span four orders of magnitude), each non-raw bar labelled with its ratio to raw. Plain SVG written here, no
+ * chart library.
  */
 import { CONCURRENCIES, type Direction } from './cells.js';
 import type { ContenderName } from './contenders/types.js';

@@ -1,11 +1,7 @@
 /**
- * How the benchmark's primary steers its workers: small request/reply
- * messages marked `$bench`, on the same IPC channel but never while a
- * measured window is open (except the one reply that ends it). Every
- * contender sees these messages' listener equally; none sees another
- * contender's listener, because each is attached only for its own phase.
- *
- * @module
+ * How the benchmark's primary steers its workers: small request/reply messages marked `$bench`, on the same IPC channel but never
+ * while a measured window is open (except the one reply that ends it). Every contender sees these messages' listener equally;
+ * none sees another contender's listener, because each is attached only for its own phase.
  */
 import type { Worker } from 'node:cluster';
 import { readFileSync } from 'node:fs';

@@ -1,17 +1,11 @@
 /**
- * The closed loop every contender is measured with: `concurrency` lanes, each
- * issuing its next call as soon as the previous one settles. The same code
- * drives raw IPC, birpc and cluster-rpc; only the `call` function differs.
+ * The closed loop every contender is measured with: `concurrency` lanes, each issuing its next call as soon as the previous one
+ * settles. The same code drives raw IPC, birpc and cluster-rpc; only the `call` function differs.
  *
- * The window is managed on completions, not by timers: warm-up ends once
- * `warmupMs` passed, every lane finished at least one call and, where asked,
- * `minWarmupCalls` completed (or `maxWarmupMs` passed); the measured
- * window then runs for `durationMs` and at least `minCalls` calls (so a slow
- * cell still sees a few full rounds of its lanes), capped at `maxMs`. Lanes
- * stop issuing when it closes and the calls still out are awaited, so the
- * next phase starts on a quiet channel.
- *
- * @module
+ * The window is managed on completions, not by timers: warm-up ends once `warmupMs` passed, every lane finished at least one call
+ * and, where asked, `minWarmupCalls` completed (or `maxWarmupMs` passed); the measured window then runs for `durationMs` and at
+ * least `minCalls` calls (so a slow cell still sees a few full rounds of its lanes), capped at `maxMs`. Lanes stop issuing when
+ * it closes and the calls still out are awaited, so the next phase starts on a quiet channel.
  */
 import { performance } from 'node:perf_hooks';
 import { Histogram, type LatencySummary } from './histogram.js';

@@ -1,9 +1,6 @@
 /**
- * The benchmark's workers: forked on demand (fan-out cells need exactly as
- * many workers as they fan out to), steered through their control lines, and
- * all stopped at the end, whatever happens.
- *
- * @module
+ * The benchmark's workers: forked on demand (fan-out cells need exactly as many workers as they fan out to), steered through
+ * their control lines, and all stopped at the end, whatever happens.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { ControlLine } from './control.js';

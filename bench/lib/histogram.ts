@@ -1,9 +1,6 @@
 /**
- * A latency histogram with logarithmic buckets 1 % wide: recording costs one
- * `Math.log` and allocates nothing, so the loop being measured stays light
- * and the process's memory does not grow with the number of calls.
- *
- * @module
+ * A latency histogram with logarithmic buckets 1 % wide: recording costs one `Math.log` and allocates nothing, so the loop being
+ * measured stays light and the process's memory does not grow with the number of calls.
  */
 
 /** Smallest latency told apart, in milliseconds (1 µs). */

@@ -1,8 +1,6 @@
 /**
- * The machine and the Node a run measured, so figures are never read without
- * them: printed when the run starts and ends, and recorded in every output.
- *
- * @module
+ * The machine and the Node a run measured, so figures are never read without them: printed when the run starts and ends, and
+ * recorded in every output.
  */
 import os from 'node:os';
 

@@ -1,15 +1,11 @@
 /**
- * The memory cell: a long run of cluster-rpc calls from one worker to the
- * primary, stopped at fixed points to take both processes' figures after a
- * full collection, with the pending tables' sizes. Flat memory means RSS at
- * the end within {@link MEMORY_GROWTH_LIMIT} of RSS after the first stretch,
- * nothing pending, and (judged by {@link memoryVersusRaw}) RSS at the end
+ * The memory cell: a long run of cluster-rpc calls from one worker to the primary, stopped at fixed points to take both
+ * processes' figures after a full collection, with the pending tables' sizes. Flat memory means RSS at the end within {@link
+ * MEMORY_GROWTH_LIMIT} of RSS after the first stretch, nothing pending, and (judged by {@link memoryVersusRaw}) RSS at the end
  * within {@link MEMORY_VS_RAW_LIMIT} of raw IPC's after the same calls.
  *
- * Sampling between bursts, on a quiet channel and after `gc()`, measures what
- * the calls left behind rather than garbage not yet collected.
- *
- * @module
+ * Sampling between bursts, on a quiet channel and after `gc()`, measures what the calls left behind rather than garbage not yet
+ * collected.
  */
 import { MEMORY_GROWTH_LIMIT, MEMORY_VS_RAW_LIMIT } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
@@ -47,9 +43,8 @@ export interface MemoryRecord {
   /** RSS at the end over RSS at the baseline. */
   readonly growth: { readonly primary: number; readonly worker: number };
   /**
-   * The same without V8's young generation (`new_space`), which V8 grows under
-   * a high allocation rate and which holds only short-lived objects: what the
-   * calls retained, rather than how fast they allocated.
+   * The same without V8's young generation (`new_space`), which V8 grows under a high allocation rate and which holds only
+   * short-lived objects: what the calls retained, rather than how fast they allocated.
    */
   readonly growthWithoutNewSpace: { readonly primary: number; readonly worker: number };
   /** RSS growth within the limit in both processes, nothing pending, no errors. */
@@ -75,11 +70,9 @@ function newSpaceOf(sample: MemorySample): number {
 }
 
 /**
- * The sample the end is compared with: the first one, from the first
- * 100,000 calls on, after which V8 no longer grew its young generation in
- * either process (it does so under sustained fast allocation, for raw IPC as
- * much as for cluster-rpc, and the collection before each sample can shrink
- * it again); the first sample if it never settles before the end.
+ * The sample the end is compared with: the first one, from the first 100,000 calls on, after which V8 no longer grew its young
+ * generation in either process (it does so under sustained fast allocation, for raw IPC as much as for cluster-rpc, and the
+ * collection before each sample can shrink it again); the first sample if it never settles before the end.
  */
 function baselineOf(samples: readonly MemorySample[]): MemorySample {
   const first = samples[0] as MemorySample;
@@ -91,9 +84,8 @@ function baselineOf(samples: readonly MemorySample[]): MemorySample {
 }
 
 /**
- * Runs the memory cell with `total` calls of `contender` (cluster-rpc for the
- * target; another contender gives the baseline to compare with); `progress`
- * hears of each sample.
+ * Runs the memory cell with `total` calls of `contender` (cluster-rpc for the target; another contender gives the baseline to
+ * compare with); `progress` hears of each sample.
  */
 export async function runMemoryCell(
   fleet: Fleet,

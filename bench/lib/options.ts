@@ -1,8 +1,4 @@
-/**
- * The command line of `npm run bench`. See bench/README.md.
- *
- * @module
- */
+/** The command line of `npm run bench`. See bench/README.md. */
 import { DEFAULT_FANOUTS } from './cells.js';
 import { CONTENDERS, type ContenderName } from './contenders/types.js';
 import { HTTP_SERVERS, type HttpServerKind } from './http/servers.js';

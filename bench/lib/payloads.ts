@@ -1,14 +1,10 @@
 /**
- * The payloads every contender sends, and the zod schemas cluster-rpc
- * validates them with. Built once per process from a fixed seed, so the
- * primary and every worker hold byte-identical data.
+ * The payloads every contender sends, and the zod schemas cluster-rpc validates them with. Built once per process from a fixed
+ * seed, so the primary and every worker hold byte-identical data.
  *
- * `tiny` is one small object; the larger sizes are `{ items: [record, …] }`,
- * an array of records with strings, numbers, a boolean and a string array:
- * the shape a cache dump or a batch of rows has, not one giant string that
- * JSON would copy in a single memcpy.
- *
- * @module
+ * `tiny` is one small object; the larger sizes are `{ items: [record, …] }`, an array of records with strings, numbers, a boolean
+ * and a string array: the shape a cache dump or a batch of rows has, not one giant string that JSON would copy in a single
+ * memcpy.
  */
 import { z } from 'zod';
 

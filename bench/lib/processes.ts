@@ -1,11 +1,7 @@
 /**
- * The helper processes the benchmark starts besides its cluster workers (the
- * load generator, the Redis server), tracked so that none outlives the run:
- * they are killed when the benchmark exits for any reason Node can still act
- * on (the end, an error, Ctrl-C, SIGTERM). What must survive even a SIGKILL
- * of the benchmark (the Redis server) guards itself as well; see redis.ts.
- *
- * @module
+ * The helper processes the benchmark starts besides its cluster workers (the load generator, the Redis server), tracked so that
+ * none outlives the run: they are killed when the benchmark exits for any reason Node can still act on (the end, an error,
+ * Ctrl-C, SIGTERM). What must survive even a SIGKILL of the benchmark (the Redis server) guards itself as well; see redis.ts.
  */
 import type { ChildProcess } from 'node:child_process';
 

@@ -1,9 +1,6 @@
 /**
- * Reads V8 `.cpuprofile` files (from `node --cpu-prof`) and lists where the
- * time went: the functions with the most self time, overall and within
- * cluster-rpc's own code (`src/`).
- *
- * @module
+ * Reads V8 `.cpuprofile` files (from `node --cpu-prof`) and lists where the time went: the functions with the most self time,
+ * overall and within cluster-rpc's own code (`src/`).
  */
 import { readFileSync } from 'node:fs';
 
@@ -42,10 +39,9 @@ export interface ProfileSummary {
 }
 
 /**
- * Where a function's time counts: the IPC channel and its JSON, the garbage
- * collector, cluster-rpc, its dependencies, Node's async machinery, or the
- * benchmark itself. Time in a native write includes the kernel's (and being
- * preempted inside the syscall), since the profiler samples wall time.
+ * Where a function's time counts: the IPC channel and its JSON, the garbage collector, cluster-rpc, its dependencies, Node's
+ * async machinery, or the benchmark itself. Time in a native write includes the kernel's (and being preempted inside the
+ * syscall), since the profiler samples wall time.
  */
 function categoryOf(functionName: string, url: string): string {
   if (functionName === '(garbage collector)') return 'garbage collector';

@@ -1,9 +1,6 @@
 /**
- * Turning records into text: the one-line summary after each cell, the table
- * at the end (ratios to raw stand out, targets say PASS or FAIL), and the
- * Markdown table meant for the README's "Performance" section.
- *
- * @module
+ * Turning records into text: the one-line summary after each cell, the table at the end (ratios to raw stand out, targets say
+ * PASS or FAIL), and the Markdown table meant for the README's "Performance" section.
  */
 import { MEMORY_GROWTH_LIMIT, MEMORY_VS_RAW_LIMIT } from './cells.js';
 import type { ContenderName } from './contenders/types.js';

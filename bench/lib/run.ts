@@ -1,12 +1,8 @@
 /**
- * Runs the cells: for each cell, every contender in turn, for several rounds
- * in rotating order (raw, birpc, …, cluster-rpc; then birpc, …, cluster-rpc,
- * raw; …), so a burst of noise from elsewhere on the machine lands on a different
- * contender each round and the median of the rounds shrugs it off. Each phase
- * starts after a full garbage collection in every process, attaches only its
+ * Runs the cells: for each cell, every contender in turn, for several rounds in rotating order (raw, birpc, …, cluster-rpc; then
+ * birpc, …, cluster-rpc, raw; …), so a burst of noise from elsewhere on the machine lands on a different contender each round and
+ * the median of the rounds shrugs it off. Each phase starts after a full garbage collection in every process, attaches only its
  * contender, and detaches it after.
- *
- * @module
  */
 import { type Cell, contendersOf, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
@@ -29,17 +25,15 @@ export interface PhaseRecord {
   /** Resident set sizes at the end of the window, in bytes. */
   readonly rss: { readonly primary: number; readonly workers: readonly number[] };
   /**
-   * CPU time of the primary and the worker(s) together per call, from the start
-   * of the warm-up to the end of the drain, in µs. Unlike calls/s, barely moved
-   * by other work on the machine.
+   * CPU time of the primary and the worker(s) together per call, from the start of the warm-up to the end of the drain, in µs.
+   * Unlike calls/s, barely moved by other work on the machine.
    */
   readonly cpuMicrosPerCall: number;
   /** The same, the primary's and the workers' apart. */
   readonly cpuMicrosPerCallBySide: { readonly primary: number; readonly workers: number };
   /**
-   * Times a process (any of them) went to sleep and was woken, per call, over
-   * the same span (Linux; NaN elsewhere). Waking an idle process is most of a
-   * lone round trip's latency, so fewer is better.
+   * Times a process (any of them) went to sleep and was woken, per call, over the same span (Linux; NaN elsewhere). Waking an
+   * idle process is most of a lone round trip's latency, so fewer is better.
    */
   readonly wakeupsPerCall: number;
   /** Calls still pending after the window drained: anything but 0 is a leak. */
@@ -111,11 +105,10 @@ function spreadOf(values: readonly number[]): number {
 const MIB = 1024 * 1024;
 
 /**
- * Operations a phase's warm-up also waits for: each phase starts with a new
- * rpc object after a full collection, after which V8 runs much of the path
- * unoptimised again (docs/design.md, "Fan-out is measured on warm code"),
- * and re-optimising takes thousands of operations; a fan-out operation is one event in each worker,
- * so each worker process warms up on its own (see bench/README.md).
+ * Operations a phase's warm-up also waits for: each phase starts with a new rpc object after a full collection, after which V8
+ * runs much of the path unoptimised again (docs/design.md, "Fan-out is measured on warm code"), and re-optimising takes thousands
+ * of operations; a fan-out operation is one event in each worker, so each worker process warms up on its own (see
+ * bench/README.md).
  */
 const MIN_WARMUP_OPERATIONS = 3000;
 /** The longest a warm-up waits for them (slow payloads get there later, or not). */

@@ -14,8 +14,6 @@
  *   returned; a fan-out event before it leaves (once) and in each worker on
  *   receipt; the acknowledgement before it leaves and in the primary on
  *   receipt. A check that fails throws, and birpc sends the error back.
- *
- * @module
  */
 import type { Worker } from 'node:cluster';
 import { type BirpcOptions, type BirpcReturn, createBirpc } from 'birpc';
@@ -66,10 +64,9 @@ function echoes(validated: boolean): EchoFunctions {
 const FOREIGN = Object.freeze({});
 
 /**
- * superjson both ways: `{ json, meta }` objects, which Node's channel then
- * JSON-encodes. The channel carries other messages too (the harness's), which
- * superjson must not be given: as any user sharing the channel would, the
- * deserializer passes over what is not superjson's.
+ * superjson both ways: `{ json, meta }` objects, which Node's channel then JSON-encodes. The channel carries other messages too
+ * (the harness's), which superjson must not be given: as any user sharing the channel would, the deserializer passes over what is
+ * not superjson's.
  */
 const SUPERJSON: Pick<BirpcOptions<object>, 'serialize' | 'deserialize'> = {
   serialize: (data: unknown) => SuperJSON.serialize(data),

@@ -1,12 +1,8 @@
 /**
- * cluster-rpc through its public API only, as an application would use it:
- * routers whose procedures validate input and output with zod, events with
- * zod payloads, default options. A new rpc object is created for each phase
- * and closed after it (one may be open per process at a time). Over Node's
- * IPC channel (`cluster-rpc`), or over a Unix socket with `socketTransport()`
+ * cluster-rpc through its public API only, as an application would use it: routers whose procedures validate input and output
+ * with zod, events with zod payloads, default options. A new rpc object is created for each phase and closed after it (one may be
+ * open per process at a time). Over Node's IPC channel (`cluster-rpc`), or over a Unix socket with `socketTransport()`
  * (`cluster-rpc/socket`).
- *
- * @module
  */
 import type { Worker } from 'node:cluster';
 import type { CallAllResult } from '../../../src/index.js';
@@ -27,11 +23,9 @@ import { registerOtelSdk } from './otel-sdk.js';
 import { GatherError, type Operation, type PrimaryContender, type WorkerContender } from './types.js';
 
 /**
- * How a cluster-rpc contender runs: `metrics` on (`cluster-rpc+metrics`);
- * over `socketTransport()` (`cluster-rpc/socket`); `tracing` with
- * `otelTracing()` and no SDK (`api`, `cluster-rpc+otel`) or with the SDK
- * registered for the phase (`sdk`, `cluster-rpc+otel-sdk`); another build
- * (`library`, `cluster-rpc@base`).
+ * How a cluster-rpc contender runs: `metrics` on (`cluster-rpc+metrics`); over `socketTransport()` (`cluster-rpc/socket`);
+ * `tracing` with `otelTracing()` and no SDK (`api`, `cluster-rpc+otel`) or with the SDK registered for the phase (`sdk`,
+ * `cluster-rpc+otel-sdk`); another build (`library`, `cluster-rpc@base`).
  */
 export interface ClusterRpcVariant {
   readonly metrics?: boolean;

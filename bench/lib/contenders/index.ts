@@ -1,8 +1,4 @@
-/**
- * Opens a contender by name, on either side.
- *
- * @module
- */
+/** Opens a contender by name, on either side. */
 import type { Worker } from 'node:cluster';
 import { openBirpcPrimary, openBirpcWorker } from './birpc.js';
 import { openClusterRpcPrimary, openClusterRpcWorker } from './cluster-rpc.js';

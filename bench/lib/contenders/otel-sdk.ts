@@ -1,12 +1,8 @@
 /**
- * The OpenTelemetry SDK as an application registers it, for the
- * `cluster-rpc+otel-sdk` contender's phase only: a tracer provider whose
- * batch processor hands spans to an exporter that drops them (the cost of
- * recording, not of a network), the AsyncLocalStorage context manager and
- * the W3C propagator. Registered in each process when the phase opens and
- * removed when it closes, so no other contender runs with it.
- *
- * @module
+ * The OpenTelemetry SDK as an application registers it, for the `cluster-rpc+otel-sdk` contender's phase only: a tracer provider
+ * whose batch processor hands spans to an exporter that drops them (the cost of recording, not of a network), the
+ * AsyncLocalStorage context manager and the W3C propagator. Registered in each process when the phase opens and removed when it
+ * closes, so no other contender runs with it.
  */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';

@@ -22,8 +22,6 @@
  * `{ $raw: 1, s: id, r: result }` or `{ $raw: 1, s: id, e: message }`
  * (answer), `{ $raw: 1, b: seq, p: payload }` (fan-out), `{ $raw: 1, a: seq }`
  * (acknowledgement).
- *
- * @module
  */
 import cluster, { type Worker } from 'node:cluster';
 import {

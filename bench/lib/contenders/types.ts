@@ -1,13 +1,9 @@
 /**
- * What each contender provides, on each side. A contender is attached to the
- * channel only for its own phase (opened, measured, closed), so no contender
- * pays for another's listeners.
+ * What each contender provides, on each side. A contender is attached to the channel only for its own phase (opened, measured,
+ * closed), so no contender pays for another's listeners.
  *
- * Every measured operation is a prebuilt function `() => Promise`, bound to
- * its peer and payload before the window opens, so the loop calls the
- * contender and nothing else.
- *
- * @module
+ * Every measured operation is a prebuilt function `() => Promise`, bound to its peer and payload before the window opens, so the
+ * loop calls the contender and nothing else.
  */
 import type { Worker } from 'node:cluster';
 import type { PayloadKind } from '../payloads.js';

@@ -1,14 +1,10 @@
 /**
- * A private `redis-server` for the HTTP cell: on a free loopback port, with
- * no persistence (no RDB snapshots, no AOF, its working directory a fresh
- * temporary one), started by the benchmark and stopped by it.
+ * A private `redis-server` for the HTTP cell: on a free loopback port, with no persistence (no RDB snapshots, no AOF, its working
+ * directory a fresh temporary one), started by the benchmark and stopped by it.
  *
- * It runs under a small `sh` guard whose standard input is a pipe from the
- * benchmark: when the benchmark goes away, however it goes (even SIGKILL),
- * the pipe closes, and the guard stops the server. Ctrl-C and SIGTERM stop it
- * too, and so does {@link RedisServer.stop}.
- *
- * @module
+ * It runs under a small `sh` guard whose standard input is a pipe from the benchmark: when the benchmark goes away, however it
+ * goes (even SIGKILL), the pipe closes, and the guard stops the server. Ctrl-C and SIGTERM stop it too, and so does {@link
+ * RedisServer.stop}.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,9 +22,8 @@ const CLOCK_TICKS = 100;
 const READY_TIMEOUT_MS = 10_000;
 
 /**
- * The guard: starts the server in the background, prints its pid, and stops
- * it once its own standard input ends (the benchmark closed it, or died) or
- * it is signalled.
+ * The guard: starts the server in the background, prints its pid, and stops it once its own standard input ends (the benchmark
+ * closed it, or died) or it is signalled.
  */
 const GUARD = [
   'redis-server "$@" &',

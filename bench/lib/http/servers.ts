@@ -16,8 +16,6 @@
  * Every server answers `200` with the same small JSON body, `{"count":n}`,
  * or `500` when the call failed. The primary side of each server lives here
  * too, attached only for its own phase, like the contenders of the other cells.
- *
- * @module
  */
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
@@ -341,8 +339,8 @@ export async function closeHttpServer(): Promise<HttpServerReport> {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-  // The last requests' calls may still be on their way back: over the socket they do not share the IPC
-  // channel with this control message, so they can be answered after it arrived.
+  // The last requests' calls may still be on their way back: over the socket they do not share the IPC channel with this control
+  // message, so they can be answered after it arrived.
   const until = performance.now() + SETTLE_MS;
   while (counter.pendingCount() > 0 && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
   const pending = counter.pendingCount();

@@ -1,9 +1,6 @@
 /**
- * The HTTP cell's load generator: `wrk` (Debian's package), in its own
- * process, on loopback. A small Lua script makes it print its totals and
- * exact latency percentiles as one JSON line, instead of its rounded text.
- *
- * @module
+ * The HTTP cell's load generator: `wrk` (Debian's package), in its own process, on loopback. A small Lua script makes it print
+ * its totals and exact latency percentiles as one JSON line, instead of its rounded text.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -11,8 +11,6 @@
  * - `cluster-rpc`: the same routers as the IPC benchmark's cluster-rpc
  *   contender (zod on input and output), over `natsTransport`; broadcast:
  *   `rpc.primary.broadcast()`, each worker acknowledging with `emit()`.
- *
- * @module
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createClusterRpc, defineEvents } from '../../../src/index.js';

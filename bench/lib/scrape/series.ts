@@ -1,10 +1,7 @@
 /**
- * The registry every worker of the scrape cell fills: 200 series in the
- * shapes applications have (a labelled counter, gauges summed and taken at
- * their maximum, a histogram), the same label sets in every worker so the
- * aggregated answer also holds 200 series.
- *
- * @module
+ * The registry every worker of the scrape cell fills: 200 series in the shapes applications have (a labelled counter, gauges
+ * summed and taken at their maximum, a histogram), the same label sets in every worker so the aggregated answer also holds 200
+ * series.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 

@@ -1,10 +1,6 @@
 /**
- * The scrape cell's worker side: one registry of 200 series, answered both
- * to prom-client's `AggregatorRegistry` (its listener) and to cluster-rpc's
- * gathers (`promClientMetrics`); and, on request, a count of the bytes this
- * process sends to the primary.
- *
- * @module
+ * The scrape cell's worker side: one registry of 200 series, answered both to prom-client's `AggregatorRegistry` (its listener)
+ * and to cluster-rpc's gathers (`promClientMetrics`); and, on request, a count of the bytes this process sends to the primary.
  */
 import { AggregatorRegistry } from 'prom-client';
 import { createClusterRpc } from '../../../src/index.js';
@@ -25,9 +21,8 @@ export function openScrapeWorker(seed: number): void {
 }
 
 /**
- * Counts the JSON bytes of what this process sends (the benchmark's own
- * control messages left out) from now on, or stops; returns the count since
- * the last call.
+ * Counts the JSON bytes of what this process sends (the benchmark's own control messages left out) from now on, or stops; returns
+ * the count since the last call.
  */
 export function countScrapeBytes(on: boolean): { readonly bytes: number } {
   const bytes = counting?.bytes ?? 0;

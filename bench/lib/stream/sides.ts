@@ -8,8 +8,6 @@
  * | `cluster-rpc` | the worker serves a stream procedure whose zod output schema checks every item; the primary reads it with `for await` over `rpc.primary.stream(worker, …, { highWaterMark })`, through the public API |
  *
  * Each side is attached only for its own phase, like the other cells' contenders.
- *
- * @module
  */
 import type { Worker } from 'node:cluster';
 import { z } from 'zod';
