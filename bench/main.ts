@@ -124,6 +124,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+  const live = process.stdout.isTTY === true;
 
   console.log(style.bold('cluster-rpc benchmark'));
   console.log(`machine: ${machineLine(machine)}`);
@@ -141,36 +142,27 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
   );
 
   try {
-    if (options.nats) {
-      const live = process.stdout.isTTY === true;
-      const record = await runNatsCell(options, (phase) => {
-        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
-      });
+    const progress = (phase: string): void => {
+      if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
+    };
+    /** A cell that runs alone: its Markdown printed and written, with its record as JSON. */
+    const writeAlone = (name: string, render: () => string, record: Record<string, unknown>): void => {
       if (live) process.stdout.write('\r\x1b[K');
       const finished = finishMachine(machine);
-      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderNatsTable(record)}`;
+      const markdown = `Measured on ${machineLine(finished)}.\n\n${render()}`;
       console.log(`\n${markdown}`);
-      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: finished, nats: record }, null, 2);
-      const written = writeResults(outDir, `nats-${stamp()}`, { 'nats.json': json, 'nats.md': `${markdown}\n` });
+      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: finished, ...record }, null, 2);
+      const written = writeResults(outDir, `${name}-${stamp()}`, { [`${name}.json`]: json, [`${name}.md`]: `${markdown}\n` });
       console.log(`\nwrote ${written.join(', ')}`);
+    };
+    if (options.nats) {
+      const record = await runNatsCell(options, progress);
+      writeAlone('nats', () => renderNatsTable(record), { nats: record });
       return record.cells.every((cell) => cell.target?.pass !== false) ? 0 : 1;
     }
     if (options.scrape) {
-      const live = process.stdout.isTTY === true;
-      const record = await runScrapeCell(fleet, options.scrapeRounds, (phase) => {
-        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
-      });
-      if (live) process.stdout.write('\r\x1b[K');
-      const finished = finishMachine(machine);
-      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderScrapeTable(record)}`;
-      console.log(`\n${markdown}`);
-      const json = JSON.stringify(
-        { startedAt, finishedAt: new Date().toISOString(), machine: finished, scrape: record },
-        null,
-        2,
-      );
-      const written = writeResults(outDir, `scrape-${stamp()}`, { 'scrape.json': json, 'scrape.md': `${markdown}\n` });
-      console.log(`\nwrote ${written.join(', ')}`);
+      const record = await runScrapeCell(fleet, options.scrapeRounds, progress);
+      writeAlone('scrape', () => renderScrapeTable(record), { scrape: record });
       return record.pass ? 0 : 1;
     }
     if (options.memory) {
@@ -187,12 +179,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       };
       const floor = contender === 'raw' ? undefined : await runMemory('raw');
       const memory = await runMemory(contender);
-      const finished = finishMachine(machine);
-      const markdown = `Measured on ${machineLine(finished)}.\n\n${renderMemoryMarkdown(memory, floor)}`;
-      console.log(`\n${markdown}`);
-      const json = JSON.stringify({ startedAt, finishedAt: new Date().toISOString(), machine: finished, memory, floor }, null, 2);
-      const written = writeResults(outDir, `memory-${stamp()}`, { 'memory.json': json, 'memory.md': `${markdown}\n` });
-      console.log(`\nwrote ${written.join(', ')}`);
+      writeAlone('memory', () => renderMemoryMarkdown(memory, floor), { memory, floor });
       const growth = (record: MemoryRecord): string =>
         `primary ${formatRatio(record.growth.primary)}, worker ${formatRatio(record.growth.worker)}`;
       const verdict = (pass: boolean): string => (pass ? style.good('PASS') : style.bad('FAIL'));
@@ -259,11 +246,9 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
 
     let http: HttpRecord | undefined;
     if (runHttp) {
-      const live = process.stdout.isTTY === true;
-      http = await runHttpCell(fleet, httpSettings, (server, round) => {
-        if (live)
-          process.stdout.write(`\r\x1b[K${httpId} · round ${round + 1}/${httpSettings.rounds} · ${server} · ${elapsed(started)}`);
-      });
+      http = await runHttpCell(fleet, httpSettings, (server, round) =>
+        progress(`${httpId} · round ${round + 1}/${httpSettings.rounds} · ${server}`),
+      );
       if (live) process.stdout.write('\r\x1b[K');
       console.log(httpLine(http, style));
     }
@@ -271,10 +256,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     const records: CellRecord[] = cells.length > 0 ? await runContenderCells(fleet, cells, settings, started, style) : [];
     let streams: StreamRecord | undefined;
     if (runStreams) {
-      const live = process.stdout.isTTY === true;
-      streams = await runStreamCell(fleet, streamSettings(options.rounds, options.quick), (phase) => {
-        if (live) process.stdout.write(`\r\x1b[K${phase} · ${elapsed(started)}`);
-      });
+      streams = await runStreamCell(fleet, streamSettings(options.rounds, options.quick), progress);
       if (live) process.stdout.write('\r\x1b[K');
     }
     if (http && !http.skipped) console.log(`\n${renderHttpTable(http, style)}`);

@@ -87,51 +87,47 @@ export function cellLine(record: CellRecord, style: Style): string {
   return `${record.label.padEnd(36)} ${parts.join('  ')}  ${verdict(record, style)}${problems}`;
 }
 
-function pad(text: string, width: number, visible: string = text): string {
-  return text + ' '.repeat(Math.max(0, width - visible.length));
-}
+/** A cell of a text table: its text, or its styled text and what it shows. */
+type TextCell = string | readonly [styled: string, plain: string];
 
-function padStart(text: string, width: number, visible: string = text): string {
-  return ' '.repeat(Math.max(0, width - visible.length)) + text;
+/** One line of a table: `widths[i] > 0` pads cell i at its end, `< 0` at its start. */
+function row(cells: readonly TextCell[], widths: readonly number[]): string {
+  return cells
+    .map((cell, index) => {
+      const [text, plain] = typeof cell === 'string' ? [cell, cell] : cell;
+      const width = widths[index] ?? 0;
+      const fill = ' '.repeat(Math.max(0, Math.abs(width) - plain.length));
+      return width < 0 ? fill + text : text + fill;
+    })
+    .join('');
 }
 
 /** A spread of calls/s over the rounds beyond this is shown as a warning: the ratios of that cell are shaky. */
 const NOISY_SPREAD = 0.15;
 
+function spreadCell(spread: number, style: Style): TextCell {
+  const plain = `${Math.round(spread * 100)}%`;
+  return [spread > NOISY_SPREAD ? style.bad(plain) : style.dim(plain), plain];
+}
+
+const TABLE_WIDTHS = [36, 14, -10, -6, -7, -9, -7, -9, -7, -12, -7, -14, -10, -13, -18, 0];
+const TABLE_HEAD =
+  'cell|contender|calls/s|±|×raw|p50 ms|×raw|p99 ms|×raw|CPU µs/call|×raw|P + W|wake/call|RSS P/W MiB|p50/p99 ×raw+zod|  targets (cluster-rpc)';
+
 /** The table printed at the end: a row per contender and cell, ratios to raw, RSS, and the targets. */
 export function renderTable(records: readonly CellRecord[], style: Style): string {
-  const head = [
-    pad('cell', 36),
-    pad('contender', 14),
-    padStart('calls/s', 10),
-    padStart('±', 6),
-    padStart('×raw', 7),
-    padStart('p50 ms', 9),
-    padStart('×raw', 7),
-    padStart('p99 ms', 9),
-    padStart('×raw', 7),
-    padStart('CPU µs/call', 12),
-    padStart('×raw', 7),
-    padStart('P + W', 14),
-    padStart('wake/call', 10),
-    padStart('RSS P/W MiB', 13),
-    padStart('p50/p99 ×raw+zod', 18),
-    '  targets (cluster-rpc)',
-  ].join('');
-  const lines = [style.bold(head)];
+  const lines = [style.bold(row(TABLE_HEAD.split('|'), TABLE_WIDTHS))];
   for (const record of records) {
     const raw = record.figures.raw;
     const rawZod = record.figures['raw+zod'];
     const entries = Object.entries(record.figures) as Array<[ContenderName, ContenderFigures]>;
     entries.forEach(([name, figure], index) => {
+      const ours = (text: string): TextCell => [name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), text];
+      const ratio = (key: RatioKey): TextCell => ours(name === 'raw' ? '' : formatRatio(ratioTo(figure, raw, key)));
       const againstRawZod =
         rawZod && name !== 'raw' && name !== 'raw+zod'
           ? `${formatRatio(ratioTo(figure, rawZod, 'p50Ms'))} / ${formatRatio(ratioTo(figure, rawZod, 'p99Ms'))}`
           : '';
-      const ratio = (key: RatioKey): string => {
-        const text = name === 'raw' ? '' : formatRatio(ratioTo(figure, raw, key));
-        return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
-      };
       let targets = '';
       if (name === 'cluster-rpc' || name === 'cluster-rpc/socket') {
         // Issue 25's targets (named `socket: …`) on the socket's row, the others on cluster-rpc's.
@@ -140,29 +136,25 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
           .map((target) => `${target.pass ? style.good('PASS') : style.bad('FAIL')} ${target.name} (${target.actual})`)
           .join(' · ');
       }
-      const rss = `${Math.round(figure.rssPrimaryMiB)}/${Math.round(figure.rssWorkerMiB)}`;
-      const spreadPlain = `${Math.round(figure.spread * 100)}%`;
-      const spreadText = figure.spread > NOISY_SPREAD ? style.bad(spreadPlain) : style.dim(spreadPlain);
-      lines.push(
-        [
-          pad(index === 0 ? record.label : '', 36),
-          pad(name, 14),
-          padStart(formatRate(figure.callsPerSec), 10),
-          padStart(spreadText, 6, spreadPlain),
-          ratio('callsPerSec'),
-          padStart(formatMs(figure.p50Ms), 9),
-          ratio('p50Ms'),
-          padStart(formatMs(figure.p99Ms), 9),
-          ratio('p99Ms'),
-          padStart(formatMs(figure.cpuMicrosPerCall), 12),
-          ratio('cpuMicrosPerCall'),
-          padStart(`${formatMs(figure.cpuMicrosPerCallBySide.primary)} + ${formatMs(figure.cpuMicrosPerCallBySide.workers)}`, 14),
-          padStart(Number.isFinite(figure.wakeupsPerCall) ? figure.wakeupsPerCall.toFixed(2) : 'n/a', 10),
-          padStart(rss, 13),
-          padStart(name === 'cluster-rpc' ? style.ratio(style.bold(againstRawZod)) : againstRawZod, 18, againstRawZod),
-          targets ? `  ${targets}` : '',
-        ].join(''),
-      );
+      const cells: TextCell[] = [
+        index === 0 ? record.label : '',
+        name,
+        formatRate(figure.callsPerSec),
+        spreadCell(figure.spread, style),
+        ratio('callsPerSec'),
+        formatMs(figure.p50Ms),
+        ratio('p50Ms'),
+        formatMs(figure.p99Ms),
+        ratio('p99Ms'),
+        formatMs(figure.cpuMicrosPerCall),
+        ratio('cpuMicrosPerCall'),
+        `${formatMs(figure.cpuMicrosPerCallBySide.primary)} + ${formatMs(figure.cpuMicrosPerCallBySide.workers)}`,
+        Number.isFinite(figure.wakeupsPerCall) ? figure.wakeupsPerCall.toFixed(2) : 'n/a',
+        `${Math.round(figure.rssPrimaryMiB)}/${Math.round(figure.rssWorkerMiB)}`,
+        name === 'cluster-rpc' ? ours(againstRawZod) : againstRawZod,
+        targets ? `  ${targets}` : '',
+      ];
+      lines.push(row(cells, TABLE_WIDTHS));
     });
     for (const problem of record.problems) lines.push(`${' '.repeat(36)}${style.bad(`! ${problem}`)}`);
   }
@@ -291,54 +283,38 @@ function ratioRange(values: readonly number[]): string {
   return low === high ? formatRatio(low) : `${low.toFixed(2)}–${formatRatio(high)}`;
 }
 
+const HTTP_WIDTHS = [14, -9, -6, -7, -13, -9, -7, -9, -9, -7, -11, -7, -22, -8];
+const HTTP_HEAD = 'server|req/s|±|×raw|rounds ×raw|p50 ms|×raw|p90 ms|p99 ms|×raw|CPU µs/req|×raw|P + W (+ redis)|errors';
+
 /** The HTTP cell's table: a row per server, ratios to the hand-written round trip. */
 export function renderHttpTable(record: HttpRecord, style: Style): string {
   if (record.skipped) return style.bad(`${record.label}: skipped: ${record.skipped}`);
-  const head = [
-    pad('server', 14),
-    padStart('req/s', 9),
-    padStart('±', 6),
-    padStart('×raw', 7),
-    padStart('rounds ×raw', 13),
-    padStart('p50 ms', 9),
-    padStart('×raw', 7),
-    padStart('p90 ms', 9),
-    padStart('p99 ms', 9),
-    padStart('×raw', 7),
-    padStart('CPU µs/req', 11),
-    padStart('×raw', 7),
-    padStart('P + W (+ redis)', 22),
-    padStart('errors', 8),
-  ].join('');
-  const lines = [style.bold(`${record.label}, ${settingsOfHttp(record)}`), style.bold(head)];
+  const lines = [style.bold(`${record.label}, ${settingsOfHttp(record)}`), style.bold(row(HTTP_HEAD.split('|'), HTTP_WIDTHS))];
   const raw = record.figures.raw;
   for (const [name, figure] of Object.entries(record.figures) as Array<[HttpServerKind, HttpFigures]>) {
-    const ratio = (value: number, base: number | undefined): string => {
-      const text = name === 'raw' || base === undefined ? '' : formatRatio(value / base);
-      return padStart(name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), 7, text);
+    const ratio = (key: 'requestsPerSec' | 'p50Ms' | 'p99Ms' | 'cpuMicrosPerRequest'): TextCell => {
+      const text = name === 'raw' || raw === undefined ? '' : formatRatio(figure[key] / raw[key]);
+      return [name === 'cluster-rpc' ? style.ratio(style.bold(text)) : style.ratio(text), text];
     };
-    const spreadPlain = `${Math.round(figure.spread * 100)}%`;
     const sides = figure.cpuMicrosPerRequestBySide;
     const split = `${formatMs(sides.primary)} + ${formatMs(sides.workers)}${name === 'redis' ? ` + ${formatMs(sides.redis)}` : ''}`;
-    const rounds = name === 'raw' ? '' : ratioRange(figure.roundRatios);
-    lines.push(
-      [
-        pad(name, 14),
-        padStart(formatRate(figure.requestsPerSec), 9),
-        padStart(figure.spread > NOISY_SPREAD ? style.bad(spreadPlain) : style.dim(spreadPlain), 6, spreadPlain),
-        ratio(figure.requestsPerSec, raw?.requestsPerSec),
-        padStart(rounds, 13),
-        padStart(formatMs(figure.p50Ms), 9),
-        ratio(figure.p50Ms, raw?.p50Ms),
-        padStart(formatMs(figure.p90Ms), 9),
-        padStart(formatMs(figure.p99Ms), 9),
-        ratio(figure.p99Ms, raw?.p99Ms),
-        padStart(formatMs(figure.cpuMicrosPerRequest), 11),
-        ratio(figure.cpuMicrosPerRequest, raw?.cpuMicrosPerRequest),
-        padStart(split, 22),
-        padStart(String(figure.errors), 8),
-      ].join(''),
-    );
+    const cells: TextCell[] = [
+      name,
+      formatRate(figure.requestsPerSec),
+      spreadCell(figure.spread, style),
+      ratio('requestsPerSec'),
+      name === 'raw' ? '' : ratioRange(figure.roundRatios),
+      formatMs(figure.p50Ms),
+      ratio('p50Ms'),
+      formatMs(figure.p90Ms),
+      formatMs(figure.p99Ms),
+      ratio('p99Ms'),
+      formatMs(figure.cpuMicrosPerRequest),
+      ratio('cpuMicrosPerRequest'),
+      split,
+      String(figure.errors),
+    ];
+    lines.push(row(cells, HTTP_WIDTHS));
   }
   if (record.targets.length > 0) {
     lines.push(
