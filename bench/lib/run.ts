@@ -9,6 +9,7 @@ import { type ContenderName, openPrimaryContender } from './contenders/index.js'
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
 import type { Fleet } from './fleet.js';
+import { median, rotated, spreadOf } from './stats.js';
 
 /** Slack given to a phase on top of its own limits before it is declared hung. */
 const PHASE_SLACK_MS = 120_000;
@@ -86,20 +87,6 @@ export interface RunSettings {
 export interface RunObserver {
   phase(cell: Cell, round: number, contender: ContenderName): void;
   cell(record: CellRecord): void;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-/** Half the range of `values` over their median (0 for a single value). */
-function spreadOf(values: readonly number[]): number {
-  const middle = median(values);
-  if (!(middle > 0) || values.length < 2) return 0;
-  return (Math.max(...values) - Math.min(...values)) / 2 / middle;
 }
 
 const MIB = 1024 * 1024;
@@ -264,7 +251,7 @@ export async function runCells(
     const contenders = contendersOf(cell, settings.contenders, settings.contendersGiven);
     for (let round = 0; round < settings.rounds; round++) {
       if (round >= MIN_ROUNDS && performance.now() - cellStarted > CELL_BUDGET_MS) break;
-      const order = contenders.map((_, index, all) => all[(index + round) % all.length] as ContenderName);
+      const order = rotated(contenders, round);
       for (const contender of order) {
         observer.phase(cell, round, contender);
         try {

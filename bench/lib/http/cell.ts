@@ -8,6 +8,7 @@
 import { freePort } from '../../../support/free-port.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
+import { median, rotated, spreadOf } from '../stats.js';
 import { cpuMicrosOf, type RedisServer, redisVersion, startRedis } from './redis.js';
 import { type HttpServerKind, openHttpBackend } from './servers.js';
 import { type WrkResult, WrkRunner, wrkVersion } from './wrk.js';
@@ -89,19 +90,6 @@ export interface HttpRecord {
 
 /** Told before each phase, for progress. */
 export type HttpObserver = (server: HttpServerKind, round: number) => void;
-
-function median(values: readonly number[]): number {
-  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
-function spreadOf(values: readonly number[]): number {
-  const middle = median(values);
-  if (!(middle > 0) || values.length < 2) return 0;
-  return (Math.max(...values) - Math.min(...values)) / 2 / middle;
-}
 
 function labelOf(settings: HttpSettings): string {
   return `HTTP, ${HTTP_WORKERS} workers, wrk -t${settings.threads} -c${settings.connections}`;
@@ -284,7 +272,7 @@ export async function runHttpCell(fleet: Fleet, settings: HttpSettings, observer
   try {
     await fleet.resize(HTTP_WORKERS);
     for (let round = 0; round < settings.rounds; round++) {
-      const order = servers.map((_, index, all) => all[(index + round) % all.length] as HttpServerKind);
+      const order = rotated(servers, round);
       for (const server of order) {
         observer(server, round);
         try {

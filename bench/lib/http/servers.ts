@@ -1,21 +1,6 @@
 /**
- * The HTTP cell's servers: the same HTTP server on each worker, answering
- * every request after one use of shared state, which differs by server:
- *
- * | server | each request |
- * | --- | --- |
- * | `none` | increments a counter in the worker itself (no call: the ceiling) |
- * | `raw` | one hand-written `process.send` round trip to the primary: a numeric id, a `Map` of resolvers, the primary increments a counter and answers with `worker.send` |
- * | `birpc` | the same call through birpc 4 with its defaults |
- * | `cluster-rpc` | `rpc.worker.call('counter.incr', { key, by })`, a procedure whose input and output zod validates, through the public API |
- * | `redis` | one `INCR` on the benchmark's own `redis-server` through ioredis (defaults; one client per worker) |
- * | `socket` | the `raw` round trip over a Unix socket instead of Node's channel (`../socket-channel.ts`): the ceiling of… |
- * | `cluster-rpc/socket` | `cluster-rpc` over `socketTransport()` (issue 25) |
- * | `cluster-rpc@base` | `cluster-rpc`'s server on the `--baseline` build, only when one is given |
- *
- * Every server answers `200` with the same small JSON body, `{"count":n}`,
- * or `500` when the call failed. The primary side of each server lives here
- * too, attached only for its own phase, like the contenders of the other cells.
+ * The HTTP cell's servers (bench/README.md): the same HTTP server on each worker, answering `200` with `{"count":n}` after one
+ * use of shared state, which differs by server, or `500` when that failed. Their primary sides are attached for their own phase.
  */
 import cluster, { type Worker } from 'node:cluster';
 import http from 'node:http';
@@ -96,7 +81,11 @@ function isRawHttp(message: unknown): message is RawHttpMessage {
   return typeof message === 'object' && message !== null && (message as { $h?: unknown }).$h === 1;
 }
 
-// ---------------------------------------------------------------- primary side
+/** The primary's answer to a raw request, or `undefined` for any other message. */
+function rawAnswer(message: unknown): RawHttpMessage | undefined {
+  if (!isRawHttp(message) || message.q === undefined) return undefined;
+  return { $h: 1, s: message.q, r: increment(message.k ?? KEY, message.b ?? 1) };
+}
 
 /** A server's primary side, for one phase. */
 export interface HttpBackend {
@@ -118,8 +107,8 @@ export function openHttpBackend(kind: HttpServerKind, workers: readonly Worker[]
     case 'raw': {
       const detach = workers.map((worker) => {
         const onMessage = (message: unknown): void => {
-          if (!isRawHttp(message) || message.q === undefined) return;
-          worker.send({ $h: 1, s: message.q, r: increment(message.k ?? KEY, message.b ?? 1) } satisfies RawHttpMessage);
+          const answer = rawAnswer(message);
+          if (answer) worker.send(answer);
         };
         worker.on('message', onMessage);
         return () => worker.off('message', onMessage);
@@ -158,16 +147,14 @@ export function openHttpBackend(kind: HttpServerKind, workers: readonly Worker[]
       for (const worker of workers) {
         const send = hub.sender(worker.id);
         hub.on(worker.id, (message) => {
-          if (!isRawHttp(message) || message.q === undefined) return;
-          send({ $h: 1, s: message.q, r: increment(message.k ?? KEY, message.b ?? 1) } satisfies RawHttpMessage);
+          const answer = rawAnswer(message);
+          if (answer) send(answer);
         });
       }
       return { ready: hub.ready, pendingCount: () => 0, close: () => hub.close() };
     }
   }
 }
-
-// ----------------------------------------------------------------- worker side
 
 /** The shared state as a worker's request handler sees it. */
 interface Counter {
@@ -176,36 +163,46 @@ interface Counter {
   close(): Promise<void>;
 }
 
+/** The hand-written round trip's worker side: requests go out through `send`, answers come to what `listen` is given. */
+function rawCounter(
+  send: (message: RawHttpMessage) => void,
+  listen: (onMessage: (message: unknown) => void) => () => void,
+): Counter {
+  let nextId = 0;
+  const pending = new Map<number, (value: number) => void>();
+  const stop = listen((message) => {
+    if (!isRawHttp(message) || message.s === undefined) return;
+    const resolve = pending.get(message.s);
+    if (!resolve) return;
+    pending.delete(message.s);
+    resolve(message.r ?? Number.NaN);
+  });
+  return {
+    increment: () =>
+      new Promise<number>((resolve) => {
+        const id = ++nextId;
+        pending.set(id, resolve);
+        send({ $h: 1, q: id, k: KEY, b: 1 });
+      }),
+    pendingCount: () => pending.size,
+    close: async () => stop(),
+  };
+}
+
 async function openCounter(kind: HttpServerKind, redisPort: number | undefined): Promise<Counter> {
   switch (kind) {
     case 'none': {
       let local = 0;
       return { increment: () => ++local, pendingCount: () => 0, close: async () => undefined };
     }
-    case 'raw': {
-      let nextId = 0;
-      const pending = new Map<number, (value: number) => void>();
-      const onMessage = (message: unknown): void => {
-        if (!isRawHttp(message) || message.s === undefined) return;
-        const resolve = pending.get(message.s);
-        if (!resolve) return;
-        pending.delete(message.s);
-        resolve(message.r ?? Number.NaN);
-      };
-      process.on('message', onMessage);
-      return {
-        increment: () =>
-          new Promise<number>((resolve) => {
-            const id = ++nextId;
-            pending.set(id, resolve);
-            process.send?.({ $h: 1, q: id, k: KEY, b: 1 } satisfies RawHttpMessage);
-          }),
-        pendingCount: () => pending.size,
-        async close() {
-          process.off('message', onMessage);
+    case 'raw':
+      return rawCounter(
+        (message) => process.send?.(message),
+        (onMessage) => {
+          process.on('message', onMessage);
+          return () => process.off('message', onMessage);
         },
-      };
-    }
+      );
     case 'birpc': {
       const primary = createBirpc<CounterFunctions, Record<string, never>>(
         {},
@@ -235,27 +232,13 @@ async function openCounter(kind: HttpServerKind, redisPort: number | undefined):
     }
     case 'socket': {
       const line = await connectToHub(cluster.worker?.id ?? 0);
-      let nextId = 0;
-      const pending = new Map<number, (value: number) => void>();
-      line.on((message) => {
-        if (!isRawHttp(message) || message.s === undefined) return;
-        const resolve = pending.get(message.s);
-        if (!resolve) return;
-        pending.delete(message.s);
-        resolve(message.r ?? Number.NaN);
-      });
-      return {
-        increment: () =>
-          new Promise<number>((resolve) => {
-            const id = ++nextId;
-            pending.set(id, resolve);
-            line.send({ $h: 1, q: id, k: KEY, b: 1 } satisfies RawHttpMessage);
-          }),
-        pendingCount: () => pending.size,
-        async close() {
-          line.close();
+      return rawCounter(
+        (message) => line.send(message),
+        (onMessage) => {
+          line.on(onMessage);
+          return () => line.close();
         },
-      };
+      );
     }
     case 'redis': {
       if (redisPort === undefined) throw new Error('the redis server needs the port of the Redis server');

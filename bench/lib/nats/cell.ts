@@ -10,6 +10,7 @@ import { type NatsServer, startNatsServer } from '../../../support/nats-server.j
 import type { DriveResult } from '../drive.js';
 import { PAYLOAD_LABELS, type PayloadKind } from '../payloads.js';
 import { stop, track } from '../processes.js';
+import { median, rotated } from '../stats.js';
 import type { MemberMessage, NatsPhase } from './member.js';
 
 /** The contenders of the cell. */
@@ -173,12 +174,6 @@ async function runPhase(side: Side, cell: NatsCell, settings: NatsSettings): Pro
   return message.result;
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 /** Runs the cell; `progress` hears each phase as it starts. */
 export async function runNatsCell(settings: NatsSettings, progress: (phase: string) => void): Promise<NatsRecord> {
   const cells = settings.only.length ? CELLS.filter((cell) => settings.only.some((filter) => cell.id.includes(filter))) : CELLS;
@@ -192,10 +187,7 @@ export async function runNatsCell(settings: NatsSettings, progress: (phase: stri
       const results = new Map<NatsContender, DriveResult[]>(NATS_CONTENDERS.map((name) => [name, []]));
       for (let round = 0; round < settings.rounds; round++) {
         // Rotating order, so neither contender always runs on a warmer (or more tired) machine.
-        const order = NATS_CONTENDERS.map(
-          (_, offset) => NATS_CONTENDERS[(round + offset) % NATS_CONTENDERS.length] as NatsContender,
-        );
-        for (const contender of order) {
+        for (const contender of rotated(NATS_CONTENDERS, round)) {
           progress(`${cell.id} · round ${round + 1}/${settings.rounds} · ${contender}`);
           results.get(contender)?.push(await runPhase(sides.get(contender) as Side, cell, settings));
         }

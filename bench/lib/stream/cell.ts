@@ -9,6 +9,7 @@
 import { DEFAULT_HIGH_WATER_MARK } from '../../../src/engine/read-stream.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
+import { median, rotated, sleep } from '../stats.js';
 import { openStreamReader, STREAM_PAYLOADS, type StreamContender, type StreamPayload } from './sides.js';
 
 /** The cell ids, for `--only`. */
@@ -108,12 +109,6 @@ export interface StreamRecord {
 /** RSS may grow by at most this much while the slow reader reads, in either process. */
 const PACED_GROWTH_LIMIT_MIB = 16;
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
-
 const MiB = 2 ** 20;
 
 /** Runs the stream cell in one worker; `progress` hears which phase starts. */
@@ -159,8 +154,7 @@ export async function runStreamCell(
     for (const variant of VARIANTS) await phase(variant, payload, Math.ceil(count / 10));
     const rounds = new Map<string, Measured[]>(VARIANTS.map((variant) => [variant.label, []]));
     for (let round = 0; round < settings.rounds; round++) {
-      for (let index = 0; index < VARIANTS.length; index++) {
-        const variant = VARIANTS[(index + round) % VARIANTS.length] as Variant;
+      for (const variant of rotated(VARIANTS, round)) {
         progress(`stream/${payload} · round ${round + 1}/${settings.rounds} · ${variant.label}`);
         rounds.get(variant.label)?.push(await phase(variant, payload, count));
       }
@@ -227,9 +221,9 @@ async function runPaced(line: NonNullable<Fleet['lines'][number]>, settings: Str
       primary: processStats(true),
       worker: await line.request({ op: 'stats', gc: true }, CONTROL_TIMEOUT_MS),
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await sleep(1000);
     const first = await sample();
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, settings.forMs - 1500)));
+    await sleep(Math.max(0, settings.forMs - 1500));
     const last = await sample();
     const readThen = read;
     const { produced } = await line.request({ op: 'stream-produced' }, CONTROL_TIMEOUT_MS);
