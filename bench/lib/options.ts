@@ -3,7 +3,7 @@ import { DEFAULT_FANOUTS } from './cells.js';
 import { CONTENDERS, type ContenderName } from './contenders/types.js';
 import { HTTP_SERVERS, type HttpServerKind } from './http/servers.js';
 
-/** What a run does. */
+/** What a run does (bench/README.md, "Options"); recorded in results.json as it is. */
 export interface BenchOptions {
   readonly quick: boolean;
   /** Cell ids must contain one of these (empty: every cell). */
@@ -12,43 +12,30 @@ export interface BenchOptions {
   readonly contenders: readonly ContenderName[];
   /** True when `--contenders` chose them: every cell then runs exactly these. */
   readonly contendersGiven: boolean;
-  /** The measured window of each phase, in ms. */
   readonly durationMs: number;
-  /** The warm-up before each measured window, in ms. */
   readonly warmupMs: number;
   /** Warm-ups also wait for a number of operations (not with `--quick` or `--short-warmup`). */
   readonly countedWarmup: boolean;
-  /** How many times each cell runs its contenders (in rotating order). */
   readonly rounds: number;
-  /** Run only the HTTP cell. */
   readonly httpOnly: boolean;
-  /** The HTTP cell's servers. */
   readonly httpServers: readonly HttpServerKind[];
-  /** The HTTP cell's rounds (default 3; `--quick` 2; `--rounds` when given). */
   readonly httpRounds: number;
-  /** The HTTP cell's measured wrk run, whole seconds. */
   readonly httpDurationS: number;
-  /** The HTTP cell's wrk warm-up run, whole seconds (0: none). */
+  /** 0: no warm-up run. */
   readonly httpWarmupS: number;
-  /** wrk's connections in the HTTP cell. */
   readonly httpConnections: number;
   /** Broadcast fan-out sizes; `callAll` uses the largest. */
   readonly fanouts: readonly number[];
-  /** Run only the memory cell. */
   readonly memory: boolean;
-  /** Run only the NATS cell. */
   readonly nats: boolean;
-  /** Run only the scrape cell. */
   readonly scrape: boolean;
-  /** The scrape cell's rounds of 20 scrapes each (default 7; `--rounds` when given). */
+  /** The scrape cell's rounds of 20 scrapes each. */
   readonly scrapeRounds: number;
-  /** Calls of the memory cell. */
   readonly memoryCalls: number;
-  /** Write CPU profiles of every process to this directory (`undefined`: no profiling). */
+  /** Write CPU profiles of every process to this directory (`undefined`: no profiling; `''`: the default one). */
   readonly profileDir: string | undefined;
-  /** Where results go. */
   readonly outDir: string | undefined;
-  /** Another build of cluster-rpc, run as `cluster-rpc@base` (`undefined`: none). */
+  /** Another build of cluster-rpc, run as `cluster-rpc@base`. */
   readonly baselineDir: string | undefined;
   /** `cluster-rpc@base` runs over the baseline's `socketTransport()` instead of Node's channel. */
   readonly baselineSocket: boolean;
@@ -118,6 +105,17 @@ const CONTENDER_ALIASES: Readonly<Record<string, ContenderName>> = {
   crpcs: 'cluster-rpc/socket',
 };
 
+const SERVER_ALIASES: Readonly<Record<string, HttpServerKind>> = {
+  crpc: 'cluster-rpc',
+  crpcs: 'cluster-rpc/socket',
+  base: 'cluster-rpc@base',
+};
+
+const KNOWN =
+  'quick only contenders duration warmup short-warmup rounds workers memory memory-calls nats scrape http servers http-duration http-warmup connections profile out baseline baseline-socket help'.split(
+    ' ',
+  );
+
 function positiveInteger(name: string, value: string | undefined): number {
   const number = Number(value);
   if (!Number.isInteger(number) || number <= 0) throw new Error(`--${name} must be a positive integer, got ${String(value)}`);
@@ -137,67 +135,30 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   for (const arg of argv) {
     const match = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!match?.[1]) throw new Error(`unknown argument '${arg}'\n\n${USAGE}`);
+    if (!KNOWN.includes(match[1])) throw new Error(`unknown option --${match[1]}\n\n${USAGE}`);
     given.set(match[1], match[2]);
   }
-  const known = [
-    'quick',
-    'only',
-    'contenders',
-    'duration',
-    'warmup',
-    'short-warmup',
-    'rounds',
-    'workers',
-    'memory',
-    'memory-calls',
-    'nats',
-    'scrape',
-    'http',
-    'servers',
-    'http-duration',
-    'http-warmup',
-    'connections',
-    'profile',
-    'out',
-    'baseline',
-    'baseline-socket',
-    'help',
-  ];
-  for (const name of given.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
-
   const quick = given.has('quick');
-  const contenders = given.has('contenders')
-    ? list(given.get('contenders')).map((name) => {
-        const resolved = CONTENDER_ALIASES[name] ?? name;
-        if (!(CONTENDERS as readonly string[]).includes(resolved)) {
-          throw new Error(
-            `--contenders: unknown contender '${name}' (known: ${CONTENDERS.join(', ')}; aliases ${Object.keys(CONTENDER_ALIASES).join(', ')})`,
-          );
-        }
-        return resolved as ContenderName;
-      })
-    : CONTENDERS.filter((name) => name !== 'cluster-rpc@base' || given.has('baseline'));
-  if (given.has('baseline-socket') && !given.has('baseline')) throw new Error('--baseline-socket needs --baseline=<dir>');
-  if (given.has('baseline') && !given.get('baseline')) throw new Error('--baseline needs a folder: --baseline=<dir>');
-  if (contenders.includes('cluster-rpc@base') && !given.has('baseline'))
-    throw new Error('--contenders: cluster-rpc@base runs the build given with --baseline=<dir>');
-  const fanouts = given.has('workers')
-    ? list(given.get('workers')).map((value) => positiveInteger('workers', value))
-    : [...DEFAULT_FANOUTS];
-  const profile = given.get('profile');
-  const servers = given.has('servers')
-    ? list(given.get('servers')).map((name) => {
-        const resolved =
-          name === 'crpc' ? 'cluster-rpc' : name === 'crpcs' ? 'cluster-rpc/socket' : name === 'base' ? 'cluster-rpc@base' : name;
-        if (!(HTTP_SERVERS as readonly string[]).includes(resolved)) {
-          throw new Error(`--servers: unknown server '${name}' (known: ${HTTP_SERVERS.join(', ')}, crpc, crpcs, base)`);
-        }
-        if (resolved === 'cluster-rpc@base' && !given.has('baseline'))
-          throw new Error('--servers: cluster-rpc@base runs the build given with --baseline=<dir>');
-        return resolved as HttpServerKind;
-      })
-    : HTTP_SERVERS.filter((name) => name !== 'cluster-rpc@base' || given.has('baseline'));
-  const wholeSeconds = (name: string, fallback: number, zero: boolean): number => {
+  const baseline = given.has('baseline');
+  /** `--<option>=a,b` resolved through `aliases` and checked against `known`; every known one but the baseline by default. */
+  const names = <T extends string>(option: string, what: string, known: readonly T[], aliases: Readonly<Record<string, T>>) => {
+    if (!given.has(option)) return known.filter((name) => name !== 'cluster-rpc@base' || baseline);
+    const chosen = list(given.get(option)).map((name) => {
+      const resolved = aliases[name] ?? name;
+      if (!(known as readonly string[]).includes(resolved)) {
+        throw new Error(
+          `--${option}: unknown ${what} '${name}' (known: ${known.join(', ')}; aliases ${Object.keys(aliases).join(', ')})`,
+        );
+      }
+      if (resolved === 'cluster-rpc@base' && !baseline)
+        throw new Error(`--${option}: cluster-rpc@base runs the build given with --baseline=<dir>`);
+      return resolved as T;
+    });
+    return known.filter((name) => chosen.includes(name));
+  };
+  if (given.has('baseline-socket') && !baseline) throw new Error('--baseline-socket needs --baseline=<dir>');
+  if (baseline && !given.get('baseline')) throw new Error('--baseline needs a folder: --baseline=<dir>');
+  const integer = (name: string, fallback: number, zero = false): number => {
     if (!given.has(name)) return fallback;
     const value = given.get(name);
     return zero && value === '0' ? 0 : positiveInteger(name, value);
@@ -205,25 +166,27 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   return {
     quick,
     only: list(given.get('only')),
-    contenders: CONTENDERS.filter((name) => contenders.includes(name)),
+    contenders: names('contenders', 'contender', CONTENDERS, CONTENDER_ALIASES),
     contendersGiven: given.has('contenders'),
-    durationMs: given.has('duration') ? positiveInteger('duration', given.get('duration')) : quick ? 400 : 500,
-    warmupMs: given.has('warmup') ? positiveInteger('warmup', given.get('warmup')) : quick ? 150 : 250,
+    durationMs: integer('duration', quick ? 400 : 500),
+    warmupMs: integer('warmup', quick ? 150 : 250),
     countedWarmup: !quick && !given.has('short-warmup'),
-    rounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
+    rounds: integer('rounds', quick ? 2 : 3),
     httpOnly: given.has('http'),
-    httpServers: HTTP_SERVERS.filter((name) => servers.includes(name)),
-    httpRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : quick ? 2 : 3,
-    scrapeRounds: given.has('rounds') ? positiveInteger('rounds', given.get('rounds')) : 7,
-    httpDurationS: wholeSeconds('http-duration', quick ? 1 : 2, false),
-    httpWarmupS: wholeSeconds('http-warmup', 1, true),
-    httpConnections: wholeSeconds('connections', 32, false),
-    fanouts,
+    httpServers: names('servers', 'server', HTTP_SERVERS, SERVER_ALIASES),
+    httpRounds: integer('rounds', quick ? 2 : 3),
+    scrapeRounds: integer('rounds', 7),
+    httpDurationS: integer('http-duration', quick ? 1 : 2),
+    httpWarmupS: integer('http-warmup', 1, true),
+    httpConnections: integer('connections', 32),
+    fanouts: given.has('workers')
+      ? list(given.get('workers')).map((value) => positiveInteger('workers', value))
+      : [...DEFAULT_FANOUTS],
     memory: given.has('memory'),
     nats: given.has('nats'),
     scrape: given.has('scrape'),
-    memoryCalls: given.has('memory-calls') ? positiveInteger('memory-calls', given.get('memory-calls')) : 1_000_000,
-    profileDir: given.has('profile') ? (profile ?? '') : undefined,
+    memoryCalls: integer('memory-calls', 1_000_000),
+    profileDir: given.has('profile') ? (given.get('profile') ?? '') : undefined,
     outDir: given.get('out'),
     baselineDir: given.get('baseline'),
     baselineSocket: given.has('baseline-socket'),
