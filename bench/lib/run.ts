@@ -6,10 +6,11 @@
  */
 import { type Cell, contendersOf, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';
+import type { Operation } from './contenders/types.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
 import type { Fleet } from './fleet.js';
-import { median, rotated, spreadOf } from './stats.js';
+import { errorText, median, rotated, spreadOf } from './stats.js';
 
 /** Slack given to a phase on top of its own limits before it is declared hung. */
 const PHASE_SLACK_MS = 120_000;
@@ -170,21 +171,16 @@ async function runPhase(
     const what = `${contender} on ${cell.id}`;
     const first = workers[0];
     if (!first) throw new Error('no worker is running');
-    let result: DriveResult;
-    switch (cell.type) {
-      case 'call':
-        result =
-          cell.direction === 'w2p'
-            ? await (lines[0] as (typeof lines)[number]).request({ op: 'run', payload: cell.payload, spec }, limitMs)
-            : await withTimeout(drive(side.caller(first, cell.payload), spec), limitMs, what);
-        break;
-      case 'broadcast':
-        result = await withTimeout(drive(side.broadcaster(workers, cell.payload), spec), limitMs, what);
-        break;
-      case 'callAll':
-        result = await withTimeout(drive(side.callAllCaller(workers, cell.payload), spec), limitMs, what);
-        break;
-    }
+    const operation = (): Operation =>
+      cell.type === 'broadcast'
+        ? side.broadcaster(workers, cell.payload)
+        : cell.type === 'callAll'
+          ? side.callAllCaller(workers, cell.payload)
+          : side.caller(first, cell.payload);
+    const result: DriveResult =
+      cell.type === 'call' && cell.direction === 'w2p'
+        ? await (lines[0] as (typeof lines)[number]).request({ op: 'run', payload: cell.payload, spec }, limitMs)
+        : await withTimeout(drive(operation(), spec), limitMs, what);
     const own = processStats(false);
     const stats = await Promise.all(lines.map((line) => line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)));
     const after = usageOf(own, stats);
@@ -263,7 +259,7 @@ export async function runCells(
             );
           }
         } catch (error) {
-          problems.push(`${contender} round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
+          problems.push(`${contender} round ${round + 1}: ${errorText(error)}`);
         }
       }
     }

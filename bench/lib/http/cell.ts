@@ -8,7 +8,7 @@
 import { freePort } from '../../../support/free-port.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
-import { median, rotated, spreadOf } from '../stats.js';
+import { errorText, median, rotated, spreadOf } from '../stats.js';
 import { cpuMicrosOf, type RedisServer, redisVersion, startRedis } from './redis.js';
 import { type HttpServerKind, openHttpBackend } from './servers.js';
 import { type WrkResult, WrkRunner, wrkVersion } from './wrk.js';
@@ -203,68 +203,50 @@ function times(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
 
-/** Issue 13's targets for the HTTP cell. */
+/** Issue 13's targets for the HTTP cell, and issue 25's (`socket: …`). */
 function judgeHttp(figures: Partial<Record<HttpServerKind, HttpFigures>>): HttpTarget[] {
-  const ours = figures['cluster-rpc'];
-  const raw = figures.raw;
-  const redis = figures.redis;
   const targets: HttpTarget[] = [];
-  if (ours && raw) {
-    const rate = ours.requestsPerSec / raw.requestsPerSec;
-    targets.push({ name: 'req/s ≥ 1.0× raw', pass: rate >= 1, actual: times(rate) });
-    const p99 = ours.p99Ms / raw.p99Ms;
-    targets.push({ name: 'p99 ≤ 1.1× raw', pass: p99 <= 1.1, actual: times(p99) });
-  }
-  if (ours && redis) {
-    const rate = ours.requestsPerSec / redis.requestsPerSec;
-    targets.push({ name: '> redis', pass: rate > 1, actual: times(rate) });
-  }
-  // Issue 25: cluster-rpc over the socket against the hand-written process.send round trip, and Redis.
-  const overSocket = figures['cluster-rpc/socket'];
-  if (overSocket && raw) {
-    const rate = overSocket.requestsPerSec / raw.requestsPerSec;
-    targets.push({ name: 'socket: req/s ≥ 1.15× raw', pass: rate >= 1.15, actual: times(rate) });
-  }
-  if (overSocket && redis) {
-    const rate = overSocket.requestsPerSec / redis.requestsPerSec;
-    targets.push({ name: 'socket: > redis', pass: rate > 1, actual: times(rate) });
-  }
+  const check = (
+    name: string,
+    server: HttpServerKind,
+    base: HttpServerKind,
+    pass: (ratio: number) => boolean,
+    key: 'requestsPerSec' | 'p99Ms' = 'requestsPerSec',
+  ): void => {
+    const [ours, other] = [figures[server], figures[base]];
+    if (!ours || !other) return;
+    const ratio = ours[key] / other[key];
+    targets.push({ name, pass: pass(ratio), actual: times(ratio) });
+  };
+  check('req/s ≥ 1.0× raw', 'cluster-rpc', 'raw', (ratio) => ratio >= 1);
+  check('p99 ≤ 1.1× raw', 'cluster-rpc', 'raw', (ratio) => ratio <= 1.1, 'p99Ms');
+  check('> redis', 'cluster-rpc', 'redis', (ratio) => ratio > 1);
+  check('socket: req/s ≥ 1.15× raw', 'cluster-rpc/socket', 'raw', (ratio) => ratio >= 1.15);
+  check('socket: > redis', 'cluster-rpc/socket', 'redis', (ratio) => ratio > 1);
   return targets;
 }
 
 /** Runs the HTTP cell. Never throws for a missing tool: the record says what was skipped and why. */
 export async function runHttpCell(fleet: Fleet, settings: HttpSettings, observer: HttpObserver): Promise<HttpRecord> {
+  const id = httpCellId(settings.connections);
   const label = labelOf(settings);
   const wrk = wrkVersion();
   if (!wrk) {
     const skipped = 'wrk is not installed (Debian: apt-get install -y wrk), so the HTTP cell was skipped';
-    return {
-      id: httpCellId(settings.connections),
-      label,
-      settings,
-      skipped,
-      tools: {},
-      phases: [],
-      figures: {},
-      targets: [],
-      problems: [],
-    };
+    return { id, label, settings, skipped, tools: {}, phases: [], figures: {}, targets: [], problems: [] };
   }
   const problems: string[] = [];
   let servers = [...settings.servers];
   let redis: RedisServer | undefined;
   const redisAt = servers.includes('redis') ? redisVersion() : undefined;
   if (servers.includes('redis')) {
-    if (!redisAt) {
-      problems.push('redis-server is not installed (Debian: apt-get install -y redis-server): the redis server was skipped');
+    try {
+      if (!redisAt)
+        throw new Error('redis-server is not installed (Debian: apt-get install -y redis-server): the redis server was skipped');
+      redis = await startRedis(redisAt);
+    } catch (error) {
+      problems.push(redisAt ? `redis-server did not start (${errorText(error)}): skipped` : errorText(error));
       servers = servers.filter((server) => server !== 'redis');
-    } else {
-      try {
-        redis = await startRedis(redisAt);
-      } catch (error) {
-        problems.push(`redis-server did not start (${error instanceof Error ? error.message : String(error)}): skipped`);
-        servers = servers.filter((server) => server !== 'redis');
-      }
     }
   }
   const phases: HttpPhase[] = [];
@@ -272,8 +254,7 @@ export async function runHttpCell(fleet: Fleet, settings: HttpSettings, observer
   try {
     await fleet.resize(HTTP_WORKERS);
     for (let round = 0; round < settings.rounds; round++) {
-      const order = rotated(servers, round);
-      for (const server of order) {
+      for (const server of rotated(servers, round)) {
         observer(server, round);
         try {
           const phase = await runPhase(fleet, runner, server, round, settings, redis);
@@ -285,7 +266,7 @@ export async function runHttpCell(fleet: Fleet, settings: HttpSettings, observer
             );
           }
         } catch (error) {
-          problems.push(`${server} round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
+          problems.push(`${server} round ${round + 1}: ${errorText(error)}`);
         }
       }
     }
@@ -302,14 +283,6 @@ export async function runHttpCell(fleet: Fleet, settings: HttpSettings, observer
     figures[server] = figure;
     if (figure.leaked > 0) problems.push(`${server}: ${figure.leaked} call(s) still pending after the servers closed`);
   }
-  return {
-    id: httpCellId(settings.connections),
-    label,
-    settings,
-    tools: { wrk, ...(redisAt ? { redis: redisAt } : {}) },
-    phases,
-    figures,
-    targets: judgeHttp(figures),
-    problems,
-  };
+  const tools = { wrk, ...(redisAt ? { redis: redisAt } : {}) };
+  return { id, label, settings, tools, phases, figures, targets: judgeHttp(figures), problems };
 }
