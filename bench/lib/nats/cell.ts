@@ -31,32 +31,20 @@ interface NatsCell {
   readonly target?: { readonly figure: 'p50' | 'rate'; readonly ratio: number };
 }
 
+const call = (payload: PayloadKind, concurrency: number, target?: NatsCell['target']): NatsCell => ({
+  id: `nats/${payload}/c${concurrency}`,
+  label: `${PAYLOAD_LABELS[payload]} c=${concurrency}`,
+  op: 'call',
+  payload,
+  concurrency,
+  ...(target ? { target } : {}),
+});
+
 const CELLS: readonly NatsCell[] = [
-  {
-    id: 'nats/tiny/c1',
-    label: `${PAYLOAD_LABELS.tiny} c=1`,
-    op: 'call',
-    payload: 'tiny',
-    concurrency: 1,
-    target: { figure: 'p50', ratio: 1.2 },
-  },
-  {
-    id: 'nats/tiny/c64',
-    label: `${PAYLOAD_LABELS.tiny} c=64`,
-    op: 'call',
-    payload: 'tiny',
-    concurrency: 64,
-    target: { figure: 'rate', ratio: 1.5 },
-  },
-  { id: 'nats/4kb/c64', label: `${PAYLOAD_LABELS['4kb']} c=64`, op: 'call', payload: '4kb', concurrency: 64 },
-  {
-    id: 'nats/100kb/c64',
-    label: `${PAYLOAD_LABELS['100kb']} c=64`,
-    op: 'call',
-    payload: '100kb',
-    concurrency: 64,
-    target: { figure: 'rate', ratio: 0.8 },
-  },
+  call('tiny', 1, { figure: 'p50', ratio: 1.2 }),
+  call('tiny', 64, { figure: 'rate', ratio: 1.5 }),
+  call('4kb', 64),
+  call('100kb', 64, { figure: 'rate', ratio: 0.8 }),
   {
     id: `nats/bcast/${RESPONDERS}/tiny`,
     label: `broadcast+ack ×${RESPONDERS} ${PAYLOAD_LABELS.tiny}`,

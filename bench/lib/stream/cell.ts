@@ -44,16 +44,11 @@ interface Variant {
 
 const VARIANTS: readonly Variant[] = [
   { label: 'raw', contender: 'raw' },
-  {
-    label: `cluster-rpc (highWaterMark ${DEFAULT_HIGH_WATER_MARK})`,
-    contender: 'cluster-rpc',
-    highWaterMark: DEFAULT_HIGH_WATER_MARK,
-  },
-  {
-    label: `cluster-rpc (highWaterMark ${LARGE_HIGH_WATER_MARK})`,
-    contender: 'cluster-rpc',
-    highWaterMark: LARGE_HIGH_WATER_MARK,
-  },
+  ...[DEFAULT_HIGH_WATER_MARK, LARGE_HIGH_WATER_MARK].map((highWaterMark) => ({
+    label: `cluster-rpc (highWaterMark ${highWaterMark})`,
+    contender: 'cluster-rpc' as const,
+    highWaterMark,
+  })),
 ];
 
 /** One variant's figures for one payload. */
@@ -120,32 +115,21 @@ export async function runStreamCell(
   await fleet.resize(1);
   const line = fleet.lines[0];
   if (!line) throw new Error('no worker is running');
-  const worker = line.worker;
 
+  const cpuNow = async () => ({
+    primary: processStats(false).cpuMicros,
+    worker: (await line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)).cpuMicros,
+  });
   /** One phase: `count` items of `payload` through `variant`; items per second, and CPU time per item of each process. */
-  const phase = async (variant: Variant, payload: StreamPayload, count: number): Promise<Measured> => {
-    await line.request({ op: 'stream-open', contender: variant.contender }, CONTROL_TIMEOUT_MS);
-    const reader = openStreamReader(variant.contender, worker, variant.highWaterMark);
-    let ms: number;
-    let cpu: { primary: number; worker: number };
-    try {
+  const phase = (variant: Variant, payload: StreamPayload, count: number): Promise<Measured> =>
+    withReader(line, variant.contender, variant.highWaterMark, async (reader) => {
       collectGarbage();
-      const before = {
-        primary: processStats(false).cpuMicros,
-        worker: (await line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)).cpuMicros,
-      };
-      ms = await reader.read(payload, count, () => line.request({ op: 'stream-raw', payload, count }, 10 * 60_000));
-      const after = {
-        primary: processStats(false).cpuMicros,
-        worker: (await line.request({ op: 'stats', gc: false }, CONTROL_TIMEOUT_MS)).cpuMicros,
-      };
-      cpu = { primary: (after.primary - before.primary) / count, worker: (after.worker - before.worker) / count };
-    } finally {
-      await reader.close();
-      await line.request({ op: 'stream-close' }, CONTROL_TIMEOUT_MS);
-    }
-    return { itemsPerSec: (count / ms) * 1000, cpu };
-  };
+      const before = await cpuNow();
+      const ms = await reader.read(payload, count, () => line.request({ op: 'stream-raw', payload, count }, 10 * 60_000));
+      const after = await cpuNow();
+      const cpu = { primary: (after.primary - before.primary) / count, worker: (after.worker - before.worker) / count };
+      return { itemsPerSec: (count / ms) * 1000, cpu };
+    });
 
   const throughput: StreamThroughput[] = [];
   for (const payload of STREAM_PAYLOADS) {
@@ -185,17 +169,14 @@ export async function runStreamCell(
     0;
   const targets: StreamTarget[] = [];
   for (const highWaterMark of [DEFAULT_HIGH_WATER_MARK, LARGE_HIGH_WATER_MARK]) {
-    const tiny = ratioOf('tiny', highWaterMark);
-    const records = ratioOf('4kb', highWaterMark);
-    targets.push(
-      { name: `stream/tiny, highWaterMark ${highWaterMark}: items/s over raw`, value: tiny, target: '≥ 2×', pass: tiny >= 2 },
-      {
-        name: `stream/4kb, highWaterMark ${highWaterMark}: items/s over raw`,
-        value: records,
-        target: '≥ 0.9×',
-        pass: records >= 0.9,
-      },
-    );
+    for (const [payload, least] of [
+      ['tiny', 2],
+      ['4kb', 0.9],
+    ] as const) {
+      const value = ratioOf(payload, highWaterMark);
+      const name = `stream/${payload}, highWaterMark ${highWaterMark}: items/s over raw`;
+      targets.push({ name, value, target: `≥ ${least}×`, pass: value >= least });
+    }
   }
   const flat = Math.max(paced.growthMiB.primary, paced.growthMiB.worker);
   targets.push({
@@ -210,9 +191,7 @@ export async function runStreamCell(
 /** The slow reader: one 4 KB item every `paceMs`, for `forMs`, from a generator that could make tens of thousands a second. */
 async function runPaced(line: NonNullable<Fleet['lines'][number]>, settings: StreamSettings): Promise<StreamPaced> {
   const highWaterMark = DEFAULT_HIGH_WATER_MARK;
-  await line.request({ op: 'stream-open', contender: 'cluster-rpc' }, CONTROL_TIMEOUT_MS);
-  const reader = openStreamReader('cluster-rpc', line.worker, highWaterMark);
-  try {
+  return withReader(line, 'cluster-rpc', highWaterMark, async (reader) => {
     let read = 0;
     const reading = reader.readPaced('4kb', settings.paceMs, settings.forMs, (count) => {
       read = count;
@@ -241,6 +220,20 @@ async function runPaced(line: NonNullable<Fleet['lines'][number]>, settings: Str
         worker: (last.worker.rssBytes - first.worker.rssBytes) / MiB,
       },
     };
+  });
+}
+
+/** Opens `contender`'s stream in the worker and its reader here, for `use`; closes both after. */
+async function withReader<T>(
+  line: NonNullable<Fleet['lines'][number]>,
+  contender: StreamContender,
+  highWaterMark: number | undefined,
+  use: (reader: ReturnType<typeof openStreamReader>) => Promise<T>,
+): Promise<T> {
+  await line.request({ op: 'stream-open', contender }, CONTROL_TIMEOUT_MS);
+  const reader = openStreamReader(contender, line.worker, highWaterMark);
+  try {
+    return await use(reader);
   } finally {
     await reader.close();
     await line.request({ op: 'stream-close' }, CONTROL_TIMEOUT_MS);
