@@ -64,7 +64,6 @@ function elapsed(since: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-/** The cells this run measures. */
 function selectCells(options: BenchOptions): Cell[] {
   const fanouts = options.quick && !options.only.length ? [Math.max(...options.fanouts)] : options.fanouts;
   if (options.only.length > 0) return allCells(fanouts).filter((cell) => options.only.some((filter) => cell.id.includes(filter)));

@@ -7,10 +7,8 @@
 import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
 
-/** Who issues the calls. */
 export type Direction = 'w2p' | 'p2w';
 
-/** One cell. */
 export type Cell =
   | {
       readonly id: string;
@@ -22,7 +20,6 @@ export type Cell =
     }
   | { readonly id: string; readonly type: 'broadcast' | 'callAll'; readonly payload: PayloadKind; readonly workers: number };
 
-/** The concurrencies of point-to-point cells. */
 export const CONCURRENCIES = [1, 64, 256] as const;
 
 /** 100 KB calls also run 16 in flight: issue 25's cell for the socket. */

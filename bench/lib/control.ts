@@ -30,7 +30,6 @@ export type ControlRequest =
   | { readonly op: 'scrape-close' }
   | { readonly op: 'exit' };
 
-/** A worker's process figures. */
 export interface ProcessStats {
   readonly pid: number;
   readonly rssBytes: number;
@@ -56,7 +55,6 @@ function voluntarySwitches(): number {
   }
 }
 
-/** The replies, by request. */
 export interface ControlReplies {
   open: null;
   run: DriveResult;
@@ -78,7 +76,6 @@ export interface ControlReplies {
 /** How long a control request outside a measured window may take before the run is declared hung. */
 export const CONTROL_TIMEOUT_MS = 30_000;
 
-/** The marker of control messages. */
 const MARKER = '$bench';
 
 interface RequestMessage {
@@ -144,7 +141,6 @@ export function serveControl(handle: (request: ControlRequest) => Promise<unknow
   process.send?.({ [MARKER]: READY_ID, reply: null } satisfies ReplyMessage);
 }
 
-/** Primary side: one worker's control line. */
 export class ControlLine {
   #nextId = READY_ID + 1;
   readonly #waiting = new Map<number, { resolve: (reply: unknown) => void; reject: (error: Error) => void }>();

@@ -13,7 +13,6 @@ import { Histogram, type LatencySummary } from './histogram.js';
 /** A phase ends early after this many rejected calls. */
 const MAX_ERRORS = 100;
 
-/** How one phase is driven. */
 export interface DriveSpec {
   readonly concurrency: number;
   readonly warmupMs: number;
@@ -26,7 +25,6 @@ export interface DriveSpec {
   readonly maxMs: number;
 }
 
-/** What one phase measured. */
 export interface DriveResult extends LatencySummary {
   /** Calls completed in the window per second. */
   readonly callsPerSec: number;

@@ -10,7 +10,6 @@ const START_TIMEOUT_MS = 30_000;
 /** How long a worker gets to exit on request (and write its profile) before it is killed. */
 const EXIT_GRACE_MS = 5_000;
 
-/** The live workers of the benchmark. */
 export class Fleet {
   readonly lines: ControlLine[] = [];
   #stopping = false;
@@ -25,7 +24,6 @@ export class Fleet {
     });
   }
 
-  /** The workers, in fork order. */
   get workers(): Worker[] {
     return this.lines.map((line) => line.worker);
   }

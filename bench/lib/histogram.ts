@@ -20,7 +20,6 @@ export interface LatencySummary {
   readonly maxMs: number;
 }
 
-/** Latencies of one measured window. */
 export class Histogram {
   readonly #counts = new Uint32Array(BUCKETS);
   #count = 0;

@@ -28,7 +28,6 @@ function rounded(value: number | undefined): number {
   return Math.round((value ?? 0) * 100) / 100;
 }
 
-/** Describes this machine, now. */
 export function describeMachine(): MachineInfo {
   const cpus = os.cpus();
   const [one, five, fifteen] = os.loadavg();

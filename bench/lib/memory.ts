@@ -19,7 +19,6 @@ const BASELINE_CALLS = 100_000;
 /** Samples after the baseline. */
 const LATER_SAMPLES = 10;
 
-/** One stop of the memory cell. */
 export interface MemorySample {
   readonly calls: number;
   readonly primary: ProcessStats;
@@ -30,7 +29,6 @@ export interface MemorySample {
   readonly callsPerSec: number;
 }
 
-/** The memory cell's outcome. */
 export interface MemoryRecord {
   readonly contender: ContenderName;
   readonly calls: number;

@@ -8,10 +8,8 @@
  */
 import { z } from 'zod';
 
-/** The payload sizes of the benchmark. */
 export const PAYLOAD_KINDS = ['tiny', '4kb', '100kb', '1mb'] as const;
 
-/** One payload size. */
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
 
 /** How tables and the chart name each size. */
@@ -38,7 +36,6 @@ export const tinySchema = z.object({
   tags: z.array(z.string()),
 });
 
-/** One row of the larger payloads. */
 const recordSchema = z.object({
   id: z.number().int(),
   name: z.string(),
@@ -55,16 +52,12 @@ export const recordsSchema = z.object({ items: z.array(recordSchema) });
 
 /** The fan-out events every validated contender checks: a sequence number and the payload. */
 export const fanoutTinySchema = z.object({ seq: z.number().int(), data: tinySchema });
-/** The same with a record payload. */
 export const fanoutRecordsSchema = z.object({ seq: z.number().int(), data: recordsSchema });
 /** A worker's acknowledgement of a fan-out event. */
 export const ackSchema = z.object({ seq: z.number().int() });
 
-/** A tiny payload. */
 export type TinyPayload = z.infer<typeof tinySchema>;
-/** A record payload. */
 export type RecordsPayload = z.infer<typeof recordsSchema>;
-/** Any payload. */
 export type Payload = TinyPayload | RecordsPayload;
 
 /** Mulberry32: a small seeded generator, so every process builds the same data. */

@@ -18,18 +18,15 @@ interface CpuProfile {
   readonly timeDeltas?: readonly number[];
 }
 
-/** One function's self time. */
 export interface SelfTime {
   /** `encodePayload src/codec.js:166`, `(garbage collector)`, `JSONParse node:internal/…` */
   readonly name: string;
   readonly ms: number;
   /** Share of the busy time (everything but idle). */
   readonly share: number;
-  /** True for cluster-rpc's own code. */
   readonly ours: boolean;
 }
 
-/** A profile, summarised. */
 export interface ProfileSummary {
   readonly totalMs: number;
   readonly idleMs: number;

@@ -331,7 +331,6 @@ function settingsOfHttp(record: HttpRecord): string {
   return `${rounds} round(s) of ${warmupS} s warm-up + ${durationS} s measured per server, rotating order, medians of the rounds (${tools.join(', ')})`;
 }
 
-/** The HTTP cell as Markdown. */
 function renderHttpMarkdown(record: HttpRecord): string {
   if (record.skipped) return `${record.label}: skipped: ${record.skipped}.`;
   const raw = record.figures.raw;

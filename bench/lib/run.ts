@@ -19,7 +19,6 @@ const CELL_BUDGET_MS = 40_000;
 /** …once they have this many. */
 const MIN_ROUNDS = 3;
 
-/** One contender, one round, one cell. */
 export interface PhaseRecord {
   readonly contender: ContenderName;
   readonly round: number;
@@ -60,7 +59,6 @@ export interface ContenderFigures extends Figures {
   readonly leaked: number;
 }
 
-/** One cell's outcome. */
 export interface CellRecord {
   readonly cell: Cell;
   readonly label: string;
@@ -71,7 +69,6 @@ export interface CellRecord {
   readonly problems: readonly string[];
 }
 
-/** How the cells are run. */
 export interface RunSettings {
   /** The contenders asked for; see {@link contendersOf} for which of them a cell runs. */
   readonly contenders: readonly ContenderName[];

@@ -38,7 +38,6 @@ interface EchoFunctions {
   echoRecords(payload: RecordsPayload): RecordsPayload;
 }
 
-/** What the primary serves to workers. */
 interface PrimaryFunctions extends EchoFunctions {
   ack(seq: number): void;
 }

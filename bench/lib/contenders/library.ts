@@ -8,14 +8,12 @@ import { pathToFileURL } from 'node:url';
 import * as own from '../../../src/index.js';
 import { socketTransport } from '../../../src/socket.js';
 
-/** What the contenders use of cluster-rpc. */
 export type Library = Pick<typeof own, 'createClusterRpc' | 'defineEvents' | 'defineRouter' | 'procedure'> & {
   readonly socketTransport: typeof socketTransport;
   /** `cluster-rpc@base` over the build's own `socketTransport()` (`--baseline-socket`). */
   readonly overSocket?: boolean;
 };
 
-/** This tree's cluster-rpc. */
 export const OWN_LIBRARY: Library = { ...own, socketTransport };
 
 /** Where the primary tells its workers (which inherit its environment) the baseline is, and whether over its socket. */
@@ -44,7 +42,6 @@ export async function loadBaseline(): Promise<void> {
   baseline = { ...index, socketTransport: socket.socketTransport, overSocket: true };
 }
 
-/** The baseline build, loaded. */
 export function baselineLibrary(): Library {
   if (!baseline) throw new Error('cluster-rpc@base needs --baseline=<dir of another build, holding src/index.js>');
   return baseline;

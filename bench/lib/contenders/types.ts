@@ -36,13 +36,10 @@ export const CONTENDERS = [
   'cluster-rpc@base',
 ] as const;
 
-/** One contender. */
 export type ContenderName = (typeof CONTENDERS)[number];
 
-/** A measured operation. */
 export type Operation = () => Promise<unknown>;
 
-/** A contender in the benchmark's primary. */
 export interface PrimaryContender {
   /** Resolves once workers can attach (a socket listens); the workers open theirs after it. */
   readonly ready?: Promise<void>;
@@ -58,7 +55,6 @@ export interface PrimaryContender {
   close(): Promise<void>;
 }
 
-/** A contender in a worker. */
 export interface WorkerContender {
   /** Resolves once it can call and be called (connected); its `open` answers after it. */
   readonly ready?: Promise<void>;

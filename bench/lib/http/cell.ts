@@ -18,10 +18,8 @@ export function httpCellId(connections: number): string {
   return `http/c${connections}`;
 }
 
-/** The number of workers serving HTTP. */
 const HTTP_WORKERS = 2;
 
-/** How the HTTP cell runs. */
 export interface HttpSettings {
   readonly servers: readonly HttpServerKind[];
   readonly rounds: number;
@@ -35,7 +33,6 @@ export interface HttpSettings {
   readonly threads: number;
 }
 
-/** One server, one round. */
 export interface HttpPhase {
   readonly server: HttpServerKind;
   readonly round: number;
@@ -74,7 +71,6 @@ export interface HttpTarget {
   readonly actual: string;
 }
 
-/** The HTTP cell's outcome. */
 export interface HttpRecord {
   readonly id: string;
   readonly label: string;
@@ -88,7 +84,6 @@ export interface HttpRecord {
   readonly problems: readonly string[];
 }
 
-/** Told before each phase, for progress. */
 export type HttpObserver = (server: HttpServerKind, round: number) => void;
 
 function labelOf(settings: HttpSettings): string {

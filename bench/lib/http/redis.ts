@@ -35,7 +35,6 @@ const GUARD = [
   'wait "$server"',
 ].join('\n');
 
-/** A running server. */
 export interface RedisServer {
   readonly port: number;
   /** The server's own pid (not the guard's), for its CPU time. */

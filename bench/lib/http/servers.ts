@@ -21,13 +21,11 @@ export const HTTP_SERVERS = [
   'cluster-rpc@base',
 ] as const;
 
-/** One server of the HTTP cell. */
 export type HttpServerKind = (typeof HTTP_SERVERS)[number];
 
 /** How long a closing server waits for the calls of its last requests to come back. */
 const SETTLE_MS = 1000;
 
-/** The key every request increments. */
 const KEY = 'hits';
 
 /** The state the primary keeps for the calling servers. */
@@ -62,7 +60,6 @@ function openRpc(kind: 'cluster-rpc' | 'cluster-rpc/socket' | 'cluster-rpc@base'
   });
 }
 
-/** birpc's functions: what the primary serves. */
 interface CounterFunctions {
   incr(input: { key: string; by: number }): number;
 }
@@ -261,7 +258,6 @@ async function openCounter(kind: HttpServerKind, redisPort: number | undefined):
 export interface HttpServerReport {
   /** Requests answered with 500 because the call failed. */
   readonly failed: number;
-  /** The first such failure. */
   readonly firstError?: string;
   /** Calls still pending after the server closed: anything but 0 is a leak. */
   readonly pending: number;

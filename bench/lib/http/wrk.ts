@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exited, stop, track } from '../processes.js';
 
-/** What one wrk run measured. */
 export interface WrkResult {
   readonly requests: number;
   readonly durationMs: number;

@@ -13,14 +13,11 @@ import { stop, track } from '../processes.js';
 import { median, rotated } from '../stats.js';
 import type { MemberMessage, NatsPhase } from './member.js';
 
-/** The contenders of the cell. */
 const NATS_CONTENDERS = ['raw', 'cluster-rpc'] as const;
 export type NatsContender = (typeof NATS_CONTENDERS)[number];
 
-/** Responders per contender: the broadcast's fan-out. */
 const RESPONDERS = 8;
 
-/** One cell of the NATS run. */
 interface NatsCell {
   readonly id: string;
   readonly label: string;
@@ -54,7 +51,6 @@ const CELLS: readonly NatsCell[] = [
   },
 ];
 
-/** How the cell runs. */
 export interface NatsSettings {
   readonly rounds: number;
   readonly warmupMs: number;
@@ -71,7 +67,6 @@ export interface NatsFigures {
   readonly errors: number;
 }
 
-/** One cell's outcome. */
 export interface NatsCellRecord {
   readonly id: string;
   readonly label: string;
@@ -88,7 +83,6 @@ export interface NatsRecord {
   readonly cells: readonly NatsCellRecord[];
 }
 
-/** The processes of one contender. */
 interface Side {
   readonly driver: ChildProcess;
   readonly responders: ChildProcess[];
@@ -213,7 +207,6 @@ const rate = (value: number): string => Math.round(value).toLocaleString('en-US'
 const ms = (value: number): string => (value < 1 ? value.toFixed(3) : value.toFixed(2));
 const ratio = (value: number): string => `${value.toFixed(2)}×`;
 
-/** The cell's table, in Markdown. */
 export function renderNatsTable(record: NatsRecord): string {
   const lines = [
     `Through one local ${record.server} (default 1 MB max_payload); ${record.settings.rounds} round(s) of ${record.settings.warmupMs} ms warm-up + ${record.settings.durationMs} ms measured per contender and cell, medians. raw: \`nc.request()\` with JSON, the responder parsing and answering; cluster-rpc: \`natsTransport\`, zod on input and output on both sides.`,

@@ -12,7 +12,6 @@ import { CONTROL_TIMEOUT_MS } from '../control.js';
 import type { Fleet } from '../fleet.js';
 import { SCRAPE_SERIES } from './series.js';
 
-/** Workers of the cell. */
 const SCRAPE_WORKERS = 4;
 /** Scrapes of each contender that are measured in a round. */
 const MEASURED_SCRAPES = 20;
@@ -23,7 +22,6 @@ const CPU_SCRAPES = 50;
 /** cluster-rpc's median over prom-client's, at most. */
 const SCRAPE_RATIO_LIMIT = 1;
 
-/** One contender's figures. */
 export interface ScrapeFigures {
   /** The median of the rounds' medians. */
   readonly medianMs: number;
@@ -31,13 +29,11 @@ export interface ScrapeFigures {
   readonly p90Ms: number;
   /** What the workers sent for one scrape, in JSON bytes. */
   readonly wireBytes: number;
-  /** The Prometheus text's length. */
   readonly textBytes: number;
   /** CPU time per scrape, in microseconds: the primary's, and the workers' together. */
   readonly cpuMicros: { readonly primary: number; readonly workers: number };
 }
 
-/** The scrape cell's outcome. */
 export interface ScrapeRecord {
   readonly workers: number;
   readonly seriesPerWorker: number;
@@ -147,7 +143,6 @@ export async function runScrapeCell(fleet: Fleet, rounds: number, progress: (pha
   }
 }
 
-/** The cell as a Markdown table. */
 export function renderScrapeTable(record: ScrapeRecord): string {
   const ms = (value: number): string => value.toFixed(2);
   const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;

@@ -18,10 +18,8 @@ export const STREAM_CELL_IDS = ['stream/tiny', 'stream/4kb', 'stream/paced'] as 
 /** The larger high-water mark measured next to the default. */
 const LARGE_HIGH_WATER_MARK = 256;
 
-/** How the stream cell runs. */
 export interface StreamSettings {
   readonly rounds: number;
-  /** Items per throughput phase, by payload. */
   readonly counts: Readonly<Record<StreamPayload, number>>;
   /** The paced case: 4 KB items, read one every `paceMs`, for `forMs`. */
   readonly paceMs: number;
@@ -35,7 +33,6 @@ export function streamSettings(rounds: number, quick: boolean): StreamSettings {
     : { rounds, counts: { tiny: 200_000, '4kb': 20_000 }, paceMs: 1, forMs: 5_000 };
 }
 
-/** One way of streaming. */
 interface Variant {
   readonly label: string;
   readonly contender: StreamContender;
@@ -51,11 +48,9 @@ const VARIANTS: readonly Variant[] = [
   })),
 ];
 
-/** One variant's figures for one payload. */
 export interface StreamThroughput {
   readonly payload: StreamPayload;
   readonly variant: string;
-  /** Median over the rounds. */
   readonly itemsPerSec: number;
   readonly rounds: readonly number[];
   /** Over raw's median in the same run; 1 for raw. */
@@ -64,13 +59,11 @@ export interface StreamThroughput {
   readonly cpuMicrosPerItem: { readonly primary: number; readonly worker: number };
 }
 
-/** One phase's figures. */
 interface Measured {
   readonly itemsPerSec: number;
   readonly cpu: { readonly primary: number; readonly worker: number };
 }
 
-/** The paced case. */
 export interface StreamPaced {
   readonly highWaterMark: number;
   readonly itemsRead: number;
@@ -93,7 +86,6 @@ export interface StreamTarget {
   readonly pass: boolean;
 }
 
-/** The stream cell's outcome. */
 export interface StreamRecord {
   readonly settings: StreamSettings;
   readonly throughput: readonly StreamThroughput[];

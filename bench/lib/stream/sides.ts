@@ -14,11 +14,9 @@ import { z } from 'zod';
 import { createClusterRpc, defineRouter, procedure } from '../../../src/index.js';
 import { type Payload, payloadOf, recordsSchema, tinySchema } from '../payloads.js';
 
-/** The payloads streamed. */
 export const STREAM_PAYLOADS = ['tiny', '4kb'] as const;
 export type StreamPayload = (typeof STREAM_PAYLOADS)[number];
 
-/** The contenders of the stream cell. */
 export type StreamContender = 'raw' | 'cluster-rpc';
 
 /** Marks the raw contender's items, so the primary's listener tells them from other messages. */
