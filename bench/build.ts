@@ -1,10 +1,6 @@
 /**
- * Compiles cluster-rpc's `src/` and what `npm run bench` runs to plain JavaScript (support/transpile.ts), into
- * node_modules/.cache/cluster-rpc-bench/ (git-ignored), rebuilt from scratch each time.
- *
- * Why not run the benchmark through tsx: tsx's loader hooks run on an extra thread in every process and add tens of MiB to every
- * RSS figure, and seventeen processes take seconds longer to start. Compiled, the processes run what a user of the published
- * package runs.
+ * Compiles `src/` and what `npm run bench` runs to JavaScript in node_modules/.cache/cluster-rpc-bench/, from scratch. Not tsx:
+ * its loader thread adds tens of MiB to every RSS and slows the start of 17 processes (bench/README.md).
  */
 import { rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';

@@ -1,8 +1,4 @@
-/**
- * `npm run bench`: the benchmark's primary. Forks real cluster workers and measures raw IPC, birpc and cluster-rpc side by side,
- * cell by cell; prints progress and a table, and writes JSON, Markdown and an SVG chart to bench/results/. Options:
- * bench/README.md, or `npm run bench -- --help`.
- */
+/** `npm run bench`: the benchmark's primary (bench/README.md; `npm run bench -- --help`). */
 import { spawn } from 'node:child_process';
 import cluster from 'node:cluster';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';

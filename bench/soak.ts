@@ -1,20 +1,8 @@
 /**
- * Soak: a million calls between a primary and one worker, half each way,
- * with timeouts and aborts mixed in, and what that leaves behind: heap and
- * RSS before and after (both processes, after a full GC) and the size of the
- * pending tables at the end. Exits with 1 if a table is not empty, a call
- * ended in a way it should not have, or either process's heap (after a full
- * GC) ends more than {@link HEAP_GROWTH_LIMIT_MIB} MiB above where it stood
- * after the warm-up.
- *
- *   npm run soak                      # 1,000,000 calls
- *   npm run soak -- --calls 200000    # fewer
- *
- * Every 100th call goes to a handler that takes 50 ms, with a 5 ms timeout
- * (TIMEOUT, and the handler's signal aborts); every 100th other one is
- * aborted by its caller a moment after it is sent (ABORTED, or answered if
- * the answer won the race). The rest are small echo calls, 256 in flight per
- * side.
+ * `npm run soak [-- --calls 200000]`: a million calls between a primary and one worker, half each way, 256 in flight per side;
+ * every 100th call times out (a 50 ms handler, a 5 ms timeout) and every 100th other one is aborted by its caller. Exits with 1 if
+ * a pending table is not empty, a call ended as it should not have, or either heap (after a full GC) ends more than
+ * {@link HEAP_GROWTH_LIMIT_MIB} MiB above where it stood after the warm-up.
  */
 import cluster from 'node:cluster';
 import { setFlagsFromString } from 'node:v8';

@@ -1,9 +1,4 @@
-/**
- * The cells of the benchmark, in the order they run, the contenders each runs, and the targets of issue 13 each cell is held to.
- *
- * Point-to-point cells run with exactly one worker alive; fan-out cells with exactly as many workers as they fan out to
- * (cluster-rpc's `broadcast` and `callAll` cover every live worker), so workers are added as the run goes.
- */
+/** The cells in the order they run, the contenders each runs and the targets each is held to (bench/README.md). */
 import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
 

@@ -1,8 +1,4 @@
-/**
- * The SVG chart: throughput per payload size for the contenders, one panel per direction and concurrency, bars on a logarithmic
- * axis (the sizes span four orders of magnitude), each non-raw bar labelled with its ratio to raw. Plain SVG written here, no
- * chart library.
- */
+/** The SVG chart, plain SVG: calls/s per payload size on a log axis (the sizes span four orders of magnitude), ratios to raw. */
 import { CONCURRENCIES, type Direction } from './cells.js';
 import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS } from './payloads.js';

@@ -1,11 +1,6 @@
 /**
- * The memory cell: a long run of cluster-rpc calls from one worker to the primary, stopped at fixed points to take both
- * processes' figures after a full collection, with the pending tables' sizes. Flat memory means RSS at the end within {@link
- * MEMORY_GROWTH_LIMIT} of RSS after the first stretch, nothing pending, and (judged by {@link memoryVersusRaw}) RSS at the end
- * within {@link MEMORY_VS_RAW_LIMIT} of raw IPC's after the same calls.
- *
- * Sampling between bursts, on a quiet channel and after `gc()`, measures what the calls left behind rather than garbage not yet
- * collected.
+ * The memory cell (bench/README.md): samples taken between bursts of calls, on a quiet channel and after `gc()`, so they show what
+ * the calls left behind rather than garbage not yet collected.
  */
 import { MEMORY_GROWTH_LIMIT, MEMORY_VS_RAW_LIMIT } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';

@@ -1,10 +1,6 @@
 /**
- * The payloads every contender sends, and the zod schemas cluster-rpc validates them with. Built once per process from a fixed
- * seed, so the primary and every worker hold byte-identical data.
- *
- * `tiny` is one small object; the larger sizes are `{ items: [record, …] }`, an array of records with strings, numbers, a boolean
- * and a string array: the shape a cache dump or a batch of rows has, not one giant string that JSON would copy in a single
- * memcpy.
+ * The payloads and their zod schemas, built once per process from a fixed seed so every process holds byte-identical data. The
+ * larger sizes are arrays of records, the shape of a batch of rows, not one giant string that JSON would copy in one memcpy.
  */
 import { z } from 'zod';
 

@@ -1,7 +1,6 @@
 /**
- * The helper processes the benchmark starts besides its cluster workers (the load generator, the Redis server), tracked so that
- * none outlives the run: they are killed when the benchmark exits for any reason Node can still act on (the end, an error,
- * Ctrl-C, SIGTERM). What must survive even a SIGKILL of the benchmark (the Redis server) guards itself as well; see redis.ts.
+ * The helper processes besides the workers (wrk, the Redis server), killed when the benchmark exits for any reason Node can act
+ * on; the Redis server also guards itself against a SIGKILL of the benchmark (redis.ts).
  */
 import type { ChildProcess } from 'node:child_process';
 

@@ -1,8 +1,6 @@
 /**
- * Runs the cells: for each cell, every contender in turn, for several rounds in rotating order (raw, birpc, …, cluster-rpc; then
- * birpc, …, cluster-rpc, raw; …), so a burst of noise from elsewhere on the machine lands on a different contender each round and
- * the median of the rounds shrugs it off. Each phase starts after a full garbage collection in every process, attaches only its
- * contender, and detaches it after.
+ * Runs the cells: every contender in turn, in an order that rotates each round, so a burst of noise from elsewhere lands on a
+ * different contender each round and the median shrugs it off. Each phase starts from collected heaps and attaches only its own.
  */
 import { type Cell, contendersOf, describeCell, type Figures, judge, type TargetOutcome } from './cells.js';
 import { type ContenderName, openPrimaryContender } from './contenders/index.js';

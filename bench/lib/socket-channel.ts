@@ -1,9 +1,6 @@
 /**
- * The hand-written channel of the socket contenders (`raw/socket` and the HTTP cell's `socket` server): the primary listens on a
- * Unix socket, each worker connects and says which worker it is, and messages cross as JSON lines (JSON and a newline), one write
- * per message, written and read with the socket transport's own framing, the worker reading into a buffer of its own as the
- * transport's does (no ids, batching, checks or handshake of cluster-rpc's). The ceiling cluster-rpc over the socket is measured
- * against, as raw IPC is the floor over Node's channel.
+ * The hand-written socket channel of `raw/socket` and the HTTP cell's `socket` server (bench/README.md): JSON lines over a Unix
+ * socket, with the socket transport's own framing, and none of cluster-rpc's ids, batching, checks or handshake.
  */
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';

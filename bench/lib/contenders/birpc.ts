@@ -1,19 +1,7 @@
 /**
- * birpc 4 over the same channel, set up as its README suggests for Node IPC:
- * `post` is `process.send` / `worker.send`, `on` is the `'message'` listener.
- * One birpc instance per worker in the primary. Broadcasts are birpc events
- * (no answer), acknowledged by an event back.
- *
- * Two contenders share this code:
- * - `birpc`: birpc's defaults (the object as it is, which Node then
- *   JSON-encodes; no validation), for reference;
- * - `birpc+sj+zod`: birpc configured to give cluster-rpc's guarantees:
- *   `serialize` / `deserialize` through superjson (so a `Date` or a `Map`
- *   would arrive as itself), and the zod checks cluster-rpc makes, at the same
- *   places: a served call's input on receipt and its output before it is
- *   returned; a fan-out event before it leaves (once) and in each worker on
- *   receipt; the acknowledgement before it leaves and in the primary on
- *   receipt. A check that fails throws, and birpc sends the error back.
+ * `birpc` and `birpc+sj+zod` (bench/README.md): birpc 4 over the same channel as its README suggests for Node IPC, one instance
+ * per worker in the primary; broadcasts are birpc events acknowledged by an event back. A zod check that fails throws, and birpc
+ * sends the error back.
  */
 import type { Worker } from 'node:cluster';
 import { type BirpcOptions, type BirpcReturn, createBirpc } from 'birpc';

@@ -1,9 +1,4 @@
-/**
- * cluster-rpc through its public API only, as an application would use it: routers whose procedures validate input and output
- * with zod, events with zod payloads, default options. A new rpc object is created for each phase and closed after it (one may be
- * open per process at a time). Over Node's IPC channel (`cluster-rpc`), or over a Unix socket with `socketTransport()`
- * (`cluster-rpc/socket`).
- */
+/** cluster-rpc through its public API, as an application uses it; a new rpc object per phase, closed after it. */
 import type { Worker } from 'node:cluster';
 import type { CallAllResult } from '../../../src/index.js';
 import { otelTracing } from '../../../src/otel.js';

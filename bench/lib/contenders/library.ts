@@ -1,8 +1,4 @@
-/**
- * Which cluster-rpc the cluster-rpc contenders run: this tree's `src/`, or, for `cluster-rpc@base`, another build given with
- * `--baseline=<dir>` (a folder holding `src/index.js`, such as another checkout's node_modules/.cache/cluster-rpc-bench), so a
- * change and what it changes run side by side in the same rounds and processes.
- */
+/** Which cluster-rpc the contenders run: this tree's `src/`, or the `--baseline=<dir>` build for `cluster-rpc@base`. */
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as own from '../../../src/index.js';

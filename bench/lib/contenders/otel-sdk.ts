@@ -1,9 +1,4 @@
-/**
- * The OpenTelemetry SDK as an application registers it, for the `cluster-rpc+otel-sdk` contender's phase only: a tracer provider
- * whose batch processor hands spans to an exporter that drops them (the cost of recording, not of a network), the
- * AsyncLocalStorage context manager and the W3C propagator. Registered in each process when the phase opens and removed when it
- * closes, so no other contender runs with it.
- */
+/** The OpenTelemetry SDK of `cluster-rpc+otel-sdk` (bench/README.md), registered in each process for that phase only. */
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';

@@ -1,27 +1,8 @@
 /**
- * The floor: what a careful hand-rolled layer over `process.send` /
- * `worker.send` does, and nothing more. A request carries a numeric id, a
- * method name and the payload; the answer carries the id back and settles the
- * resolver kept in a `Map`. No timeout, no batching: one IPC message per
- * request and per answer, serialised by Node as JSON.
- *
- * Three contenders share this code:
- * - `raw`: no validation at all;
- * - `raw/socket`: the same messages over a Unix socket instead of Node's
- *   channel (`../socket-channel.ts`): the ceiling of cluster-rpc over
- *   `cluster-rpc/socket`;
- * - `raw+zod`: the zod checks cluster-rpc makes, at the same places, written
- *   by hand: a served call's input on receipt and its output before the
- *   answer leaves; a fan-out event before it leaves (once, not once per
- *   worker) and again in each worker on receipt; the acknowledgement before it
- *   leaves and again in the primary on receipt. The honest floor for a
- *   validated broadcast or gather (no superjson: the payloads are plain JSON,
- *   which cluster-rpc sends as it is too).
- *
- * Messages: `{ $raw: 1, q: id, m: method, p: payload }` (request),
- * `{ $raw: 1, s: id, r: result }` or `{ $raw: 1, s: id, e: message }`
- * (answer), `{ $raw: 1, b: seq, p: payload }` (fan-out), `{ $raw: 1, a: seq }`
- * (acknowledgement).
+ * `raw`, `raw+zod` and `raw/socket` (bench/README.md): a numeric id, a method, a `Map` of resolvers, one message per request and
+ * per answer. `raw+zod` makes cluster-rpc's zod checks at the same places by hand (no superjson: the payloads are plain JSON, which
+ * cluster-rpc sends as it is too). Messages: `{ $raw, q, m, p }` request, `{ $raw, s, r | e }` answer, `{ $raw, b, p }` fan-out,
+ * `{ $raw, a }` acknowledgement.
  */
 import cluster, { type Worker } from 'node:cluster';
 import {

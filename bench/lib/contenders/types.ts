@@ -1,27 +1,11 @@
 /**
- * What each contender provides, on each side. A contender is attached to the channel only for its own phase (opened, measured,
- * closed), so no contender pays for another's listeners.
- *
- * Every measured operation is a prebuilt function `() => Promise`, bound to its peer and payload before the window opens, so the
- * loop calls the contender and nothing else.
+ * What each contender provides on each side. Each is attached only for its own phase, so none pays for another's listeners; every
+ * measured operation is a `() => Promise` bound to its peer and payload before the window opens.
  */
 import type { Worker } from 'node:cluster';
 import type { PayloadKind } from '../payloads.js';
 
-/**
- * Every contender, in the order a round starts with (rotated each round):
- * - `raw`: the floor, hand-written `process.send` with ids and a `Map` of resolvers;
- * - `raw+zod`: the same with cluster-rpc's zod checks done by hand (the floor for validated fan-out);
- * - `birpc`: birpc with its defaults, for reference;
- * - `birpc+sj+zod`: birpc given cluster-rpc's guarantees: superjson serialisation and the same zod checks;
- * - `cluster-rpc`: this package through its public API;
- * - `cluster-rpc+metrics`: the same with `metrics: true` on both sides (issue 15's cost cell; tiny c=64 only by default);
- * - `raw/socket`: `raw`'s messages over a hand-written Unix socket channel (length-prefixed JSON): the ceiling of…
- * - `cluster-rpc/socket`: cluster-rpc over `socketTransport()` of `cluster-rpc/socket` (issue 25);
- * - `cluster-rpc+otel`: `cluster-rpc` with `tracing: otelTracing()` and no SDK registered (issue 24; tiny c=64 only by default);
- * - `cluster-rpc+otel-sdk`: `cluster-rpc+otel` with the OpenTelemetry SDK registered in both processes, spans dropped by the exporter;
- * - `cluster-rpc@base`: `cluster-rpc` built from another tree (`--baseline`), to compare a change with what it changes.
- */
+/** Every contender (bench/README.md), in the order a round starts with (rotated each round). */
 export const CONTENDERS = [
   'raw',
   'raw+zod',

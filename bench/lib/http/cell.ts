@@ -1,10 +1,4 @@
-/**
- * The HTTP cell: two workers serve HTTP on one shared port (Node's cluster), `wrk` loads them from its own process over loopback,
- * and each request uses shared state once: not at all, through a hand-written IPC round trip, birpc, cluster-rpc, or Redis (see
- * servers.ts). The servers run one at a time in the same two workers, in rotating order over the rounds, like the contenders of
- * the other cells; figures are medians of the rounds, ratios are to the hand-written round trip (`raw`).
- */
-
+/** The HTTP cell (bench/README.md): the servers of servers.ts in turn on two workers, rotating each round, loaded by wrk. */
 import { freePort } from '../../../support/free-port.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';

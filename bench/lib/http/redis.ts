@@ -1,10 +1,6 @@
 /**
- * A private `redis-server` for the HTTP cell: on a free loopback port, with no persistence (no RDB snapshots, no AOF, its working
- * directory a fresh temporary one), started by the benchmark and stopped by it.
- *
- * It runs under a small `sh` guard whose standard input is a pipe from the benchmark: when the benchmark goes away, however it
- * goes (even SIGKILL), the pipe closes, and the guard stops the server. Ctrl-C and SIGTERM stop it too, and so does {@link
- * RedisServer.stop}.
+ * A private `redis-server` for the HTTP cell, without persistence, on a free loopback port. It runs under a small `sh` guard
+ * reading a pipe from the benchmark: however the benchmark goes away (even SIGKILL), the pipe closes and the guard stops it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';

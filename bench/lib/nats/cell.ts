@@ -1,9 +1,4 @@
-/**
- * `npm run bench -- --nats`: cluster-rpc over NATS against raw `nc.request()` with JSON (the floor), through one local
- * nats-server, side by side in one run. Each contender has its own processes: a driver, and 8 responders (the call cells use the
- * first). Cells: tiny at concurrency 1 and 64, 4 KB and 100 KB at 64, and a broadcast to the 8 responders that each acknowledge.
- * Contenders run in rotating order over the rounds; figures are medians of the rounds; ratios are cluster-rpc's to raw's.
- */
+/** The NATS cell (bench/README.md): each contender has its own driver and 8 responders (the call cells use the first). */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type NatsServer, startNatsServer } from '../../../support/nats-server.js';

@@ -1,16 +1,7 @@
 /**
- * One process of the NATS cell, forked by cell.ts: a driver (the caller) or
- * a responder, for one contender, configured by the environment
- * (`NATS_URL`, `BENCH_CLUSTER`, `BENCH_CONTENDER`, `BENCH_ROLE`, `BENCH_INDEX`).
- * It tells the benchmark it is ready over IPC, then a driver runs the phases
- * it is sent and answers with what it measured.
- *
- * - `raw`: `nc.request()` with JSON to the responder's own subject, which
- *   parses and answers the same JSON; broadcast: one `publish()` every
- *   responder subscribes to, each acknowledging with a `publish()`.
- * - `cluster-rpc`: the same routers as the IPC benchmark's cluster-rpc
- *   contender (zod on input and output), over `natsTransport`; broadcast:
- *   `rpc.primary.broadcast()`, each worker acknowledging with `emit()`.
+ * One process of the NATS cell (bench/README.md), forked by cell.ts: a driver or a responder of one contender, configured by
+ * `NATS_URL`, `BENCH_CLUSTER`, `BENCH_CONTENDER`, `BENCH_ROLE`, `BENCH_INDEX`. It says it is ready over IPC; a driver then runs the
+ * phases it is sent and answers with what it measured.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { createClusterRpc, defineEvents } from '../../../src/index.js';

@@ -1,9 +1,6 @@
 /**
- * `npm run bench -- --scrape`: one Prometheus scrape of the whole cluster, cluster-rpc's (`rpc.primary.metrics({ format:
- * 'prometheus' })` over `promClientMetrics`) against prom-client's own `AggregatorRegistry.clusterMetrics()`, side by side in the
- * same run, the same workers and the same registries (4 workers × 200 series). In each round, 20 scrapes of each alternate, their
- * order swapped every time; a round's figure is its median, the cell's the median of the rounds (scrapes of a few ms on a shared
- * machine vary by tens of percent from one stretch of 20 to the next). Bytes are what the workers send for one scrape, as JSON.
+ * The scrape cell (bench/README.md). A round's figure is its median and the cell's the median of the rounds: scrapes of a few ms on
+ * a shared machine vary by tens of percent from one stretch of 20 to the next.
  */
 import { AggregatorRegistry, Registry } from 'prom-client';
 import { createClusterRpc } from '../../../src/index.js';

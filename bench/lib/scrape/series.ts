@@ -1,8 +1,4 @@
-/**
- * The registry every worker of the scrape cell fills: 200 series in the shapes applications have (a labelled counter, gauges
- * summed and taken at their maximum, a histogram), the same label sets in every worker so the aggregated answer also holds 200
- * series.
- */
+/** The 200 series every scrape-cell worker fills, with the same label sets in every worker so the aggregate holds 200 too. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Series per worker: 80 counter + 40 summed gauge + 24 max gauge + 4 × 14 histogram samples. */

@@ -1,11 +1,4 @@
-/**
- * The stream cell: one worker sends items to the primary as fast as the primary reads them, tiny and 4 KB, raw `process.send` one
- * item per message against cluster-rpc streams (at the default high-water mark and a larger one); then a primary that reads
- * slowly from a producer that could go far faster, showing that memory stays flat on both sides.
- *
- * Throughput phases run the contenders in rotating order over the rounds, in the same worker; figures are medians of the rounds,
- * ratios are to raw.
- */
+/** The stream cell (bench/README.md): throughput in rotating rounds in one worker, then a paced reader's memory. */
 import { DEFAULT_HIGH_WATER_MARK } from '../../../src/engine/read-stream.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';

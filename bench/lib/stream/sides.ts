@@ -1,13 +1,6 @@
 /**
- * The stream cell's two contenders, on both sides of the channel: a worker
- * sends `count` items of one payload to the primary.
- *
- * | contender | how the items travel |
- * | --- | --- |
- * | `raw` | `process.send` of each item, one message per item, waiting for Node's write callback whenever `send` reports backpressure; the primary counts them in a `'message'` listener. No flow control: a slow primary would queue items without bound |
- * | `cluster-rpc` | the worker serves a stream procedure whose zod output schema checks every item; the primary reads it with `for await` over `rpc.primary.stream(worker, …, { highWaterMark })`, through the public API |
- *
- * Each side is attached only for its own phase, like the other cells' contenders.
+ * The stream cell's contenders on both sides (bench/README.md): a worker sends `count` items to the primary. `raw` has no flow
+ * control: a slow primary would queue items without bound. Each side is attached only for its own phase.
  */
 import type { Worker } from 'node:cluster';
 import { z } from 'zod';
