@@ -117,82 +117,45 @@ function times(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
 
-/**
- * The issue 13 targets for `cell`, judged on the figures of its contenders. Missing contenders make the targets that need them
- * disappear.
- */
+/** The targets for `cell` (bench/README.md), judged on its contenders' figures; those that need a missing contender are left out. */
 export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
-  return [...judgeIpc(cell, figures), ...judgeSocket(cell, figures)];
-}
-
-/** Issue 25's targets for cluster-rpc over the socket, named `socket: …`: against raw IPC and raw+zod over IPC. */
-function judgeSocket(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
-  const ours = figures['cluster-rpc/socket'];
-  const raw = figures.raw;
-  const rawZod = figures['raw+zod'];
-  if (!ours) return [];
   const outcomes: TargetOutcome[] = [];
-  if (cell.type === 'call' && raw) {
-    if (cell.payload === 'tiny' && cell.concurrency === 1) {
-      const value = ratio(ours.p50Ms, raw.p50Ms);
-      outcomes.push({ name: 'socket: p50 ≤ 0.95× raw', pass: value <= 0.95, actual: times(value) });
-    }
-    const minimum =
-      cell.payload === 'tiny' && cell.concurrency === 64 ? 1.6 : cell.payload === '100kb' && cell.concurrency === 16 ? 0.9 : 0;
-    if (minimum > 0) {
-      const value = ratio(ours.callsPerSec, raw.callsPerSec);
-      outcomes.push({ name: `socket: calls/s ≥ ${minimum}× raw`, pass: value >= minimum, actual: times(value) });
-    }
-  }
-  if (cell.type === 'broadcast' && cell.workers >= 16 && rawZod) {
-    const value = ratio(ours.p50Ms, rawZod.p50Ms);
-    outcomes.push({ name: 'socket: p50 time ≤ 1.0× raw+zod', pass: value <= 1, actual: times(value) });
-  }
-  return outcomes;
-}
-
-/** Issue 13's targets for cluster-rpc over Node's IPC channel. */
-function judgeIpc(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
-  const raw = figures.raw;
-  const rawZod = figures['raw+zod'];
-  const peer = figures['birpc+sj+zod'];
-  const ours = figures['cluster-rpc'];
-  if (!ours) return [];
-  const outcomes: TargetOutcome[] = [];
-  const atLeast = (minimum: number): void => {
-    if (!raw) return;
-    const value = ratio(ours.callsPerSec, raw.callsPerSec);
-    outcomes.push({ name: `calls/s ≥ ${minimum}× raw`, pass: value >= minimum, actual: times(value) });
+  const check = (
+    name: string,
+    ours: ContenderName,
+    base: ContenderName,
+    key: keyof Figures,
+    pass: (value: number) => boolean,
+  ) => {
+    const [mine, other] = [figures[ours], figures[base]];
+    if (!mine || !other) return;
+    const value = ratio(mine[key], other[key]);
+    outcomes.push({ name, pass: pass(value), actual: times(value) });
   };
-  const latencyAtMost = (maximum: number, key: 'p50Ms' | 'p99Ms', base: Figures | undefined, baseName: string): void => {
-    if (!base) return;
-    const value = ratio(ours[key], base[key]);
-    const what = `${key === 'p50Ms' ? 'p50' : 'p99'}${cell.type === 'call' ? '' : ' time'}`;
-    outcomes.push({ name: `${what} ≤ ${maximum}× ${baseName}`, pass: value <= maximum, actual: times(value) });
-  };
-  if (cell.type === 'call') {
-    if (cell.payload === 'tiny' && cell.concurrency === 1) latencyAtMost(1.15, 'p50Ms', raw, 'raw');
-    if (cell.payload === 'tiny' && cell.concurrency > 1) atLeast(1.6);
-    if (cell.payload === '4kb' && cell.concurrency === 64) atLeast(0.9);
-    if (cell.payload === '100kb') atLeast(0.85);
-    if (cell.payload === '1mb') atLeast(0.8);
-  } else if (cell.workers >= 16) {
-    latencyAtMost(1.2, 'p50Ms', rawZod, 'raw+zod');
-    latencyAtMost(1.2, 'p99Ms', rawZod, 'raw+zod');
+  const at = (payload: PayloadKind, concurrency?: number): boolean =>
+    cell.type === 'call' && cell.payload === payload && (concurrency === undefined || cell.concurrency === concurrency);
+  // Issue 13's, for cluster-rpc over Node's IPC channel.
+  const crpc = 'cluster-rpc';
+  if (at('tiny', 1)) check('p50 ≤ 1.15× raw', crpc, 'raw', 'p50Ms', (value) => value <= 1.15);
+  const tinyMany = cell.type === 'call' && at('tiny') && cell.concurrency > 1;
+  const minimum = tinyMany ? 1.6 : at('4kb', 64) ? 0.9 : at('100kb') ? 0.85 : at('1mb') ? 0.8 : 0;
+  if (minimum > 0) check(`calls/s ≥ ${minimum}× raw`, crpc, 'raw', 'callsPerSec', (value) => value >= minimum);
+  if (cell.type !== 'call' && cell.workers >= 16) {
+    check('p50 time ≤ 1.2× raw+zod', crpc, 'raw+zod', 'p50Ms', (value) => value <= 1.2);
+    check('p99 time ≤ 1.2× raw+zod', crpc, 'raw+zod', 'p99Ms', (value) => value <= 1.2);
   }
-  if (peer) {
-    const value = ratio(ours.callsPerSec, peer.callsPerSec);
-    outcomes.push({ name: '> birpc+sj+zod', pass: value > 1, actual: times(value) });
+  check('> birpc+sj+zod', crpc, 'birpc+sj+zod', 'callsPerSec', (value) => value > 1);
+  if (at('tiny', 64)) {
+    check('with metrics ≥ 0.90× cluster-rpc', 'cluster-rpc+metrics', crpc, 'callsPerSec', (value) => value >= 0.9);
+    check('with otelTracing(), no SDK, ≥ 0.95× cluster-rpc', 'cluster-rpc+otel', crpc, 'callsPerSec', (value) => value >= 0.95);
   }
-  const metered = figures['cluster-rpc+metrics'];
-  if (metered && cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64) {
-    const value = ratio(metered.callsPerSec, ours.callsPerSec);
-    outcomes.push({ name: 'with metrics ≥ 0.90× cluster-rpc', pass: value >= 0.9, actual: times(value) });
-  }
-  const traced = figures['cluster-rpc+otel'];
-  if (traced && cell.type === 'call' && cell.payload === 'tiny' && cell.concurrency === 64) {
-    const value = ratio(traced.callsPerSec, ours.callsPerSec);
-    outcomes.push({ name: 'with otelTracing(), no SDK, ≥ 0.95× cluster-rpc', pass: value >= 0.95, actual: times(value) });
+  // Issue 25's, for cluster-rpc over the socket, named `socket: …`, against raw IPC and raw+zod over IPC.
+  const socket = 'cluster-rpc/socket';
+  if (at('tiny', 1)) check('socket: p50 ≤ 0.95× raw', socket, 'raw', 'p50Ms', (value) => value <= 0.95);
+  const least = at('tiny', 64) ? 1.6 : at('100kb', 16) ? 0.9 : 0;
+  if (least > 0) check(`socket: calls/s ≥ ${least}× raw`, socket, 'raw', 'callsPerSec', (value) => value >= least);
+  if (cell.type === 'broadcast' && cell.workers >= 16) {
+    check('socket: p50 time ≤ 1.0× raw+zod', socket, 'raw+zod', 'p50Ms', (value) => value <= 1);
   }
   return outcomes;
 }

@@ -65,20 +65,16 @@ function open(variant: ClusterRpcVariant) {
   return { rpc, close };
 }
 
-type BenchRpc = ReturnType<typeof open>['rpc'];
-
 function valuesOrThrow<T>(results: ReadonlyArray<CallAllResult<T>>): T[] {
-  const values: T[] = [];
-  for (const result of results) {
+  return results.map((result) => {
     if (result.status === 'rejected') throw new GatherError(`callAll: worker ${result.workerId}: ${result.error.message}`);
-    values.push(result.value);
-  }
-  return values;
+    return result.value;
+  });
 }
 
 /** Opens the cluster-rpc contender in the primary. Every live worker takes part. */
 export function openClusterRpcPrimary(variant: ClusterRpcVariant = {}): PrimaryContender {
-  const { rpc, close }: { rpc: BenchRpc; close: () => Promise<void> } = open(variant);
+  const { rpc, close } = open(variant);
   let nextSeq = 0;
   const acks = new Map<number, { remaining: number; resolve: () => void }>();
   rpc.primary.on('ack', ({ seq }) => {
@@ -91,20 +87,16 @@ export function openClusterRpcPrimary(variant: ClusterRpcVariant = {}): PrimaryC
 
   return {
     caller(worker: Worker, kind): Operation {
-      if (kind === 'tiny') {
-        const payload = payloadOf(kind) as TinyPayload;
-        return () => rpc.primary.call(worker, 'echo.tiny', payload);
-      }
-      const payload = payloadOf(kind) as RecordsPayload;
-      return () => rpc.primary.call(worker, 'echo.records', payload);
+      const payload = payloadOf(kind);
+      return kind === 'tiny'
+        ? () => rpc.primary.call(worker, 'echo.tiny', payload as TinyPayload)
+        : () => rpc.primary.call(worker, 'echo.records', payload as RecordsPayload);
     },
     callAllCaller(_workers, kind): Operation {
-      if (kind === 'tiny') {
-        const payload = payloadOf(kind) as TinyPayload;
-        return async () => valuesOrThrow(await rpc.primary.callAll('echo.tiny', payload));
-      }
-      const payload = payloadOf(kind) as RecordsPayload;
-      return async () => valuesOrThrow(await rpc.primary.callAll('echo.records', payload));
+      const payload = payloadOf(kind);
+      return kind === 'tiny'
+        ? async () => valuesOrThrow(await rpc.primary.callAll('echo.tiny', payload as TinyPayload))
+        : async () => valuesOrThrow(await rpc.primary.callAll('echo.records', payload as RecordsPayload));
     },
     broadcaster(targets, kind: PayloadKind): Operation {
       const data = payloadOf(kind);
@@ -129,7 +121,7 @@ export function openClusterRpcPrimary(variant: ClusterRpcVariant = {}): PrimaryC
 
 /** Opens the cluster-rpc contender in a worker. */
 export function openClusterRpcWorker(variant: ClusterRpcVariant = {}): WorkerContender {
-  const { rpc, close }: { rpc: BenchRpc; close: () => Promise<void> } = open(variant);
+  const { rpc, close } = open(variant);
   const acknowledge = ({ seq }: { seq: number }): void => {
     rpc.worker.emit('ack', { seq }).catch(() => undefined);
   };
@@ -137,12 +129,10 @@ export function openClusterRpcWorker(variant: ClusterRpcVariant = {}): WorkerCon
   rpc.worker.on('fanoutRecords', acknowledge);
   return {
     caller(kind): Operation {
-      if (kind === 'tiny') {
-        const payload = payloadOf(kind) as TinyPayload;
-        return () => rpc.worker.call('echo.tiny', payload);
-      }
-      const payload = payloadOf(kind) as RecordsPayload;
-      return () => rpc.worker.call('echo.records', payload);
+      const payload = payloadOf(kind);
+      return kind === 'tiny'
+        ? () => rpc.worker.call('echo.tiny', payload as TinyPayload)
+        : () => rpc.worker.call('echo.records', payload as RecordsPayload);
     },
     pendingCount: () => rpc.pendingCount(),
     close,
