@@ -1,26 +1,13 @@
 /** The SVG chart, plain SVG: calls/s per payload size on a log axis (the sizes span four orders of magnitude), ratios to raw. */
 import { CONCURRENCIES, type Direction } from './cells.js';
-import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS } from './payloads.js';
 import type { CellRecord } from './run.js';
 
 /** The contenders of the point-to-point cells, as the chart shows them (`raw+zod` runs in fan-out cells). */
-const CONTENDERS: readonly ContenderName[] = ['raw', 'birpc', 'birpc+sj+zod', 'cluster-rpc'];
+const CONTENDERS = ['raw', 'birpc', 'birpc+sj+zod', 'cluster-rpc'] as const;
 
 /** Okabe–Ito colours, distinguishable with common colour blindness. */
-const COLOURS: Readonly<Record<ContenderName, string>> = {
-  raw: '#7f7f7f',
-  'raw+zod': '#56b4e9',
-  birpc: '#e69f00',
-  'birpc+sj+zod': '#d55e00',
-  'cluster-rpc': '#0072b2',
-  'cluster-rpc+metrics': '#009e73',
-  'raw/socket': '#cc79a7',
-  'cluster-rpc/socket': '#f0e442',
-  'cluster-rpc+otel': '#882255',
-  'cluster-rpc+otel-sdk': '#999933',
-  'cluster-rpc@base': '#000000',
-};
+const COLOURS = { raw: '#7f7f7f', birpc: '#e69f00', 'birpc+sj+zod': '#d55e00', 'cluster-rpc': '#0072b2' } as const;
 
 const PANEL_WIDTH = 460;
 const PANEL_HEIGHT = 300;

@@ -5,7 +5,8 @@
 import type { Worker } from 'node:cluster';
 import { z } from 'zod';
 import { createClusterRpc, defineRouter, procedure } from '../../../src/index.js';
-import { type Payload, payloadOf, recordsSchema, tinySchema } from '../payloads.js';
+import type { SchemaInput } from '../../../src/types.js';
+import { type Payload, type PayloadKind, payloadOf, recordsSchema, tinySchema } from '../payloads.js';
 
 export const STREAM_PAYLOADS = ['tiny', '4kb'] as const;
 export type StreamPayload = (typeof STREAM_PAYLOADS)[number];
@@ -20,32 +21,23 @@ const StreamInput = z.object({ count: z.number().int().nonnegative() });
 /** Items the worker's generators have made since the side was opened (read by the paced case). */
 let produced = 0;
 
+/** A stream procedure yielding `input.count` copies of `kind`'s payload, each checked by `schema` as it leaves. */
+function itemStream<T extends typeof tinySchema | typeof recordsSchema>(schema: T, kind: PayloadKind) {
+  return procedure
+    .input(StreamInput)
+    .output(schema)
+    .stream(async function* ({ input }) {
+      const item = payloadOf(kind) as SchemaInput<T>;
+      for (let index = 0; index < input.count; index++) {
+        produced++;
+        yield item;
+      }
+    });
+}
+
 /** cluster-rpc's routers: the worker serves the streams, the primary nothing. */
 function streamRouter() {
-  return defineRouter({
-    items: {
-      tiny: procedure
-        .input(StreamInput)
-        .output(tinySchema)
-        .stream(async function* ({ input }) {
-          const item = payloadOf('tiny') as z.input<typeof tinySchema>;
-          for (let index = 0; index < input.count; index++) {
-            produced++;
-            yield item;
-          }
-        }),
-      records: procedure
-        .input(StreamInput)
-        .output(recordsSchema)
-        .stream(async function* ({ input }) {
-          const item = payloadOf('4kb') as z.input<typeof recordsSchema>;
-          for (let index = 0; index < input.count; index++) {
-            produced++;
-            yield item;
-          }
-        }),
-    },
-  });
+  return defineRouter({ items: { tiny: itemStream(tinySchema, 'tiny'), records: itemStream(recordsSchema, '4kb') } });
 }
 
 function openRpc() {
