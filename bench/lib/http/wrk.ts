@@ -18,13 +18,7 @@ export interface WrkResult {
   readonly maxMs: number;
   readonly meanMs: number;
   /** Socket errors and non-2xx/3xx answers, by kind. */
-  readonly errors: {
-    readonly connect: number;
-    readonly read: number;
-    readonly write: number;
-    readonly status: number;
-    readonly timeout: number;
-  };
+  readonly errors: Readonly<Record<'connect' | 'read' | 'write' | 'status' | 'timeout', number>>;
 }
 
 /** The load a run puts on the servers. */
@@ -70,12 +64,11 @@ export class WrkRunner {
     ];
     const child = track(spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+      });
+    }
     // wrk stops by itself after its duration; this only guards against a wedged run.
     const guard = setTimeout(() => void stop(child, 'SIGTERM', 2000), (load.seconds + 15) * 1000);
     try {
@@ -90,7 +83,8 @@ export class WrkRunner {
     const raw = JSON.parse(line.slice('@@wrk '.length)) as Record<string, number>;
     const ms = (key: string): number => (raw[key] ?? Number.NaN) / 1000;
     const durationMs = ms('durationUs');
-    const requests = raw.requests ?? 0;
+    const count = (key: string): number => raw[key] ?? 0;
+    const requests = count('requests');
     return {
       requests,
       durationMs,
@@ -101,11 +95,11 @@ export class WrkRunner {
       maxMs: ms('max'),
       meanMs: ms('mean'),
       errors: {
-        connect: raw.connect ?? 0,
-        read: raw.read ?? 0,
-        write: raw.write ?? 0,
-        status: raw.status ?? 0,
-        timeout: raw.timeout ?? 0,
+        connect: count('connect'),
+        read: count('read'),
+        write: count('write'),
+        status: count('status'),
+        timeout: count('timeout'),
       },
     };
   }
