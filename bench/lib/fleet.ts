@@ -4,6 +4,7 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import { ControlLine } from './control.js';
+import { withTimeout } from './stats.js';
 
 /** How long a worker may take to start and announce itself. */
 const START_TIMEOUT_MS = 30_000;
@@ -35,15 +36,7 @@ export class Fleet {
       if (line) await this.#stop(line);
     }
     while (this.lines.length < count) this.lines.push(new ControlLine(cluster.fork()));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`workers did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
-    });
-    try {
-      await Promise.race([Promise.all(this.lines.map((line) => line.ready)), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(Promise.all(this.lines.map((line) => line.ready)), START_TIMEOUT_MS, 'workers did not start');
   }
 
   /** Asks every worker to exit, kills those that do not. Safe to call twice. */

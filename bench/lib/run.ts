@@ -8,7 +8,7 @@ import type { Operation } from './contenders/types.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, type ProcessStats, processStats } from './control.js';
 import { type DriveResult, type DriveSpec, drive } from './drive.js';
 import type { Fleet } from './fleet.js';
-import { errorText, median, rotated, spreadOf } from './stats.js';
+import { errorText, median, rotated, spreadOf, withTimeout } from './stats.js';
 
 /** Slack given to a phase on top of its own limits before it is declared hung. */
 const PHASE_SLACK_MS = 120_000;
@@ -111,14 +111,6 @@ function specFor(cell: Cell, settings: RunSettings): DriveSpec {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** CPU time and wake-ups so far, the primary's apart. */
 interface Usage {
   readonly primaryCpuMicros: number;
@@ -163,7 +155,7 @@ async function runPhase(
     await Promise.all(lines.map((line) => line.request({ op: 'open', contender }, CONTROL_TIMEOUT_MS)));
     const before = await usageOfAll(lines);
     const limitMs = Math.max(spec.warmupMs, spec.maxWarmupMs) + spec.maxMs + PHASE_SLACK_MS;
-    const what = `${contender} on ${cell.id}`;
+    const what = `${contender} on ${cell.id} did not finish`;
     const first = workers[0];
     if (!first) throw new Error('no worker is running');
     const operation = (): Operation =>

@@ -1,4 +1,4 @@
-/** Small helpers every cell uses: medians, spreads, rotating order, pauses. */
+/** Helpers the cells share: medians, spreads, rotating order, pauses, time limits, error text. */
 
 /** The median of the finite `values` (NaN when there are none). */
 export function median(values: readonly number[]): number {
@@ -18,6 +18,15 @@ export function spreadOf(values: readonly number[]): number {
 /** `list` in round `round`'s order: each round starts one further, so noise lands on a different contender each round. */
 export function rotated<T>(list: readonly T[], round: number): T[] {
   return list.map((_, index) => list[(index + round) % list.length] as T);
+}
+
+/** `promise`, or a rejection saying `what` (`… did not finish`) within `ms`. */
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export function sleep(ms: number): Promise<void> {
