@@ -28,7 +28,6 @@ import {
   renderTable,
   type Style,
   styleFor,
-  tally,
 } from './lib/report.js';
 import { type CellRecord, type RunObserver, type RunSettings, runCells } from './lib/run.js';
 import { renderScrapeTable, runScrapeCell } from './lib/scrape/cell.js';
@@ -161,7 +160,7 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       return record.pass ? 0 : 1;
     }
     if (options.memory) {
-      // cluster-rpc, after raw IPC (the floor, in the same run), unless one contender is asked for.
+      // cluster-rpc after raw IPC (the floor, in the same run), unless one contender is asked for.
       const contender = options.contenders.length === 1 ? (options.contenders[0] as ContenderName) : 'cluster-rpc';
       const runMemory = (name: ContenderName): Promise<MemoryRecord> => {
         console.log(`memory cell: ${options.memoryCalls.toLocaleString('en-US')} ${name} calls worker→primary`);
@@ -205,14 +204,8 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
       );
       return 2;
     }
-    const settings: RunSettings = {
-      contenders: options.contenders,
-      contendersGiven: options.contendersGiven,
-      rounds: options.rounds,
-      warmupMs: options.warmupMs,
-      durationMs: options.durationMs,
-      countedWarmup: options.countedWarmup,
-    };
+    const { contenders, contendersGiven, rounds, warmupMs, durationMs, countedWarmup } = options;
+    const settings: RunSettings = { contenders, contendersGiven, rounds, warmupMs, durationMs, countedWarmup };
     const httpSettings: HttpSettings = {
       servers: options.httpServers,
       rounds: options.httpRounds,
@@ -257,10 +250,9 @@ async function runBench(options: BenchOptions, root: string): Promise<number> {
     if (http && !http.skipped) console.log(`\n${renderHttpTable(http, style)}`);
     if (records.length > 0) console.log(`\n${renderTable(records, style)}`);
     if (streams) console.log(`\n${renderStreamTable(streams)}`);
-    const tallied = tally(records, http);
-    const streamFailures = streams?.targets.filter((target) => !target.pass).length ?? 0;
-    const passed = tallied.passed + (streams?.targets.length ?? 0) - streamFailures;
-    const failed = tallied.failed + streamFailures;
+    const targets = [...records.flatMap((record) => record.targets), ...(http?.targets ?? []), ...(streams?.targets ?? [])];
+    const failed = targets.filter((target) => !target.pass).length;
+    const passed = targets.length - failed;
     console.log(
       `\ntargets: ${style.good(`${passed} PASS`)}, ${failed > 0 ? style.bad(`${failed} FAIL`) : '0 FAIL'} · ${elapsed(started)} elapsed`,
     );

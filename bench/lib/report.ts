@@ -67,11 +67,12 @@ function ratioTo(figure: ContenderFigures | undefined, raw: ContenderFigures | u
   return figure && raw ? figure[key] / raw[key] : Number.NaN;
 }
 
-/** The verdict of a cell's targets: `PASS`, `FAIL (2)` or `-` when none apply. */
-function verdict(record: CellRecord, style: Style): string {
-  if (record.targets.length === 0) return style.dim('-');
+/** The verdict of a cell's targets (`PASS`, `FAIL (2)` or `-` when none apply), and a note of its problems. */
+function verdict(record: Pick<CellRecord, 'targets' | 'problems'>, style: Style): string {
   const failed = record.targets.filter((target) => !target.pass).length;
-  return failed === 0 ? style.good('PASS') : style.bad(`FAIL (${failed})`);
+  const problems = record.problems.length > 0 ? style.bad(`  (${record.problems.length} problem(s), see the table)`) : '';
+  if (record.targets.length === 0) return style.dim('-') + problems;
+  return (failed === 0 ? style.good('PASS') : style.bad(`FAIL (${failed})`)) + problems;
 }
 
 /** The line printed once a cell is done. */
@@ -83,8 +84,7 @@ export function cellLine(record: CellRecord, style: Style): string {
     const relative = name === 'raw' || !raw ? '' : ` ${style.ratio(formatRatio(ratioTo(figure, raw, 'callsPerSec')))}`;
     parts.push(`${SHORT[name]} ${rate}${relative} p50 ${formatMs(figure.p50Ms)}ms`);
   }
-  const problems = record.problems.length > 0 ? style.bad(`  (${record.problems.length} problem(s), see the table)`) : '';
-  return `${record.label.padEnd(36)} ${parts.join('  ')}  ${verdict(record, style)}${problems}`;
+  return `${record.label.padEnd(36)} ${parts.join('  ')}  ${verdict(record, style)}`;
 }
 
 /** A cell of a text table: its text, or its styled text and what it shows. */
@@ -159,17 +159,6 @@ export function renderTable(records: readonly CellRecord[], style: Style): strin
     for (const problem of record.problems) lines.push(`${' '.repeat(36)}${style.bad(`! ${problem}`)}`);
   }
   return lines.join('\n');
-}
-
-/** Counts of passed and failed targets over every cell, the HTTP cell's included. */
-export function tally(records: readonly CellRecord[], http?: HttpRecord): { passed: number; failed: number } {
-  let passed = 0;
-  let failed = 0;
-  for (const target of [...records.flatMap((record) => record.targets), ...(http?.targets ?? [])]) {
-    if (target.pass) passed++;
-    else failed++;
-  }
-  return { passed, failed };
 }
 
 /** The Markdown summary: machine, the HTTP cell if it ran, settings, one row per cell, and the memory cell if it ran. */
@@ -268,11 +257,7 @@ export function httpLine(record: HttpRecord, style: Style): string {
     const relative = name === 'raw' || !raw ? '' : ` ${style.ratio(formatRatio(figure.requestsPerSec / raw.requestsPerSec))}`;
     return `${name} ${formatRate(figure.requestsPerSec)} req/s${relative}`;
   });
-  const failed = record.targets.filter((target) => !target.pass).length;
-  const verdict =
-    record.targets.length === 0 ? style.dim('-') : failed === 0 ? style.good('PASS') : style.bad(`FAIL (${failed})`);
-  const problems = record.problems.length > 0 ? style.bad(`  (${record.problems.length} problem(s), see the table)`) : '';
-  return `${record.label}  ${parts.join('  ')}  ${verdict}${problems}`;
+  return `${record.label}  ${parts.join('  ')}  ${verdict(record, style)}`;
 }
 
 /** `0.81–0.93×`: the range of per-round ratios. */
