@@ -20,7 +20,6 @@ import { killTracked } from './lib/processes.js';
 import { renderProfileSummary, summariseProfile } from './lib/profile.js';
 import {
   cellLine,
-  formatRatio,
   httpLine,
   renderHttpTable,
   renderMarkdown,
@@ -31,6 +30,7 @@ import {
 } from './lib/report.js';
 import { type CellRecord, type RunObserver, type RunSettings, runCells } from './lib/run.js';
 import { renderScrapeTable, runScrapeCell } from './lib/scrape/cell.js';
+import { formatRatio } from './lib/stats.js';
 import { renderStreamTable, runStreamCell, STREAM_CELL_IDS, type StreamRecord, streamSettings } from './lib/stream/cell.js';
 
 /** Set in the child of a `--profile` run: where its profiles go. */

@@ -1,6 +1,7 @@
 /** The cells in the order they run, the contenders each runs and the targets each is held to (bench/README.md). */
 import type { ContenderName } from './contenders/types.js';
 import { PAYLOAD_KINDS, PAYLOAD_LABELS, type PayloadKind } from './payloads.js';
+import { formatRatio } from './stats.js';
 
 export type Direction = 'w2p' | 'p2w';
 
@@ -113,10 +114,6 @@ function ratio(value: number, base: number): number {
   return base > 0 ? value / base : Number.NaN;
 }
 
-function times(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
-}
-
 /** The targets for `cell` (bench/README.md), judged on its contenders' figures; those that need a missing contender are left out. */
 export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures>>): TargetOutcome[] {
   const outcomes: TargetOutcome[] = [];
@@ -130,7 +127,7 @@ export function judge(cell: Cell, figures: Partial<Record<ContenderName, Figures
     const [mine, other] = [figures[ours], figures[base]];
     if (!mine || !other) return;
     const value = ratio(mine[key], other[key]);
-    outcomes.push({ name, pass: pass(value), actual: times(value) });
+    outcomes.push({ name, pass: pass(value), actual: formatRatio(value) });
   };
   const at = (payload: PayloadKind, concurrency?: number): boolean =>
     cell.type === 'call' && cell.payload === payload && (concurrency === undefined || cell.concurrency === concurrency);

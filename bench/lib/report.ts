@@ -9,6 +9,7 @@ import type { HttpServerKind } from './http/servers.js';
 import { type MachineInfo, machineLine } from './machine.js';
 import { type MemoryRecord, memoryVersusRaw } from './memory.js';
 import type { CellRecord, ContenderFigures } from './run.js';
+import { formatRatio } from './stats.js';
 
 /** ANSI styling, or none when the output is not a terminal or NO_COLOR is set. */
 export interface Style {
@@ -40,11 +41,6 @@ function formatMs(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (value >= 100) return Math.round(value).toString();
   return value.toPrecision(3);
-}
-
-/** `1.05×` */
-export function formatRatio(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
 }
 
 const SHORT: Readonly<Record<ContenderName, string>> = {

@@ -47,11 +47,8 @@ export interface ContenderFigures extends Figures {
   readonly rssWorkerMiB: number;
   /** Half the range of calls/s over the rounds, relative to the median: how far to trust a ratio. */
   readonly spread: number;
-  /** Median CPU time per call of all processes together, µs. */
   readonly cpuMicrosPerCall: number;
-  /** Median CPU time per call of the primary and of the workers, µs. */
   readonly cpuMicrosPerCallBySide: { readonly primary: number; readonly workers: number };
-  /** Median wake-ups per call of all processes together. */
   readonly wakeupsPerCall: number;
   readonly errors: number;
   readonly leaked: number;
@@ -70,12 +67,10 @@ export interface CellRecord {
 export interface RunSettings {
   /** The contenders asked for; see {@link contendersOf} for which of them a cell runs. */
   readonly contenders: readonly ContenderName[];
-  /** True when they were chosen on the command line: every cell then runs exactly these. */
   readonly contendersGiven: boolean;
   readonly rounds: number;
   readonly warmupMs: number;
   readonly durationMs: number;
-  /** Warm-ups also wait for a number of operations (off with `--short-warmup` and `--quick`). */
   readonly countedWarmup: boolean;
 }
 

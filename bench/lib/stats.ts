@@ -33,6 +33,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** `1.05×` */
+export function formatRatio(value: number): string {
+  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
+}
+
 /** An error's message, or what was thrown. */
 export function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

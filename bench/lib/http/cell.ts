@@ -1,8 +1,9 @@
 /** The HTTP cell (bench/README.md): the servers of servers.ts in turn on two workers, rotating each round, loaded by wrk. */
 import { freePort } from '../../../support/free-port.js';
+import type { TargetOutcome } from '../cells.js';
 import { CONTROL_TIMEOUT_MS, collectGarbage, processStats } from '../control.js';
 import type { Fleet } from '../fleet.js';
-import { errorText, median, rotated, spreadOf } from '../stats.js';
+import { errorText, formatRatio, median, rotated, spreadOf } from '../stats.js';
 import { cpuMicrosOf, type RedisServer, redisVersion, startRedis } from './redis.js';
 import { type HttpServerKind, openHttpBackend } from './servers.js';
 import { type WrkResult, WrkRunner, wrkVersion } from './wrk.js';
@@ -19,7 +20,6 @@ export interface HttpSettings {
   readonly rounds: number;
   /** wrk's warm-up run before each measured one, whole seconds (0: none). */
   readonly warmupS: number;
-  /** The measured wrk run, whole seconds. */
   readonly durationS: number;
   /** Keep-alive connections wrk holds open (`-c`). */
   readonly connections: number;
@@ -58,13 +58,6 @@ export interface HttpFigures {
   readonly leaked: number;
 }
 
-/** A target of issue 13 and how it fared. */
-export interface HttpTarget {
-  readonly name: string;
-  readonly pass: boolean;
-  readonly actual: string;
-}
-
 export interface HttpRecord {
   readonly id: string;
   readonly label: string;
@@ -74,7 +67,7 @@ export interface HttpRecord {
   readonly tools: { readonly wrk?: string; readonly redis?: string };
   readonly phases: readonly HttpPhase[];
   readonly figures: Partial<Record<HttpServerKind, HttpFigures>>;
-  readonly targets: readonly HttpTarget[];
+  readonly targets: readonly TargetOutcome[];
   readonly problems: readonly string[];
 }
 
@@ -188,13 +181,9 @@ function figuresOf(phases: readonly HttpPhase[], rawPhases: readonly HttpPhase[]
   };
 }
 
-function times(value: number): string {
-  return Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a';
-}
-
 /** Issue 13's targets for the HTTP cell, and issue 25's (`socket: …`). */
-function judgeHttp(figures: Partial<Record<HttpServerKind, HttpFigures>>): HttpTarget[] {
-  const targets: HttpTarget[] = [];
+function judgeHttp(figures: Partial<Record<HttpServerKind, HttpFigures>>): TargetOutcome[] {
+  const targets: TargetOutcome[] = [];
   const check = (
     name: string,
     server: HttpServerKind,
@@ -205,7 +194,7 @@ function judgeHttp(figures: Partial<Record<HttpServerKind, HttpFigures>>): HttpT
     const [ours, other] = [figures[server], figures[base]];
     if (!ours || !other) return;
     const ratio = ours[key] / other[key];
-    targets.push({ name, pass: pass(ratio), actual: times(ratio) });
+    targets.push({ name, pass: pass(ratio), actual: formatRatio(ratio) });
   };
   check('req/s ≥ 1.0× raw', 'cluster-rpc', 'raw', (ratio) => ratio >= 1);
   check('p99 ≤ 1.1× raw', 'cluster-rpc', 'raw', (ratio) => ratio <= 1.1, 'p99Ms');
