@@ -10,6 +10,7 @@ import type { ContenderName } from './contenders/types.js';
 import type { DriveResult, DriveSpec } from './drive.js';
 import type { HttpServerKind, HttpServerReport } from './http/servers.js';
 import type { PayloadKind } from './payloads.js';
+import { withTimeout } from './stats.js';
 import type { StreamContender, StreamPayload } from './stream/sides.js';
 
 /** What the primary asks a worker to do. */
@@ -171,22 +172,11 @@ export class ControlLine {
   /** Sends `request` and resolves with the worker's reply; rejects after `timeoutMs`. */
   request<TRequest extends ControlRequest>(request: TRequest, timeoutMs: number): Promise<ControlReplies[TRequest['op']]> {
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiting.delete(id);
-        reject(new Error(`worker ${this.worker.id} did not answer '${request.op}' within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.#waiting.set(id, {
-        resolve: (reply) => {
-          clearTimeout(timer);
-          resolve(reply as ControlReplies[TRequest['op']]);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
+    const answer = new Promise<ControlReplies[TRequest['op']]>((resolve, reject) => {
+      this.#waiting.set(id, { resolve: (reply) => resolve(reply as ControlReplies[TRequest['op']]), reject });
       this.worker.send({ [MARKER]: id, request } satisfies RequestMessage);
     });
+    const what = `worker ${this.worker.id} did not answer '${request.op}'`;
+    return withTimeout(answer, timeoutMs, what).finally(() => this.#waiting.delete(id));
   }
 }
