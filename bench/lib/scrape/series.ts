@@ -10,30 +10,26 @@ const CODES = ['200', '302', '404', '500'];
 /** A registry with {@link SCRAPE_SERIES} series, their values varying with `seed` (the worker). */
 export function scrapeRegistry(seed: number): Registry {
   const registry = new Registry();
+  const registers = [registry];
   const requests = new Counter({
     name: 'bench_http_requests_total',
     help: 'Requests served, by route and status code.',
     labelNames: ['route', 'code'],
-    registers: [registry],
+    registers,
   });
-  const queued = new Gauge({
-    name: 'bench_queue_depth',
-    help: 'Jobs waiting, by queue.',
-    labelNames: ['queue'],
-    registers: [registry],
-  });
+  const queued = new Gauge({ name: 'bench_queue_depth', help: 'Jobs waiting, by queue.', labelNames: ['queue'], registers });
   const pool = new Gauge({
     name: 'bench_pool_connections',
     help: 'Connections open, by pool.',
     labelNames: ['pool'],
     aggregator: 'max',
-    registers: [registry],
+    registers,
   });
   const latency = new Histogram({
     name: 'bench_http_request_duration_seconds',
     help: 'Request latency, by route.',
     labelNames: ['route'],
-    registers: [registry],
+    registers,
   });
   ROUTES.forEach((route, index) => {
     for (const code of CODES) requests.inc({ route, code }, seed * 1000 + index);
