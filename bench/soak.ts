@@ -79,7 +79,7 @@ const rpc = createClusterRpc({
   primary: defineRouter({
     ...served,
     /** The worker's half is done: its figures so far. */
-    finished: procedure.input(z.custom<SideReport>()).handler(({ input }) => workerFinished.resolve(input)),
+    finished: procedure.input(z.custom<SideReport>()).handler(({ input }) => workerFinished(input)),
   }),
   worker: defineRouter({
     ...served,
@@ -88,13 +88,10 @@ const rpc = createClusterRpc({
   }),
 });
 
-const workerFinished = (() => {
-  let resolve!: (report: SideReport) => void;
-  const promise = new Promise<SideReport>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve: (report: SideReport) => resolve(report) };
-})();
+let workerFinished!: (report: SideReport) => void;
+const workerReport = new Promise<SideReport>((resolve) => {
+  workerFinished = resolve;
+});
 
 function memory(): Memory {
   collectGarbage();
@@ -120,14 +117,10 @@ async function drive(side: string, call: Caller, count: number, progress: boolea
       if (index % EVERY === 0) {
         await call('slow', undefined, { timeout: SHORT_TIMEOUT_MS });
         tally.ok++;
-      } else if (index % EVERY === EVERY / 2) {
-        const controller = new AbortController();
-        setImmediate(() => controller.abort(new Error('soak abort')));
-        const value = await call('echo', index, { signal: controller.signal });
-        if (value === index + 1) tally.ok++;
-        else tally.wrong++;
       } else {
-        const value = await call('echo', index, {});
+        const controller = index % EVERY === EVERY / 2 ? new AbortController() : undefined;
+        if (controller) setImmediate(() => controller.abort(new Error('soak abort')));
+        const value = await call('echo', index, controller ? { signal: controller.signal } : {});
         if (value === index + 1) tally.ok++;
         else tally.wrong++;
       }
@@ -199,7 +192,7 @@ if (cluster.isPrimary) {
   );
   const worker = cluster.fork({ SOAK_CALLS: String(TOTAL_CALLS) });
   const mine = await soak('primary', (path, input, options) => rpc.primary.call(worker, path, input as never, options));
-  const theirs = await workerFinished.promise;
+  const theirs = await workerReport;
   // Both halves are done; let the last cancels and late answers land, then measure both sides.
   await new Promise((wake) => setTimeout(wake, 500));
   mine.tally.handlerAborts = handlerAborts;
