@@ -59,6 +59,34 @@ function addHistogram(
   family.add(labels, count, '_count');
 }
 
+interface ProcedureSide {
+  readonly procedure: string;
+  readonly side: string;
+}
+
+/**
+ * A gauge with one series per procedure and side, however many processes: zero for each one the totals know, plus what
+ * each process that answered reports.
+ */
+function summedGauge(
+  name: string,
+  help: string,
+  known: readonly ProcedureSide[],
+  gauges: readonly (ProcedureSide & { readonly value: number })[],
+): FamilyBuilder {
+  const sums = new Map<string, { readonly procedure: string; readonly side: string; value: number }>();
+  const keyOf = ({ procedure, side }: ProcedureSide): string => `${side}\u0000${procedure}`;
+  for (const { procedure, side } of known) sums.set(keyOf({ procedure, side }), { procedure, side, value: 0 });
+  for (const gauge of gauges) {
+    const sum = sums.get(keyOf(gauge));
+    if (sum) sum.value += gauge.value;
+    else sums.set(keyOf(gauge), { procedure: gauge.procedure, side: gauge.side, value: gauge.value });
+  }
+  const family = new FamilyBuilder(name, 'gauge', help);
+  for (const { procedure, side, value } of sums.values()) family.add({ procedure, side }, value);
+  return family;
+}
+
 /** The stream families: started, ended by code, items, duration, and open (summed over the processes that answered). */
 function streamFamilies(totals: readonly StreamCounts[], processes: readonly ProcessMetrics[]): FamilyBuilder[] {
   const started = new FamilyBuilder(
@@ -81,29 +109,19 @@ function streamFamilies(totals: readonly StreamCounts[], processes: readonly Pro
     'histogram',
     'How long streams lasted, by procedure and side, from their start to their end.',
   );
-  const open = new Map<string, { readonly procedure: string; readonly side: string; streams: number }>();
   for (const entry of totals) {
     const labels = { procedure: entry.procedure, side: entry.side };
     started.add(labels, entry.started);
     addByCode(ended, labels, entry.ended, entry.failures);
     items.add(labels, entry.items);
     addHistogram(durations, labels, entry.duration, entry.ended);
-    open.set(`${entry.side}\u0000${entry.procedure}`, { ...labels, streams: 0 });
   }
-  for (const process of processes) {
-    for (const gauge of process.openStreams) {
-      const key = `${gauge.side}\u0000${gauge.procedure}`;
-      const known = open.get(key);
-      if (known) known.streams += gauge.streams;
-      else open.set(key, { procedure: gauge.procedure, side: gauge.side, streams: gauge.streams });
-    }
-  }
-  const openFamily = new FamilyBuilder(
+  const openFamily = summedGauge(
     'cluster_rpc_streams_open',
-    'gauge',
     'Streams open, by procedure and side, summed over the processes that answered.',
+    totals,
+    processes.flatMap((process) => process.openStreams.map((gauge) => ({ ...gauge, value: gauge.streams }))),
   );
-  for (const { procedure, side, streams } of open.values()) openFamily.add({ procedure, side }, streams);
   return [started, ended, items, durations, openFamily];
 }
 
@@ -119,28 +137,17 @@ function ownFamilies({ metrics, slots }: Gathered): MergedFamily[] {
     'histogram',
     'How long calls took, by procedure and side: served from arrival to answer, made from the call to its settling.',
   );
-  const inFlight = new Map<string, { readonly procedure: string; readonly side: string; calls: number }>();
   for (const entry of totals.calls) {
     const labels = { procedure: entry.procedure, side: entry.side };
     addByCode(calls, labels, entry.calls, entry.failures);
     addHistogram(durations, labels, entry.latency, entry.calls);
-    inFlight.set(`${entry.side}\u0000${entry.procedure}`, { ...labels, calls: 0 });
   }
-  // Summed over the processes that answered: one series per procedure and side, however many processes.
-  for (const process of processes) {
-    for (const gauge of process.inFlight) {
-      const key = `${gauge.side}\u0000${gauge.procedure}`;
-      const known = inFlight.get(key);
-      if (known) known.calls += gauge.calls;
-      else inFlight.set(key, { procedure: gauge.procedure, side: gauge.side, calls: gauge.calls });
-    }
-  }
-  const inFlightFamily = new FamilyBuilder(
+  const inFlightFamily = summedGauge(
     'cluster_rpc_calls_in_flight',
-    'gauge',
     'Calls under way, by procedure and side, summed over the processes that answered.',
+    totals.calls,
+    processes.flatMap((process) => process.inFlight.map((gauge) => ({ ...gauge, value: gauge.calls }))),
   );
-  for (const { procedure, side, calls: count } of inFlight.values()) inFlightFamily.add({ procedure, side }, count);
   const streams = streamFamilies(totals.streams, processes);
   const events = new FamilyBuilder(
     'cluster_rpc_events_total',

@@ -1,45 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
-
-/** The contract's part 2 lives beside the repository while it is developed; CI has no copy. */
-const API_2_MD = new URL('../../../shared/API-2.md', import.meta.url);
+import { describeLandedSamples } from '../helpers/contract-samples.js';
 
 /** The sections of API-2.md whose feature has landed, and the file whose type check holds their samples as written. */
-const LANDED: Record<string, string> = {
+describeLandedSamples('api2-samples.test-d.ts', new URL('../../../shared/API-2.md', import.meta.url), {
   'Testing without processes': 'api2-samples.test-d.ts',
   Middleware: 'api2-samples.test-d.ts',
   Metrics: 'api2-samples.test-d.ts',
   Streams: 'api2-samples-streams.test-d.ts',
   Transports: 'api2-samples-transports.test-d.ts',
-};
-
-/** The `ts` code blocks of the `## title` section. */
-function sectionBlocks(markdown: string, title: string): string[] {
-  const start = markdown.indexOf(`\n## ${title}`);
-  if (start < 0) return [];
-  const next = markdown.indexOf('\n## ', start + 1);
-  const section = markdown.slice(start, next < 0 ? undefined : next);
-  return [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
-}
-
-/** The package's specifiers, as the samples file spells them (it imports the sources). */
-function asSourceImports(block: string): string {
-  return block.replaceAll(/from 'cluster-rpc(\/[a-z-]+)?';/g, (_, entry: string | undefined) =>
-    entry ? `from '../../src/${entry.slice(1)}.js';` : "from '../../src/index.js';",
-  );
-}
-
-describe.skipIf(!existsSync(API_2_MD))('api2-samples.test-d.ts', () => {
-  test.each(Object.entries(LANDED))('holds every code sample of the section "%s" verbatim', (title, file) => {
-    const samples = readFileSync(new URL(`./${file}`, import.meta.url), 'utf8');
-    const blocks = sectionBlocks(readFileSync(API_2_MD, 'utf8'), title);
-    expect(blocks.length).toBeGreaterThan(0);
-    for (const block of blocks) {
-      for (const line of asSourceImports(block)
-        .split('\n')
-        .filter((text) => text.trim() !== '')) {
-        expect(samples, `a line of "${title}" is not in the samples:\n${line}`).toContain(line);
-      }
-    }
-  });
 });

@@ -1,6 +1,7 @@
 /** The options of `natsTransport`, checked, and the NATS client's options derived from them. @module */
 import { hostname } from 'node:os';
 import type { NatsConnection, NodeConnectionOptions } from '@nats-io/transport-node';
+import { checkRole } from '../role.js';
 import { DEFAULT_LIVENESS_MS, MIN_LIVENESS_MS } from './liveness.js';
 import { checkClusterName } from './subjects.js';
 
@@ -69,14 +70,7 @@ function reportToConsole(error: Error): void {
 export function checkOptions(options: NatsTransportOptions): NatsSettings {
   if (typeof options !== 'object' || options === null) throw new TypeError('natsTransport expects an options object');
   const { cluster, role, connection, livenessMs, onError, waitOnFirstConnect, ...connect } = options;
-  const side = role ?? process.env.CLUSTER_RPC_ROLE;
-  if (side !== 'primary' && side !== 'worker') {
-    throw new TypeError(
-      role === undefined
-        ? `natsTransport: role must be 'primary' or 'worker'; none was given and CLUSTER_RPC_ROLE is ${JSON.stringify(process.env.CLUSTER_RPC_ROLE) ?? 'not set'}`
-        : `natsTransport: role must be 'primary' or 'worker', got ${JSON.stringify(role)}`,
-    );
-  }
+  const side = checkRole(role, 'natsTransport');
   const liveness = livenessMs ?? DEFAULT_LIVENESS_MS;
   if (typeof liveness !== 'number' || !Number.isInteger(liveness) || liveness < MIN_LIVENESS_MS || liveness > 2 ** 31 - 1) {
     throw new TypeError(`natsTransport: livenessMs must be an integer of at least ${MIN_LIVENESS_MS}, got ${String(liveness)}`);

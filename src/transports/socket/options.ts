@@ -1,4 +1,5 @@
 /** The options of `socketTransport`, checked, with their defaults. @module */
+import { checkRole } from '../role.js';
 
 /**
  * Options of {@link socketTransport}. Under node:cluster pass none (or only `onError`); elsewhere `path` and `role`.
@@ -108,14 +109,7 @@ export function checkOptions(options: SocketTransportOptions = {}): SocketSettin
       `socketTransport: path is ${Buffer.byteLength(path)} bytes long; a socket path may have at most ${MAX_SOCKET_PATH_BYTES}: ${path}`,
     );
   }
-  const side = role ?? process.env.CLUSTER_RPC_ROLE;
-  if (side !== 'primary' && side !== 'worker') {
-    throw new TypeError(
-      role === undefined
-        ? `socketTransport: role must be 'primary' or 'worker'; none was given and CLUSTER_RPC_ROLE is ${JSON.stringify(process.env.CLUSTER_RPC_ROLE) ?? 'not set'}`
-        : `socketTransport: role must be 'primary' or 'worker', got ${JSON.stringify(role)}`,
-    );
-  }
+  const side = checkRole(role, 'socketTransport');
   const secret = token ?? process.env.CLUSTER_RPC_SOCKET_TOKEN ?? '';
   if (typeof secret !== 'string' || secret.length > MAX_TOKEN_LENGTH) {
     throw new TypeError(`socketTransport: token must be a string of at most ${MAX_TOKEN_LENGTH} characters`);
