@@ -11,60 +11,25 @@ import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../src/wire/protocol.js';
-import {
-  createStreamsRpc,
-  type ProducerRecord,
-  type ReadOutcome,
-  readWith,
-  recordHere,
-  type StreamsRpc,
-} from '../fixtures/streams-app.js';
-import { exited, fixture, killAllWorkers } from '../helpers/cluster.js';
-import { describeStreamSemantics, type StreamHarness, type StreamHarnessWorker } from '../suites/stream-semantics.js';
-
-let rpc: StreamsRpc | undefined;
-
-function current(): StreamsRpc {
-  if (!rpc) throw new Error('not started');
-  return rpc;
-}
+import { type ProducerRecord, type ReadOutcome, readWith, recordHere } from '../fixtures/streams-app.js';
+import { exited, fixture } from '../helpers/cluster.js';
+import { forkedStreamHarness } from '../suites/forked-harnesses.js';
+import { describeStreamSemantics } from '../suites/stream-semantics.js';
 
 /** Forks a streams worker (with `--expose-gc`, so its memory figures come after a full collection). */
-async function forkStreamsWorker(): Promise<Worker> {
+function forkStreamsWorker(): Worker {
   cluster.setupPrimary({ exec: fixture('streams-worker.ts'), execArgv: ['--import', 'tsx', '--expose-gc'], silent: false });
-  const worker = cluster.fork();
+  return cluster.fork();
+}
+
+const { harness: clusterIpc, rpc: current } = forkedStreamHarness('cluster IPC', forkStreamsWorker);
+
+/** A streams worker that answers. */
+async function startStreamsWorker(): Promise<Worker> {
+  const worker = forkStreamsWorker();
   await current().primary.call(worker, 'plain');
   return worker;
 }
-
-const clusterIpc: StreamHarness = {
-  name: 'cluster IPC',
-  async start() {
-    rpc = createStreamsRpc();
-  },
-  async stop() {
-    await rpc?.close();
-    await killAllWorkers();
-  },
-  get primary() {
-    return current().primary;
-  },
-  async addWorker(): Promise<StreamHarnessWorker> {
-    const worker = await forkStreamsWorker();
-    return {
-      workerId: worker.id,
-      async kill() {
-        const done = exited(worker);
-        worker.process.kill('SIGKILL');
-        await done;
-      },
-    };
-  },
-  async pendingAll(worker) {
-    const there = await current().primary.call(worker.workerId, 'drive.pending');
-    return there + current().pendingCount();
-  },
-};
 
 describe('over cluster IPC', () => {
   describeStreamSemantics(clusterIpc);
@@ -81,7 +46,7 @@ describe('over cluster IPC', () => {
     };
 
     beforeAll(async () => {
-      worker = await forkStreamsWorker();
+      worker = await startStreamsWorker();
     });
 
     it('a slow reader and a producer that could make thousands of 16 KiB items a second: memory stays flat on both sides', async () => {
@@ -163,7 +128,7 @@ describe('over cluster IPC', () => {
     });
 
     it('a worker closing its rpc object ends the streams it serves with SHUTTING_DOWN, and stops the ones it reads', async () => {
-      const closing = await forkStreamsWorker();
+      const closing = await startStreamsWorker();
       const primary = current().primary;
       const reading = readWith((options) => primary.stream(closing, 'endless', { tag: 'closing-producer' }, options), {
         paceMs: 5,
@@ -192,7 +157,7 @@ describe('over cluster IPC', () => {
       cluster.setupPrimary({ exec: fixture('raw-peer.ts'), execArgv: ['--import', 'tsx'], silent: false });
       raw = cluster.fork();
       await current().primary.call(raw, 'plain');
-      normal = await forkStreamsWorker();
+      normal = await startStreamsWorker();
     });
 
     afterAll(() => {

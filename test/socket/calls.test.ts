@@ -1,11 +1,3 @@
-/**
- * The call semantics over the socket transport: the shared suite (both
- * directions, every error code, callAll, workers()) against real worker
- * processes, this test file being the primary; under node:cluster (forked
- * workers, the rendezvous over IPC) and with a socket path (workers started
- * as processes of their own).
- */
-import type { Worker } from 'node:cluster';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,10 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { describe } from 'vitest';
 import { socketTransport } from '../../src/socket.js';
 import { createTestRpc, type TestRpc } from '../fixtures/app.js';
-import { exited, fork, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
 import { killAllMembers, startMember } from '../helpers/nats-members.js';
 import { waitFor } from '../helpers/wait.js';
 import { type CallHarness, describeCallSemantics, type HarnessWorker } from '../suites/call-semantics.js';
+import { forkedCallHarness } from '../suites/forked-harnesses.js';
 
 const SUITE_WORKER = fileURLToPath(new URL('./fixtures/suite-worker.ts', import.meta.url));
 
@@ -27,35 +19,7 @@ function current(): TestRpc {
   return rpc;
 }
 
-const underCluster: CallHarness = {
-  name: 'the socket under node:cluster',
-  async start() {
-    useWorkerScript(SUITE_WORKER);
-    rpc = createTestRpc(socketTransport());
-  },
-  async stop() {
-    await rpc?.close();
-    rpc = undefined;
-    await killAllWorkers();
-  },
-  get primary() {
-    return current().primary;
-  },
-  async addWorker(): Promise<HarnessWorker> {
-    const worker: Worker = fork();
-    await this.primary.call(worker, 'none');
-    return {
-      workerId: worker.id,
-      info: { side: 'worker', workerId: worker.id, pid: worker.process.pid ?? 0, host: hostname() },
-      async kill() {
-        const done = exited(worker);
-        worker.process.kill('SIGKILL');
-        await done;
-      },
-    };
-  },
-  pendingCount: () => rpc?.pendingCount() ?? 0,
-};
+const underCluster = forkedCallHarness('the socket under node:cluster', SUITE_WORKER, () => socketTransport()).harness;
 
 let directory = '';
 
