@@ -7,9 +7,11 @@ import { hostname } from 'node:os';
 import type { Transport } from '../../src/transport.js';
 import { createTestRpc, type TestRpc } from '../fixtures/app.js';
 import { createStreamsRpc, type StreamsRpc } from '../fixtures/streams-app.js';
+import { createTracingRpc, spansHere } from '../fixtures/tracing-app.js';
 import { exited, killAllWorkers, useWorkerScript } from '../helpers/cluster.js';
 import type { CallHarness, HarnessWorker } from './call-semantics.js';
 import type { StreamHarness, StreamHarnessWorker } from './stream-semantics.js';
+import type { TracingHarness } from './tracing-semantics.js';
 
 async function kill(worker: Worker): Promise<void> {
   const done = exited(worker);
@@ -88,4 +90,36 @@ export function forkedStreamHarness(
     },
   };
   return { harness, rpc: current };
+}
+
+/** A tracing harness: two forked workers running `script`, each process recording its own spans. */
+export function forkedTracingHarness(name: string, script: string, transport?: () => Transport): TracingHarness {
+  let rpc: ReturnType<typeof createTracingRpc> | undefined;
+  let workers: Worker[] = [];
+  const primary = () => {
+    if (!rpc) throw new Error('not started');
+    return rpc.primary;
+  };
+  return {
+    name,
+    separateProcesses: true,
+    async start() {
+      useWorkerScript(script);
+      rpc = createTracingRpc(transport?.());
+      workers = [cluster.fork(), cluster.fork()];
+      await Promise.all(workers.map((worker) => primary().call(worker, 'pings')));
+    },
+    async stop() {
+      await rpc?.close();
+      await killAllWorkers();
+    },
+    get primary() {
+      return primary();
+    },
+    workerIds: () => [workers[0]?.id ?? 0, workers[1]?.id ?? 0],
+    async spans(traceId) {
+      const remote = await Promise.all(workers.map((worker) => primary().call(worker, 'spans', traceId)));
+      return [...spansHere(traceId), ...remote.flat()];
+    },
+  };
 }
