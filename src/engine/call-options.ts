@@ -94,3 +94,28 @@ export function checkParent(parent: unknown): { deadline: number; signal: AbortS
     throw new TypeError("options.parent must be a handler's ctx (with a numeric deadline and an AbortSignal)");
   return { deadline, signal, headers: checkHeaders(headers) };
 }
+
+/** A call's or a stream's options, checked; `deadline` is the parent's, when there is one. */
+export interface CheckedRequestOptions {
+  readonly timeout: number | undefined;
+  readonly signals: AbortSignal[];
+  readonly headers: Headers | undefined;
+  readonly deadline: number | undefined;
+}
+
+/** Checks what calls and streams share in their options; throws `TypeError` naming the first bad one. */
+export function checkRequestOptions(options: Omit<CallOptions, 'parent'> & { readonly parent?: unknown }): CheckedRequestOptions {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const timeout = options.timeout === undefined ? undefined : checkTimeout(options.timeout, 'options.timeout');
+  const signals: AbortSignal[] = [];
+  if (options.signal !== undefined) {
+    if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
+    signals.push(options.signal);
+  }
+  let headers = checkHeaders(options.headers);
+  if (options.parent === undefined) return { timeout, signals, headers, deadline: undefined };
+  const parent = checkParent(options.parent);
+  if (options.headers === undefined) headers = parent.headers;
+  signals.push(parent.signal);
+  return { timeout, signals, headers, deadline: parent.deadline };
+}

@@ -2,9 +2,9 @@
 import { nanoid } from 'nanoid';
 import { type EncodeResult, encodePayload } from '../wire/codec.js';
 import { type CallSite, encodeError, type RpcError, siteError } from '../wire/errors.js';
-import { checkHeaders, type Headers } from '../wire/headers.js';
+import type { Headers } from '../wire/headers.js';
 import { call, NO_TIMEOUT } from '../wire/protocol.js';
-import { type CallHost, type CallOptions, checkParent, checkTimeout } from './call-options.js';
+import { type CallHost, type CallOptions, type CheckedRequestOptions, checkRequestOptions } from './call-options.js';
 import type { Peer } from './peer.js';
 
 /** Fails a call before it is sent, counted as made. */
@@ -41,31 +41,23 @@ export function startCall(
   let signals: readonly AbortSignal[] = NO_SIGNALS;
   let headers: Headers | undefined;
   if (options !== undefined) {
-    const checked: AbortSignal[] = [];
+    let checked: CheckedRequestOptions;
     try {
-      if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
-      if (options.timeout !== undefined) timeoutMs = checkTimeout(options.timeout, 'options.timeout');
-      if (options.signal !== undefined) {
-        if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
-        checked.push(options.signal);
-      }
-      headers = checkHeaders(options.headers);
-      if (options.parent !== undefined) {
-        const parent = checkParent(options.parent);
-        const { deadline, signal } = parent;
-        if (options.headers === undefined) headers = parent.headers;
-        timeoutMs = Math.min(timeoutMs, deadline - Date.now());
-        if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
-        checked.push(signal);
-      }
+      checked = checkRequestOptions(options);
     } catch (error) {
       return refuse(host, site, siteError('BAD_REQUEST', site, (error as Error).message));
     }
-    for (const signal of checked) {
+    if (checked.timeout !== undefined) timeoutMs = checked.timeout;
+    headers = checked.headers;
+    if (checked.deadline !== undefined) {
+      timeoutMs = Math.min(timeoutMs, checked.deadline - Date.now());
+      if (timeoutMs <= 0) return refuse(host, site, siteError('TIMEOUT', site, 'The parent call reached its deadline'));
+    }
+    for (const signal of checked.signals) {
       if (signal.aborted)
         return refuse(host, site, siteError('ABORTED', site, 'Call aborted before it was sent', { cause: signal.reason }));
     }
-    if (checked.length > 0) signals = checked;
+    if (checked.signals.length > 0) signals = checked.signals;
   }
 
   const encoded = encodedInput ?? encodePayload(input, 'input', host.maxPayloadBytes);

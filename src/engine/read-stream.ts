@@ -5,7 +5,6 @@ import type { StreamMeter } from '../metrics/recorder.js';
 import { DecodeFailure, decodePayload, type EncodedPayload, encodePayload } from '../wire/codec.js';
 import { debug } from '../wire/debug.js';
 import { type CallSite, encodeError, RpcError, siteError } from '../wire/errors.js';
-import { checkHeaders, type Headers } from '../wire/headers.js';
 import {
   type CancelCode,
   cancel,
@@ -16,7 +15,7 @@ import {
   NO_TIMEOUT,
   open,
 } from '../wire/protocol.js';
-import { type CallHost, type CallParent, checkParent, checkTimeout } from './call-options.js';
+import { type CallHost, type CallParent, type CheckedRequestOptions, checkRequestOptions } from './call-options.js';
 import { type CallerTrace, withCallerFrames } from './caller-stack.js';
 import { peerRefusal } from './make-call.js';
 import type { Peer } from './peer.js';
@@ -225,31 +224,24 @@ class ConsumedStream implements RpcStream<unknown>, StreamReader {
     if (refusal || !peer) return refusal;
     const options = this.#options;
     let deadlineMs = NO_TIMEOUT;
-    let headers: Headers | undefined;
+    let checked: CheckedRequestOptions | undefined;
     try {
-      if (options !== undefined && (typeof options !== 'object' || options === null))
-        throw new TypeError('options must be an object');
-      if (options?.timeout !== undefined) this.#timeoutMs = checkTimeout(options.timeout, 'options.timeout');
+      if (options !== undefined) checked = checkRequestOptions(options);
       if (options?.highWaterMark !== undefined) this.#highWaterMark = checkHighWaterMark(options.highWaterMark);
-      if (options?.signal !== undefined) {
-        if (!(options.signal instanceof AbortSignal)) throw new TypeError('options.signal must be an AbortSignal');
-        this.#signals.push(options.signal);
-      }
-      headers = checkHeaders(options?.headers);
-      if (options?.parent !== undefined) {
-        const { deadline, signal, headers: inherited } = checkParent(options.parent);
-        if (options.headers === undefined) headers = inherited;
-        this.#signals.push(signal);
-        if (Number.isFinite(deadline)) {
-          const left = deadline - Date.now();
-          if (left <= 0) return siteError('TIMEOUT', site, 'The parent call reached its deadline');
-          deadlineMs = Math.ceil(left);
-          this.#deadline = performance.now() + left;
-        }
-      }
     } catch (error) {
-      this.#signals = [];
       return siteError('BAD_REQUEST', site, (error as Error).message);
+    }
+    const headers = checked?.headers;
+    if (checked !== undefined) {
+      if (checked.timeout !== undefined) this.#timeoutMs = checked.timeout;
+      this.#signals = checked.signals;
+      const deadline = checked.deadline;
+      if (deadline !== undefined && Number.isFinite(deadline)) {
+        const left = deadline - Date.now();
+        if (left <= 0) return siteError('TIMEOUT', site, 'The parent call reached its deadline');
+        deadlineMs = Math.ceil(left);
+        this.#deadline = performance.now() + left;
+      }
     }
     for (const signal of this.#signals) {
       if (signal.aborted) {
